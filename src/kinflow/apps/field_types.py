@@ -1,0 +1,54 @@
+"""kintone's field types, grouped by how kinflow stores them.
+
+Source: shared/reference/kintone-rest-api.md §4 (value formats, property rules).
+"""
+
+from __future__ import annotations
+
+# Text held in one column; '' means empty.
+TEXT_TYPES = frozenset(
+    {"SINGLE_LINE_TEXT", "LINK", "MULTI_LINE_TEXT", "RICH_TEXT", "RADIO_BUTTON", "DROP_DOWN"}
+)
+# Several values: a JSON list in the record's column, one row per value in the values side table.
+MULTI_CHOICE_TYPES = frozenset({"CHECK_BOX", "MULTI_SELECT"})
+ENTITY_SELECT_TYPES = frozenset({"USER_SELECT", "ORGANIZATION_SELECT", "GROUP_SELECT"})
+MULTI_VALUE_TYPES = MULTI_CHOICE_TYPES | ENTITY_SELECT_TYPES
+CHOICE_TYPES = frozenset({"CHECK_BOX", "RADIO_BUTTON", "DROP_DOWN", "MULTI_SELECT"})
+TEMPORAL_TYPES = frozenset({"DATE", "TIME", "DATETIME"})
+DATA_TYPES = TEXT_TYPES | MULTI_VALUE_TYPES | TEMPORAL_TYPES | {"NUMBER"}
+
+# Maintained by kinflow itself; present in every form, never written by clients.
+SYSTEM_TYPES = frozenset(
+    {
+        "RECORD_NUMBER",
+        "CREATOR",
+        "CREATED_TIME",
+        "MODIFIER",
+        "UPDATED_TIME",
+        "STATUS",
+        "STATUS_ASSIGNEE",
+        "CATEGORY",
+    }
+)
+# Layout-only elements: in the form, never in records.
+LAYOUT_TYPES = frozenset({"LABEL", "SPACER", "HR", "GROUP", "REFERENCE_TABLE"})
+# Types that come with a later issue; refused clearly for now.
+UNSUPPORTED_TYPES = frozenset({"FILE", "CALC"})
+
+INNER_ALLOWED_TYPES = DATA_TYPES
+ALL_TYPES = DATA_TYPES | SYSTEM_TYPES | LAYOUT_TYPES | UNSUPPORTED_TYPES | {"SUBTABLE"}
+
+UNIQUE_CAPABLE_TYPES = frozenset({"SINGLE_LINE_TEXT", "NUMBER", "LINK", "DATE", "DATETIME"})
+LENGTH_CAPABLE_TYPES = frozenset({"SINGLE_LINE_TEXT", "LINK"})
+
+# Default codes and labels kintone gives the system fields of a new app.
+DEFAULT_SYSTEM_FIELDS = {
+    "Record_number": ("RECORD_NUMBER", "Record number"),
+    "Created_by": ("CREATOR", "Created by"),
+    "Created_datetime": ("CREATED_TIME", "Created datetime"),
+    "Updated_by": ("MODIFIER", "Updated by"),
+    "Updated_datetime": ("UPDATED_TIME", "Updated datetime"),
+    "Status": ("STATUS", "Status"),
+    "Assignee": ("STATUS_ASSIGNEE", "Assignee"),
+    "Categories": ("CATEGORY", "Categories"),
+}

@@ -1,0 +1,86 @@
+"""Every setting of kinflow, read once from `KINFLOW_*` environment variables.
+
+The table below is the single source: the CLI's flags override it, and the README lists it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(
+        default=Path("./kinflow-data"),
+        metadata={"env": "KINFLOW_DATA_DIR", "help": "Folder for the embedded SQLite database."},
+    )
+    database_url: str = field(
+        default="",
+        metadata={
+            "env": "KINFLOW_DATABASE_URL",
+            "help": "SQLAlchemy URL; empty means SQLite at DATA_DIR/kinflow.db.",
+        },
+    )
+    host: str = field(default="127.0.0.1", metadata={"env": "KINFLOW_HOST", "help": "Listen address."})
+    port: int = field(default=8080, metadata={"env": "KINFLOW_PORT", "help": "Listen port."})
+    admin_password: str = field(
+        default="",
+        metadata={
+            "env": "KINFLOW_ADMIN_PASSWORD",
+            "help": "Password of the Administrator login on first start; random and printed when unset.",
+        },
+    )
+    public_url: str = field(
+        default="http://127.0.0.1:8080",
+        metadata={"env": "KINFLOW_PUBLIC_URL", "help": "Base of permalinks in notifications."},
+    )
+    redis_url: str = field(default="", metadata={"env": "KINFLOW_REDIS_URL", "help": "Optional Redis."})
+    example_app: bool = field(
+        default=True,
+        metadata={"env": "KINFLOW_EXAMPLE_APP", "help": "Create an example app with records on first start."},
+    )
+    workers: int = field(
+        default=1,
+        metadata={"env": "KINFLOW_HTTP_WORKERS", "help": "HTTP worker processes of `kinflow serve`."},
+    )
+
+    @property
+    def url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kinflow.db').resolve()}"
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**values)
+
+
+def _convert(kind: object, raw: str) -> object:
+    if kind in (bool, "bool"):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if kind in (int, "int"):
+        return int(raw)
+    if kind in (Path, "Path"):
+        return Path(raw)
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings; a malformed value fails loudly rather than falling back."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields(Settings):
+        name = f.metadata["env"]
+        if name in environ:
+            try:
+                values[f.name] = _convert(f.type, environ[name])
+            except ValueError as exc:
+                raise SystemExit(f"kinflow: invalid {name}: {exc}") from None
+    return Settings(**values)

@@ -1,0 +1,70 @@
+"""The one error type of kinflow's kintone-compatible side.
+
+Domain code raises `KintoneError`; only the HTTP layer turns it into JSON. The codes, statuses and
+English messages are those the real service answers with (see shared/reference/kintone-rest-api.md §2).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def error_id() -> str:
+    """A random 20-character id, like the `id` kintone puts in every error body."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
+
+
+class KintoneError(Exception):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        errors: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(f"[{status}] [{code}] {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.errors = errors
+
+    def body(self) -> dict:
+        body: dict = {"code": self.code, "id": error_id(), "message": self.message}
+        if self.errors:
+            body["errors"] = {key: {"messages": msgs} for key, msgs in self.errors.items()}
+        return body
+
+
+def invalid_input(errors: dict[str, list[str]]) -> KintoneError:
+    """`CB_VA01` with per-parameter messages; the shape of every validation failure."""
+    return KintoneError("CB_VA01", "Missing or invalid input.", 400, errors)
+
+
+def required_param(name: str) -> KintoneError:
+    return invalid_input({name: ["Required field."]})
+
+
+def app_not_found(app_id: object) -> KintoneError:
+    return KintoneError(
+        "GAIA_AP01", f"The app (ID: {app_id}) not found. The app may have been deleted.", 404
+    )
+
+
+def record_not_found(record_id: object) -> KintoneError:
+    return KintoneError("GAIA_RE01", f"The specified record (ID: {record_id}) is not found.", 404)
+
+
+def no_privilege() -> KintoneError:
+    return KintoneError("CB_NO02", "No privilege to proceed.", 403)
+
+
+def revision_conflict(expected: object, actual: object) -> KintoneError:
+    return KintoneError(
+        "GAIA_CO02",
+        f"The revision is not the latest. Someone may update a record after you opened it. "
+        f"(id: {actual}, revision: {expected})",
+        409,
+    )

@@ -1,0 +1,1 @@
+"""Storage: the database engine, the fixed schema and its migrations, and per-app record tables."""
