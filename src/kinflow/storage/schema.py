@@ -56,6 +56,14 @@ group_members = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
 
+spaces = sa.Table(
+    "spaces",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("is_guest", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
 apps = sa.Table(
     "apps",
     metadata,
@@ -71,8 +79,10 @@ apps = sa.Table(
     sa.Column("modifier", sa.String(128), nullable=False),
     # The pre-live settings revision (kintone's one counter for all of an app's settings).
     sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
-    # Bumped by every deploy; caches of the live form key on it.
+    # Bumped by every deploy; caches of the live form key on it. 0 = never deployed.
     sa.Column("live_version", sa.Integer, nullable=False, server_default="0"),
+    # The pre-live revision that the last deploy made live.
+    sa.Column("live_revision", sa.Integer, nullable=False, server_default="0"),
     sa.Column("deploy_status", sa.String(16), nullable=False, server_default="SUCCESS"),
 )
 

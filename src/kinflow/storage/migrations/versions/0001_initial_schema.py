@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('modifier', sa.String(length=128), nullable=False),
     sa.Column('revision', sa.Integer(), server_default='1', nullable=False),
     sa.Column('live_version', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('live_revision', sa.Integer(), server_default='0', nullable=False),
     sa.Column('deploy_status', sa.String(length=16), server_default='SUCCESS', nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -61,6 +62,12 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
+    )
+    op.create_table('spaces',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('is_guest', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +128,7 @@ def downgrade() -> None:
     op.drop_table('app_settings')
     op.drop_table('api_tokens')
     op.drop_table('users')
+    op.drop_table('spaces')
     op.drop_table('groups')
     op.drop_table('departments')
     with op.batch_alter_table('cursors', schema=None) as batch_op:

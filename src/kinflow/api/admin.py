@@ -1,0 +1,147 @@
+"""kinflow's own directory API (kintone manages users in cybozu.com's admin screens, which have no
+counterpart here): users, departments, groups, guest spaces and per-app API tokens.
+
+Paths live under `/kinflow/v1/`; only administrators may call them, except that an app's managers
+may list and create its API tokens.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kinflow.api.kintone.http import _headers, _invalid_json, error_response, json_response
+from kinflow.apps import settings as app_settings
+from kinflow.apps.app import create_space, load_app
+from kinflow.apps.permissions import require
+from kinflow.directory import tokens as api_tokens
+from kinflow.directory import users
+from kinflow.directory.identity import Identity, authenticate
+from kinflow.errors import KintoneError, invalid_input, no_privilege
+
+import orjson
+
+
+def _require_admin(identity: Identity) -> None:
+    if identity.user is None or not identity.user.is_admin:
+        raise no_privilege()
+
+
+def _str(body: dict, name: str, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise invalid_input({name: ["Required field."]})
+    return value
+
+
+def _create_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    _require_admin(identity)
+    depts = body.get("departments") or []
+    if not isinstance(depts, list):
+        raise invalid_input({"departments": ["Enter an array of department codes."]})
+    user = users.create_user(
+        conn, _str(body, "code"), body.get("name"), body.get("password") or "",
+        email=body.get("email") or "", is_admin=bool(body.get("admin", False)),
+        active=bool(body.get("active", True)), timezone=body.get("timezone") or "UTC",
+        departments_codes=depts, primary_department=body.get("primaryDepartment"),
+    )
+    return {"code": user.code}
+
+
+def _update_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    _require_admin(identity)
+    code = _str(body, "code")
+    if users.get_user(conn, code) is None:
+        raise KintoneError("GAIA_US01", f"The user ({code}) is not found.", 404)
+    if "active" in body:
+        users.set_user_active(conn, code, bool(body["active"]))
+    if body.get("password"):
+        users.set_password(conn, code, body["password"])
+    return {}
+
+
+def _list_users(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    return {"users": users.list_users(conn)}
+
+
+def _create_department(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    _require_admin(identity)
+    users.create_department(conn, _str(body, "code"), body.get("name"), body.get("parent"))
+    return {}
+
+
+def _create_group(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    _require_admin(identity)
+    members = body.get("members") or []
+    if not isinstance(members, list):
+        raise invalid_input({"members": ["Enter an array of login names."]})
+    users.create_group(conn, _str(body, "code"), body.get("name"), members)
+    return {}
+
+
+def _create_space(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    _require_admin(identity)
+    return {"id": str(create_space(conn, _str(body, "name"), guest=bool(body.get("isGuest", False))))}
+
+
+def _managed(conn, identity: Identity, body: dict):  # noqa: ANN001, ANN202
+    app = load_app(conn, body.get("app"), guest_space_id=None) if not body.get("space") else load_app(
+        conn, body.get("app"), guest_space_id=int(body["space"]))
+    require(conn, app, app_settings.get_document(conn, app, "acl", preview=False), identity, "manage")
+    return app
+
+
+def _create_token(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    permissions = body.get("permissions") or {}
+    if not isinstance(permissions, dict):
+        raise invalid_input({"permissions": ["Enter an object."]})
+    return api_tokens.create_token(conn, app.id, **{k: bool(v) for k, v in permissions.items()}).as_json()
+
+
+def _list_tokens(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    return {"tokens": [t.as_json() for t in api_tokens.list_tokens(conn, app.id)]}
+
+
+_ACTIONS = {
+    ("POST", "users"): _create_user,
+    ("PUT", "users"): _update_user,
+    ("GET", "users"): _list_users,
+    ("POST", "departments"): _create_department,
+    ("POST", "groups"): _create_group,
+    ("POST", "spaces"): _create_space,
+    ("POST", "apiTokens"): _create_token,
+    ("GET", "apiTokens"): _list_tokens,
+}
+
+
+async def admin_endpoint(request: Request) -> Response:
+    action = _ACTIONS.get((request.method, request.path_params["resource"]))
+    if action is None:
+        return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw) if raw.strip() else dict(request.query_params)
+    except orjson.JSONDecodeError:
+        return error_response(_invalid_json())
+    if not isinstance(body, dict):
+        return error_response(_invalid_json())
+    db = request.app.state.db
+    headers = _headers(request)
+
+    def run() -> dict:
+        with db.write() as conn:
+            return action(conn, authenticate(conn, headers), body)
+
+    try:
+        return json_response(await run_in_threadpool(run))
+    except KintoneError as error:
+        return error_response(error)
+
+
+routes = [Route("/kinflow/v1/{resource}.json", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE"])]

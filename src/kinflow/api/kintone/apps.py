@@ -1,0 +1,221 @@
+"""App routes: create, get, list, form fields, layout, views, general settings, permissions, deploy."""
+
+from __future__ import annotations
+
+from kinflow.api.kintone.calls import Call, route
+from kinflow.apps import deploy as deploying
+from kinflow.apps import form_fields
+from kinflow.apps import settings as app_settings
+from kinflow.apps.app import app_json, create_app, list_apps, parse_id
+from kinflow.apps.permissions import has_permission, token_forbidden
+from kinflow.errors import invalid_input
+
+
+def _int_param(call: Call, name: str, default: int, low: int, high: int) -> int:
+    raw = call.params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise invalid_input({name: ["Enter an integer value."]}) from None
+    if not low <= value <= high:
+        raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
+    return value
+
+
+@route("POST", "preview/app")
+def add_app(call: Call) -> dict:
+    if call.identity.by_token:
+        raise token_forbidden()
+    app = create_app(call.conn, call.params.get("name"), call.identity.code, call.params.get("space"))
+    return {"app": str(app.id), "revision": str(app.revision)}
+
+
+@route("GET", "app")
+def get_app(call: Call) -> dict:
+    return app_json(call.viewable_app("id"))
+
+
+@route("GET", "apps")
+def get_apps(call: Call) -> dict:
+    if call.identity.by_token:
+        raise token_forbidden()
+    params = call.params
+    found = list_apps(
+        call.conn,
+        ids=params.get("ids"),
+        codes=params.get("codes"),
+        name=params.get("name"),
+        space_ids=params.get("spaceIds"),
+        limit=_int_param(call, "limit", 100, 1, 100),
+        offset=_int_param(call, "offset", 0, 0, 2_147_483_647),
+    )
+    visible = [
+        app for app in found
+        if has_permission(call.conn, app, app_settings.get_document(call.conn, app, "acl", preview=False),
+                          call.identity, "view")
+        or call.identity.user and call.identity.user.is_admin
+    ]
+    return {"apps": [app_json(app) for app in visible]}
+
+
+# --- settings documents -------------------------------------------------------------------
+
+
+def _read_document(call: Call, kind: str, preview: bool) -> tuple[dict, str]:
+    app = call.managed_app() if preview else call.viewable_app()
+    document = app_settings.get_document(call.conn, app, kind, preview=preview)
+    return document, app_settings.revision_of(app, preview=preview)
+
+
+def _register_reads(resource: str, kind: str, render) -> None:  # noqa: ANN001
+    for preview in (False, True):
+        path = f"preview/{resource}" if preview else resource
+
+        def handler(call: Call, preview: bool = preview) -> dict:
+            document, revision = _read_document(call, kind, preview)
+            return {**render(document), "revision": revision}
+
+        route("GET", path)(handler)
+
+
+_register_reads("app/form/fields", "form", lambda d: {"properties": form_fields.public_properties(d)})
+_register_reads("app/form/layout", "layout", lambda d: {"layout": d["layout"]})
+_register_reads("app/views", "views", lambda d: {"views": d["views"]})
+_register_reads("app/settings", "settings", lambda d: dict(d))
+_register_reads("app/acl", "acl", lambda d: {"rights": d["rights"]})
+
+
+def _change(call: Call, kind: str, mutate) -> dict:  # noqa: ANN001
+    app = call.managed_app()
+    app_settings.check_revision(app, call.params.get("revision"))
+    document = app_settings.get_document(call.conn, app, kind, preview=True)
+    extra = mutate(document) or {}
+    revision = app_settings.put_document(call.conn, app, kind, document, call.identity.code)
+    return {**extra, "revision": str(revision)}
+
+
+@route("POST", "preview/app/form/fields")
+def add_form_fields(call: Call) -> dict:
+    return _change(call, "form", lambda d: form_fields.add_fields(d, call.params.get("properties")))
+
+
+@route("PUT", "preview/app/form/fields")
+def update_form_fields(call: Call) -> dict:
+    return _change(call, "form", lambda d: form_fields.update_fields(d, call.params.get("properties")))
+
+
+@route("DELETE", "preview/app/form/fields")
+def delete_form_fields(call: Call) -> dict:
+    return _change(call, "form", lambda d: form_fields.delete_fields(d, call.params.get("fields")))
+
+
+@route("PUT", "preview/app/form/layout")
+def update_layout(call: Call) -> dict:
+    layout = call.params.get("layout")
+    if not isinstance(layout, list):
+        raise invalid_input({"layout": ["Required field."]})
+    return _change(call, "layout", lambda d: d.update(layout=layout))
+
+
+@route("PUT", "preview/app/views")
+def update_views(call: Call) -> dict:
+    views = call.params.get("views")
+    if not isinstance(views, dict):
+        raise invalid_input({"views": ["Required field."]})
+
+    def mutate(document: dict) -> dict:
+        old = document.get("views", {})
+        next_id = max([int(v.get("id", 0)) for v in old.values()] + [0]) + 1
+        stored = {}
+        for name, view in views.items():
+            if not isinstance(view, dict) or view.get("type") not in ("LIST", "CALENDAR", "CUSTOM"):
+                raise invalid_input({f"views.{name}.type": ["Enter LIST, CALENDAR or CUSTOM."]})
+            if view.get("filterCond"):
+                from kinflow.apps.query.parser import parse_condition
+
+                parse_condition(view["filterCond"])
+            view_id = old.get(name, {}).get("id")
+            if view_id is None:
+                view_id, next_id = str(next_id), next_id + 1
+            stored[name] = {"filterCond": "", "sort": "record_no desc", **view, "id": view_id, "name": name,
+                            "index": str(view.get("index", len(stored)))}
+        document["views"] = stored
+        return {"views": {name: {"id": v["id"]} for name, v in stored.items()}}
+
+    return _change(call, "views", mutate)
+
+
+_SETTING_KEYS = {
+    "name", "description", "icon", "theme", "titleField", "enableThumbnails", "enableBulkDeletion",
+    "enableComments", "enableDuplicateRecord", "enableInlineRecordEditing", "numberPrecision",
+    "firstMonthOfFiscalYear",
+}
+
+
+@route("PUT", "preview/app/settings")
+def update_settings(call: Call) -> dict:
+    changes = {k: v for k, v in call.params.items() if k in _SETTING_KEYS}
+    for flag in ("enableThumbnails", "enableBulkDeletion", "enableComments", "enableDuplicateRecord",
+                 "enableInlineRecordEditing"):
+        if flag in changes and not isinstance(changes[flag], bool):
+            raise invalid_input({flag: ["Must be true or false."]})
+    if "name" in changes and (not isinstance(changes["name"], str) or not changes["name"].strip()):
+        raise invalid_input({"name": ["Required field."]})
+    title = changes.get("titleField")
+    if title is not None:
+        if not isinstance(title, dict) or title.get("selectionMode") not in ("AUTO", "MANUAL"):
+            raise invalid_input({"titleField.selectionMode": ["Enter AUTO or MANUAL."]})
+
+    def mutate(document: dict) -> None:
+        if title and title.get("selectionMode") == "MANUAL":
+            form = app_settings.get_document(call.conn, call.managed_app(), "form", preview=True)
+            if title.get("code") not in form["properties"]:
+                raise invalid_input({"titleField.code": [f"The field ({title.get('code')}) is not found."]})
+        document.update(changes)
+
+    return _change(call, "settings", mutate)
+
+
+_RIGHT_FLAGS = ("appEditable", "recordViewable", "recordAddable", "recordEditable", "recordDeletable",
+                "recordImportable", "recordExportable")
+
+
+@route("PUT", "preview/app/acl")
+def update_acl(call: Call) -> dict:
+    rights = call.params.get("rights")
+    if not isinstance(rights, list):
+        raise invalid_input({"rights": ["Required field."]})
+    stored = []
+    for index, right in enumerate(rights):
+        entity = right.get("entity") if isinstance(right, dict) else None
+        if not isinstance(entity, dict) or entity.get("type") not in ("USER", "GROUP", "ORGANIZATION", "CREATOR"):
+            raise invalid_input({f"rights[{index}].entity.type": ["Enter USER, GROUP, ORGANIZATION or CREATOR."]})
+        entry = {"entity": {"type": entity["type"], "code": entity.get("code")},
+                 "includeSubs": bool(right.get("includeSubs", False))}
+        for flag in _RIGHT_FLAGS:
+            entry[flag] = bool(right.get(flag, False))
+        stored.append(entry)
+    return _change(call, "acl", lambda d: d.update(rights=stored))
+
+
+# --- deploy -------------------------------------------------------------------------------
+
+
+@route("POST", "preview/app/deploy")
+def deploy_apps(call: Call) -> dict:
+    targets = deploying.parse_targets(call.params.get("apps"))
+    revert = call.params.get("revert") in (True, "true")
+    deploying.deploy(call.db, call.conn, targets, revert=revert, guest_space_id=call.guest_space_id,
+                     can_manage=call.require_manage)
+    return {}
+
+
+@route("GET", "preview/app/deploy")
+def deploy_status(call: Call) -> dict:
+    raw = call.params.get("apps")
+    if not isinstance(raw, list) or not raw:
+        raise invalid_input({"apps": ["Required field."]})
+    ids = [parse_id(a, f"apps[{i}]") for i, a in enumerate(raw)]
+    return {"apps": deploying.deploy_statuses(call.conn, ids, call.guest_space_id, call.require_manage)}

@@ -1,0 +1,89 @@
+"""The one HTTP entry for kintone's API: parse, authenticate, run the handler in a transaction,
+render JSON (errors in kintone's format)."""
+
+from __future__ import annotations
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+# Importing the route modules registers their handlers.
+from kinflow.api.kintone import apps as _apps  # noqa: F401
+from kinflow.api.kintone import bulk as _bulk  # noqa: F401
+from kinflow.api.kintone import records as _records  # noqa: F401
+from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, not_found_api
+from kinflow.api.params import parse_query_string
+from kinflow.apps.deploy import DeployFailed, record_failure
+from kinflow.directory.identity import authenticate
+from kinflow.errors import KintoneError
+from kinflow.storage.database import Database
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def error_response(error: KintoneError) -> Response:
+    return json_response(error.body(), error.status)
+
+
+def _invalid_json() -> KintoneError:
+    return KintoneError("CB_IJ01", "Invalid JSON string.", 400)
+
+
+async def _params(request: Request, method: str) -> dict:
+    params = parse_query_string(request.url.query)
+    body = await request.body()
+    if body.strip():
+        content_type = request.headers.get("content-type", "")
+        if "json" not in content_type and "text/plain" not in content_type and content_type:
+            raise KintoneError("CB_IL02", "Illegal request. Send a JSON body.", 400)
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _invalid_json() from None
+        if not isinstance(parsed, dict):
+            raise _invalid_json()
+        params.update(parsed)
+    return params
+
+
+def _headers(request: Request) -> dict[str, str]:
+    headers = {k: v for k, v in request.headers.items()}
+    tokens = request.headers.getlist("x-cybozu-api-token")
+    if len(tokens) > 1:
+        headers["x-cybozu-api-token"] = ",".join(tokens)
+    return headers
+
+
+def _run(db: Database, call_args: dict, headers: dict[str, str]) -> dict:
+    key = (call_args["method"], call_args["resource"])
+    handler = ROUTES[key]
+    transaction = db.read if key in READ_ONLY else db.write
+    try:
+        with transaction() as conn:
+            identity = authenticate(conn, headers)
+            return handler(Call(db=db, conn=conn, identity=identity, **call_args))
+    except DeployFailed as failure:
+        with db.write() as conn:
+            record_failure(conn, failure)
+        return {}
+
+
+async def kintone_endpoint(request: Request) -> Response:
+    db: Database = request.app.state.db
+    method = request.method
+    if method == "POST" and request.headers.get("x-http-method-override") == "GET":
+        method = "GET"
+    resource = request.path_params["resource"]
+    guest = request.path_params.get("space_id")
+    try:
+        if (method, resource) not in ROUTES:
+            raise not_found_api(method, resource)
+        params = await _params(request, method)
+        call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource}
+        body = await run_in_threadpool(_run, db, call_args, _headers(request))
+    except KintoneError as error:
+        return error_response(error)
+    return json_response(body)

@@ -1,0 +1,73 @@
+"""kinflow's OpenAPI document, built from the registered kintone routes and their parameters."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from kinflow.api.kintone.calls import ROUTES
+
+_ID = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
+_RECORD = {"type": "object", "additionalProperties": {"type": "object"}}
+# The parameters each resource takes (JSON body for writes, query string for reads).
+PARAMETERS: dict[str, dict[str, dict]] = {
+    "record": {"app": _ID, "id": _ID, "record": _RECORD, "revision": _ID,
+               "updateKey": {"type": "object", "properties": {"field": {"type": "string"}, "value": {}}}},
+    "records": {"app": _ID, "query": {"type": "string"}, "fields": {"type": "array", "items": {"type": "string"}},
+                "totalCount": {"type": "boolean"}, "records": {"type": "array", "items": {"type": "object"}},
+                "ids": {"type": "array", "items": _ID}, "revisions": {"type": "array", "items": _ID},
+                "upsert": {"type": "boolean"}},
+    "records/cursor": {"app": _ID, "id": {"type": "string"}, "query": {"type": "string"},
+                       "fields": {"type": "array", "items": {"type": "string"}}, "size": _ID},
+    "bulkRequest": {"requests": {"type": "array", "items": {"type": "object", "properties": {
+        "method": {"type": "string"}, "api": {"type": "string"}, "payload": {"type": "object"}}}}},
+    "app": {"id": _ID},
+    "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
+             "name": {"type": "string"}, "limit": _ID, "offset": _ID},
+    "preview/app": {"name": {"type": "string"}, "space": _ID},
+    "preview/app/deploy": {"apps": {"type": "array", "items": {}}, "revert": {"type": "boolean"}},
+}
+_SETTINGS_PARAMS = {"app": _ID, "revision": _ID, "properties": {"type": "object"},
+                    "fields": {"type": "array", "items": {"type": "string"}}, "layout": {"type": "array"},
+                    "views": {"type": "object"}, "rights": {"type": "array"}, "name": {"type": "string"}}
+_ERROR = {"type": "object", "required": ["code", "id", "message"], "properties": {
+    "code": {"type": "string"}, "id": {"type": "string"}, "message": {"type": "string"},
+    "errors": {"type": "object"}}}
+
+
+def _params_for(resource: str) -> dict[str, dict]:
+    return PARAMETERS.get(resource, _SETTINGS_PARAMS)
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    paths: dict[str, dict] = {}
+    for (method, resource) in sorted(ROUTES):
+        params = _params_for(resource)
+        operation: dict = {
+            "operationId": f"{method.lower()}_{resource.replace('/', '_')}",
+            "security": [{"password": []}, {"apiToken": []}],
+            "responses": {
+                "200": {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"description": "kintone error", "content": {"application/json": {"schema": _ERROR}}},
+            },
+        }
+        if method in ("GET", "DELETE"):
+            operation["parameters"] = [
+                {"name": name, "in": "query", "required": False, "schema": schema,
+                 **({"style": "form", "explode": True} if schema.get("type") == "array" else {})}
+                for name, schema in params.items()
+            ]
+        else:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": params}}}}
+        paths.setdefault(f"/k/v1/{resource}.json", {})[method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "kinflow", "version": "0.1.0",
+                 "description": "kintone-compatible REST API of kinflow."},
+        "paths": paths,
+        "components": {"securitySchemes": {
+            "password": {"type": "apiKey", "in": "header", "name": "X-Cybozu-Authorization"},
+            "apiToken": {"type": "apiKey", "in": "header", "name": "X-Cybozu-API-Token"},
+        }},
+    }

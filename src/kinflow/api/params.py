@@ -1,0 +1,55 @@
+"""Request parameters as kintone clients send them: a JSON body, or a query string whose arrays and
+objects are spelled `fields[0]=a&fields[1]=b` and `apps[0][app]=1` (the `qs` style of the official
+JavaScript client)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def _path(key: str) -> list[str]:
+    head, bracket, rest = key.partition("[")
+    if not bracket:
+        return [key]
+    parts = _PART.findall("[" + rest)
+    return [head, *parts] if parts and "[" + rest == "".join(f"[{p}]" for p in parts) else [key]
+
+
+def _insert(target: dict, path: list[str], value: str) -> None:
+    node: dict = target
+    for index, part in enumerate(path):
+        last = index == len(path) - 1
+        if last:
+            if part == "":
+                node.setdefault("", []).append(value)
+            else:
+                node[part] = value
+            return
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+
+
+def _arrays(node: object) -> object:
+    """Turn dicts whose keys are all array indexes into lists (in index order)."""
+    if not isinstance(node, dict):
+        return node
+    converted = {k: _arrays(v) for k, v in node.items()}
+    if converted and set(converted) == {""}:
+        return converted[""]
+    if converted and all(k.isdigit() for k in converted):
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
+
+
+def parse_query_string(query: str) -> dict:
+    result: dict = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        _insert(result, _path(key), value)
+    converted = _arrays(result)
+    return converted if isinstance(converted, dict) else {}

@@ -1,0 +1,53 @@
+"""The ASGI application: kintone's API, kinflow's directory API and the OpenAPI document."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kinflow.api import admin
+from kinflow.api.kintone.http import error_response, json_response, kintone_endpoint
+from kinflow.api.openapi import openapi_document
+from kinflow.config import Settings, load_settings
+from kinflow.errors import KintoneError
+from kinflow.storage.database import Database
+
+log = logging.getLogger("kinflow")
+_METHODS = ["GET", "POST", "PUT", "DELETE"]
+
+
+async def _openapi(request: Request) -> Response:
+    return json_response(openapi_document())
+
+
+async def _health(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # Never a bare 500 page: an unexpected failure still answers in kintone's error format.
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(KintoneError("CB_IL01", "An unexpected error occurred on the server.", 500))
+
+
+def create_app(settings: Settings, db: Database | None = None) -> Starlette:
+    routes = [
+        Route("/k/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
+        Route("/k/guest/{space_id:int}/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
+        *admin.routes,
+        Route("/openapi.json", _openapi),
+        Route("/healthz", _health),
+    ]
+    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected})
+    app.state.settings = settings
+    app.state.db = db or Database(settings.url)
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """Factory for uvicorn worker processes: settings come from KINFLOW_* variables."""
+    return create_app(load_settings())

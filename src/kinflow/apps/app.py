@@ -1,0 +1,207 @@
+"""Apps themselves: create, look up, list; and the live form of a deployed app, cached per deploy."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.apps.form import Form
+from kinflow.apps.record_tables import RecordTables
+from kinflow.clock import clock
+from kinflow.errors import KintoneError, app_not_found, invalid_input
+from kinflow.storage.schema import app_settings, apps, spaces
+
+
+@dataclass(frozen=True)
+class App:
+    id: int
+    code: str
+    name: str
+    description: str
+    space_id: int | None
+    thread_id: int | None
+    created_at: datetime
+    creator: str
+    modified_at: datetime
+    modifier: str
+    revision: int
+    live_version: int
+    live_revision: int
+    deploy_status: str
+    guest_space: bool
+
+    @property
+    def deployed(self) -> bool:
+        return self.live_version > 0
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    """A deployed app with what record handling needs: its live form and record tables."""
+
+    app: App
+    form: Form
+    tables: RecordTables
+    settings: dict
+    acl: dict
+
+    @property
+    def id(self) -> int:
+        return self.app.id
+
+
+def load_app(conn: Connection, app_id: object, *, guest_space_id: int | None = None) -> App:
+    """The app, checked against the path it was called through (guest space or not)."""
+    number = parse_id(app_id, "app")
+    row = conn.execute(
+        sa.select(apps, spaces.c.is_guest)
+        .select_from(apps.outerjoin(spaces, spaces.c.id == apps.c.space_id))
+        .where(apps.c.id == number)
+    ).first()
+    if row is None:
+        raise app_not_found(number)
+    app = App(
+        row.id, row.code, row.name, row.description, row.space_id, row.thread_id, row.created_at,
+        row.creator, row.modified_at, row.modifier, row.revision, row.live_version,
+        row.live_revision, row.deploy_status, bool(row.is_guest),
+    )
+    check_space(app, guest_space_id)
+    return app
+
+
+def check_space(app: App, guest_space_id: int | None) -> None:
+    # kintone: an app in a guest space must be called through /k/guest/{id}/v1/ (GAIA_IL23), and a
+    # guest path reaches only the apps of that guest space (CB_NO02).
+    if guest_space_id is None:
+        if app.guest_space:
+            raise KintoneError(
+                "GAIA_IL23",
+                f"To use the API for an app in a guest space, specify the guest space ID in the "
+                f"request URL (/k/guest/{app.space_id}/v1/...).",
+                400,
+            )
+    elif not app.guest_space or app.space_id != guest_space_id:
+        raise KintoneError("CB_NO02", "No privilege to proceed.", 403)
+
+
+def parse_id(value: object, name: str) -> int:
+    """kintone accepts ids as numbers or numeric strings."""
+    if value is None or value == "":
+        raise invalid_input({name: ["Required field."]})
+    if isinstance(value, bool):
+        raise invalid_input({name: ["Enter an integer value."]})
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value.strip())
+    else:
+        raise invalid_input({name: ["Enter an integer value."]})
+    if number < 1 or number > 2**53:
+        raise invalid_input({name: ["Enter an integer value of 1 or more."]})
+    return number
+
+
+def create_app(conn: Connection, name: object, creator: str, space: object = None) -> App:
+    from kinflow.apps.settings import initial_documents
+
+    if not isinstance(name, str) or not name.strip():
+        raise invalid_input({"name": ["Required field."]})
+    if len(name) > 64:
+        raise invalid_input({"name": ["Enter less than 65 characters."]})
+    space_id = None
+    if space not in (None, ""):
+        space_id = parse_id(space, "space")
+        if conn.execute(sa.select(spaces.c.id).where(spaces.c.id == space_id)).first() is None:
+            raise KintoneError("GAIA_SP01", f"The space (ID: {space_id}) not found.", 404)
+    now = clock.now().replace(tzinfo=None)
+    app_id = conn.execute(
+        apps.insert().values(
+            name=name, creator=creator, modifier=creator, created_at=now, modified_at=now,
+            space_id=space_id, thread_id=space_id, revision=2,
+        )
+    ).inserted_primary_key[0]
+    for kind, document in initial_documents(name, creator).items():
+        conn.execute(app_settings.insert().values(app_id=app_id, stage="preview", kind=kind, document=document))
+    return load_app(conn, app_id, guest_space_id=_guest(conn, space_id))
+
+
+def _guest(conn: Connection, space_id: int | None) -> int | None:
+    if space_id is None:
+        return None
+    is_guest = conn.execute(sa.select(spaces.c.is_guest).where(spaces.c.id == space_id)).scalar()
+    return space_id if is_guest else None
+
+
+def create_space(conn: Connection, name: str, *, guest: bool = False) -> int:
+    return conn.execute(spaces.insert().values(name=name, is_guest=guest)).inserted_primary_key[0]
+
+
+def app_json(app: App) -> dict:
+    return {
+        "appId": str(app.id),
+        "code": app.code,
+        "name": app.name,
+        "description": app.description,
+        "spaceId": str(app.space_id) if app.space_id else None,
+        "threadId": str(app.thread_id) if app.thread_id else None,
+        "createdAt": iso(app.created_at),
+        "creator": {"code": app.creator, "name": app.creator},
+        "modifiedAt": iso(app.modified_at),
+        "modifier": {"code": app.modifier, "name": app.modifier},
+    }
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def list_apps(conn: Connection, *, ids=None, codes=None, name=None, space_ids=None, limit=100, offset=0) -> list[App]:
+    query = sa.select(apps.c.id).order_by(apps.c.id)
+    if ids:
+        query = query.where(apps.c.id.in_([parse_id(i, "ids") for i in ids]))
+    if codes:
+        query = query.where(apps.c.code.in_(codes))
+    if name:
+        query = query.where(sa.func.lower(apps.c.name).contains(str(name).lower(), autoescape=True))
+    if space_ids:
+        query = query.where(apps.c.space_id.in_([parse_id(i, "spaceIds") for i in space_ids]))
+    query = query.limit(limit).offset(offset)
+    return [_load_any(conn, app_id) for app_id in conn.execute(query).scalars()]
+
+
+def _load_any(conn: Connection, app_id: int) -> App:
+    row = conn.execute(sa.select(apps.c.space_id).where(apps.c.id == app_id)).first()
+    return load_app(conn, app_id, guest_space_id=_guest(conn, row.space_id))
+
+
+_live_cache: dict[tuple[int, int], LiveApp] = {}
+_live_lock = threading.Lock()
+
+
+def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = None) -> LiveApp:
+    """A deployed app with its live form; an app never deployed is not found, as in kintone."""
+    app = load_app(conn, app_id, guest_space_id=guest_space_id)
+    if not app.deployed:
+        raise app_not_found(app.id)
+    key = (app.id, app.live_version)
+    cached = _live_cache.get(key)
+    if cached is not None:
+        return LiveApp(app, cached.form, cached.tables, cached.settings, cached.acl)
+    documents = dict(
+        conn.execute(
+            sa.select(app_settings.c.kind, app_settings.c.document).where(
+                app_settings.c.app_id == app.id, app_settings.c.stage == "live"
+            )
+        ).all()
+    )
+    form = Form.from_document(documents["form"])
+    live = LiveApp(app, form, RecordTables(app.id, form), documents["settings"], documents["acl"])
+    with _live_lock:
+        for stale in [k for k in _live_cache if k[0] == app.id]:
+            del _live_cache[stale]
+        _live_cache[key] = live
+    return live

@@ -1,0 +1,132 @@
+"""Deploying pre-live settings: the live documents become the pre-live ones and the app's record
+tables are altered to the new form, all in one transaction.
+
+kintone deploys asynchronously and clients poll the status; kinflow finishes within the request, so
+the first poll already answers SUCCESS or FAIL. A failing app fails the whole batch: the others are
+CANCEL and nothing changes (shared/reference/kintone-rest-api.md §6.2).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from kinflow.apps.app import App, load_app, parse_id
+from kinflow.apps.form import Form
+from kinflow.apps.record_tables import RecordTables, sync_schema
+from kinflow.apps.settings import KINDS, check_revision
+from kinflow.directory.tokens import make_live
+from kinflow.errors import KintoneError, invalid_input
+from kinflow.storage.database import Database
+from kinflow.storage.schema import app_settings, apps
+
+MAX_APPS = 300
+
+
+def parse_targets(items: object) -> list[tuple[int, object]]:
+    if not isinstance(items, list) or not items:
+        raise invalid_input({"apps": ["Required field."]})
+    if len(items) > MAX_APPS:
+        raise invalid_input({"apps": [f"Specify up to {MAX_APPS} apps."]})
+    targets = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            targets.append((parse_id(item.get("app"), f"apps[{index}].app"), item.get("revision")))
+        else:
+            targets.append((parse_id(item, f"apps[{index}]"), None))
+    return targets
+
+
+def _copy_stage(conn: Connection, app_id: int, source: str, target: str) -> None:
+    conn.execute(app_settings.delete().where(app_settings.c.app_id == app_id, app_settings.c.stage == target))
+    rows = conn.execute(
+        sa.select(app_settings.c.kind, app_settings.c.document).where(
+            app_settings.c.app_id == app_id, app_settings.c.stage == source
+        )
+    ).all()
+    for kind, document in rows:
+        conn.execute(app_settings.insert().values(app_id=app_id, stage=target, kind=kind, document=document))
+
+
+def _deploy_one(conn: Connection, app: App) -> None:
+    _copy_stage(conn, app.id, "preview", "live")
+    form_document = conn.execute(
+        sa.select(app_settings.c.document).where(
+            app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "form"
+        )
+    ).scalar_one()
+    sync_schema(conn, RecordTables(app.id, Form.from_document(form_document)))
+    settings = conn.execute(
+        sa.select(app_settings.c.document).where(
+            app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "settings"
+        )
+    ).scalar_one()
+    make_live(conn, app.id)
+    conn.execute(
+        apps.update()
+        .where(apps.c.id == app.id)
+        .values(live_version=app.live_version + 1, live_revision=app.revision,
+                deploy_status="SUCCESS", name=settings.get("name", app.name),
+                description=settings.get("description", app.description))
+    )
+
+
+def _revert_one(conn: Connection, app: App) -> None:
+    if app.deployed:
+        _copy_stage(conn, app.id, "live", "preview")
+    conn.execute(apps.update().where(apps.c.id == app.id).values(revision=app.revision + 1, deploy_status="CANCEL"))
+
+
+def deploy(db: Database, conn: Connection, targets: list[tuple[int, object]], *, revert: bool,
+           guest_space_id: int | None, can_manage) -> None:
+    """Deploy (or revert) every target in `conn`'s transaction.
+
+    On a failure the transaction is rolled back by the caller; the FAIL/CANCEL statuses are written
+    afterwards in their own transaction (`record_failure`), so a client polling sees them.
+    """
+    loaded = []
+    for app_id, revision in targets:
+        app = load_app(conn, app_id, guest_space_id=guest_space_id)
+        can_manage(conn, app)
+        check_revision(app, revision)
+        loaded.append(app)
+    failing = None
+    try:
+        for app in loaded:
+            failing = app.id
+            if revert:
+                _revert_one(conn, app)
+            else:
+                with conn.begin_nested():
+                    _deploy_one(conn, app)
+    except IntegrityError:
+        raise DeployFailed([a.id for a in loaded], failing) from None
+
+
+class DeployFailed(KintoneError):
+    """Existing records violate the new form (say, a new unique field)."""
+
+    def __init__(self, app_ids: list[int], failing: int | None) -> None:
+        super().__init__(
+            "GAIA_DE01",
+            f"Failed to deploy the app (ID: {failing}): existing records violate the new settings.",
+            400,
+        )
+        self.app_ids = app_ids
+        self.failing = failing
+
+
+def record_failure(conn: Connection, error: DeployFailed) -> None:
+    for app_id in error.app_ids:
+        status = "FAIL" if app_id == error.failing else "CANCEL"
+        conn.execute(apps.update().where(apps.c.id == app_id).values(deploy_status=status))
+
+
+def deploy_statuses(conn: Connection, app_ids: list[int], guest_space_id: int | None, can_manage) -> list[dict]:
+    result = []
+    for app_id in app_ids:
+        app = load_app(conn, app_id, guest_space_id=guest_space_id)
+        can_manage(conn, app)
+        result.append({"app": str(app.id), "status": app.deploy_status})
+    return result

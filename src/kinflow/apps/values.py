@@ -1,0 +1,368 @@
+"""Field values: from kintone's JSON to what a column stores, and back.
+
+Parsing collects every problem into kintone's `errors` map (keys like `record.<code>.value`,
+`records[3].<code>.value`, `record.<table>.value[0].value.<inner>.value`) so a client sees them all
+at once. Rules and messages: shared/reference/kintone-rest-api.md §2.2 and §4.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+
+from kinflow.apps.field_types import (
+    CHOICE_TYPES,
+    ENTITY_SELECT_TYPES,
+    MULTI_CHOICE_TYPES,
+    MULTI_VALUE_TYPES,
+    TEXT_TYPES,
+)
+from kinflow.apps.form import Field, Form
+
+Errors = dict[str, list[str]]
+ENTITY_KIND = {"USER_SELECT": "USER", "ORGANIZATION_SELECT": "ORGANIZATION", "GROUP_SELECT": "GROUP"}
+
+
+class Invalid(Exception):
+    """One value's problem; `key_style` picks kintone's key shape for it."""
+
+    def __init__(self, message: str, key_style: str = "value") -> None:
+        super().__init__(message)
+        self.message = message
+        self.key_style = key_style
+
+
+@dataclass
+class TableRow:
+    id: int | None
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def error_key(base: str, code: str, style: str) -> str:
+    if style == "bracket":  # kintone's quirk for non-numeric NUMBER values
+        return f"{base}[{code}].value"
+    if style == "values":
+        return f"{base}.{code}.values"
+    if style == "values.value":
+        return f"{base}.{code}.values.value"
+    if style.startswith("values["):
+        return f"{base}.{code}.{style}.value"
+    return f"{base}.{code}.value"
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def normalise_number(raw: object) -> Decimal | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise Invalid("Only numbers are allowed.", "bracket")
+    try:
+        number = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise Invalid("Only numbers are allowed.", "bracket") from None
+    if not number.is_finite():
+        raise Invalid("Only numbers are allowed.", "bracket")
+    return number
+
+
+def number_text(number: Decimal) -> str:
+    """kintone normalises numbers on save: "1.5e1" is stored as "15", "1.50" as "1.5"."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def parse_date(raw: object) -> date | None:
+    if raw is None or raw == "":
+        return None
+    match = _DATE.match(raw) if isinstance(raw, str) else None
+    if not match:
+        raise Invalid("The date format is invalid. Use YYYY-MM-DD.")
+    try:
+        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
+    except ValueError:
+        raise Invalid("The date is invalid.") from None
+
+
+def parse_time(raw: object) -> time | None:
+    if raw is None or raw == "":
+        return None
+    match = _TIME.match(raw) if isinstance(raw, str) else None
+    if not match:
+        raise Invalid("The time format is invalid. Use HH:MM.")
+    try:
+        return time(int(match[1]), int(match[2]))
+    except ValueError:
+        raise Invalid("The time is invalid.") from None
+
+
+def parse_datetime(raw: object) -> datetime | None:
+    """An ISO 8601 instant, stored as naive UTC with seconds dropped (as kintone stores it)."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise Invalid("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ.")
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("z", "Z"))
+    except ValueError:
+        raise Invalid("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ.") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(second=0, microsecond=0)
+
+
+def _text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or isinstance(raw, (list, dict)):
+        raise Invalid("Enter a string value.")
+    return str(raw) if isinstance(raw, (int, float)) else raw
+
+
+def _string_list(raw: object) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise Invalid("Enter an array of strings.", "values")
+    return list(dict.fromkeys(raw))
+
+
+def _entity_list(raw: object) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise Invalid("Enter an array of objects with a code.", "values")
+    codes = []
+    for index, item in enumerate(raw):
+        code = item.get("code") if isinstance(item, dict) else None
+        if not isinstance(code, str) or not code:
+            raise Invalid("Required.", f"values[{index}]")
+        codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def parse_value(f: Field, raw: object) -> object:
+    """One field's storage value from the `value` of kintone's JSON."""
+    t = f.type
+    if t in TEXT_TYPES:
+        return _text(raw)
+    if t == "NUMBER":
+        return normalise_number(raw)
+    if t == "DATE":
+        return parse_date(raw)
+    if t == "TIME":
+        return parse_time(raw)
+    if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
+        return parse_datetime(raw)
+    if t in MULTI_CHOICE_TYPES:
+        return _string_list(raw)
+    if t in ENTITY_SELECT_TYPES:
+        return _entity_list(raw)
+    if t in ("CREATOR", "MODIFIER"):
+        codes = _entity_list([raw] if isinstance(raw, dict) else raw)
+        return codes[0] if codes else None
+    raise Invalid("This field cannot be written.")
+
+
+def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors) -> list[TableRow]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors.setdefault(f"{base}.{table.code}.value", []).append("Enter an array of rows.")
+        return []
+    inner = {f.code: f for f in form.inner_fields(table.code)}
+    rows = []
+    for index, item in enumerate(raw):
+        row_base = f"{base}.{table.code}.value[{index}].value"
+        if not isinstance(item, dict):
+            errors.setdefault(row_base, []).append("Enter an object for each row.")
+            continue
+        row_id = item.get("id")
+        try:
+            row_id = int(row_id) if row_id not in (None, "") else None
+        except (TypeError, ValueError):
+            row_id = None
+        values = {}
+        for code, entry in (item.get("value") or {}).items():
+            f = inner.get(code)
+            if f is None:
+                continue
+            raw_value = entry.get("value") if isinstance(entry, dict) else entry
+            try:
+                values[code] = parse_value(f, raw_value)
+            except Invalid as problem:
+                if f.type == "NUMBER":
+                    # kintone stores a non-numeric number inside a table as empty instead.
+                    values[code] = None
+                else:
+                    errors.setdefault(error_key(row_base, code, problem.key_style), []).append(problem.message)
+        rows.append(TableRow(row_id, values))
+    return rows
+
+
+def parse_record(form: Form, raw: object, base: str, errors: Errors, *, writable_system: bool) -> dict:
+    """The fields a client sent; unknown codes are ignored, as kintone does."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors.setdefault(base, []).append("Enter an object.")
+        return {}
+    result: dict = {}
+    for code, entry in raw.items():
+        f = form.get(code)
+        if f is None or f.table is not None:
+            continue
+        if f.type in ("RECORD_NUMBER", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
+            continue
+        if f.type in ("CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME") and not writable_system:
+            continue
+        raw_value = entry.get("value") if isinstance(entry, dict) else entry
+        if f.type == "SUBTABLE":
+            result[code] = parse_table(form, f, raw_value, base, errors)
+            continue
+        try:
+            result[code] = parse_value(f, raw_value)
+        except Invalid as problem:
+            errors.setdefault(error_key(base, code, problem.key_style), []).append(problem.message)
+            if problem.key_style == "bracket":
+                errors.setdefault(error_key(base, code, "value"), []).append("Required.")
+    return result
+
+
+# --- defaults and rules -------------------------------------------------------------------
+
+
+def default_value(f: Field, now: datetime, user_code: str, primary_org: str | None) -> object:
+    props = f.props
+    t = f.type
+    if props.get("defaultNowValue"):
+        if t == "DATE":
+            return now.date()
+        if t == "TIME":
+            return now.time().replace(second=0, microsecond=0)
+        if t == "DATETIME":
+            return now.replace(tzinfo=None, second=0, microsecond=0)
+    default = props.get("defaultValue")
+    if t in ENTITY_SELECT_TYPES:
+        codes = []
+        for item in default or []:
+            code = item.get("code")
+            if item.get("type") == "FUNCTION":
+                code = {"LOGINUSER()": user_code, "PRIMARY_ORGANIZATION()": primary_org}.get(code)
+            if code:
+                codes.append(code)
+        return codes
+    try:
+        return parse_value(f, default if default is not None else "")
+    except Invalid:
+        return None
+
+
+def is_empty(f: Field, value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, list):
+        return len(value) == 0
+    return False
+
+
+def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
+    """required, length, range and option rules of one field (not unique: that needs the DB)."""
+    props = f.props
+    empty = is_empty(f, value)
+    if props.get("required") and empty and f.type not in ("RADIO_BUTTON",):
+        style = "values" if f.type in MULTI_CHOICE_TYPES else "values.value" if f.type in ENTITY_SELECT_TYPES else "value"
+        errors.setdefault(error_key(base, f.code, style), []).append("Required.")
+        return
+    if empty:
+        return
+    if f.type in ("SINGLE_LINE_TEXT", "LINK", "MULTI_LINE_TEXT"):
+        length = len(value)  # type: ignore[arg-type]
+        max_length, min_length = props.get("maxLength"), props.get("minLength")
+        if max_length not in ("", None) and length > int(max_length):
+            errors.setdefault(error_key(base, f.code, "value"), []).append(
+                f"Enter less than {int(max_length) + 1} characters.")
+        if min_length not in ("", None) and length < int(min_length):
+            errors.setdefault(error_key(base, f.code, "value"), []).append(
+                f"Enter more than {int(min_length) - 1} characters.")
+    if f.type == "NUMBER":
+        max_value, min_value = props.get("maxValue"), props.get("minValue")
+        if max_value not in ("", None) and value > Decimal(max_value):  # type: ignore[operator]
+            errors.setdefault(error_key(base, f.code, "value"), []).append(f"The value must be {max_value} or less.")
+        if min_value not in ("", None) and value < Decimal(min_value):  # type: ignore[operator]
+            errors.setdefault(error_key(base, f.code, "value"), []).append(f"The value must be {min_value} or more.")
+    if f.type in CHOICE_TYPES:
+        options = f.options
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if item not in options:
+                    errors.setdefault(error_key(base, f.code, f"values[{index}]"), []).append(
+                        f'The value, "{item}", is not in options.')
+        elif value not in options:
+            errors.setdefault(error_key(base, f.code, "value"), []).append(f'The value, "{value}", is not in options.')
+
+
+# --- columns ------------------------------------------------------------------------------
+
+
+def to_columns(f: Field, value: object, row: dict) -> None:
+    """Put one field's storage value into a row dict of its table's columns."""
+    name = f.column_name
+    if f.type == "NUMBER":
+        row[name] = float(value) if value is not None else None  # type: ignore[arg-type]
+        row[f"{name}_text"] = number_text(value) if value is not None else ""  # type: ignore[arg-type]
+    elif f.type in TEXT_TYPES:
+        row[name] = value if value is not None else ""
+    else:
+        row[name] = value
+
+
+def from_columns(f: Field, row) -> object:  # noqa: ANN001
+    """The storage value of one field from a fetched row (the inverse of `to_columns`)."""
+    name = f.column_name
+    if f.type == "NUMBER":
+        text = row[f"{name}_text"]
+        return Decimal(text) if text not in ("", None) else None
+    value = row[name]
+    if f.type in MULTI_VALUE_TYPES:
+        return list(value or [])
+    return value
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def render_datetime(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:00Z") if moment else ""
+
+
+def render_value(f: Field, value: object, names: dict[str, dict[str, str]]) -> object:
+    t = f.type
+    if t == "NUMBER":
+        return number_text(value) if value is not None else ""  # type: ignore[arg-type]
+    if t == "DROP_DOWN":
+        return value or None
+    if t in TEXT_TYPES:
+        return value or ""
+    if t == "DATE":
+        return value.isoformat() if value else None  # type: ignore[union-attr]
+    if t == "TIME":
+        return value.strftime("%H:%M") if value else None  # type: ignore[union-attr]
+    if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
+        return render_datetime(value)  # type: ignore[arg-type]
+    if t in MULTI_CHOICE_TYPES:
+        return list(value or [])  # type: ignore[arg-type]
+    if t in ENTITY_SELECT_TYPES:
+        kind = ENTITY_KIND[t]
+        return [{"code": c, "name": names[kind].get(c, c)} for c in value or []]  # type: ignore[union-attr]
+    if t in ("CREATOR", "MODIFIER"):
+        return {"code": value, "name": names["USER"].get(value, value)}  # type: ignore[arg-type]
+    return value

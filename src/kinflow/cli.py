@@ -1,0 +1,84 @@
+"""The `kinflow` command: the only module that knows about the command line."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from rich.console import Console
+
+from kinflow.config import load_settings
+
+console = Console()
+
+
+@click.group()
+def main() -> None:
+    """kinflow: business apps (kintone-compatible API) on SQLite or PostgreSQL."""
+
+
+def _prepare(settings):  # noqa: ANN001, ANN202
+    from kinflow.storage.database import Database
+    from kinflow.storage.migrate import upgrade
+
+    db = Database(settings.url)
+    upgrade(db)
+    return db
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database to the newest schema."""
+    settings = load_settings()
+    _prepare(settings).dispose()
+    console.print(f"[green]Database is up to date[/green] ({settings.url})")
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (KINFLOW_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Listen port (KINFLOW_PORT, default 8080).")
+@click.option("--data-dir", default=None, help="Data folder (KINFLOW_DATA_DIR, default ./kinflow-data).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (KINFLOW_HTTP_WORKERS).")
+def serve(host: str | None, port: int | None, data_dir: str | None, workers: int | None) -> None:
+    """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
+    from pathlib import Path
+
+    import uvicorn
+
+    from kinflow.bootstrap import ensure_initial_data
+
+    settings = load_settings().with_overrides(
+        host=host, port=port, data_dir=Path(data_dir) if data_dir else None, workers=workers
+    )
+    db = _prepare(settings)
+    first = ensure_initial_data(settings, db)
+    db.dispose()
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"[bold green]kinflow[/bold green] listening on {base}  (database: {settings.url})")
+    if first.admin_password:
+        console.print(f"Log in as [bold]Administrator[/bold] with password [bold]{first.admin_password}[/bold]")
+    else:
+        console.print("Log in as [bold]Administrator[/bold] (password set on first start)")
+    if first.example_app:
+        console.print(f"Example app {first.example_app} (Customers), API token: [bold]{first.api_token}[/bold]")
+        console.print(
+            f"  curl -H 'X-Cybozu-API-Token: {first.api_token}' "
+            f"'{base}/k/v1/records.json?app={first.example_app}'"
+        )
+    # Worker processes read the same settings from the environment.
+    os.environ.update({
+        "KINFLOW_DATA_DIR": str(settings.data_dir), "KINFLOW_DATABASE_URL": settings.database_url,
+    })
+    uvicorn.run(
+        "kinflow.api.server:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

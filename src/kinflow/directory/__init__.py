@@ -1,0 +1,1 @@
+"""Users, departments (a tree), groups, API tokens, and who a request is."""

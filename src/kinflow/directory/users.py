@@ -1,0 +1,173 @@
+"""Users, departments and groups: the entities kintone's permissions and selections refer to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.directory.passwords import hash_password
+from kinflow.errors import KintoneError, invalid_input
+from kinflow.storage.schema import departments, group_members, groups, user_departments, users
+
+ADMINISTRATOR = "Administrator"
+# kintone's built-in group every user belongs to.
+EVERYONE = "everyone"
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    code: str
+    name: str
+    active: bool
+    is_admin: bool
+    timezone: str
+    primary_department: str | None
+
+
+def _row_to_user(row, primary: str | None) -> User:  # noqa: ANN001
+    return User(row.id, row.code, row.name, row.active, row.is_admin, row.timezone, primary)
+
+
+def get_user(conn: Connection, code: str) -> User | None:
+    row = conn.execute(sa.select(users).where(users.c.code == code)).first()
+    if row is None:
+        return None
+    primary = None
+    if row.primary_department_id is not None:
+        primary = conn.execute(
+            sa.select(departments.c.code).where(departments.c.id == row.primary_department_id)
+        ).scalar()
+    return _row_to_user(row, primary)
+
+
+def get_user_with_hash(conn: Connection, code: str) -> tuple[User, str] | None:
+    row = conn.execute(sa.select(users).where(users.c.code == code)).first()
+    if row is None:
+        return None
+    user = get_user(conn, code)
+    assert user is not None
+    return user, row.password_hash
+
+
+def create_user(
+    conn: Connection,
+    code: str,
+    name: str | None = None,
+    password: str = "",
+    *,
+    email: str = "",
+    is_admin: bool = False,
+    active: bool = True,
+    timezone: str = "UTC",
+    departments_codes: list[str] | None = None,
+    primary_department: str | None = None,
+) -> User:
+    if not code or len(code) > 128:
+        raise invalid_input({"code": ["Enter between 1 and 128 characters."]})
+    if conn.execute(sa.select(users.c.id).where(users.c.code == code)).first():
+        raise invalid_input({"code": ["This login name is already used."]})
+    dept_ids = [_department_id(conn, c) for c in departments_codes or []]
+    primary_id = _department_id(conn, primary_department) if primary_department else None
+    if primary_id is None and dept_ids:
+        primary_id = dept_ids[0]
+    user_id = conn.execute(
+        users.insert().values(
+            code=code,
+            name=name or code,
+            email=email,
+            password_hash=hash_password(password) if password else "",
+            is_admin=is_admin,
+            active=active,
+            timezone=timezone,
+            primary_department_id=primary_id,
+        )
+    ).inserted_primary_key[0]
+    for dept_id in set(dept_ids) | ({primary_id} if primary_id else set()):
+        conn.execute(user_departments.insert().values(user_id=user_id, department_id=dept_id))
+    user = get_user(conn, code)
+    assert user is not None
+    return user
+
+
+def set_user_active(conn: Connection, code: str, active: bool) -> None:
+    conn.execute(users.update().where(users.c.code == code).values(active=active))
+
+
+def set_password(conn: Connection, code: str, password: str) -> None:
+    conn.execute(users.update().where(users.c.code == code).values(password_hash=hash_password(password)))
+
+
+def _department_id(conn: Connection, code: str) -> int:
+    dept_id = conn.execute(sa.select(departments.c.id).where(departments.c.code == code)).scalar()
+    if dept_id is None:
+        raise KintoneError("GAIA_OR01", f"The department ({code}) is not found.", 400)
+    return dept_id
+
+
+def create_department(conn: Connection, code: str, name: str | None = None, parent: str | None = None) -> None:
+    if conn.execute(sa.select(departments.c.id).where(departments.c.code == code)).first():
+        raise invalid_input({"code": ["This department code is already used."]})
+    parent_id = _department_id(conn, parent) if parent else None
+    conn.execute(departments.insert().values(code=code, name=name or code, parent_id=parent_id))
+
+
+def create_group(conn: Connection, code: str, name: str | None = None, members: list[str] = ()) -> None:
+    if conn.execute(sa.select(groups.c.id).where(groups.c.code == code)).first():
+        raise invalid_input({"code": ["This group code is already used."]})
+    group_id = conn.execute(groups.insert().values(code=code, name=name or code)).inserted_primary_key[0]
+    for member in members:
+        user_id = conn.execute(sa.select(users.c.id).where(users.c.code == member)).scalar()
+        if user_id is None:
+            raise invalid_input({"members": [f"The user ({member}) is not found."]})
+        conn.execute(group_members.insert().values(group_id=group_id, user_id=user_id))
+
+
+def list_users(conn: Connection) -> list[dict]:
+    rows = conn.execute(sa.select(users).order_by(users.c.id)).all()
+    return [{"id": str(r.id), "code": r.code, "name": r.name, "valid": r.active, "email": r.email} for r in rows]
+
+
+def memberships(conn: Connection, user_id: int) -> tuple[set[str], set[str]]:
+    """The user's group codes and department codes, each department with all its ancestors
+    marked by a leading '^' (so an ACL entry with includeSubs can match a parent department)."""
+    group_codes = set(
+        conn.execute(
+            sa.select(groups.c.code).join(group_members).where(group_members.c.user_id == user_id)
+        ).scalars()
+    )
+    group_codes.add(EVERYONE)
+    dept_rows = conn.execute(
+        sa.select(departments.c.id).join(user_departments).where(user_departments.c.user_id == user_id)
+    ).scalars()
+    parents = dict(conn.execute(sa.select(departments.c.id, departments.c.parent_id)).all())
+    codes = dict(conn.execute(sa.select(departments.c.id, departments.c.code)).all())
+    dept_codes: set[str] = set()
+    for dept_id in dept_rows:
+        dept_codes.add(codes[dept_id])
+        ancestor = parents.get(dept_id)
+        while ancestor is not None:
+            dept_codes.add("^" + codes[ancestor])
+            ancestor = parents.get(ancestor)
+    return group_codes, dept_codes
+
+
+def entity_names(conn: Connection, kind: str, codes: set[str]) -> dict[str, str]:
+    """Display names for user / department / group codes (kintone returns current names)."""
+    if not codes:
+        return {}
+    table = {"USER": users, "ORGANIZATION": departments, "GROUP": groups}[kind]
+    rows = conn.execute(sa.select(table.c.code, table.c.name).where(table.c.code.in_(codes))).all()
+    return dict(rows)
+
+
+def existing_codes(conn: Connection, kind: str, codes: set[str], *, active_only: bool = False) -> set[str]:
+    if not codes:
+        return set()
+    table = {"USER": users, "ORGANIZATION": departments, "GROUP": groups}[kind]
+    query = sa.select(table.c.code).where(table.c.code.in_(codes))
+    if active_only and kind == "USER":
+        query = query.where(users.c.active)
+    return set(conn.execute(query).scalars())
