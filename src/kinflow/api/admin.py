@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from kinflow.api.kintone.http import _headers, _invalid_json, error_response, json_response
 from kinflow.apps import settings as app_settings
-from kinflow.apps.app import create_space, load_app
+from kinflow.apps.app import create_space, load_app_anywhere
 from kinflow.apps.permissions import require
 from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
@@ -89,8 +89,7 @@ def _create_space(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
 
 
 def _managed(conn, identity: Identity, body: dict):  # noqa: ANN001, ANN202
-    app = load_app(conn, body.get("app"), guest_space_id=None) if not body.get("space") else load_app(
-        conn, body.get("app"), guest_space_id=int(body["space"]))
+    app = load_app_anywhere(conn, body.get("app"))
     require(conn, app, app_settings.get_document(conn, app, "acl", preview=False), identity, "manage")
     return app
 

@@ -121,7 +121,7 @@ def create_app(conn: Connection, name: object, creator: str, space: object = Non
     app_id = conn.execute(
         apps.insert().values(
             name=name, creator=creator, modifier=creator, created_at=now, modified_at=now,
-            space_id=space_id, thread_id=space_id, revision=2,
+            space_id=space_id, thread_id=space_id, revision=1,
         )
     ).inserted_primary_key[0]
     for kind, document in initial_documents(name, creator).items():
@@ -170,12 +170,16 @@ def list_apps(conn: Connection, *, ids=None, codes=None, name=None, space_ids=No
     if space_ids:
         query = query.where(apps.c.space_id.in_([parse_id(i, "spaceIds") for i in space_ids]))
     query = query.limit(limit).offset(offset)
-    return [_load_any(conn, app_id) for app_id in conn.execute(query).scalars()]
+    return [load_app_anywhere(conn, app_id) for app_id in conn.execute(query).scalars()]
 
 
-def _load_any(conn: Connection, app_id: int) -> App:
-    row = conn.execute(sa.select(apps.c.space_id).where(apps.c.id == app_id)).first()
-    return load_app(conn, app_id, guest_space_id=_guest(conn, row.space_id))
+def load_app_anywhere(conn: Connection, app_id: object) -> App:
+    """An app whatever space it is in (for lists and kinflow's own API, which have no guest path)."""
+    number = parse_id(app_id, "app")
+    row = conn.execute(sa.select(apps.c.space_id).where(apps.c.id == number)).first()
+    if row is None:
+        raise app_not_found(number)
+    return load_app(conn, number, guest_space_id=_guest(conn, row.space_id))
 
 
 _live_cache: dict[tuple[int, int], LiveApp] = {}

@@ -192,8 +192,8 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
                 errors.setdefault(f"{base}.{f.code}.value", []).append("This value already exists in another record.")
 
 
-def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]]) -> None:
-    errors: Errors = {}
+def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
+    """Raise every problem of these records at once: `errors` already holds the parsing ones."""
     for base, rec in items:
         for f in live.form.top_level:
             if f.type == "SUBTABLE":
@@ -325,9 +325,7 @@ class Writer:
     def add(self, raws: list, *, bases: list[str]) -> list[StoredRecord]:
         errors: Errors = {}
         records = [self._new(raw, base, errors) for raw, base in zip(raws, bases)]
-        if errors:
-            raise invalid_input(errors)
-        _validate(self.conn, self.live, list(zip(bases, records)))
+        _validate(self.conn, self.live, list(zip(bases, records)), errors)
         self._insert(records)
         return records
 
@@ -405,9 +403,7 @@ class Writer:
             current.updated_at = self.now.replace(tzinfo=None, second=0, microsecond=0)
             to_update.append((f"{base}.record", current))
             results.append(("UPDATE", current))
-        if errors:
-            raise invalid_input(errors)
-        _validate(self.conn, self.live, to_update + to_insert)
+        _validate(self.conn, self.live, to_update + to_insert, errors)
         table = self.live.tables.records
         for _, rec in to_update:
             self.conn.execute(table.update().where(table.c.id == rec.id).values(**_row_of(self.live, rec)))
