@@ -53,7 +53,7 @@ def test_stale_revision_is_refused_and_minus_one_skips(admin):
     revision = int(admin.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()["revision"])
     fields = {"a": {"type": "SINGLE_LINE_TEXT", "code": "a", "label": "A"}}
     stale = admin.post("/k/v1/preview/app/form/fields.json",
-                       json={"app": app, "properties": fields, "revision": revision - 1})
+                       json={"app": app, "properties": fields, "revision": revision + 5})
     assert (stale.status_code, stale.json()["code"]) == (409, "GAIA_CO02")
     ok = admin.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": fields, "revision": -1})
     assert ok.json()["revision"] == str(revision + 1)
@@ -101,7 +101,7 @@ def test_revert_discards_pre_live_changes(admin):
 
 def test_deploy_with_stale_revision_fails(admin):
     app = make_app(admin, {})
-    response = admin.post("/k/v1/preview/app/deploy.json", json={"apps": [{"app": app, "revision": 1}]})
+    response = admin.post("/k/v1/preview/app/deploy.json", json={"apps": [{"app": app, "revision": 99}]})
     assert response.json()["code"] == "GAIA_CO02"
 
 

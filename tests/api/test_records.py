@@ -114,7 +114,7 @@ def test_unique_values(admin, app):
     batch = admin.post("/k/v1/records.json", json={"app": app, "records": [
         {"title": {"value": "b1"}, "sku": {"value": "NEW"}}, {"title": {"value": "b2"}, "sku": {"value": "NEW"}}]})
     assert "records[1].sku.value" in batch.json()["errors"]
-    empty = [add(admin, app, {"title": {"value": "e"}, "sku": {"value": ""}}) for _ in range(2)]
+    empty = [add(admin, app, {"title": {"value": "empty"}, "sku": {"value": ""}}) for _ in range(2)]
     assert all(r.status_code == 200 for r in empty)
 
 

@@ -171,16 +171,16 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
         if not (f.props.get("unique") and f.type in UNIQUE_CAPABLE_TYPES):
             continue
         column = records.c[f.column_name]
-        seen: dict[object, int | None] = {}
+        seen: dict[object, StoredRecord] = {}
         keyed = []
         for base, rec in items:
             value = rec.values.get(f.code)
             if value in (None, ""):
                 continue
             key = float(value) if f.type == "NUMBER" else value
-            if key in seen and seen[key] != rec.id:
+            if key in seen and seen[key] is not rec:
                 errors.setdefault(f"{base}.{f.code}.value", []).append("This value already exists in another record.")
-            seen[key] = rec.id
+            seen[key] = rec
             keyed.append((base, rec, key))
         if not keyed:
             continue
@@ -342,23 +342,23 @@ class Writer:
         has_id = item.get("id") not in (None, "")
         key = item.get("updateKey")
         if has_id and key is not None:
-            raise invalid_input({f"{base}.id": ["Specify either id or updateKey, not both."]})
+            raise invalid_input({_key(base, "id"): ["Specify either id or updateKey, not both."]})
         if has_id:
-            return parse_id(item["id"], f"{base}.id"), None
+            return parse_id(item["id"], _key(base, "id")), None
         if not isinstance(key, dict):
-            raise invalid_input({f"{base}.id": ["Required field."]})
+            raise invalid_input({_key(base, "id"): ["Required field."]})
         f = self.live.form.get(key.get("field")) if isinstance(key.get("field"), str) else None
         if f is None or f.table is not None or f.type not in ("SINGLE_LINE_TEXT", "NUMBER") or not f.props.get("unique"):
-            raise invalid_input({f"{base}.updateKey.field": [
+            raise invalid_input({_key(base, "updateKey.field"): [
                 "Specify a text or number field that prohibits duplicate values."]})
         from kinflow.apps.values import Invalid, parse_value
 
         try:
             value = parse_value(f, key.get("value"))
         except Invalid as problem:
-            raise invalid_input({f"{base}.updateKey.value": [problem.message]}) from None
+            raise invalid_input({_key(base, "updateKey.value"): [problem.message]}) from None
         if value in (None, ""):
-            raise invalid_input({f"{base}.updateKey.value": ["Required field."]})
+            raise invalid_input({_key(base, "updateKey.value"): ["Required field."]})
         column = self.live.tables.records.c[f.column_name]
         found = self.conn.execute(
             sa.select(self.live.tables.records.c.id).where(column == (float(value) if f.type == "NUMBER" else value))
@@ -377,6 +377,7 @@ class Writer:
         to_insert: list[tuple[str, StoredRecord]] = []
         results: list[tuple[str, StoredRecord]] = []
         for (record_id, key_values), item, base in zip(located, items, bases):
+            record_base = f"{base}.record" if base else "record"
             current = existing.get(record_id) if record_id is not None else None
             if current is None:
                 if not upsert:
@@ -384,14 +385,14 @@ class Writer:
                 raw = dict(item.get("record") or {})
                 if key_values:
                     raw.update({code: {"value": _json_key(v)} for code, v in key_values.items()})
-                rec = self._new(raw, f"{base}.record", errors)
-                to_insert.append((f"{base}.record", rec))
+                rec = self._new(raw, record_base, errors)
+                to_insert.append((record_base, rec))
                 results.append(("INSERT", rec))
                 continue
             revision = item.get("revision")
             if revision not in (None, "", -1, "-1") and parse_id(revision, f"{base}.revision") != current.revision:
                 raise revision_conflict(revision, current.id)
-            changes = parse_record(self.live.form, item.get("record"), f"{base}.record", errors, writable_system=False)
+            changes = parse_record(self.live.form, item.get("record"), record_base, errors, writable_system=False)
             for code, value in changes.items():
                 f = self.live.form.get(code)
                 if f and f.type == "SUBTABLE":
@@ -401,7 +402,7 @@ class Writer:
             current.revision += 1
             current.modifier = self.identity.code
             current.updated_at = self.now.replace(tzinfo=None, second=0, microsecond=0)
-            to_update.append((f"{base}.record", current))
+            to_update.append((record_base, current))
             results.append(("UPDATE", current))
         _validate(self.conn, self.live, to_update + to_insert, errors)
         table = self.live.tables.records
@@ -430,6 +431,11 @@ class Writer:
             conn.execute(child.delete().where(child.c.record_id.in_(numbers)))
         conn.execute(tables.records.delete().where(tables.records.c.id.in_(numbers)))
         return [existing[n] for n in numbers]
+
+
+def _key(base: str, name: str) -> str:
+    """An `errors` key: `id` for a single-record call, `records[3].id` in a batch."""
+    return f"{base}.{name}" if base else name
 
 
 def _json_key(value: object) -> object:

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp
 from kinflow.apps.query.parser import parse_query
-from kinflow.apps.query.sql import QueryContext, compile_query
+from kinflow.apps.query.context import QueryContext
+from kinflow.apps.query.sql import compile_query
 from kinflow.apps.records import collect_names, render_record, rows_to_records
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity

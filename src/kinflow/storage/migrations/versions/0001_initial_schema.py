@@ -66,7 +66,7 @@ def upgrade() -> None:
     op.create_table('spaces',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=128), nullable=False),
-    sa.Column('is_guest', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('is_guest', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('users',
@@ -75,10 +75,10 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('email', sa.String(length=256), server_default='', nullable=False),
     sa.Column('password_hash', sa.String(length=256), server_default='', nullable=False),
-    sa.Column('active', sa.Boolean(), server_default=sa.text('1'), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('primary_department_id', sa.Integer(), nullable=True),
     sa.Column('timezone', sa.String(length=64), server_default='UTC', nullable=False),
-    sa.Column('is_admin', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('is_admin', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )
@@ -86,12 +86,12 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('app_id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=64), nullable=False),
-    sa.Column('view', sa.Boolean(), server_default=sa.text('1'), nullable=False),
-    sa.Column('add', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('edit', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('delete', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('manage', sa.Boolean(), server_default=sa.text('0'), nullable=False),
-    sa.Column('live', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('view', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('add', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('edit', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('delete', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('manage', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('live', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.ForeignKeyConstraint(['app_id'], ['apps.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token')

@@ -1,0 +1,190 @@
+"""Text to syntax tree: `parse_query` for `query` parameters, `parse_condition` for filterCond.
+
+Any text that is not a query is `CB_VA01`; nothing else escapes from here (a fuzz test holds this).
+The `limit`/`offset` ceilings are checked here too: they need no form.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from lark import Lark, Transformer_NonRecursive
+from lark.exceptions import LarkError
+
+from kinflow.apps.query import errors
+from kinflow.apps.query.ast import (
+    And,
+    Comparison,
+    Condition,
+    FunctionCall,
+    InList,
+    IsEmpty,
+    Like,
+    NumberValue,
+    Or,
+    OrderKey,
+    Query,
+    StringValue,
+    Symbol,
+)
+
+# Deeper nesting than any real filter; the cap keeps every later (recursive) pass within Python's
+# stack however the text is crafted.
+MAX_DEPTH = 64
+
+_ESCAPES = {"t": "\t", "n": "\n"}
+
+
+@cache
+def _parser() -> Lark:
+    grammar = files("kinflow.apps.query").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", start=["query", "filter"])
+
+
+def _unquote(token: str) -> str:
+    """The text of a string literal: `\\"` and `\\\\` as documented, `\\t` and `\\n` as observed."""
+    out: list[str] = []
+    chars = iter(token[1:-1])
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars)
+            out.append(_ESCAPES.get(escaped, escaped))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _count(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not text.isdigit():
+        raise errors.syntax_error("limit and offset take a whole number.")
+    return int(text)
+
+
+def _join(kind: type[And] | type[Or], items: list[Condition]) -> Condition:
+    """`a and (b and c)` is `a and b and c`: flat lists keep later passes simple."""
+    flat: list[Condition] = []
+    for item in items:
+        flat.extend(item.items if isinstance(item, kind) else (item,))
+    return kind(tuple(flat))
+
+
+class _ToTree(Transformer_NonRecursive):
+    def string(self, children):
+        return StringValue(_unquote(children[0]))
+
+    def number(self, children):
+        return NumberValue(children[0].value)
+
+    def symbol(self, children):
+        return Symbol(children[0].value)
+
+    def call(self, children):
+        name, *args = children
+        return FunctionCall(name.value.upper(), tuple(a for a in args if a is not None))
+
+    def field(self, children):
+        return ".".join(token.value for token in children)
+
+    def value_list(self, children):
+        return tuple(children)
+
+    def comparison(self, children):
+        field, op, value = children
+        return Comparison(field, op.value, value)
+
+    def in_list(self, children):
+        return InList(children[0], False, children[1])
+
+    def not_in_list(self, children):
+        return InList(children[0], True, children[1])
+
+    def like(self, children):
+        return Like(children[0], False, children[1])
+
+    def not_like(self, children):
+        return Like(children[0], True, children[1])
+
+    def is_empty(self, children):
+        return IsEmpty(children[0], False)
+
+    def is_not_empty(self, children):
+        return IsEmpty(children[0], True)
+
+    def and_expr(self, children):
+        return _join(And, children)
+
+    def or_expr(self, children):
+        return _join(Or, children)
+
+    def order_key(self, children):
+        direction = children[1].value.lower() if len(children) > 1 else "asc"
+        return OrderKey(children[0], direction == "desc")
+
+    def order_clause(self, children):
+        return ("order_by", tuple(children))
+
+    def limit_clause(self, children):
+        return ("limit", children[0].value)
+
+    def offset_clause(self, children):
+        return ("offset", children[0].value)
+
+    def query(self, children):
+        parts: dict = {"condition": None}
+        for child in children:
+            if isinstance(child, tuple) and len(child) == 2 and child[0] in ("order_by", "limit", "offset"):
+                parts[child[0]] = child[1]
+            else:
+                parts["condition"] = child
+        return Query(**parts)
+
+    def filter(self, children):
+        return children[0] if children else None
+
+
+def _depth(condition: Condition | None) -> int:
+    deepest, stack = 0, [(condition, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (And, Or)):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in node.items)
+    return deepest
+
+
+def _parse(text: str, start: str):
+    if not isinstance(text, str):
+        raise errors.syntax_error()
+    try:
+        tree = _parser().parse(text, start=start)
+    except LarkError:
+        raise errors.syntax_error() from None
+    return _ToTree().transform(tree)
+
+
+def _check_depth(condition: Condition | None) -> None:
+    if _depth(condition) > MAX_DEPTH:
+        raise errors.syntax_error(f"Conditions may nest at most {MAX_DEPTH} levels deep.")
+
+
+def parse_query(text: str) -> Query:
+    """A whole `query`: `[condition] [order by ...] [limit N] [offset N]`; '' is the empty query."""
+    parsed: Query = _parse(text, "query")
+    _check_depth(parsed.condition)
+    # The transformer keeps the counts as text: errors raised inside lark would come out wrapped.
+    query = Query(parsed.condition, parsed.order_by, _count(parsed.limit), _count(parsed.offset))
+    if query.limit is not None and query.limit > errors.MAX_LIMIT:
+        raise errors.limit_too_large()
+    if query.offset is not None and query.offset > errors.MAX_OFFSET:
+        raise errors.offset_too_large()
+    return query
+
+
+def parse_condition(text: str) -> Condition | None:
+    """A condition alone (a view's or a notification's filterCond); None when the text is blank."""
+    condition = _parse(text, "filter")
+    _check_depth(condition)
+    return condition

@@ -1,0 +1,186 @@
+"""A query compiled to SQLAlchemy Core against one app's record tables.
+
+Conditions on a record's own columns compare the column directly (no function wraps it), so an
+indexed `=`, `in` or range stays an index lookup on a million records. Multi-value fields search
+the values side table and table fields their child table, each through a correlated EXISTS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from kinflow.apps.field_types import TEXT_TYPES
+from kinflow.apps.form import Field, Form
+from kinflow.apps.query.ast import Condition, Query
+from kinflow.apps.query.context import QueryContext
+from kinflow.apps.query.fields import LIST_TYPES, sort_field
+from kinflow.apps.query.plan import (
+    BLANKS,
+    AllOf,
+    AnyOf,
+    Clause,
+    Contains,
+    EveryRow,
+    Match,
+    Plan,
+    Predicate,
+    SomeRow,
+    equal_values,
+    plan_condition,
+)
+from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID, CATEGORY_FIELD_ID, RecordTables
+
+__all__ = ["CompiledQuery", "QueryContext", "compile_condition", "compile_query"]
+
+DEFAULT_LIMIT = 100
+
+_COMPARE = {
+    "=": lambda column, value: column == value,
+    ">": lambda column, value: column > value,
+    ">=": lambda column, value: column >= value,
+    "<": lambda column, value: column < value,
+    "<=": lambda column, value: column <= value,
+}
+_VALUES_FIELD_IDS = {"STATUS_ASSIGNEE": ASSIGNEE_FIELD_ID, "CATEGORY": CATEGORY_FIELD_ID}
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    where: ColumnElement[bool] | None
+    order_by: list[ColumnElement]
+    limit: int
+    offset: int
+
+
+def compile_query(query: Query, form: Form, tables: RecordTables, ctx: QueryContext) -> CompiledQuery:
+    """kintone's defaults apply here: newest first (`$id desc`), 100 records, from the first."""
+    where = compile_condition(query.condition, form, tables, ctx)
+    return CompiledQuery(
+        where=where,
+        order_by=_order_by(query, form, tables),
+        limit=DEFAULT_LIMIT if query.limit is None else query.limit,
+        offset=query.offset or 0,
+    )
+
+
+def compile_condition(
+    condition: Condition | None, form: Form, tables: RecordTables, ctx: QueryContext
+) -> ColumnElement[bool] | None:
+    """The WHERE clause over `tables.records` for a condition (None when there is none)."""
+    plan = plan_condition(condition, form, ctx)
+    return None if plan is None else _Compiler(tables).plan(plan)
+
+
+def _order_by(query: Query, form: Form, tables: RecordTables) -> list[ColumnElement]:
+    keys: list[ColumnElement] = []
+    by_id = False
+    for key in query.order_by:
+        field = sort_field(form, key.field)
+        by_id = by_id or field.type in ("__ID__", "RECORD_NUMBER")
+        column = _column(tables, field)
+        if not column.nullable:
+            keys.append(column.desc() if key.descending else column.asc())
+        # Empty values sort as the smallest, on every database alike.
+        elif key.descending:
+            keys.append(column.desc().nulls_last())
+        else:
+            keys.append(column.asc().nulls_first())
+    if not by_id:
+        # Equal sort keys still need one fixed order, or pages could repeat or skip records.
+        keys.append(tables.records.c.id.desc())
+    return keys
+
+
+def _column(tables: RecordTables, field: Field) -> sa.Column:
+    if field.type == "__ID__":
+        return tables.records.c.id
+    if field.type == "__REVISION__":
+        return tables.records.c.revision
+    return tables.column(field)
+
+
+class _Compiler:
+    def __init__(self, tables: RecordTables) -> None:
+        self.tables = tables
+        self.records = tables.records
+
+    def plan(self, plan: Plan) -> ColumnElement[bool]:
+        if isinstance(plan, AllOf):
+            return sa.and_(*(self.plan(item) for item in plan.items))
+        if isinstance(plan, AnyOf):
+            return sa.or_(*(self.plan(item) for item in plan.items))
+        if isinstance(plan, SomeRow):
+            rows = self.tables.subtables[plan.table]
+            return self._rows(rows, *(self.predicate(p, rows) for p in plan.predicates))
+        if isinstance(plan, EveryRow):
+            rows = self.tables.subtables[plan.table]
+            # The table has a row, and no row breaks the condition.
+            return sa.and_(self._rows(rows), ~self._rows(rows, ~self.predicate(plan.predicate, rows)))
+        return self.predicate(plan, None)
+
+    def _rows(self, rows: sa.Table, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+        return sa.exists().where(rows.c.record_id == self.records.c.id, *conditions).correlate_except(rows)
+
+    def predicate(self, predicate: Predicate, rows: sa.Table | None) -> ColumnElement[bool]:
+        """A predicate on the record, or on one row of the child table `rows`.
+
+        Negated predicates come out two-valued (never SQL NULL) so that `EveryRow` may negate
+        them again."""
+        if predicate.field.type in LIST_TYPES:
+            return self._list_predicate(predicate, rows)
+        column = _column(self.tables, predicate.field)
+        if isinstance(predicate, Contains):
+            found = sa.func.coalesce(column, "").icontains(predicate.text, autoescape=True)
+            return ~found if predicate.negated else found
+        parts = _clauses(column, predicate.clauses)
+        if predicate.empty:
+            parts.append(_is_empty(predicate.field, column))
+        positive = sa.or_(*parts) if parts else sa.false()
+        if not predicate.negated:
+            return positive
+        if predicate.empty or not column.nullable:
+            return ~positive
+        return sa.or_(~positive, column.is_(None))
+
+    def _list_predicate(self, predicate: Predicate, rows: sa.Table | None) -> ColumnElement[bool]:
+        values = self.tables.values
+        field_id = _VALUES_FIELD_IDS.get(predicate.field.type, predicate.field.field_id)
+        if rows is None:
+            owner = [values.c.record_id == self.records.c.id, values.c.row_id.is_(None)]
+        else:
+            owner = [values.c.record_id == rows.c.record_id, values.c.row_id == rows.c.id]
+        owner.append(values.c.field_id == field_id)
+
+        def exists(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+            return sa.exists().where(*owner, *conditions).correlate_except(values)
+
+        if isinstance(predicate, Contains):
+            found = exists(values.c.value.icontains(predicate.text, autoescape=True))
+            return ~found if predicate.negated else found
+        parts = []
+        if predicate.clauses:
+            parts.append(exists(sa.or_(*_clauses(values.c.value, predicate.clauses))))
+        if predicate.empty:
+            parts.append(~exists())
+        positive = sa.or_(*parts) if parts else sa.false()
+        return ~positive if predicate.negated else positive
+
+
+def _clauses(column: ColumnElement, clauses: tuple[Clause, ...]) -> list[ColumnElement[bool]]:
+    equal, rest = equal_values(clauses)
+    parts: list[ColumnElement[bool]] = []
+    if len(equal) == 1:
+        parts.append(column == equal[0])
+    elif equal:
+        parts.append(column.in_(equal))
+    parts.extend(sa.and_(*(_COMPARE[term.op](column, term.value) for term in clause)) for clause in rest)
+    return parts
+
+
+def _is_empty(field: Field, column: ColumnElement) -> ColumnElement[bool]:
+    if field.type in TEXT_TYPES:
+        return sa.or_(column.is_(None), sa.func.trim(column, BLANKS) == "")
+    return column.is_(None)

@@ -1,0 +1,200 @@
+"""An app to query: its form, a caller, and an in-memory SQLite copy of its record tables.
+
+Records are written the way kinflow stores them (`values.to_columns`, the values side table, a
+child table per SUBTABLE), and the same dicts are what `matches` evaluates, so the SQL and the
+Python side can be held to the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from kinflow.apps.field_types import MULTI_VALUE_TYPES
+from kinflow.apps.form import Form, new_form_document
+from kinflow.apps.query.context import QueryContext
+from kinflow.apps.query.parser import parse_query
+from kinflow.apps.query.sql import compile_query
+from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID, CATEGORY_FIELD_ID, RecordTables
+from kinflow.apps.values import to_columns
+
+# Friday 15 March 2024, 12:00 in Tokyo.
+NOW = datetime(2024, 3, 15, 3, 0, tzinfo=timezone.utc)
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def options(*labels: str) -> dict:
+    return {label: {"label": label, "index": str(i)} for i, label in enumerate(labels)}
+
+
+def make_form(fields: dict[str, dict]) -> Form:
+    """A form with kintone's system fields plus these (code -> property; SUBTABLE with `fields`)."""
+    document = new_form_document()
+    for code, prop in fields.items():
+        document["properties"][code] = {"code": code, "label": code, **prop}
+        for inner_code in [code, *prop.get("fields", {})]:
+            document["field_ids"][inner_code] = document["next_field_id"]
+            document["next_field_id"] += 1
+        for inner_code, inner in prop.get("fields", {}).items():
+            inner.setdefault("code", inner_code)
+    return Form.from_document(document)
+
+
+APP_FIELDS = {
+    "title": {"type": "SINGLE_LINE_TEXT"},
+    "link": {"type": "LINK"},
+    "memo": {"type": "MULTI_LINE_TEXT"},
+    "body": {"type": "RICH_TEXT"},
+    "amount": {"type": "NUMBER"},
+    "due": {"type": "DATE"},
+    "starts": {"type": "TIME"},
+    "when": {"type": "DATETIME"},
+    "color": {"type": "DROP_DOWN", "options": options("red", "green", "blue")},
+    "size": {"type": "RADIO_BUTTON", "options": options("S", "M", "L")},
+    "tags": {"type": "CHECK_BOX", "options": options("a", "b", "c", 'say "hi"')},
+    "langs": {"type": "MULTI_SELECT", "options": options("en", "ja")},
+    "owner": {"type": "USER_SELECT"},
+    "dept": {"type": "ORGANIZATION_SELECT"},
+    "team": {"type": "GROUP_SELECT"},
+    "items": {
+        "type": "SUBTABLE",
+        "fields": {
+            "item": {"type": "SINGLE_LINE_TEXT"},
+            "qty": {"type": "NUMBER"},
+            "kind": {"type": "DROP_DOWN", "options": options("tool", "food")},
+            "marks": {"type": "CHECK_BOX", "options": options("x", "y")},
+            "day": {"type": "DATE"},
+            "note": {"type": "MULTI_LINE_TEXT"},
+        },
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def form() -> Form:
+    return make_form(APP_FIELDS)
+
+
+@pytest.fixture(scope="session")
+def ctx() -> QueryContext:
+    return QueryContext(user_code="sato", primary_organization="sales", timezone=TOKYO, now=NOW)
+
+
+def blank_record(form: Form, record_id: int, **values: object) -> dict:
+    """A record as `matches` reads it: every field at its empty value, then `values`."""
+    record: dict[str, object] = {
+        "$id": record_id,
+        "$revision": 1,
+        "Record_number": record_id,
+        "Created_by": "sato",
+        "Updated_by": "sato",
+        "Created_datetime": datetime(2024, 3, 1, 0, 0),
+        "Updated_datetime": datetime(2024, 3, 1, 0, 0),
+        "Status": None,
+        "Assignee": [],
+        "Categories": [],
+    }
+    for field in form.top_level:
+        if field.code in record:
+            continue
+        if field.type == "SUBTABLE":
+            record[field.code] = []
+        elif field.type in MULTI_VALUE_TYPES:
+            record[field.code] = []
+        elif field.type in ("NUMBER", "DATE", "TIME", "DATETIME"):
+            record[field.code] = None
+        else:
+            record[field.code] = ""
+    record.update(values)
+    if record["Record_number"] != record["$id"]:
+        record["Record_number"] = record["$id"]
+    return record
+
+
+class Store:
+    """An app's record tables in SQLite, filled from `blank_record`-shaped dicts."""
+
+    def __init__(self, form: Form) -> None:
+        self.form = form
+        self.tables = RecordTables(1, form)
+        self.engine = sa.create_engine("sqlite://")
+        self.tables.metadata.create_all(self.engine)
+
+    def add(self, records: list[dict]) -> None:
+        with self.engine.begin() as conn:
+            for record in records:
+                self._add(conn, record)
+
+    def _add(self, conn: sa.Connection, record: dict) -> None:
+        form, tables = self.form, self.tables
+        record_id = record["$id"]
+        row = {
+            "id": record_id,
+            "revision": record["$revision"],
+            "creator": record["Created_by"],
+            "created_at": record["Created_datetime"],
+            "modifier": record["Updated_by"],
+            "updated_at": record["Updated_datetime"],
+            "status": record["Status"],
+        }
+        value_rows = [
+            {"record_id": record_id, "row_id": None, "field_id": field_id, "value": v}
+            for code, field_id in (("Assignee", ASSIGNEE_FIELD_ID), ("Categories", CATEGORY_FIELD_ID))
+            for v in record[code]
+        ]
+        for field in form.top_level:
+            if field.type == "SUBTABLE":
+                continue
+            if field.column_name not in tables.records.c:
+                continue  # system fields live in the fixed columns above
+            to_columns(field, _stored(field.type, record[field.code]), row)
+            if field.type in MULTI_VALUE_TYPES:
+                value_rows += [
+                    {"record_id": record_id, "row_id": None, "field_id": field.field_id, "value": v}
+                    for v in record[field.code]
+                ]
+        conn.execute(tables.records.insert().values(**row))
+        for table in form.subtables:
+            child = tables.subtables[table.code]
+            for position, table_row in enumerate(record[table.code]):
+                data = {"record_id": record_id, "position": position}
+                inner_fields = form.inner_fields(table.code)
+                for inner in inner_fields:
+                    to_columns(inner, _stored(inner.type, table_row.get(inner.code)), data)
+                row_id = conn.execute(child.insert().values(**data)).inserted_primary_key[0]
+                for inner in inner_fields:
+                    if inner.type in MULTI_VALUE_TYPES:
+                        value_rows += [
+                            {"record_id": record_id, "row_id": row_id, "field_id": inner.field_id, "value": v}
+                            for v in table_row.get(inner.code) or []
+                        ]
+        if value_rows:
+            conn.execute(tables.values.insert(), value_rows)
+
+    def ids(self, query: str, ctx: QueryContext) -> list[int]:
+        """The ids a search returns, in the order it returns them."""
+        compiled = compile_query(parse_query(query), self.form, self.tables, ctx)
+        records = self.tables.records
+        select = sa.select(records.c.id).order_by(*compiled.order_by).limit(compiled.limit).offset(compiled.offset)
+        if compiled.where is not None:
+            select = select.where(compiled.where)
+        with self.engine.connect() as conn:
+            return list(conn.execute(select).scalars())
+
+
+def _stored(field_type: str, value: object) -> object:
+    if field_type == "NUMBER" and value is not None and not isinstance(value, Decimal):
+        return Decimal(str(value))
+    return value
+
+
+@pytest.fixture()
+def store(form: Form) -> Iterator[Store]:
+    store = Store(form)
+    yield store
+    store.engine.dispose()
