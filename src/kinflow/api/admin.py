@@ -7,12 +7,13 @@ may list and create its API tokens.
 
 from __future__ import annotations
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kinflow.api.kintone.http import _headers, _invalid_json, error_response, json_response
+from kinflow.api.kintone.http import error_response, invalid_json, json_response, request_headers
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import create_space, load_app_anywhere
 from kinflow.apps.permissions import require
@@ -20,8 +21,6 @@ from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
 from kinflow.directory.identity import Identity, authenticate
 from kinflow.errors import KintoneError, invalid_input, no_privilege
-
-import orjson
 
 
 def _require_admin(identity: Identity) -> None:
@@ -127,11 +126,11 @@ async def admin_endpoint(request: Request) -> Response:
     try:
         body = orjson.loads(raw) if raw.strip() else dict(request.query_params)
     except orjson.JSONDecodeError:
-        return error_response(_invalid_json())
+        return error_response(invalid_json())
     if not isinstance(body, dict):
-        return error_response(_invalid_json())
+        return error_response(invalid_json())
     db = request.app.state.db
-    headers = _headers(request)
+    headers = request_headers(request)
 
     def run() -> dict:
         with db.write() as conn:

@@ -28,7 +28,7 @@ def error_response(error: KintoneError) -> Response:
     return json_response(error.body(), error.status)
 
 
-def _invalid_json() -> KintoneError:
+def invalid_json() -> KintoneError:
     return KintoneError("CB_IJ01", "Invalid JSON string.", 400)
 
 
@@ -42,14 +42,14 @@ async def _params(request: Request, method: str) -> dict:
         try:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise _invalid_json() from None
+            raise invalid_json() from None
         if not isinstance(parsed, dict):
-            raise _invalid_json()
+            raise invalid_json()
         params.update(parsed)
     return params
 
 
-def _headers(request: Request) -> dict[str, str]:
+def request_headers(request: Request) -> dict[str, str]:
     headers = {k: v for k, v in request.headers.items()}
     tokens = request.headers.getlist("x-cybozu-api-token")
     if len(tokens) > 1:
@@ -83,7 +83,7 @@ async def kintone_endpoint(request: Request) -> Response:
             raise not_found_api(method, resource)
         params = await _params(request, method)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource}
-        body = await run_in_threadpool(_run, db, call_args, _headers(request))
+        body = await run_in_threadpool(_run, db, call_args, request_headers(request))
     except KintoneError as error:
         return error_response(error)
     return json_response(body)
