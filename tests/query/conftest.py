@@ -17,6 +17,19 @@ import sqlalchemy as sa
 
 from kinflow.apps.field_types import MULTI_VALUE_TYPES
 from kinflow.apps.form import Form, new_form_document
+from kinflow.apps.query.ast import (
+    And,
+    Comparison,
+    Condition,
+    InList,
+    Like,
+    NumberValue,
+    Or,
+    Query,
+    StringValue,
+    Symbol,
+    Value,
+)
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.parser import parse_query
 from kinflow.apps.query.sql import compile_query
@@ -117,13 +130,23 @@ def blank_record(form: Form, record_id: int, **values: object) -> dict:
 
 
 class Store:
-    """An app's record tables in SQLite, filled from `blank_record`-shaped dicts."""
+    """An app's record tables in a database, filled from `blank_record`-shaped dicts."""
 
-    def __init__(self, form: Form) -> None:
+    def __init__(self, form: Form, url: str = "sqlite://") -> None:
         self.form = form
         self.tables = RecordTables(1, form)
-        self.engine = sa.create_engine("sqlite://")
+        self.engine = sa.create_engine(url)
+        self.tables.metadata.drop_all(self.engine)
         self.tables.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.tables.metadata.drop_all(self.engine)
+        self.engine.dispose()
+
+    def clear(self) -> None:
+        with self.engine.begin() as conn:
+            for table in self.tables.all_tables():
+                conn.execute(table.delete())
 
     def add(self, records: list[dict]) -> None:
         with self.engine.begin() as conn:
@@ -193,8 +216,64 @@ def _stored(field_type: str, value: object) -> object:
     return value
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """One fresh PostgreSQL database for the query tests (skipped without PostgreSQL, not in CI)."""
+    from tests.conftest import POSTGRES_ADMIN_URL, _postgres_database
+
+    url = _postgres_database()
+    if url is None:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Every search test runs on both databases kinflow supports."""
+    return "sqlite://" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture()
-def store(form: Form) -> Iterator[Store]:
-    store = Store(form)
+def store(form: Form, database_url: str) -> Iterator[Store]:
+    store = Store(form, database_url)
     yield store
-    store.engine.dispose()
+    store.close()
+
+
+# --- queries as text ---------------------------------------------------------------------
+
+
+def render_value(value: Value | Symbol) -> str:
+    if isinstance(value, StringValue):
+        escaped = value.text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, (NumberValue, Symbol)):
+        return value.text
+    return f"{value.name}({', '.join(render_value(a) for a in value.args)})"
+
+
+def render(condition: Condition, parent: Condition | None = None) -> str:
+    if isinstance(condition, (And, Or)):
+        word = " and " if isinstance(condition, And) else " or "
+        text = word.join(render(item, condition) for item in condition.items)
+        return f"({text})" if parent is not None else text
+    if isinstance(condition, Comparison):
+        return f"{condition.field} {condition.op} {render_value(condition.value)}"
+    if isinstance(condition, InList):
+        listed = ", ".join(render_value(v) for v in condition.values)
+        return f"{condition.field} {'not in' if condition.negated else 'in'} ({listed})"
+    if isinstance(condition, Like):
+        return f"{condition.field} {'not like' if condition.negated else 'like'} {render_value(condition.value)}"
+    return f"{condition.field} is {'not empty' if condition.negated else 'empty'}"
+
+
+def render_query(query: Query) -> str:
+    parts = [render(query.condition)] if query.condition is not None else []
+    if query.order_by:
+        keys = (f"{k.field} {'desc' if k.descending else 'asc'}" for k in query.order_by)
+        parts.append("order by " + ", ".join(keys))
+    if query.limit is not None:
+        parts.append(f"limit {query.limit}")
+    if query.offset is not None:
+        parts.append(f"offset {query.offset}")
+    return " ".join(parts)

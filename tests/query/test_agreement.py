@@ -9,15 +9,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kinflow.apps.query.ast import (
+    And,
+    Comparison,
+    FunctionCall,
+    InList,
+    IsEmpty,
+    Like,
+    NumberValue,
+    Or,
+    StringValue,
+    Symbol,
+)
 from kinflow.apps.query.evaluate import matches
+from kinflow.apps.query.functions import DATE_FUNCTIONS as FUNCTION_NAMES
 from kinflow.apps.query.parser import parse_query
-from tests.query.conftest import APP_FIELDS, Store, blank_record, make_form
+from kinflow.errors import KintoneError
+from tests.query.conftest import APP_FIELDS, Store, blank_record, make_form, render
 
 FORM = make_form(APP_FIELDS)
 
 # Small value pools, so conditions and records meet often. ASCII only: SQLite's lower() folds
 # ASCII alone, and `like` folds case.
-TEXTS = ["", " ", "a", "A", "ab", "b a", "%", "x_y"]
+TEXTS = ["", " ", " \u3000\t", "a", "A", "ab", "b a", "%", "x_y"]
 NUMBERS = [None, Decimal(-1), Decimal(0), Decimal("1.5"), Decimal(2)]
 DAYS = [None, *(date(2024, 3, 15) + timedelta(days=d) for d in (-32, -7, -1, 0, 1, 6, 20))]
 # Around the edges of 2024-03-15 in Tokyo (14 Mar 15:00Z to 15 Mar 15:00Z).
@@ -28,7 +42,8 @@ USERS = ["sato", "kato", "ito"]
 
 def literal(value: object) -> str:
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\n", "\\n")
+        return f'"{escaped}"'
     if isinstance(value, datetime):
         return f'"{value.isoformat()}Z"'
     if isinstance(value, date):
@@ -124,21 +139,61 @@ data = st.integers(0, 5).flatmap(lambda n: st.tuples(*(records_of(i + 1) for i i
 
 
 @pytest.fixture(scope="module")
-def shared_store():
-    store = Store(FORM)
+def shared_store(database_url):  # noqa: ANN001, ANN201
+    store = Store(FORM, database_url)
     yield store
-    store.engine.dispose()
+    store.close()
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(records=data, condition=conditions)
 def test_search_and_evaluation_agree(shared_store, ctx, records, condition):
     store = shared_store
-    with store.engine.begin() as conn:
-        for table in reversed(store.tables.metadata.sorted_tables):
-            conn.execute(table.delete())
+    store.clear()
     store.add(list(records))
     found = store.ids(f"{condition} order by $id asc limit 500", ctx)
     parsed = parse_query(condition).condition
     expected = [r["$id"] for r in records if matches(parsed, r, FORM, ctx)]
     assert found == expected, condition
+
+
+# --- any condition on the app's fields: a result or a kintone error, never anything else ----
+
+any_field = st.sampled_from(["$id", "$revision", *FORM.fields, "items.qty", "nosuch"])
+any_text = st.one_of(
+    st.sampled_from(["", "a", "red", "2024-03-15", "2024-03-15T01:02:03Z", "09:30", "1e999", "APP-3", "-0"]),
+    st.text(max_size=6),
+)
+any_number = st.from_regex(r"-?[0-9]{1,25}(\.[0-9]{1,3})?", fullmatch=True)
+any_argument = st.one_of(
+    any_text.map(StringValue), any_number.map(NumberValue),
+    st.sampled_from(["DAYS", "MONTHS", "HOURS", "LAST", "SUNDAY", "x"]).map(Symbol),
+)
+any_call = st.builds(
+    lambda name, args: FunctionCall(name, tuple(args)),
+    st.sampled_from([*FUNCTION_NAMES, "NOW", "LOGINUSER", "PRIMARY_ORGANIZATION", "NOPE"]),
+    st.lists(any_argument, max_size=2),
+)
+any_value = st.one_of(any_text.map(StringValue), any_number.map(NumberValue), any_call)
+any_leaf = st.one_of(
+    st.builds(Comparison, any_field, st.sampled_from(["=", "!=", ">", "<", ">=", "<="]), any_value),
+    st.builds(InList, any_field, st.booleans(), st.lists(any_value, min_size=1, max_size=3).map(tuple)),
+    st.builds(Like, any_field, st.booleans(), any_value),
+    st.builds(IsEmpty, any_field, st.booleans()),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(any_leaf, min_size=1, max_size=3), st.booleans())
+def test_any_condition_gives_records_or_a_kintone_error(shared_store, ctx, leaves, either):
+    condition = leaves[0] if len(leaves) == 1 else (Or if either else And)(tuple(leaves))
+    text = render(condition)
+    try:
+        shared_store.ids(text, ctx)
+    except KintoneError as error:
+        assert error.status == 400
+        with pytest.raises(KintoneError) as again:
+            matches(parse_query(text).condition, blank_record(FORM, 1), FORM, ctx)
+        assert again.value.code == error.code
+    else:
+        matches(parse_query(text).condition, blank_record(FORM, 1), FORM, ctx)

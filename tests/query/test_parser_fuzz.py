@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import string
-
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +21,7 @@ from kinflow.apps.query.ast import (
 )
 from kinflow.apps.query.parser import parse_query
 from kinflow.errors import KintoneError
+from tests.query.conftest import render_query
 
 QUERY_ERRORS = {"CB_VA01", "GAIA_QU01", "GAIA_QU02"}
 KEYWORDS = {"and", "or", "in", "not", "like", "is", "empty", "order", "by", "asc", "desc", "limit", "offset"}
@@ -60,7 +59,9 @@ names = st.from_regex(r"[A-Za-z_$・][A-Za-z0-9_$・文字]{0,8}", fullmatch=Tru
 )
 fields = st.one_of(names, st.builds(lambda a, b: f"{a}.{b}", names, names))
 numbers = st.from_regex(r"-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,3})?", fullmatch=True).map(NumberValue)
-strings = st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=8).map(StringValue)
+# Any text but CR, which a literal can neither hold raw nor escape.
+strings = st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=8)
+strings = strings.map(StringValue)
 arguments = st.one_of(numbers, strings, names.map(Symbol))
 calls = st.builds(
     lambda name, args: FunctionCall(name.upper(), tuple(args)), names, st.lists(arguments, max_size=2)
@@ -93,41 +94,6 @@ queries = st.builds(
     st.none() | st.integers(0, 500),
     st.none() | st.integers(0, 10_000),
 )
-
-
-def render_value(value) -> str:  # noqa: ANN001
-    if isinstance(value, StringValue):
-        escaped = value.text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\n", "\\n")
-        return f'"{escaped}"'
-    if isinstance(value, (NumberValue, Symbol)):
-        return value.text
-    return f"{value.name}({', '.join(render_value(a) for a in value.args)})"
-
-
-def render(condition, parent=None) -> str:  # noqa: ANN001
-    if isinstance(condition, (And, Or)):
-        word = " and " if isinstance(condition, And) else " or "
-        text = word.join(render(item, condition) for item in condition.items)
-        return f"({text})" if parent is not None else text
-    if isinstance(condition, Comparison):
-        return f"{condition.field} {condition.op} {render_value(condition.value)}"
-    if isinstance(condition, InList):
-        listed = ", ".join(render_value(v) for v in condition.values)
-        return f"{condition.field} {'not in' if condition.negated else 'in'} ({listed})"
-    if isinstance(condition, Like):
-        return f"{condition.field} {'not like' if condition.negated else 'like'} {render_value(condition.value)}"
-    return f"{condition.field} is {'not empty' if condition.negated else 'empty'}"
-
-
-def render_query(query: Query) -> str:
-    parts = [render(query.condition)] if query.condition is not None else []
-    if query.order_by:
-        parts.append("order by " + ", ".join(f"{k.field} {'desc' if k.descending else 'asc'}" for k in query.order_by))
-    if query.limit is not None:
-        parts.append(f"limit {query.limit}")
-    if query.offset is not None:
-        parts.append(f"offset {query.offset}")
-    return " ".join(parts)
 
 
 @settings(max_examples=300)

@@ -31,7 +31,8 @@ def records(form):
                      Updated_datetime=datetime(2024, 3, 10, 0, 0)),
         blank_record(form, 4, title="  ", amount=Decimal(-3), due=date(2024, 2, 29), size="M", langs=["ja"],
                      dept=["sales"], Categories=["x"],
-                     items=[{"item": "saw", "qty": None, "kind": "tool", "marks": ["y"], "day": date(2024, 1, 1)}]),
+                     items=[{"item": "saw", "qty": None, "kind": "tool", "marks": ["y"],
+                             "day": date(2024, 1, 1)}]),
     ]
 
 
@@ -172,7 +173,7 @@ def test_large_table_answers_an_indexed_query_quickly(form, ctx):
     """10^5 records: an indexed equality must not scan (a million only scales the same plan)."""
     from tests.query.conftest import Store
 
-    store = Store(form)
+    store = Store(form)  # SQLite: its EXPLAIN QUERY PLAN shows the index at work
     title = store.tables.column(form.fields["title"])
     with store.engine.begin() as conn:
         conn.execute(store.tables.records.insert(), [
@@ -187,4 +188,4 @@ def test_large_table_answers_an_indexed_query_quickly(form, ctx):
             select.compile(store.engine, compile_kwargs={"literal_binds": True})))))
         assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
         assert list(conn.execute(select).scalars()) == [77778]
-    store.engine.dispose()
+    store.close()

@@ -8,17 +8,18 @@ users, `TableRow`s or plain dicts as table rows, ISO strings for dates and times
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from kinflow.apps.form import Field, Form
 from kinflow.apps.query.ast import Condition
 from kinflow.apps.query.context import QueryContext
-from kinflow.apps.query.fields import INSTANT_TYPES, INTEGER_TYPES, LIST_TYPES, NUMBER_TYPES
+from kinflow.apps.query.fields import INTEGER_TYPES, LIST_TYPES, NON_TEXT_TYPES, NUMBER_TYPES
 from kinflow.apps.query.operands import integer, naive_utc
 from kinflow.apps.query.plan import (
     BLANKS,
+    COMPARE,
     AllOf,
     AnyOf,
     Contains,
@@ -30,11 +31,14 @@ from kinflow.apps.query.plan import (
     plan_condition,
 )
 
-_NON_TEXT_TYPES = NUMBER_TYPES | INTEGER_TYPES | INSTANT_TYPES | {"DATE", "TIME"}
-_COMPARE = {"=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+if TYPE_CHECKING:
+    from kinflow.apps.records import StoredRecord
 
 
-def matches(condition: Condition | None, record_values: Mapping[str, object], form: Form, ctx: QueryContext) -> bool:
+
+def matches(
+    condition: Condition | None, record_values: Mapping[str, object], form: Form, ctx: QueryContext
+) -> bool:
     """Whether a record satisfies a condition (no condition: every record does).
 
     `record_values` maps field codes to stored values, including `$id`, `$revision` and the
@@ -43,8 +47,8 @@ def matches(condition: Condition | None, record_values: Mapping[str, object], fo
     return True if plan is None else _holds(plan, record_values)
 
 
-def stored_record_values(record, form: Form) -> dict[str, object]:  # noqa: ANN001
-    """The `record_values` of a `kinflow.apps.records.StoredRecord`."""
+def stored_record_values(record: StoredRecord, form: Form) -> dict[str, object]:
+    """The `record_values` of a record as `kinflow.apps.records` reads it from the database."""
     system = {
         "RECORD_NUMBER": record.id,
         "CREATOR": record.creator,
@@ -100,7 +104,7 @@ def _predicate(predicate: Predicate, values: Mapping[str, object]) -> bool:
 
 
 def _satisfies(predicate: Match, value: object) -> bool:
-    return any(all(_COMPARE[t.op](value, t.value) for t in clause) for clause in predicate.clauses)
+    return any(all(COMPARE[t.op](value, t.value) for t in clause) for clause in predicate.clauses)
 
 
 def _is_empty(value: object) -> bool:
@@ -119,8 +123,8 @@ def _scalar(field: Field, value: object) -> object:
     if isinstance(value, Mapping):  # {"code": "sato"} for CREATOR / MODIFIER
         value = value.get("code")
     t = field.type
-    if t not in _NON_TEXT_TYPES:
-        return value
+    if t not in NON_TEXT_TYPES:
+        return None if value is None else str(value)
     if value is None or value == "":
         return None
     if t in NUMBER_TYPES:
@@ -128,6 +132,8 @@ def _scalar(field: Field, value: object) -> object:
     if t in INTEGER_TYPES:
         return value if isinstance(value, int) else integer(str(value), field)
     if t == "DATE":
+        if isinstance(value, datetime):
+            return value.date()
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     if t == "TIME":
         return value if isinstance(value, time) else time.fromisoformat(str(value))

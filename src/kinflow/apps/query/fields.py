@@ -34,6 +34,8 @@ OPERATORS: dict[str, frozenset[str]] = {
 NUMBER_TYPES = frozenset({"NUMBER", "CALC"})
 INTEGER_TYPES = frozenset({"__ID__", "__REVISION__", "RECORD_NUMBER"})
 INSTANT_TYPES = frozenset({"DATETIME", "CREATED_TIME", "UPDATED_TIME"})
+# Everything else compares as text, and text of blanks only counts as empty.
+NON_TEXT_TYPES = NUMBER_TYPES | INTEGER_TYPES | INSTANT_TYPES | {"DATE", "TIME"}
 # Fields holding several values at once; a condition holds when one of them matches.
 LIST_TYPES = MULTI_CHOICE_TYPES | ENTITY_SELECT_TYPES | {"STATUS_ASSIGNEE", "CATEGORY", "FILE"}
 USER_TYPES = frozenset({"CREATOR", "MODIFIER", "USER_SELECT", "STATUS_ASSIGNEE"})

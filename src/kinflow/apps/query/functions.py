@@ -110,7 +110,9 @@ def _from_today(call: FunctionCall, day: date) -> date:
         raise errors.invalid_unit(_text(unit_arg))
     amount_text = _text(amount_arg)
     if not amount_text.removeprefix("-").isdigit():
-        raise errors.invalid_value(f"The first argument of FROM_TODAY() must be a whole number, not {amount_text}.")
+        raise errors.invalid_value(
+            f"The first argument of FROM_TODAY() must be a whole number, not {amount_text}."
+        )
     amount = int(amount_text)
     try:
         if unit == "DAYS":

@@ -49,8 +49,10 @@ Operand = Point | Span | _Empty | None
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_RECORD_NUMBER = re.compile(r".*-(\d+)")  # "APPCODE-12": a record number shown with the app code
+# "APPCODE-12": a record number as shown for an app with a code.
+_RECORD_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9_]*-(\d+)")
 _MINUTE = timedelta(minutes=1)
+_INT64_LIMIT = 2**63
 
 
 def operand(field: Field, value: Value, ctx: QueryContext) -> Operand:
@@ -83,7 +85,10 @@ def _operand(field: Field, value: Value, ctx: QueryContext) -> Operand:
 def integer(text: str, field: Field) -> int | float:
     match = _RECORD_NUMBER.fullmatch(text) if field.type == "RECORD_NUMBER" else None
     number = _decimal(field, match[1] if match else text)
-    return int(number) if number == number.to_integral_value() else float(number)
+    if number == number.to_integral_value() and abs(number) < _INT64_LIMIT:
+        return int(number)
+    # Databases refuse integer parameters beyond 64 bits; as a float it still compares correctly.
+    return float(number)
 
 
 def _decimal(field: Field, text: str) -> Decimal:

@@ -16,6 +16,7 @@ predicates on the same table joined by `and` share one `SomeRow`: the same row m
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 from kinflow.apps.field_types import CHOICE_TYPES
@@ -29,8 +30,12 @@ from kinflow.apps.query.operands import EMPTY, Point, Span, operand
 
 @dataclass(frozen=True)
 class Term:
-    op: str  # = > >= < <=
+    op: str  # a key of COMPARE
     value: object
+
+
+# The same operator functions build SQL (on columns) and decide in Python (on values).
+COMPARE = {"=": operator.eq, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 Clause = tuple[Term, ...]

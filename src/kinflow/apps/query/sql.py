@@ -12,19 +12,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from kinflow.apps.field_types import TEXT_TYPES
 from kinflow.apps.form import Field, Form
 from kinflow.apps.query.ast import Condition, Query
 from kinflow.apps.query.context import QueryContext
-from kinflow.apps.query.fields import LIST_TYPES, sort_field
+from kinflow.apps.query.fields import LIST_TYPES, NON_TEXT_TYPES, sort_field
 from kinflow.apps.query.plan import (
     BLANKS,
+    COMPARE,
     AllOf,
     AnyOf,
     Clause,
     Contains,
     EveryRow,
-    Match,
     Plan,
     Predicate,
     SomeRow,
@@ -37,13 +36,6 @@ __all__ = ["CompiledQuery", "QueryContext", "compile_condition", "compile_query"
 
 DEFAULT_LIMIT = 100
 
-_COMPARE = {
-    "=": lambda column, value: column == value,
-    ">": lambda column, value: column > value,
-    ">=": lambda column, value: column >= value,
-    "<": lambda column, value: column < value,
-    "<=": lambda column, value: column <= value,
-}
 _VALUES_FIELD_IDS = {"STATUS_ASSIGNEE": ASSIGNEE_FIELD_ID, "CATEGORY": CATEGORY_FIELD_ID}
 
 
@@ -176,11 +168,11 @@ def _clauses(column: ColumnElement, clauses: tuple[Clause, ...]) -> list[ColumnE
         parts.append(column == equal[0])
     elif equal:
         parts.append(column.in_(equal))
-    parts.extend(sa.and_(*(_COMPARE[term.op](column, term.value) for term in clause)) for clause in rest)
+    parts.extend(sa.and_(*(COMPARE[term.op](column, term.value) for term in clause)) for clause in rest)
     return parts
 
 
 def _is_empty(field: Field, column: ColumnElement) -> ColumnElement[bool]:
-    if field.type in TEXT_TYPES:
+    if field.type not in NON_TEXT_TYPES:
         return sa.or_(column.is_(None), sa.func.trim(column, BLANKS) == "")
     return column.is_(None)
