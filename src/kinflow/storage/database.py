@@ -26,6 +26,10 @@ _SQLITE_PRAGMAS = (
 )
 
 
+def _unicode_lower(text: object) -> object:
+    return text.lower() if isinstance(text, str) else text
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = sa.make_url(url)
@@ -49,6 +53,9 @@ class Database:
             for pragma in _SQLITE_PRAGMAS:
                 cursor.execute(pragma)
             cursor.close()
+            # SQLite's own lower() folds ASCII only; the query language's `like` is case-insensitive
+            # for every script, as it is on PostgreSQL.
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
