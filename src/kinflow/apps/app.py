@@ -203,7 +203,7 @@ def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = 
         ).all()
     )
     form = Form.from_document(documents["form"])
-    live = LiveApp(app, form, RecordTables(app.id, form), documents["settings"], documents["acl"])
+    live = LiveApp(app, form, RecordTables(app.id, form, conn.dialect.name), documents["settings"], documents["acl"])
     with _live_lock:
         for stale in [k for k in _live_cache if k[0] == app.id]:
             del _live_cache[stale]

@@ -56,7 +56,7 @@ def _deploy_one(conn: Connection, app: App) -> None:
             app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "form"
         )
     ).scalar_one()
-    sync_schema(conn, RecordTables(app.id, Form.from_document(form_document)))
+    sync_schema(conn, RecordTables(app.id, Form.from_document(form_document), conn.dialect.name))
     settings = conn.execute(
         sa.select(app_settings.c.document).where(
             app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "settings"

@@ -53,24 +53,28 @@ def _field_columns(field: Field) -> list[sa.Column]:
     return []
 
 
-def _field_indexes(table_name: str, field: Field) -> list[sa.Index]:
+def _field_indexes(table: sa.Table, field: Field, dialect: str) -> list[sa.Index]:
     if field.type not in TEXT_TYPES | {"NUMBER", "DATE", "TIME", "DATETIME"}:
         return []
     if field.type in _UNINDEXED_TYPES:
         return []
-    name = f"ix_{table_name}_{field.column_name}"
+    column = table.c[field.column_name]
     if field.props.get("unique") and field.type in UNIQUE_CAPABLE_TYPES and field.table is None:
         # '' and NULL never conflict (kintone: an empty value is never a duplicate).
-        return [sa.Index(f"ux_{table_name}_{field.column_name}", field.column_name, unique=True,
-                         sqlite_where=sa.text(f"{field.column_name} IS NOT NULL AND {field.column_name} <> ''"),
-                         postgresql_where=sa.text(f"{field.column_name} IS NOT NULL AND {field.column_name}::text <> ''"))]
-    return [sa.Index(name, field.column_name)]
+        where = f"{column.name} IS NOT NULL AND {column.name}::text <> ''" if dialect == "postgresql" else \
+            f"{column.name} IS NOT NULL AND {column.name} <> ''"
+        return [sa.Index(f"ux_{table.name}_{column.name}", column, unique=True,
+                         sqlite_where=sa.text(where), postgresql_where=sa.text(where))]
+    # Queries sort empty values first (ascending), which is SQLite's own NULL order; PostgreSQL's
+    # index must be told, or it could not serve `order by` on a field with empty values.
+    key = column.asc().nulls_first() if dialect == "postgresql" else column
+    return [sa.Index(f"ix_{table.name}_{column.name}", key)]
 
 
 class RecordTables:
     """The SQLAlchemy tables of one app for one version of its live form."""
 
-    def __init__(self, app_id: int, form: Form) -> None:
+    def __init__(self, app_id: int, form: Form, dialect: str = "sqlite") -> None:
         self.app_id = app_id
         self.form = form
         self.metadata = sa.MetaData()
@@ -89,12 +93,12 @@ class RecordTables:
             sa.Index(f"ix_{prefix}_records_updated_at", "updated_at"),
             sa.Index(f"ix_{prefix}_records_status", "status"),
         ]
-        records_name = f"{prefix}_records"
         for f in form.top_level:
             columns.extend(_field_columns(f))
-            extras.extend(_field_indexes(records_name, f))
         # AUTOINCREMENT: kintone never reuses the id of a deleted record.
-        self.records = sa.Table(records_name, self.metadata, *columns, *extras, sqlite_autoincrement=True)
+        self.records = sa.Table(f"{prefix}_records", self.metadata, *columns, *extras, sqlite_autoincrement=True)
+        for f in form.top_level:
+            _field_indexes(self.records, f, dialect)
         self.values = sa.Table(
             f"{prefix}_values",
             self.metadata,
@@ -114,12 +118,13 @@ class RecordTables:
                 sa.Column("position", sa.Integer, nullable=False),
                 sa.Index(f"ix_{name}_record", "record_id", "position"),
             ]
-            for inner in form.inner_fields(table_field.code):
+            inner_fields = form.inner_fields(table_field.code)
+            for inner in inner_fields:
                 inner_columns.extend(_field_columns(inner))
-                inner_columns.extend(_field_indexes(name, inner))
-            self.subtables[table_field.code] = sa.Table(
-                name, self.metadata, *inner_columns, sqlite_autoincrement=True
-            )
+            child = sa.Table(name, self.metadata, *inner_columns, sqlite_autoincrement=True)
+            for inner in inner_fields:
+                _field_indexes(child, inner, dialect)
+            self.subtables[table_field.code] = child
 
     def column(self, field: Field) -> sa.Column:
         """The column a query compares for this field (the float column for NUMBER)."""
