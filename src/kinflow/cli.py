@@ -9,7 +9,7 @@ from rich.console import Console
 
 from kinflow.config import load_settings
 
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @click.group()
