@@ -298,3 +298,10 @@ def test_guest_space_paths(server, admin):
     assert (other.status_code, other.json()["code"]) == (403, "CB_NO02")
     normal = make_app(admin, {})
     assert admin.get(f"{guest}/records.json", params={"app": normal}).json()["code"] == "CB_NO02"
+
+
+def test_nul_characters_are_refused_on_every_database(admin, app):
+    response = admin.post("/k/v1/record.json", json={"app": app, "record": {"title": {"value": "a\u0000b"}}})
+    assert (response.status_code, response.json()["code"]) == (400, "CB_VA01")
+    query = admin.get("/k/v1/records.json", params={"app": app, "query": 'title = "\u0000"'})
+    assert (query.status_code, query.json()["code"]) == (400, "CB_VA01")

@@ -60,7 +60,7 @@ names = st.from_regex(r"[A-Za-z_$・][A-Za-z0-9_$・文字]{0,8}", fullmatch=Tru
 fields = st.one_of(names, st.builds(lambda a, b: f"{a}.{b}", names, names))
 numbers = st.from_regex(r"-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,3})?", fullmatch=True).map(NumberValue)
 # Any text but CR, which a literal can neither hold raw nor escape.
-strings = st.text(st.characters(blacklist_characters="\r", blacklist_categories=("Cs",)), max_size=8)
+strings = st.text(st.characters(blacklist_characters="\r\x00", blacklist_categories=("Cs",)), max_size=8)
 strings = strings.map(StringValue)
 arguments = st.one_of(numbers, strings, names.map(Symbol))
 calls = st.builds(

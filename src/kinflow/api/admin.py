@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kinflow.api.kintone.http import error_response, invalid_json, json_response, request_headers
+from kinflow.api.kintone.http import error_response, invalid_json, json_response, reject_nul, request_headers
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import create_space, load_app_anywhere
 from kinflow.apps.permissions import require
@@ -124,9 +124,12 @@ async def admin_endpoint(request: Request) -> Response:
         return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
     raw = await request.body()
     try:
+        reject_nul(request.url.query, raw)
         body = orjson.loads(raw) if raw.strip() else dict(request.query_params)
     except orjson.JSONDecodeError:
         return error_response(invalid_json())
+    except KintoneError as error:
+        return error_response(error)
     if not isinstance(body, dict):
         return error_response(invalid_json())
     db = request.app.state.db

@@ -54,14 +54,17 @@ class LiveApp:
         return self.app.id
 
 
+_LOAD_APP = (
+    sa.select(apps, spaces.c.is_guest)
+    .select_from(apps.outerjoin(spaces, spaces.c.id == apps.c.space_id))
+    .where(apps.c.id == sa.bindparam("app_id"))
+)
+
+
 def load_app(conn: Connection, app_id: object, *, guest_space_id: int | None = None) -> App:
     """The app, checked against the path it was called through (guest space or not)."""
     number = parse_id(app_id, "app")
-    row = conn.execute(
-        sa.select(apps, spaces.c.is_guest)
-        .select_from(apps.outerjoin(spaces, spaces.c.id == apps.c.space_id))
-        .where(apps.c.id == number)
-    ).first()
+    row = conn.execute(_LOAD_APP, {"app_id": number}).first()
     if row is None:
         raise app_not_found(number)
     app = App(

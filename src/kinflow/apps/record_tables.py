@@ -109,6 +109,9 @@ class RecordTables:
             sa.Index(f"ix_{prefix}_values_lookup", "field_id", "value", "record_id"),
             sa.Index(f"ix_{prefix}_values_record", "record_id"),
         )
+        # Built once per form version: statement construction is a large part of a small write.
+        self.insert_one = self.records.insert().returning(self.records.c.id)
+        self.insert_many = self.records.insert().returning(self.records.c.id, sort_by_parameter_order=True)
         self.subtables: dict[str, sa.Table] = {}
         for table_field in form.subtables:
             name = f"{prefix}_t{table_field.field_id}"

@@ -330,11 +330,14 @@ class Writer:
         return records
 
     def _insert(self, records: list[StoredRecord]) -> None:
-        table = self.live.tables.records
+        tables = self.live.tables
         rows = [_row_of(self.live, r) for r in records]
-        result = self.conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
-        for rec, new_id in zip(records, result.scalars().all()):
-            rec.id = new_id
+        if len(rows) == 1:
+            records[0].id = self.conn.execute(tables.insert_one, rows[0]).scalar_one()
+        else:
+            result = self.conn.execute(tables.insert_many, rows)
+            for rec, new_id in zip(records, result.scalars().all()):
+                rec.id = new_id
         _write_children(self.conn, self.live, records, replace=False)
 
     def _locate(self, item: dict, base: str) -> tuple[int | None, dict | None]:

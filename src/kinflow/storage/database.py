@@ -8,6 +8,7 @@ PostgreSQL needs neither: it has row locks.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,9 +36,14 @@ class Database:
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._lock_file = None
+        self._writer: Connection | None = None
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                # Writers of every process queue on this file lock and wake the moment it is free;
+                # SQLite's own busy handler would sleep in growing steps instead.
+                self._lock_file = open(f"{self.url.database}.write-lock", "a+b")  # noqa: SIM115
             self.engine = sa.create_engine(url, pool_size=16, max_overflow=16)
             self._configure_sqlite(self.engine)
         else:
@@ -59,7 +65,8 @@ class Database:
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("immediate", False) else "BEGIN")
+            statement = "BEGIN IMMEDIATE" if conn.info.pop("immediate", False) else "BEGIN"
+            conn.connection.dbapi_connection.execute(statement)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -68,10 +75,30 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._write_lock, self.engine.connect() as conn:
+        with self._write_lock, self._process_lock():
+            conn = self._writer_connection()
             conn.info["immediate"] = True
             with conn.begin():
                 yield conn
+
+    def _writer_connection(self) -> Connection:
+        # One long-lived connection for all writes of this process (they are serialised anyway):
+        # checking a connection out of the pool for every write costs more than the write.
+        conn = self._writer
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._writer = self.engine.connect()
+        return conn
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        if self._lock_file is None:
+            yield
+            return
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -81,4 +108,10 @@ class Database:
                 yield conn
 
     def dispose(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         self.engine.dispose()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None

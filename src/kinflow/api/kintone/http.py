@@ -16,7 +16,7 @@ from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, not_found_api
 from kinflow.api.params import parse_query_string
 from kinflow.apps.deploy import DeployFailed, record_failure
 from kinflow.directory.identity import authenticate
-from kinflow.errors import KintoneError
+from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.database import Database
 
 
@@ -32,9 +32,16 @@ def invalid_json() -> KintoneError:
     return KintoneError("CB_IJ01", "Invalid JSON string.", 400)
 
 
+def reject_nul(query: str, body: bytes) -> None:
+    # PostgreSQL cannot store U+0000 in text; refusing it here keeps both databases alike.
+    if "%00" in query or b"\\u0000" in body or b"\x00" in body:
+        raise invalid_input({"request": ["The request contains a NUL character (U+0000), which cannot be stored."]})
+
+
 async def _params(request: Request, method: str) -> dict:
-    params = parse_query_string(request.url.query)
     body = await request.body()
+    reject_nul(request.url.query, body)
+    params = parse_query_string(request.url.query)
     if body.strip():
         content_type = request.headers.get("content-type", "")
         if "json" not in content_type and "text/plain" not in content_type and content_type:
@@ -83,7 +90,7 @@ async def kintone_endpoint(request: Request) -> Response:
             raise not_found_api(method, resource)
         params = await _params(request, method)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource}
-        body = await run_in_threadpool(_run, db, call_args, request_headers(request))
+        body = _run(db, call_args, request_headers(request)) if db.is_sqlite else await run_in_threadpool(_run, db, call_args, request_headers(request))
     except KintoneError as error:
         return error_response(error)
     return json_response(body)

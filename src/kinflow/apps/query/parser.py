@@ -156,7 +156,8 @@ def _depth(condition: Condition | None) -> int:
 
 
 def _parse(text: str, start: str):
-    if not isinstance(text, str):
+    # NUL can be stored by neither database (PostgreSQL refuses it in text), so no query names it.
+    if not isinstance(text, str) or "\x00" in text:
         raise errors.syntax_error()
     try:
         tree = _parser().parse(text, start=start)
