@@ -1,0 +1,172 @@
+// The official kintone REST API client against a running kinflow (KINFLOW_BASE_URL).
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { KintoneRestAPIClient, KintoneRestAPIError } from "@kintone/rest-api-client";
+
+const baseUrl = process.env.KINFLOW_BASE_URL.replace("127.0.0.1", "localhost");
+const auth = { username: process.env.KINFLOW_USER, password: process.env.KINFLOW_PASSWORD };
+const client = new KintoneRestAPIClient({ baseUrl, auth });
+
+const properties = {
+  title: { type: "SINGLE_LINE_TEXT", code: "title", label: "Title", unique: true },
+  amount: { type: "NUMBER", code: "amount", label: "Amount" },
+  day: { type: "DATE", code: "day", label: "Day" },
+  stage: {
+    type: "DROP_DOWN", code: "stage", label: "Stage",
+    options: { open: { label: "open", index: "0" }, done: { label: "done", index: "1" } },
+  },
+};
+
+async function deployed() {
+  const { app } = await client.app.addApp({ name: `JS client ${Date.now()}` });
+  await client.app.addFormFields({ app, properties });
+  await client.app.deployApp({ apps: [{ app }] });
+  for (let i = 0; i < 100; i++) {
+    const { apps } = await client.app.getDeployStatus({ apps: [app] });
+    if (apps[0].status === "SUCCESS") return app;
+    assert.notEqual(apps[0].status, "FAIL");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("deploy did not finish");
+}
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail("expected the call to fail");
+}
+
+describe("apps and records", () => {
+  let app;
+  before(async () => {
+    app = await deployed();
+  });
+
+  test("addFormFields are live after deployApp", async () => {
+    const { properties: live } = await client.app.getFormFields({ app });
+    assert.equal(live.amount.type, "NUMBER");
+    assert.equal(live.stage.options.done.label, "done");
+  });
+
+  test("addRecord, getRecord, updateRecord with a revision conflict", async () => {
+    const { id, revision } = await client.record.addRecord({
+      app, record: { title: { value: "first" }, amount: { value: 12.5 }, stage: { value: "open" } },
+    });
+    assert.equal(revision, "1");
+    const { record } = await client.record.getRecord({ app, id });
+    assert.equal(record.title.value, "first");
+    assert.equal(record.amount.value, "12.5");
+    const updated = await client.record.updateRecord({
+      app, id, revision, record: { stage: { value: "done" } },
+    });
+    assert.equal(updated.revision, "2");
+    const error = await rejection(client.record.updateRecord({ app, id, revision: 1, record: {} }));
+    assert.ok(error instanceof KintoneRestAPIError);
+    assert.equal(error.code, "GAIA_CO02");
+    assert.equal(error.status, 409);
+  });
+
+  test("getRecords with queries and totalCount", async () => {
+    await client.record.addRecords({
+      app,
+      records: [
+        { title: { value: "q1" }, amount: { value: 1 }, day: { value: "2024-01-01" } },
+        { title: { value: "q2" }, amount: { value: 50 }, day: { value: "2024-06-01" } },
+      ],
+    });
+    const found = await client.record.getRecords({
+      app, query: 'amount >= 1 and day >= "2024-01-01" order by amount desc', fields: ["title"], totalCount: true,
+    });
+    assert.deepEqual(found.records.map((r) => r.title.value), ["q2", "q1"]);
+    assert.equal(found.totalCount, "2");
+  });
+
+  test("missing app and missing record", async () => {
+    const noApp = await rejection(client.record.getRecord({ app: 987654, id: 1 }));
+    assert.equal(noApp.code, "GAIA_AP01");
+    const noRecord = await rejection(client.record.getRecord({ app, id: 987654 }));
+    assert.equal(noRecord.code, "GAIA_RE01");
+  });
+
+  test("bulkRequest failures carry the failing index", async () => {
+    const error = await rejection(client.bulkRequest({
+      requests: [
+        { method: "POST", api: "/k/v1/record.json", payload: { app, record: { title: { value: "bulk-ok" } } } },
+        { method: "POST", api: "/k/v1/record.json", payload: { app, record: { amount: { value: "x" } } } },
+      ],
+    }));
+    assert.equal(error.bulkRequestIndex, 1);
+    const { records } = await client.record.getRecords({ app, query: 'title = "bulk-ok"' });
+    assert.equal(records.length, 0);
+  });
+});
+
+describe("all records", () => {
+  let app;
+  const total = 2500;
+  before(async () => {
+    app = await deployed();
+  });
+
+  test("addAllRecords, getAllRecords (seek and cursor), updateAllRecords, deleteAllRecords", async () => {
+    const records = Array.from({ length: total }, (_, i) => ({
+      title: { value: `row-${i}` }, amount: { value: i },
+    }));
+    const added = await client.record.addAllRecords({ app, records });
+    assert.equal(added.records.length, total);
+
+    const bySeek = await client.record.getAllRecords({ app, fields: ["title"] });
+    assert.equal(bySeek.length, total);
+    assert.ok(bySeek.every((r) => r.$id !== undefined));
+    const ids = bySeek.map((r) => Number(r.$id.value));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+
+    const byCursor = await client.record.getAllRecords({
+      app, condition: "amount >= 100", orderBy: "amount desc", fields: ["amount"],
+    });
+    assert.equal(byCursor.length, total - 100);
+    assert.equal(byCursor[0].amount.value, String(total - 1));
+
+    const updates = bySeek.slice(0, 2100).map((r) => ({ id: r.$id.value, record: { amount: { value: -1 } } }));
+    const updated = await client.record.updateAllRecords({ app, records: updates });
+    assert.equal(updated.records.length, 2100);
+    const negative = await client.record.getRecords({ app, query: "amount = -1 limit 1", totalCount: true });
+    assert.equal(negative.totalCount, "2100");
+
+    const upserted = await client.record.updateAllRecords({
+      app, upsert: true,
+      records: [{ updateKey: { field: "title", value: "brand-new" }, record: { amount: { value: 7 } } }],
+    });
+    assert.equal(upserted.records[0].operation, "INSERT");
+
+    const all = await client.record.getAllRecords({ app, fields: ["$id"] });
+    await client.record.deleteAllRecords({ app, records: all.map((r) => ({ id: r.$id.value })) });
+    const left = await client.record.getRecords({ app, totalCount: true });
+    assert.equal(left.totalCount, "0");
+  });
+});
+
+describe("API tokens", () => {
+  test("a token works for its own app only, as Administrator", async () => {
+    const app = await deployed();
+    const response = await fetch(`${baseUrl}/kinflow/v1/apiTokens.json`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Cybozu-Authorization": Buffer.from(`${auth.username}:${auth.password}`).toString("base64"),
+      },
+      body: JSON.stringify({ app, permissions: { view: true, add: true } }),
+    });
+    const { token } = await response.json();
+    await client.app.deployApp({ apps: [{ app }] });
+    const byToken = new KintoneRestAPIClient({ baseUrl, auth: { apiToken: token } });
+    const { id } = await byToken.record.addRecord({ app, record: { title: { value: "by token" } } });
+    const { record } = await byToken.record.getRecord({ app, id });
+    assert.equal(record.Created_by.value.code, "Administrator");
+    const denied = await rejection(byToken.record.deleteRecords({ app, ids: [id] }));
+    assert.equal(denied.code, "GAIA_NO01");
+  });
+});
