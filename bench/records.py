@@ -1,0 +1,214 @@
+"""Record throughput and query latency of kinflow's kintone API.
+
+    .venv/bin/python bench/records.py [--database-url URL] [--records 1000000] [--workers 1]
+
+Starts its own kinflow server on loopback (SQLite in a temporary folder unless --database-url says
+otherwise), loads data through the API and prints one table. Load is generated with wrk
+(`apt-get install wrk`) so the client does not compete with the server for the CPU more than needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-secret"
+AUTH = {"X-Cybozu-Authorization": base64.b64encode(f"Administrator:{PASSWORD}".encode()).decode()}
+FIELDS = {
+    "code": {"type": "SINGLE_LINE_TEXT", "code": "code", "label": "Code"},
+    "name": {"type": "SINGLE_LINE_TEXT", "code": "name", "label": "Name"},
+    "amount": {"type": "NUMBER", "code": "amount", "label": "Amount"},
+    "day": {"type": "DATE", "code": "day", "label": "Day"},
+}
+console = Console(width=140)
+
+
+def record(i: int) -> dict:
+    return {"code": {"value": f"C{i:08d}"}, "name": {"value": f"Customer {i % 997}"},
+            "amount": {"value": str(i % 100_000)}, "day": {"value": f"20{10 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}"}}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(data_dir: Path, database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "KINFLOW_DATA_DIR": str(data_dir), "KINFLOW_DATABASE_URL": database_url,
+           "KINFLOW_ADMIN_PASSWORD": PASSWORD, "KINFLOW_PORT": str(port), "KINFLOW_HTTP_WORKERS": str(workers),
+           "KINFLOW_EXAMPLE_APP": "false"}
+    log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen([sys.executable, "-m", "kinflow.cli", "serve"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit("kinflow did not start")
+
+
+def make_app(client: httpx.Client) -> int:
+    app = client.post("/k/v1/preview/app.json", json={"name": "Bench"}).json()["app"]
+    client.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": FIELDS}).raise_for_status()
+    client.post("/k/v1/preview/app/deploy.json", json={"apps": [{"app": app}]}).raise_for_status()
+    return int(app)
+
+
+def wrk(url: str, *, seconds: int, connections: int, method: str = "GET", body: str | None = None) -> dict:
+    """Run wrk and return requests/s and latency percentiles in milliseconds."""
+    script = ["wrk.method = %s" % json.dumps(method)]
+    for name, value in {**AUTH, "Content-Type": "application/json"}.items():
+        script.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    if body is not None:
+        script.append(f"wrk.body = {json.dumps(body)}")
+    script.append('done = function(summary, latency, requests)\n'
+                  '  io.write(string.format("RESULT %d %d %f %f %f\\n", summary.requests, summary.errors.status,'
+                  ' latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.duration / 1e6))\nend')
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write("\n".join(script))
+    threads = min(2, connections)
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", handle.name, url],
+                         capture_output=True, text=True, check=True).stdout
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    assert match, out
+    requests, errors, p50, p99, duration = match.groups()
+    if int(errors):
+        raise SystemExit(f"{errors} non-2xx answers from {url}")
+    return {"rps": int(requests) / float(duration), "p50": float(p50), "p99": float(p99)}
+
+
+def sqlite_baseline(batches: int) -> float:
+    """Raw sqlite3: the same rows into a table of the same shape, executemany per 100-row batch."""
+    folder = Path(tempfile.mkdtemp())
+    db = sqlite3.connect(folder / "baseline.db", isolation_level=None)
+    db.executescript("""
+        PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+        CREATE TABLE r (id INTEGER PRIMARY KEY AUTOINCREMENT, revision INT, creator TEXT, created_at TEXT,
+                        modifier TEXT, updated_at TEXT, status TEXT, code TEXT, name TEXT, amount REAL,
+                        amount_text TEXT, day TEXT);
+        CREATE INDEX r1 ON r(created_at); CREATE INDEX r2 ON r(updated_at); CREATE INDEX r3 ON r(status);
+        CREATE INDEX r4 ON r(code); CREATE INDEX r5 ON r(name); CREATE INDEX r6 ON r(amount); CREATE INDEX r7 ON r(day);
+    """)
+    now = "2026-01-01 00:00:00"
+    started = time.perf_counter()
+    for b in range(batches):
+        rows = []
+        for i in range(b * 100, b * 100 + 100):
+            v = record(i)
+            rows.append((1, "Administrator", now, "Administrator", now, None, v["code"]["value"], v["name"]["value"],
+                         float(v["amount"]["value"]), v["amount"]["value"], v["day"]["value"]))
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO r (revision, creator, created_at, modifier, updated_at, status, code, name,"
+                       " amount, amount_text, day) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    db.close()
+    shutil.rmtree(folder)
+    return batches * 100 / elapsed
+
+
+def load(client: httpx.Client, app: int, total: int, label: str) -> float:
+    """Add `total` records with bulkRequest (20 × 100 per call); returns records/s."""
+    started = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        for start in range(0, total, 2000):
+            requests = [{"method": "POST", "api": "/k/v1/records.json", "payload": {
+                "app": app, "records": [record(i) for i in range(s, min(s + 100, total))]}}
+                for s in range(start, min(start + 2000, total), 100)]
+            client.post("/k/v1/bulkRequest.json", json={"requests": requests}).raise_for_status()
+            progress.advance(task, min(2000, total - start))
+    return total / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--records", type=int, default=1_000_000, help="size of the query app")
+    parser.add_argument("--all-records", type=int, default=100_000, help="size of the getAllRecords app")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="kinflow-bench-"))
+    database_url = args.database_url or f"sqlite:///{work / 'data' / 'kinflow.db'}"
+    server, base = start_server(work / "data", database_url, args.workers)
+    rows: list[tuple[str, str, str]] = []
+    try:
+        with httpx.Client(base_url=base, headers=AUTH, timeout=120) as client:
+            single = make_app(client)
+            body = json.dumps({"app": single, "record": record(1)})
+            r = wrk(f"{base}/k/v1/record.json", seconds=args.seconds, connections=16, method="POST", body=body)
+            rows.append(("POST record.json, concurrency 16", f"{r['rps']:,.0f} req/s",
+                         f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (target ≥ 1,500 req/s)"))
+
+            batch_app = make_app(client)
+            batch = json.dumps({"app": batch_app, "records": [record(i) for i in range(100)]})
+            r = wrk(f"{base}/k/v1/records.json", seconds=args.seconds, connections=4, method="POST", body=batch)
+            baseline = sqlite_baseline(int(r["rps"] * args.seconds))
+            rows.append(("POST records.json, 100 per batch", f"{r['rps'] * 100:,.0f} records/s",
+                         f"raw SQLite executemany {baseline:,.0f} records/s = {r['rps'] * 100 / baseline:.0%}"
+                         " (target ≥ 30,000/s and ≥ 40%)"))
+
+            big = make_app(client)
+            rate = load(client, big, args.records, f"loading {args.records:,} records")
+            rows.append((f"bulkRequest load of {args.records:,} records", f"{rate:,.0f} records/s", ""))
+            middle = args.records // 2
+            queries = {
+                "equality on indexed text": f'code = "C{middle:08d}"',
+                "number range": f"amount >= {middle % 100_000} and amount < {middle % 100_000 + 5}",
+                "order by date, limit 500": "order by day desc limit 500",
+                "seek page ($id > N, 500)": f"$id > {middle} order by $id asc limit 500",
+            }
+            for label, query in queries.items():
+                url = str(httpx.URL(f"{base}/k/v1/records.json", params={"app": big, "query": query}))
+                count = len(client.get(url).json()["records"])
+                r = wrk(url, seconds=5, connections=1)
+                rows.append((f"GET records.json: {label}", f"p50 {r['p50']:.1f} ms",
+                             f"p99 {r['p99']:.1f} ms, {count} records (target p99 < 20 ms)"))
+
+            every = make_app(client)
+            load(client, every, args.all_records, f"loading {args.all_records:,} records")
+            node = subprocess.run(["node", str(ROOT / "bench" / "get_all_records.mjs"), base, str(every),
+                                   "Administrator", PASSWORD], capture_output=True, text=True, check=True)
+            result = json.loads(node.stdout)
+            rows.append((f"getAllRecords of {result['records']:,} (official JS client)",
+                         f"{result['seconds']:.1f} s", "target < 10 s"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    table = Table(title=f"kinflow records benchmark — {os.cpu_count()} cores, "
+                        f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.workers} HTTP worker(s)")
+    table.add_column("measure")
+    table.add_column("result", justify="right")
+    table.add_column("detail")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
