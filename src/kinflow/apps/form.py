@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kinflow.apps.field_types import DEFAULT_SYSTEM_FIELDS, LAYOUT_TYPES
 
@@ -53,16 +54,26 @@ class Form:
     def of_type(self, field_type: str) -> Field | None:
         return next((f for f in self.fields.values() if f.type == field_type), None)
 
-    @property
+    # A form does not change once built (a deploy builds a new one), so these are computed once:
+    # rendering a page of records asks for them for every record.
+    @cached_property
     def top_level(self) -> list[Field]:
         return [f for f in self.fields.values() if f.table is None]
 
-    @property
+    @cached_property
     def subtables(self) -> list[Field]:
         return [f for f in self.fields.values() if f.type == "SUBTABLE"]
 
+    @cached_property
+    def _inner(self) -> dict[str, list[Field]]:
+        inner: dict[str, list[Field]] = {}
+        for f in self.fields.values():
+            if f.table is not None:
+                inner.setdefault(f.table, []).append(f)
+        return inner
+
     def inner_fields(self, table_code: str) -> list[Field]:
-        return [f for f in self.fields.values() if f.table == table_code]
+        return self._inner.get(table_code, [])
 
 
 def new_form_document() -> dict:

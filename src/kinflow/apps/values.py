@@ -341,7 +341,8 @@ def from_columns(f: Field, row) -> object:  # noqa: ANN001
 
 
 def render_datetime(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:00Z") if moment else ""
+    # isoformat is several times faster than strftime, and a page renders thousands of these.
+    return f"{moment.isoformat(timespec='minutes')}:00Z" if moment else ""
 
 
 def render_value(f: Field, value: object, names: dict[str, dict[str, str]]) -> object:
