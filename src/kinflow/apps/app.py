@@ -91,6 +91,10 @@ def check_space(app: App, guest_space_id: int | None) -> None:
         raise KintoneError("CB_NO02", "No privilege to proceed.", 403)
 
 
+# Ids and revisions are stored as 32-bit integers on every database.
+MAX_ID = 2**31 - 1
+
+
 def parse_id(value: object, name: str) -> int:
     """kintone accepts ids as numbers or numeric strings."""
     if value is None or value == "":
@@ -103,8 +107,10 @@ def parse_id(value: object, name: str) -> int:
         number = int(value.strip())
     else:
         raise invalid_input({name: ["Enter an integer value."]})
-    if number < 1 or number > 2**53:
+    if number < 1:
         raise invalid_input({name: ["Enter an integer value of 1 or more."]})
+    if number > MAX_ID:
+        raise invalid_input({name: [f"Enter an integer value of {MAX_ID} or less."]})
     return number
 
 
