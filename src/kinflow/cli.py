@@ -39,7 +39,9 @@ def migrate() -> None:
 @click.option("--port", type=int, default=None, help="Listen port (KINFLOW_PORT, default 8080).")
 @click.option("--data-dir", default=None, help="Data folder (KINFLOW_DATA_DIR, default ./kinflow-data).")
 @click.option("--workers", type=int, default=None, help="HTTP worker processes (KINFLOW_HTTP_WORKERS).")
-def serve(host: str | None, port: int | None, data_dir: str | None, workers: int | None) -> None:
+@click.option("--no-workers", "no_delivery", is_flag=True, default=False,
+              help="Do not deliver webhooks in this process (run `kinflow worker` elsewhere).")
+def serve(host: str | None, port: int | None, data_dir: str | None, workers: int | None, no_delivery: bool) -> None:
     """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
     from pathlib import Path
 
@@ -48,8 +50,11 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     from kinflow.bootstrap import ensure_initial_data
 
     settings = load_settings().with_overrides(
-        host=host, port=port, data_dir=Path(data_dir) if data_dir else None, workers=workers
+        host=host, port=port, data_dir=Path(data_dir) if data_dir else None, workers=workers,
+        delivery_worker=False if no_delivery else None,
     )
+    if "KINFLOW_PUBLIC_URL" not in os.environ:
+        settings = settings.with_overrides(public_url=f"http://{settings.host}:{settings.port}")
     db = _prepare(settings)
     first = ensure_initial_data(settings, db)
     db.dispose()
@@ -68,6 +73,8 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     # Worker processes read the same settings from the environment.
     os.environ.update({
         "KINFLOW_DATA_DIR": str(settings.data_dir), "KINFLOW_DATABASE_URL": settings.database_url,
+        "KINFLOW_PUBLIC_URL": settings.public_url,
+        "KINFLOW_DELIVERY_WORKER": "true" if settings.delivery_worker else "false",
     })
     uvicorn.run(
         "kinflow.api.server:app_from_environment",
@@ -82,3 +89,31 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.option("--name", default=None, help="Worker name in the delivery log (default host:pid).")
+def worker(name: str | None) -> None:
+    """Deliver webhooks: claim due deliveries from the database until stopped (SIGTERM or Ctrl-C)."""
+    import asyncio
+    import signal
+
+    from kinflow.events.worker import DeliveryWorker
+
+    from kinflow.storage.database import Database
+
+    settings = load_settings()
+    db = Database(settings.url)
+
+    async def run() -> None:
+        delivery = DeliveryWorker(db, settings, name)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(delivery.stop()))
+        console.print(f"[bold green]kinflow worker[/bold green] {delivery.name} delivering from {settings.url}")
+        await delivery.run()
+
+    try:
+        asyncio.run(run())
+    finally:
+        db.dispose()

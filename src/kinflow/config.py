@@ -45,6 +45,41 @@ class Settings:
         default=1,
         metadata={"env": "KINFLOW_HTTP_WORKERS", "help": "HTTP worker processes of `kinflow serve`."},
     )
+    delivery_worker: bool = field(
+        default=True,
+        metadata={"env": "KINFLOW_DELIVERY_WORKER",
+                  "help": "Run a delivery worker inside `kinflow serve` (`--no-workers` turns it off)."},
+    )
+    delivery_concurrency: int = field(
+        default=64,
+        metadata={"env": "KINFLOW_DELIVERY_CONCURRENCY", "help": "Webhook requests one worker keeps in flight."},
+    )
+    delivery_lease: float = field(
+        default=60.0,
+        metadata={"env": "KINFLOW_DELIVERY_LEASE",
+                  "help": "Seconds a worker's claim lasts; a crashed worker's deliveries are retaken after it."},
+    )
+    delivery_poll: float = field(
+        default=0.5,
+        metadata={"env": "KINFLOW_DELIVERY_POLL",
+                  "help": "Seconds between looks for due deliveries (new events wake the local worker at once)."},
+    )
+    webhook_timeout: float = field(
+        default=10.0,
+        metadata={"env": "KINFLOW_WEBHOOK_TIMEOUT", "help": "Seconds a webhook receiver has to answer."},
+    )
+    webhook_retry_delays: str = field(
+        default="10,30,60,300,900,1800,3600,7200,14400,28800,43200,43200",
+        metadata={"env": "KINFLOW_WEBHOOK_RETRY_DELAYS",
+                  "help": "Seconds before each retry of a failed delivery (comma-separated; ±20% jitter); "
+                          "after the last one the delivery is marked failed. The default spans 38 hours."},
+    )
+    webhook_allow: str = field(
+        default="",
+        metadata={"env": "KINFLOW_WEBHOOK_ALLOW",
+                  "help": "Private, loopback or link-local networks (CIDR, comma-separated) webhooks may "
+                          "call; all others of those are refused."},
+    )
 
     @property
     def url(self) -> str:
@@ -67,6 +102,8 @@ def _convert(kind: object, raw: str) -> object:
         raise ValueError(f"not a boolean: {raw!r}")
     if kind in (int, "int"):
         return int(raw)
+    if kind in (float, "float"):
+        return float(raw)
     if kind in (Path, "Path"):
         return Path(raw)
     return raw

@@ -7,6 +7,8 @@ may list and create its API tokens.
 
 from __future__ import annotations
 
+from functools import partial
+
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,7 +22,13 @@ from kinflow.apps.permissions import require
 from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
 from kinflow.directory.identity import Identity, authenticate
+from kinflow.config import Settings
 from kinflow.errors import KintoneError, invalid_input, no_privilege
+from kinflow.events import kintone as kintone_events
+from kinflow.events import queue as delivery_queue
+from kinflow.webhooks import subscriptions
+from kinflow.webhooks.guard import parse_allowlist
+from kinflow.webhooks.subscriptions import Webhook, get_webhook
 
 
 def _require_admin(identity: Identity) -> None:
@@ -106,6 +114,68 @@ def _list_tokens(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     return {"tokens": [t.as_json() for t in api_tokens.list_tokens(conn, app.id)]}
 
 
+def _allow(settings: Settings) -> tuple:
+    return parse_allowlist(settings.webhook_allow)
+
+
+def _app_webhook(conn, identity: Identity, body: dict) -> Webhook:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    return get_webhook(conn, kintone_events.SOURCE, str(app.id), body.get("id") or body.get("webhook"))
+
+
+def _list_webhooks(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    return {"webhooks": [w.as_json() for w in subscriptions.list_webhooks(conn, kintone_events.SOURCE, str(app.id))]}
+
+
+def _create_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    webhook, created = subscriptions.subscribe(
+        conn, kintone_events.SOURCE, str(app.id), url=body.get("url"), events=body.get("events"),
+        allowed=kintone_events.EVENT_TYPES, allow=_allow(settings), creator=identity.code,
+        description=body.get("description"), active=body.get("active", True), secret=body.get("secret"))
+    return {**webhook.as_json(with_secret=True), "created": created}
+
+
+def _update_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    webhook = _app_webhook(conn, identity, body)
+    return subscriptions.update_webhook(conn, webhook, body, allowed=kintone_events.EVENT_TYPES,
+                                        allow=_allow(settings)).as_json()
+
+
+def _delete_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    subscriptions.delete_webhook(conn, _app_webhook(conn, identity, body))
+    return {}
+
+
+def _bounded(body: dict, name: str, default: int, high: int) -> int:
+    raw = body.get(name, default)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise invalid_input({name: ["Enter an integer value."]}) from None
+    if not 0 <= value <= high:
+        raise invalid_input({name: [f"Enter a value between 0 and {high}."]})
+    return value
+
+
+def _list_deliveries(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    webhook = _app_webhook(conn, identity, body)
+    state = body.get("state")
+    if state is not None and state not in delivery_queue.STATES:
+        raise invalid_input({"state": [f"Enter one of {', '.join(delivery_queue.STATES)}."]})
+    return {"deliveries": delivery_queue.list_deliveries(
+        conn, webhook.id, state=state, limit=_bounded(body, "limit", 100, 500),
+        offset=_bounded(body, "offset", 0, 1_000_000))}
+
+
+def _redeliver(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    webhook = _app_webhook(conn, identity, body)
+    delivery = body.get("delivery")
+    number = None if delivery in (None, "") else _bounded(body, "delivery", 0, 2**62)
+    return {"queued": delivery_queue.redeliver(conn, webhook.id, number)}
+
+
 _ACTIONS = {
     ("POST", "users"): _create_user,
     ("PUT", "users"): _update_user,
@@ -116,10 +186,22 @@ _ACTIONS = {
     ("POST", "apiTokens"): _create_token,
     ("GET", "apiTokens"): _list_tokens,
 }
+# Actions that need the settings too.
+_SETTINGS_ACTIONS = {
+    ("GET", "webhooks"): _list_webhooks,
+    ("POST", "webhooks"): _create_webhook,
+    ("PUT", "webhooks"): _update_webhook,
+    ("DELETE", "webhooks"): _delete_webhook,
+    ("GET", "webhook/deliveries"): _list_deliveries,
+    ("POST", "webhook/redeliver"): _redeliver,
+}
 
 
 async def admin_endpoint(request: Request) -> Response:
-    action = _ACTIONS.get((request.method, request.path_params["resource"]))
+    key = (request.method, request.path_params["resource"])
+    action = _ACTIONS.get(key)
+    if key in _SETTINGS_ACTIONS:
+        action = partial(_SETTINGS_ACTIONS[key], settings=request.app.state.settings)
     if action is None:
         return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
     raw = await request.body()
@@ -145,4 +227,4 @@ async def admin_endpoint(request: Request) -> Response:
         return error_response(error)
 
 
-routes = [Route("/kinflow/v1/{resource}.json", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE"])]
+routes = [Route("/kinflow/v1/{resource:path}.json", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE"])]

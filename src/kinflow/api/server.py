@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -10,10 +13,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kinflow.api import admin
-from kinflow.api.kintone.http import error_response, json_response, kintone_endpoint
+from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
 from kinflow.api.openapi import openapi_document
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
+from kinflow.events.worker import DeliveryWorker
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -34,15 +38,28 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(KintoneError("CB_IL01", "An unexpected error occurred on the server.", 500))
 
 
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    worker = None
+    if app.state.settings.delivery_worker:
+        worker = DeliveryWorker(app.state.db, app.state.settings)
+        task = asyncio.create_task(worker.run())
+    yield
+    if worker is not None:
+        await worker.stop()
+        await task
+
+
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
     routes = [
         Route("/k/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
         Route("/k/guest/{space_id:int}/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
+        Route("/k/integration/v1/{resource:path}.json", integration_endpoint, methods=_METHODS),
         *admin.routes,
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),
     ]
-    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected})
+    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan)
     app.state.settings = settings
     app.state.db = db or Database(settings.url)
     return app

@@ -147,6 +147,9 @@ def get_record(conn: Connection, live: LiveApp, record_id: object) -> dict:
 
 # --- writing ------------------------------------------------------------------------------
 
+# Told of every change a Writer makes, inside its transaction: (event type, records, moment).
+ChangeListener = Callable[[str, list[StoredRecord], datetime], None]
+
 
 def _check_entities(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
     wanted: dict[str, set[str]] = {"USER": set(), "ORGANIZATION": set(), "GROUP": set()}
@@ -281,12 +284,13 @@ class Writer:
     """Writes records of one app for one identity within one transaction."""
 
     def __init__(self, conn: Connection, live: LiveApp, identity: Identity,
-                 can_manage: Callable[[], bool]) -> None:
+                 can_manage: Callable[[], bool], on_change: ChangeListener | None = None) -> None:
         self.conn = conn
         self.live = live
         self.identity = identity
         self.can_manage = can_manage
         self.now = clock.now()
+        self.on_change = on_change or (lambda kind, records, moment: None)
 
     def _new(self, raw: object, base: str, errors: Errors) -> StoredRecord:
         form = self.live.form
@@ -327,6 +331,7 @@ class Writer:
         records = [self._new(raw, base, errors) for raw, base in zip(raws, bases)]
         _validate(self.conn, self.live, list(zip(bases, records)), errors)
         self._insert(records)
+        self.on_change("ADD_RECORD", records, self.now)
         return records
 
     def _insert(self, records: list[StoredRecord]) -> None:
@@ -415,6 +420,8 @@ class Writer:
             _write_children(self.conn, self.live, [r for _, r in to_update], replace=True)
         if to_insert:
             self._insert([r for _, r in to_insert])
+        self.on_change("UPDATE_RECORD", [r for _, r in to_update], self.now)
+        self.on_change("ADD_RECORD", [r for _, r in to_insert], self.now)
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
                 for op, rec in results]
 
@@ -433,7 +440,9 @@ class Writer:
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(numbers)))
         conn.execute(tables.records.delete().where(tables.records.c.id.in_(numbers)))
-        return [existing[n] for n in numbers]
+        deleted = [existing[n] for n in numbers]
+        self.on_change("DELETE_RECORD", deleted, self.now)
+        return deleted
 
 
 def _key(base: str, name: str) -> str:

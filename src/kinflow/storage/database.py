@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +25,26 @@ _SQLITE_PRAGMAS = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
 )
+
+
+@contextmanager
+def _collecting(conn: Connection, callbacks: list) -> Iterator[None]:
+    # `conn.info` outlives the checkout (it belongs to the pooled connection): always clear it.
+    conn.info["after_commit"] = callbacks
+    try:
+        yield
+    finally:
+        conn.info.pop("after_commit", None)
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run `callback` once the write transaction of `conn` has committed (never if it rolls back).
+    The same callback registered twice runs once."""
+    callbacks = conn.info.get("after_commit")
+    if callbacks is None:
+        raise RuntimeError("after_commit needs a transaction opened by Database.write()")
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def _unicode_lower(text: object) -> object:
@@ -70,16 +90,21 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: commits on success, rolls back on any exception."""
+        """One write transaction: commits on success, rolls back on any exception. Functions given
+        to `after_commit` during the transaction run once it has committed."""
+        callbacks: list[Callable[[], None]] = []
         if self._write_lock is None:
             with self.engine.begin() as conn:
-                yield conn
-            return
-        with self._write_lock, self._process_lock():
-            conn = self._writer_connection()
-            conn.info["immediate"] = True
-            with conn.begin():
-                yield conn
+                with _collecting(conn, callbacks):
+                    yield conn
+        else:
+            with self._write_lock, self._process_lock():
+                conn = self._writer_connection()
+                conn.info["immediate"] = True
+                with conn.begin(), _collecting(conn, callbacks):
+                    yield conn
+        for callback in callbacks:
+            callback()
 
     def _writer_connection(self) -> Connection:
         # One long-lived connection for all writes of this process (they are serialised anyway):

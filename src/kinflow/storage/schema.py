@@ -124,3 +124,80 @@ cursors = sa.Table(
     sa.Column("size", sa.Integer, nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
 )
+
+# --- the event spine: outbox, subscriptions, delivery queue -------------------------------------
+
+# A 64-bit key on PostgreSQL (events never stop coming); SQLite's INTEGER PRIMARY KEY is 64-bit anyway.
+_BigKey = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Which domain the subscription listens to ("kintone": `scope` is an app id).
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("scope", sa.String(64), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("secret", sa.String(128), nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("creator", sa.String(128), nullable=False),
+    sa.Index("ix_webhooks_scope", "source", "scope"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", _BigKey, primary_key=True),
+    # The notification id receivers see; the same on every retry.
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("scope", sa.String(64), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", _BigKey, primary_key=True),
+    sa.Column("event_id", _BigKey, sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    # Deliveries with the same key (one subject, one endpoint) go out one after the other, in id order.
+    sa.Column("ordering_key", sa.String(128), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | delivered | failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    # A worker's claim; another worker takes the delivery over once the lease has run out.
+    sa.Column("lease_until", sa.DateTime, nullable=True),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Index("ix_deliveries_due", "next_attempt_at", "id",
+             postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'")),
+    sa.Index("ix_deliveries_order", "ordering_key", "id",
+             postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'")),
+    sa.Index("ix_deliveries_webhook", "webhook_id", "id"),
+    sa.Index("ix_deliveries_event", "event_id"),
+)
+
+delivery_attempts = sa.Table(
+    "delivery_attempts",
+    metadata,
+    sa.Column("id", _BigKey, primary_key=True),
+    sa.Column("delivery_id", _BigKey, sa.ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("error", sa.Text, nullable=False, server_default=""),
+    sa.Column("response_excerpt", sa.Text, nullable=False, server_default=""),
+    sa.Column("worker", sa.String(64), nullable=False),
+)

@@ -4,13 +4,14 @@ transaction through the very handlers the single routes use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import App, LiveApp, load_app, load_live
 from kinflow.apps.permissions import require
+from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
 from kinflow.storage.database import Database
@@ -25,6 +26,7 @@ class Call:
     guest_space_id: int | None
     method: str
     resource: str
+    settings: Settings = field(default_factory=Settings)
 
     def live(self, permission: str, key: str = "app") -> LiveApp:
         """The deployed app named by `params[key]`, after checking the caller may `permission` it."""
@@ -50,7 +52,15 @@ class Call:
         require(conn, app, acl, self.identity, "manage")
 
 
-Handler = Callable[[Call], dict]
+@dataclass(frozen=True)
+class Created:
+    """A handler's answer when it made something addressable: `201` with a `Location`."""
+
+    body: dict
+    location: str
+
+
+Handler = Callable[[Call], "dict | Created"]
 ROUTES: dict[tuple[str, str], Handler] = {}
 # Handlers that only read: they run in a read transaction.
 READ_ONLY: set[tuple[str, str]] = set()

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from kinflow.api.kintone import apps as _apps  # noqa: F401
 from kinflow.api.kintone import bulk as _bulk  # noqa: F401
 from kinflow.api.kintone import records as _records  # noqa: F401
-from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, not_found_api
+from kinflow.api.kintone import webhooks as _webhooks  # noqa: F401
+from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_found_api
 from kinflow.api.params import parse_query_string
 from kinflow.apps.deploy import DeployFailed, record_failure
 from kinflow.directory.identity import authenticate
@@ -64,7 +65,7 @@ def request_headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def _run(db: Database, call_args: dict, headers: dict[str, str]) -> dict:
+def _run(db: Database, call_args: dict, headers: dict[str, str]) -> dict | Created:
     key = (call_args["method"], call_args["resource"])
     handler = ROUTES[key]
     transaction = db.read if key in READ_ONLY else db.write
@@ -89,8 +90,19 @@ async def kintone_endpoint(request: Request) -> Response:
         if (method, resource) not in ROUTES:
             raise not_found_api(method, resource)
         params = await _params(request, method)
-        call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource}
+        call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
+                     "settings": request.app.state.settings}
         body = _run(db, call_args, request_headers(request)) if db.is_sqlite else await run_in_threadpool(_run, db, call_args, request_headers(request))
     except KintoneError as error:
         return error_response(error)
+    if isinstance(body, Created):
+        response = json_response(body.body, 201)
+        response.headers["Location"] = body.location
+        return response
     return json_response(body)
+
+
+async def integration_endpoint(request: Request) -> Response:
+    """`/k/integration/v1/...`: the webhook subscriptions connectors make, served by the same entry."""
+    request.path_params["resource"] = f"integration/{request.path_params['resource']}"
+    return await kintone_endpoint(request)

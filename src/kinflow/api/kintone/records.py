@@ -8,12 +8,14 @@ from kinflow.apps.permissions import has_permission
 from kinflow.apps.records import Writer, check_batch, get_record
 from kinflow.apps.search import get_records
 from kinflow.errors import invalid_input
+from kinflow.events.kintone import RecordEvents
 
 
 def _writer(call: Call, permission: str) -> Writer:
     live = call.live(permission)
     return Writer(call.conn, live, call.identity,
-                  lambda: has_permission(call.conn, live.app, live.acl, call.identity, "manage"))
+                  lambda: has_permission(call.conn, live.app, live.acl, call.identity, "manage"),
+                  on_change=RecordEvents(call.conn, live, call.identity, call.settings.public_url))
 
 
 def _flag(value: object, name: str) -> bool:

@@ -1,0 +1,147 @@
+"""The delivery queue in the database: claiming due deliveries under a lease, recording each attempt,
+listing the log and redelivering.
+
+Several workers may run against one database. On PostgreSQL a claim locks its rows with
+`FOR UPDATE SKIP LOCKED`, so concurrent workers take different deliveries; on SQLite claims are
+serialised by the write lock. A claim is a lease: if its worker dies, the delivery becomes due again
+when the lease runs out, which is what makes delivery at-least-once across crashes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.events.outbox import now_naive, wake_workers_after_commit
+from kinflow.events.retry import RetrySchedule
+from kinflow.storage.schema import deliveries, delivery_attempts, events, webhooks
+from kinflow.webhooks.sender import Outcome
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+STATES = (PENDING, DELIVERED, FAILED)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    attempt: int
+    url: str
+    secret: str
+    payload: bytes
+    event_uuid: str
+    event_type: str
+
+
+_earlier = deliveries.alias("earlier")
+# Due, not leased (or the lease ran out), and the first undelivered one of its ordering key: later
+# events of one record wait for earlier ones to one endpoint.
+_DUE = (
+    sa.select(deliveries.c.id)
+    .where(
+        deliveries.c.state == PENDING,
+        deliveries.c.next_attempt_at <= sa.bindparam("now"),
+        sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < sa.bindparam("now")),
+        ~sa.exists().where(
+            _earlier.c.ordering_key == deliveries.c.ordering_key,
+            _earlier.c.state == PENDING,
+            _earlier.c.id < deliveries.c.id,
+        ),
+    )
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+    .limit(sa.bindparam("limit"))
+)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=deliveries)
+
+_CLAIMED = (
+    sa.select(deliveries.c.id, deliveries.c.attempts, webhooks.c.url, webhooks.c.secret, events.c.payload,
+              events.c.uuid, events.c.type)
+    .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
+    .join(events, events.c.id == deliveries.c.event_id)
+    .where(deliveries.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(deliveries.c.id)
+)
+
+
+def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
+    now = now_naive()
+    due = _DUE if conn.dialect.name == "sqlite" else _DUE_LOCKED
+    ids = conn.execute(due, {"now": now, "limit": limit}).scalars().all()
+    if not ids:
+        return []
+    conn.execute(
+        deliveries.update().where(deliveries.c.id.in_(ids)).values(
+            lease_until=now + timedelta(seconds=lease_seconds), lease_owner=worker,
+            attempts=deliveries.c.attempts + 1))
+    return [Claimed(row.id, row.attempts, row.url, row.secret, row.payload.encode(), row.uuid, row.type)
+            for row in conn.execute(_CLAIMED, {"ids": ids})]
+
+
+def record(conn: Connection, worker: str, results: list[tuple[Claimed, Outcome]], schedule: RetrySchedule) -> None:
+    """Log each attempt and settle its delivery: delivered, retried later, or failed for good.
+    A delivery whose lease another worker has taken over meanwhile keeps that worker's state."""
+    if not results:
+        return
+    now = now_naive()
+    conn.execute(delivery_attempts.insert(), [
+        {"delivery_id": claimed.id, "number": claimed.attempt, "started_at": now, "worker": worker,
+         "status_code": outcome.status_code, "latency_ms": round(outcome.latency_ms, 3),
+         "error": outcome.error, "response_excerpt": outcome.excerpt}
+        for claimed, outcome in results
+    ])
+    for claimed, outcome in results:
+        values: dict = {"lease_until": None, "lease_owner": None, "last_status": outcome.status_code,
+                        "last_error": outcome.error}
+        if outcome.ok:
+            values.update(state=DELIVERED, finished_at=now)
+        else:
+            delay = None if outcome.permanent else schedule.delay_after(claimed.attempt)
+            if delay is None:
+                values.update(state=FAILED, finished_at=now)
+            else:
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+        conn.execute(deliveries.update().where(
+            deliveries.c.id == claimed.id, deliveries.c.lease_owner == worker, deliveries.c.state == PENDING,
+        ).values(**values))
+
+
+def _iso(moment) -> str | None:  # noqa: ANN001
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+
+def list_deliveries(conn: Connection, webhook_id: int, *, state: str | None, limit: int, offset: int) -> list[dict]:
+    """A webhook's deliveries, newest first, each with its attempts."""
+    query = (sa.select(deliveries, events.c.uuid, events.c.type, events.c.subject)
+             .join(events, events.c.id == deliveries.c.event_id)
+             .where(deliveries.c.webhook_id == webhook_id)
+             .order_by(deliveries.c.id.desc()).limit(limit).offset(offset))
+    if state is not None:
+        query = query.where(deliveries.c.state == state)
+    rows = conn.execute(query).all()
+    attempts: dict[int, list[dict]] = {row.id: [] for row in rows}
+    if attempts:
+        for a in conn.execute(sa.select(delivery_attempts)
+                              .where(delivery_attempts.c.delivery_id.in_(list(attempts)))
+                              .order_by(delivery_attempts.c.id)):
+            attempts[a.delivery_id].append({
+                "number": a.number, "at": _iso(a.started_at), "status": a.status_code,
+                "latencyMs": a.latency_ms, "error": a.error, "response": a.response_excerpt, "worker": a.worker})
+    return [{
+        "id": str(row.id), "notificationId": row.uuid, "type": row.type, "subject": row.subject,
+        "state": row.state, "attempts": attempts[row.id], "nextAttemptAt": _iso(row.next_attempt_at)
+        if row.state == PENDING else None, "createdAt": _iso(row.created_at), "finishedAt": _iso(row.finished_at),
+    } for row in rows]
+
+
+def redeliver(conn: Connection, webhook_id: int, delivery_id: int | None) -> int:
+    """Queue one delivery (any state) or all failed ones of a webhook again, with a fresh retry
+    schedule. The notification id stays the same. Returns how many were queued."""
+    where = [deliveries.c.webhook_id == webhook_id]
+    where.append(deliveries.c.id == delivery_id if delivery_id is not None else deliveries.c.state == FAILED)
+    result = conn.execute(deliveries.update().where(*where).values(
+        state=PENDING, attempts=0, next_attempt_at=now_naive(), lease_until=None, lease_owner=None,
+        finished_at=None))
+    wake_workers_after_commit(conn)
+    return result.rowcount

@@ -1,0 +1,117 @@
+"""The delivery worker: claims due deliveries, sends them concurrently, records every attempt.
+
+One runs inside `kinflow serve` (unless turned off) and any number run as `kinflow worker`
+processes. New events in this process wake the worker at once; others are found by polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable
+from typing import TypeVar
+
+from kinflow.config import Settings
+from kinflow.events import queue
+from kinflow.events.outbox import on_new_deliveries
+from kinflow.events.retry import RetrySchedule
+from kinflow.storage.database import Database
+from kinflow.webhooks.guard import parse_allowlist
+from kinflow.webhooks.sender import Outcome, Sender
+
+log = logging.getLogger("kinflow.delivery")
+T = TypeVar("T")
+
+
+class DeliveryWorker:
+    def __init__(self, db: Database, settings: Settings, name: str | None = None) -> None:
+        self.db = db
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.concurrency = settings.delivery_concurrency
+        self.lease = settings.delivery_lease
+        self.poll = settings.delivery_poll
+        self.schedule = RetrySchedule.parse(settings.webhook_retry_delays)
+        self.sender = Sender(timeout=settings.webhook_timeout, allow=parse_allowlist(settings.webhook_allow),
+                             max_connections=self.concurrency)
+        self._in_flight: set[asyncio.Task] = set()
+        self._done: list[tuple[queue.Claimed, Outcome]] = []
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Thread-safe: there may be work (a transaction committed new deliveries, an attempt ended)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        unsubscribe = on_new_deliveries(self.wake)
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                try:
+                    busy = await self._step()
+                except Exception:
+                    # The database may be away for a moment; claims not recorded are retaken later.
+                    log.exception("delivery worker %s", self.name)
+                    busy = False
+                if not busy:
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
+                    except TimeoutError:
+                        pass
+        finally:
+            unsubscribe()
+            await self._drain()
+
+    async def _step(self) -> bool:
+        """Record finished attempts and start due deliveries; True when more may be due at once."""
+        await self._record_finished()
+        room = self.concurrency - len(self._in_flight)
+        if not room:
+            return False
+        claimed = await self._in_transaction(queue.claim, self.name, room, self.lease)
+        for item in claimed:
+            task = asyncio.create_task(self._deliver(item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(claimed) == room
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+
+    async def _drain(self) -> None:
+        # Let requests in flight finish and log them; anything unrecorded is retaken after its lease.
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=5)
+        await self._record_finished()
+        await self.sender.close()
+
+    async def _deliver(self, item: queue.Claimed) -> None:
+        try:
+            outcome = await self.sender.send(item.url, item.payload, item.secret,
+                                             {"X-Kinflow-Event": item.event_type,
+                                              "X-Kinflow-Notification-Id": item.event_uuid})
+        except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
+            log.exception("delivery %s", item.id)
+            outcome = Outcome(None, 0.0, f"{type(exc).__name__}: {exc}")
+        self._done.append((item, outcome))
+        self._wakeup.set()
+
+    async def _record_finished(self) -> None:
+        if not self._done:
+            return
+        done, self._done = self._done, []
+        await self._in_transaction(queue.record, self.name, done, self.schedule)
+
+    async def _in_transaction(self, function: Callable[..., T], *args: object) -> T:
+        def run() -> T:
+            with self.db.write() as conn:
+                return function(conn, *args)
+
+        # SQLite writes are short and serialised anyway: run them here rather than hop threads.
+        return run() if self.db.is_sqlite else await asyncio.to_thread(run)

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: subscriptions, the address guard, request signing and the HTTP attempt."""
