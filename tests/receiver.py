@@ -1,0 +1,108 @@
+"""A real webhook receiver on loopback: records every request it gets, and can be told to answer with
+errors or to go down and come back, as a receiving service does."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.time() when it arrived
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.status = 200
+        self._changed = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._connections: set[socket.socket] = set()
+        self.port = 0
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> None:
+        """Listen (again, on the same port once it had one)."""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                receiver._connections.add(self.connection)
+
+            def finish(self) -> None:
+                receiver._connections.discard(self.connection)
+                super().finish()
+
+            def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = receiver.status
+                if status < 300:
+                    receiver._add(Received(self.path, dict(self.headers), body, time.time()))
+                answer = b'{"ok": true}' if status < 300 else b"receiver is failing"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Go down: open connections are cut and new ones refused until `start()`."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        for connection in list(self._connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _add(self, received: Received) -> None:
+        with self._changed:
+            self.requests.append(received)
+            self._changed.notify_all()
+
+    def events(self, event_type: str | None = None) -> list[dict]:
+        with self._changed:
+            bodies = [r.json for r in self.requests]
+        return [b for b in bodies if event_type is None or b["type"] == event_type]
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
+        """The first `count` requests received, waiting for them as long as `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"received {len(self.requests)} of {count} webhook requests")
+                self._changed.wait(left)
+            return list(self.requests[:count])
+
+    def close(self) -> None:
+        self.stop()
