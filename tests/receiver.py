@@ -53,7 +53,11 @@ class Receiver:
                 super().finish()
 
             def do_POST(self) -> None:  # noqa: N802 - the http.server naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender went away mid-request
+                    self.close_connection = True
+                    return
                 status = receiver.status
                 if status < 300:
                     receiver._add(Received(self.path, dict(self.headers), body, time.time()))
@@ -66,8 +70,11 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # the default of 5 refuses bursts of concurrent deliveries
+            daemon_threads = True
+
+        self._server = Server(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 

@@ -87,10 +87,6 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     )
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.command()
 @click.option("--name", default=None, help="Worker name in the delivery log (default host:pid).")
 def worker(name: str | None) -> None:
@@ -117,3 +113,7 @@ def worker(name: str | None) -> None:
         asyncio.run(run())
     finally:
         db.dispose()
+
+
+if __name__ == "__main__":
+    main()
