@@ -10,7 +10,7 @@ when the lease runs out, which is what makes delivery at-least-once across crash
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -33,6 +33,14 @@ class Claimed:
     payload: bytes
     event_uuid: str
     event_type: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at a claimed delivery: when it began and how it went."""
+    claimed: Claimed
+    started_at: datetime
+    outcome: Outcome
 
 
 _earlier = deliveries.alias("earlier")
@@ -79,32 +87,38 @@ def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> li
             for row in conn.execute(_CLAIMED, {"ids": ids})]
 
 
-def record(conn: Connection, worker: str, results: list[tuple[Claimed, Outcome]], schedule: RetrySchedule) -> None:
+def record(conn: Connection, worker: str, results: list[Attempt], schedule: RetrySchedule) -> None:
     """Log each attempt and settle its delivery: delivered, retried later, or failed for good.
     A delivery whose lease another worker has taken over meanwhile keeps that worker's state."""
     if not results:
         return
     now = now_naive()
     conn.execute(delivery_attempts.insert(), [
-        {"delivery_id": claimed.id, "number": claimed.attempt, "started_at": now, "worker": worker,
-         "status_code": outcome.status_code, "latency_ms": round(outcome.latency_ms, 3),
-         "error": outcome.error, "response_excerpt": outcome.excerpt}
-        for claimed, outcome in results
+        {"delivery_id": a.claimed.id, "number": a.claimed.attempt, "started_at": a.started_at, "worker": worker,
+         "status_code": a.outcome.status_code, "latency_ms": round(a.outcome.latency_ms, 3),
+         "error": a.outcome.error, "response_excerpt": a.outcome.excerpt}
+        for a in results
     ])
-    for claimed, outcome in results:
+    mine = (deliveries.c.lease_owner == worker, deliveries.c.state == PENDING)
+    delivered = [a for a in results if a.outcome.ok]
+    if delivered:  # the common case, in one statement (the last status is the same 2xx for most)
+        for status in {a.outcome.status_code for a in delivered}:
+            conn.execute(deliveries.update().where(
+                deliveries.c.id.in_([a.claimed.id for a in delivered if a.outcome.status_code == status]), *mine,
+            ).values(state=DELIVERED, finished_at=now, lease_until=None, lease_owner=None, last_status=status,
+                     last_error=""))
+    for attempt in results:
+        claimed, outcome = attempt.claimed, attempt.outcome
+        if outcome.ok:
+            continue
         values: dict = {"lease_until": None, "lease_owner": None, "last_status": outcome.status_code,
                         "last_error": outcome.error}
-        if outcome.ok:
-            values.update(state=DELIVERED, finished_at=now)
+        delay = None if outcome.permanent else schedule.delay_after(claimed.attempt)
+        if delay is None:
+            values.update(state=FAILED, finished_at=now)
         else:
-            delay = None if outcome.permanent else schedule.delay_after(claimed.attempt)
-            if delay is None:
-                values.update(state=FAILED, finished_at=now)
-            else:
-                values["next_attempt_at"] = now + timedelta(seconds=delay)
-        conn.execute(deliveries.update().where(
-            deliveries.c.id == claimed.id, deliveries.c.lease_owner == worker, deliveries.c.state == PENDING,
-        ).values(**values))
+            values["next_attempt_at"] = now + timedelta(seconds=delay)
+        conn.execute(deliveries.update().where(deliveries.c.id == claimed.id, *mine).values(**values))
 
 
 def _iso(moment) -> str | None:  # noqa: ANN001

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from kinflow.config import Settings
 from kinflow.events import queue
-from kinflow.events.outbox import on_new_deliveries
+from kinflow.events.outbox import now_naive, on_new_deliveries
 from kinflow.events.retry import RetrySchedule
 from kinflow.storage.database import Database
 from kinflow.webhooks.guard import parse_allowlist
@@ -36,7 +36,7 @@ class DeliveryWorker:
         self.sender = Sender(timeout=settings.webhook_timeout, allow=parse_allowlist(settings.webhook_allow),
                              max_connections=self.concurrency)
         self._in_flight: set[asyncio.Task] = set()
-        self._done: list[tuple[queue.Claimed, Outcome]] = []
+        self._done: list[queue.Attempt] = []
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -92,6 +92,7 @@ class DeliveryWorker:
         await self.sender.close()
 
     async def _deliver(self, item: queue.Claimed) -> None:
+        started_at = now_naive()
         try:
             outcome = await self.sender.send(item.url, item.payload, item.secret,
                                              {"X-Kinflow-Event": item.event_type,
@@ -99,7 +100,7 @@ class DeliveryWorker:
         except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
             log.exception("delivery %s", item.id)
             outcome = Outcome(None, 0.0, f"{type(exc).__name__}: {exc}")
-        self._done.append((item, outcome))
+        self._done.append(queue.Attempt(item, started_at, outcome))
         self._wakeup.set()
 
     async def _record_finished(self) -> None:
