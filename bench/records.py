@@ -51,11 +51,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, database_url: str, workers: int,
+                 extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "KINFLOW_DATA_DIR": str(data_dir), "KINFLOW_DATABASE_URL": database_url,
            "KINFLOW_ADMIN_PASSWORD": PASSWORD, "KINFLOW_PORT": str(port), "KINFLOW_HTTP_WORKERS": str(workers),
-           "KINFLOW_EXAMPLE_APP": "false"}
+           "KINFLOW_EXAMPLE_APP": "false", **(extra_env or {})}
     log = open(data_dir.parent / "server.log", "wb")  # noqa: SIM115
     process = subprocess.Popen([sys.executable, "-m", "kinflow.cli", "serve"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
@@ -68,9 +69,9 @@ def start_server(data_dir: Path, database_url: str, workers: int) -> tuple[subpr
     raise SystemExit("kinflow did not start")
 
 
-def make_app(client: httpx.Client) -> int:
+def make_app(client: httpx.Client, fields: dict = FIELDS) -> int:
     app = client.post("/k/v1/preview/app.json", json={"name": "Bench"}).json()["app"]
-    client.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": FIELDS}).raise_for_status()
+    client.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": fields}).raise_for_status()
     client.post("/k/v1/preview/app/deploy.json", json={"apps": [{"app": app}]}).raise_for_status()
     return int(app)
 

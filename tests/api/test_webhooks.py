@@ -315,3 +315,25 @@ def test_last_attempt_fails_for_good_and_redelivery_keeps_the_notification_id(ad
     assert receiver.wait_for(2)[1].json["id"] == failed["notificationId"]
     bad = admin.get("/kinflow/v1/webhook/deliveries.json", params={"app": app, "id": webhook["id"], "state": "x"})
     assert bad.status_code == 400 and bad.json()["code"] == "CB_VA01"
+
+
+def test_names_resolving_to_refused_addresses_are_not_called():
+    """The guard checks the address a name resolves to, at connection time."""
+    import asyncio
+
+    from kinflow.webhooks.guard import AddressRefused, GuardedResolver, parse_allowlist
+    from kinflow.webhooks.sender import Sender
+
+    async def attempt() -> None:
+        with pytest.raises(AddressRefused, match="loopback"):
+            await GuardedResolver(()).resolve("localhost", 80)
+        allowed = await GuardedResolver(parse_allowlist("127.0.0.0/8")).resolve("localhost", 80)
+        assert {r["host"] for r in allowed} == {"127.0.0.1"}
+        sender = Sender(timeout=5, allow=(), max_connections=1)
+        try:
+            outcome = await sender.send("http://localhost:9/hook", b"{}", "secret", {})
+        finally:
+            await sender.close()
+        assert outcome.permanent and outcome.status_code is None and "loopback" in outcome.error
+
+    asyncio.run(attempt())

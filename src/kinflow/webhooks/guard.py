@@ -3,10 +3,12 @@ addresses (the classic server-side request forgery targets) unless an allowlist 
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import socket
 from urllib.parse import urlsplit
+
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import ThreadedResolver
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -54,20 +56,24 @@ def literal_refusal(url: str, allow: tuple[Network, ...]) -> str | None:
         return None
 
 
-async def resolved_refusal(url: str, allow: tuple[Network, ...]) -> str | None:
-    """Resolve the URL's host and refuse it when any of its addresses is refused."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        return refusal(ipaddress.ip_address(host), allow)
-    except ValueError:
-        pass
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        return f"The host {host} could not be resolved: {exc}"
-    for info in infos:
-        problem = refusal(ipaddress.ip_address(info[4][0]), allow)
-        if problem:
-            return problem
-    return None
+class AddressRefused(OSError):
+    """A webhook host resolved only to addresses the guard refuses."""
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves webhook hosts and drops refused addresses, so the address connected to is the one
+    checked (a name cannot resolve to a public address for the check and a private one for the call)."""
+
+    def __init__(self, allow: tuple[Network, ...]) -> None:
+        self.allow = allow
+        self._resolver = ThreadedResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list:
+        results = await self._resolver.resolve(host, port, family)
+        allowed = [r for r in results if refusal(ipaddress.ip_address(r["host"]), self.allow) is None]
+        if not allowed:
+            raise AddressRefused(refusal(ipaddress.ip_address(results[0]["host"]), self.allow))
+        return allowed
+
+    async def close(self) -> None:
+        await self._resolver.close()
