@@ -26,6 +26,8 @@ PARAMETERS: dict[str, dict[str, dict]] = {
     "preview/app": {"name": {"type": "string"}, "space": _ID},
     "preview/app/deploy": {"apps": {"type": "array", "items": {}}, "revert": {"type": "boolean"}},
 }
+_WEBHOOK = {"app": _ID, "url": {"type": "string"}, "type": {"type": "string"}, "id": _ID,
+            "description": {"type": "string"}}
 _SETTINGS_PARAMS = {"app": _ID, "revision": _ID, "properties": {"type": "object"},
                     "fields": {"type": "array", "items": {"type": "string"}}, "layout": {"type": "array"},
                     "views": {"type": "object"}, "rights": {"type": "array"}, "name": {"type": "string"}}
@@ -35,7 +37,15 @@ _ERROR = {"type": "object", "required": ["code", "id", "message"], "properties":
 
 
 def _params_for(resource: str) -> dict[str, dict]:
+    if resource.startswith("integration/"):
+        return _WEBHOOK
     return PARAMETERS.get(resource, _SETTINGS_PARAMS)
+
+
+def _path(resource: str) -> str:
+    if resource.startswith("integration/"):
+        return f"/k/integration/v1/{resource.removeprefix('integration/')}.json"
+    return f"/k/v1/{resource}.json"
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +58,8 @@ def openapi_document() -> dict:
             "security": [{"password": []}, {"apiToken": []}],
             "responses": {
                 "200": {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "201": {"description": "Subscribed; `Location` unsubscribes",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": {"description": "kintone error", "content": {"application/json": {"schema": _ERROR}}},
             },
         }
@@ -60,7 +72,7 @@ def openapi_document() -> dict:
         else:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "properties": params}}}}
-        paths.setdefault(f"/k/v1/{resource}.json", {})[method.lower()] = operation
+        paths.setdefault(_path(resource), {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",
         "info": {"title": "kinflow", "version": "0.1.0",
