@@ -37,9 +37,18 @@ def _wake() -> None:
         listener()
 
 
+# PostgreSQL sends a NOTIFY when (and only if) its transaction commits: workers in other processes
+# and on other machines LISTEN on this channel and look for work at once instead of at their next poll.
+CHANNEL = "kinflow_deliveries"
+_NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
+
+
 def wake_workers_after_commit(conn: Connection) -> None:
-    """New deliveries are due once this transaction commits: tell this process's worker."""
+    """New deliveries are due once this transaction commits: tell this process's worker, and on
+    PostgreSQL every listening worker."""
     after_commit(conn, _wake)
+    if conn.dialect.name == "postgresql":
+        conn.execute(_NOTIFY)
 
 
 def subscribers(conn: Connection, source: str, scope: str, event_type: str) -> list[int]:

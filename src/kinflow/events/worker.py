@@ -10,12 +10,14 @@ import asyncio
 import logging
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from kinflow.config import Settings
 from kinflow.events import queue
-from kinflow.events.outbox import now_naive, on_new_deliveries
+from kinflow.events.outbox import CHANNEL, now_naive, on_new_deliveries
 from kinflow.events.retry import RetrySchedule
 from kinflow.storage.database import Database
 from kinflow.webhooks.guard import parse_allowlist
@@ -49,6 +51,8 @@ class DeliveryWorker:
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         unsubscribe = on_new_deliveries(self.wake)
+        if not self.db.is_sqlite:
+            threading.Thread(target=self._listen, name="kinflow-listen", daemon=True).start()
         try:
             while not self._stopping:
                 self._wakeup.clear()
@@ -66,6 +70,23 @@ class DeliveryWorker:
         finally:
             unsubscribe()
             await self._drain()
+
+    def _listen(self) -> None:
+        """Wake on PostgreSQL notifications of new deliveries (other processes' commits). Polling
+        stays the safety net: a notification missed while reconnecting only delays work."""
+        import psycopg
+
+        url = self.db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stopping:
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stopping:
+                        for _ in conn.notifies(timeout=1.0):
+                            self.wake()
+            except psycopg.Error:
+                log.warning("delivery worker %s: listening for notifications failed; retrying", self.name)
+                time.sleep(self.poll)
 
     async def _step(self) -> bool:
         """Record finished attempts and start due deliveries; True when more may be due at once."""
