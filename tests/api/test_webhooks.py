@@ -337,3 +337,34 @@ def test_names_resolving_to_refused_addresses_are_not_called():
         assert outcome.permanent and outcome.status_code is None and "loopback" in outcome.error
 
     asyncio.run(attempt())
+
+
+def test_fuzzed_subscription_calls_are_kintone_errors_never_server_errors(admin, app):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+    fields = st.sampled_from(["url", "events", "active", "description", "secret", "id", "delivery", "state",
+                              "limit", "offset", "type"])
+    calls = st.sampled_from([("POST", "webhooks"), ("PUT", "webhooks"), ("DELETE", "webhooks"),
+                             ("GET", "webhook/deliveries"), ("POST", "webhook/redeliver")])
+
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(call=calls, body=st.dictionaries(fields, values, max_size=5), use_app=st.booleans())
+    def check(call, body, use_app):
+        method, resource = call
+        if use_app:
+            body["app"] = app
+        if method in ("GET", "DELETE"):
+            response = admin.request(method, f"/kinflow/v1/{resource}.json",
+                                     params={k: str(v) for k, v in body.items()})
+        else:
+            response = admin.request(method, f"/kinflow/v1/{resource}.json", json=body)
+        assert response.status_code < 500, (call, body, response.text)
+        if response.status_code >= 400:
+            assert {"code", "id", "message"} <= set(response.json()), response.text
+
+    check()
