@@ -143,6 +143,17 @@ def load(client: httpx.Client, app: int, total: int, label: str) -> float:
     return total / (time.perf_counter() - started)
 
 
+def print_results(title: str, database_url: str, rows: list[tuple[str, str, str]]) -> None:
+    table = Table(title=f"kinflow {title} — {os.cpu_count()} cores, "
+                        f"{'PostgreSQL' if database_url else 'SQLite'}")
+    table.add_column("measure")
+    table.add_column("result", justify="right")
+    table.add_column("detail")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="")
@@ -200,14 +211,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    table = Table(title=f"kinflow records benchmark — {os.cpu_count()} cores, "
-                        f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.workers} HTTP worker(s)")
-    table.add_column("measure")
-    table.add_column("result", justify="right")
-    table.add_column("detail")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    print_results(f"records benchmark — {args.workers} HTTP worker(s)", args.database_url, rows)
     shutil.rmtree(work, ignore_errors=True)
 
 

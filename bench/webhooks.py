@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
 import subprocess
@@ -30,14 +29,11 @@ from pathlib import Path
 import aiohttp
 import httpx
 import orjson
-from rich.console import Console
-from rich.table import Table
 
-from records import AUTH, free_port, make_app, start_server
+from records import AUTH, console, free_port, make_app, print_results, start_server
 
 FIELDS = {"n": {"type": "NUMBER", "code": "n", "label": "N"},
           "name": {"type": "SINGLE_LINE_TEXT", "code": "name", "label": "Name"}}
-console = Console(width=140)
 
 
 def receiver_app():  # noqa: ANN201 - an ASGI callable
@@ -191,14 +187,7 @@ def main() -> None:
         server.wait(timeout=30)
         receiver.terminate()
         receiver.wait(timeout=30)
-    table = Table(title=f"kinflow webhooks benchmark — {os.cpu_count()} cores, "
-                        f"{'PostgreSQL' if args.database_url else 'SQLite'}")
-    table.add_column("measure")
-    table.add_column("result", justify="right")
-    table.add_column("detail")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    print_results("webhooks benchmark", args.database_url, rows)
     shutil.rmtree(work, ignore_errors=True)
 
 
