@@ -1,46 +1,70 @@
 """The transactional outbox. An event is written in the transaction of the change that produced it,
 together with one delivery per subscribed webhook, so there is no event without its change and no
-change without its event. Nothing is written when nobody listens."""
+change without its event. Nothing is written when nobody listens.
+
+When the writing process runs a delivery worker with room to spare, new deliveries are written
+already leased to it and handed over in memory once the transaction commits: the worker sends them
+at once instead of claiming them in a second transaction. Should the process die first, the lease
+runs out and any worker takes them, as with every claim.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.clock import clock
+from kinflow.events.delivery import Claimed
 from kinflow.storage.database import after_commit
 from kinflow.storage.schema import deliveries, events, webhooks
 
-_SUBSCRIBERS = sa.select(webhooks.c.id, webhooks.c.events).where(
+PENDING = "pending"
+_SUBSCRIBERS = sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.url, webhooks.c.secret).where(
     webhooks.c.source == sa.bindparam("source"), webhooks.c.scope == sa.bindparam("scope"), webhooks.c.active
 )
 _INSERT_EVENTS = events.insert().returning(events.c.id, sort_by_parameter_order=True)
-
-# Functions called (in this process) after a transaction that queued deliveries has committed: the
-# local delivery worker listens here so a new event goes out without waiting for the next poll.
-_wake_listeners: list[Callable[[], None]] = []
-
-
-def on_new_deliveries(listener: Callable[[], None]) -> Callable[[], None]:
-    """Register `listener`; returns a function that unregisters it."""
-    _wake_listeners.append(listener)
-    return lambda: _wake_listeners.remove(listener)
-
-
-def _wake() -> None:
-    for listener in list(_wake_listeners):
-        listener()
-
-
+_INSERT_DELIVERIES = deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True)
+_BUSY_KEYS = sa.select(deliveries.c.ordering_key).where(
+    deliveries.c.state == PENDING, deliveries.c.ordering_key.in_(sa.bindparam("keys", expanding=True)))
 # PostgreSQL sends a NOTIFY when (and only if) its transaction commits: workers in other processes
 # and on other machines LISTEN on this channel and look for work at once instead of at their next poll.
 CHANNEL = "kinflow_deliveries"
 _NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
+
+
+class LocalWorker(Protocol):
+    """A delivery worker running in this process."""
+    name: str
+    lease: float
+
+    def wake(self) -> None:
+        """There may be work in the database (thread-safe)."""
+
+    def room(self) -> int:
+        """How many more deliveries it would take now."""
+
+    def take(self, claimed: list[Claimed]) -> None:
+        """Send these, already leased to it (thread-safe)."""
+
+
+_local_workers: list[LocalWorker] = []
+
+
+def serve_locally(worker: LocalWorker) -> Callable[[], None]:
+    """Let `worker` hear of and take this process's new deliveries; returns a function that stops it."""
+    _local_workers.append(worker)
+    return lambda: _local_workers.remove(worker)
+
+
+def _wake() -> None:
+    for worker in list(_local_workers):
+        worker.wake()
 
 
 def wake_workers_after_commit(conn: Connection) -> None:
@@ -51,11 +75,6 @@ def wake_workers_after_commit(conn: Connection) -> None:
         conn.execute(_NOTIFY)
 
 
-def subscribers(conn: Connection, source: str, scope: str, event_type: str) -> list[int]:
-    rows = conn.execute(_SUBSCRIBERS, {"source": source, "scope": scope}).all()
-    return [row.id for row in rows if event_type in row.events]
-
-
 def now_naive() -> datetime:
     return clock.now().replace(tzinfo=None)
 
@@ -64,22 +83,51 @@ def publish(conn: Connection, source: str, scope: str, event_type: str, subjects
             build: Callable[[], list[dict]]) -> list[str]:
     """Queue one event per subject (`build()` gives their payloads, in order, without `id`; it is
     only called when someone listens). Returns the notification ids, empty when nobody listens."""
-    webhook_ids = subscribers(conn, source, scope, event_type)
-    if not webhook_ids or not subjects:
+    listeners = [row for row in conn.execute(_SUBSCRIBERS, {"source": source, "scope": scope})
+                 if event_type in row.events]
+    if not listeners or not subjects:
         return []
     now = now_naive()
     uuids = [str(uuid.uuid4()) for _ in subjects]
-    rows = [
+    payloads = [orjson.dumps({"id": notification_id, **payload})
+                for notification_id, payload in zip(uuids, build())]
+    event_ids = conn.execute(_INSERT_EVENTS, [
         {"uuid": notification_id, "source": source, "scope": scope, "type": event_type, "subject": subject,
-         "payload": orjson.dumps({"id": notification_id, **payload}).decode(), "created_at": now}
-        for notification_id, subject, payload in zip(uuids, subjects, build())
-    ]
-    event_ids = conn.execute(_INSERT_EVENTS, rows).scalars().all()
-    conn.execute(deliveries.insert(), [
-        {"event_id": event_id, "webhook_id": webhook_id, "state": "pending", "attempts": 0,
-         "ordering_key": f"{webhook_id}:{subject}", "next_attempt_at": now, "created_at": now}
+         "payload": payload.decode(), "created_at": now}
+        for notification_id, subject, payload in zip(uuids, subjects, payloads)
+    ]).scalars().all()
+    rows = [
+        {"event_id": event_id, "webhook_id": webhook.id, "state": PENDING, "attempts": 0,
+         "ordering_key": f"{webhook.id}:{subject}", "next_attempt_at": now, "created_at": now,
+         "lease_until": None, "lease_owner": None}
         for event_id, subject in zip(event_ids, subjects)
-        for webhook_id in webhook_ids
-    ])
-    wake_workers_after_commit(conn)
+        for webhook in listeners
+    ]
+    worker = _local_workers[0] if _local_workers else None
+    handed = _lease_to(conn, worker, rows, now) if worker is not None and worker.room() >= len(rows) else []
+    delivery_ids = conn.execute(_INSERT_DELIVERIES, rows).scalars().all()
+    if handed:
+        by_webhook = {webhook.id: webhook for webhook in listeners}
+        event_of = dict(zip(event_ids, zip(uuids, payloads)))
+        claimed = [Claimed(delivery_id, 1, by_webhook[row["webhook_id"]].url, by_webhook[row["webhook_id"]].secret,
+                           event_of[row["event_id"]][1], event_of[row["event_id"]][0], event_type)
+                   for delivery_id, row in zip(delivery_ids, rows) if row["lease_owner"]]
+        after_commit(conn, lambda: worker.take(claimed))  # type: ignore[union-attr]
+    if len(handed) < len(rows):
+        wake_workers_after_commit(conn)
     return uuids
+
+
+def _lease_to(conn: Connection, worker: LocalWorker, rows: list[dict], now: datetime) -> list[dict]:
+    """Lease to `worker` the rows it may send at once: the first of their ordering key, with no
+    earlier delivery of that key still pending (events of one record go out in order)."""
+    busy = set(conn.execute(_BUSY_KEYS, {"keys": list({row["ordering_key"] for row in rows})}).scalars())
+    lease_until = now + timedelta(seconds=worker.lease)
+    handed = []
+    for row in rows:
+        if row["ordering_key"] in busy:
+            continue
+        busy.add(row["ordering_key"])
+        row.update(lease_owner=worker.name, lease_until=lease_until, attempts=1)
+        handed.append(row)
+    return handed

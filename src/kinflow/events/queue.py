@@ -9,39 +9,18 @@ when the lease runs out, which is what makes delivery at-least-once across crash
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import now_naive, wake_workers_after_commit
 from kinflow.events.retry import RetrySchedule
 from kinflow.storage.schema import deliveries, delivery_attempts, events, webhooks
-from kinflow.webhooks.sender import Outcome
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    attempt: int
-    url: str
-    secret: str
-    payload: bytes
-    event_uuid: str
-    event_type: str
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One try at a claimed delivery: when it began and how it went."""
-    claimed: Claimed
-    started_at: datetime
-    outcome: Outcome
-
 
 _earlier = deliveries.alias("earlier")
 # Due, not leased (or the lease ran out), and the first undelivered one of its ordering key: later

@@ -17,7 +17,8 @@ from typing import TypeVar
 
 from kinflow.config import Settings
 from kinflow.events import queue
-from kinflow.events.outbox import CHANNEL, now_naive, on_new_deliveries
+from kinflow.events.delivery import Attempt, Claimed
+from kinflow.events.outbox import CHANNEL, now_naive, serve_locally
 from kinflow.events.retry import RetrySchedule
 from kinflow.storage.database import Database
 from kinflow.webhooks.guard import parse_allowlist
@@ -38,7 +39,8 @@ class DeliveryWorker:
         self.sender = Sender(timeout=settings.webhook_timeout, allow=parse_allowlist(settings.webhook_allow),
                              max_connections=self.concurrency)
         self._in_flight: set[asyncio.Task] = set()
-        self._done: list[queue.Attempt] = []
+        self._done: list[Attempt] = []
+        self._handed = 0  # deliveries handed over but not started yet
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -48,9 +50,27 @@ class DeliveryWorker:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wakeup.set)
 
+    def room(self) -> int:
+        return self.concurrency - len(self._in_flight) - self._handed
+
+    def take(self, claimed: list[Claimed]) -> None:
+        """Send deliveries leased to this worker by the transaction that wrote them (thread-safe)."""
+        if self._loop is None or self._loop.is_closed():
+            return  # their lease runs out and the queue hands them to a worker again
+        self._handed += len(claimed)
+        self._loop.call_soon_threadsafe(self._start, claimed, True)
+
+    def _start(self, claimed: list[Claimed], handed: bool = False) -> None:
+        if handed:
+            self._handed -= len(claimed)
+        for item in claimed:
+            task = asyncio.create_task(self._deliver(item))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
-        unsubscribe = on_new_deliveries(self.wake)
+        unsubscribe = serve_locally(self)
         if not self.db.is_sqlite:
             threading.Thread(target=self._listen, name="kinflow-listen", daemon=True).start()
         try:
@@ -91,14 +111,11 @@ class DeliveryWorker:
     async def _step(self) -> bool:
         """Record finished attempts and start due deliveries; True when more may be due at once."""
         await self._record_finished()
-        room = self.concurrency - len(self._in_flight)
-        if not room:
+        room = self.room()
+        if room <= 0:
             return False
         claimed = await self._in_transaction(queue.claim, self.name, room, self.lease)
-        for item in claimed:
-            task = asyncio.create_task(self._deliver(item))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+        self._start(claimed)
         return len(claimed) == room
 
     async def stop(self) -> None:
@@ -112,7 +129,7 @@ class DeliveryWorker:
         await self._record_finished()
         await self.sender.close()
 
-    async def _deliver(self, item: queue.Claimed) -> None:
+    async def _deliver(self, item: Claimed) -> None:
         started_at = now_naive()
         try:
             outcome = await self.sender.send(item.url, item.payload, item.secret,
@@ -121,7 +138,7 @@ class DeliveryWorker:
         except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
             log.exception("delivery %s", item.id)
             outcome = Outcome(None, 0.0, f"{type(exc).__name__}: {exc}")
-        self._done.append(queue.Attempt(item, started_at, outcome))
+        self._done.append(Attempt(item, started_at, outcome))
         self._wakeup.set()
 
     async def _record_finished(self) -> None:

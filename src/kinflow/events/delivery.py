@@ -1,0 +1,27 @@
+"""What a worker holds while it delivers: a delivery it has claimed, and the attempt it made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kinflow.webhooks.sender import Outcome
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    attempt: int
+    url: str
+    secret: str
+    payload: bytes
+    event_uuid: str
+    event_type: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at a claimed delivery: when it began and how it went."""
+    claimed: Claimed
+    started_at: datetime
+    outcome: Outcome
