@@ -170,3 +170,30 @@ describe("API tokens", () => {
     assert.equal(denied.code, "GAIA_NO01");
   });
 });
+
+describe("record comments", () => {
+  test("addRecordComment, getRecordComments, deleteRecordComment", async () => {
+    const app = await deployed();
+    const { id: record } = await client.record.addRecord({ app, record: { title: { value: "commented" } } });
+    const first = await client.record.addRecordComment({
+      app, record, comment: { text: "sample comment", mentions: [{ code: "Administrator", type: "USER" }] },
+    });
+    assert.equal(first.id, "1");
+    await client.record.addRecordComment({ app, record, comment: { text: "second" } });
+    const { comments, older, newer } = await client.record.getRecordComments({ app, record, order: "asc" });
+    assert.deepEqual(comments.map((c) => c.id), ["1", "2"]);
+    assert.equal(comments[0].text, "Administrator \nsample comment");
+    assert.deepEqual(comments[0].mentions, [{ code: "Administrator", type: "USER" }]);
+    assert.equal(comments[1].creator.code, "Administrator");
+    assert.equal(older, false);
+    assert.equal(newer, false);
+    const page = await client.record.getRecordComments({ app, record, order: "desc", limit: 1 });
+    assert.deepEqual([page.comments[0].id, page.older, page.newer], ["2", true, false]);
+    await client.record.deleteRecordComment({ app, record, comment: "2" });
+    const missing = await rejection(client.record.deleteRecordComment({ app, record, comment: "2" }));
+    assert.equal(missing.code, "GAIA_RE02");
+    assert.equal(missing.status, 400);
+    const tooMany = await rejection(client.record.getRecordComments({ app, record, limit: 11 }));
+    assert.equal(tooMany.code, "CB_VA01");
+  });
+});

@@ -20,6 +20,10 @@ PARAMETERS: dict[str, dict[str, dict]] = {
                        "fields": {"type": "array", "items": {"type": "string"}}, "size": _ID},
     "bulkRequest": {"requests": {"type": "array", "items": {"type": "object", "properties": {
         "method": {"type": "string"}, "api": {"type": "string"}, "payload": {"type": "object"}}}}},
+    "record/comment": {"app": _ID, "record": _ID, "comment": {"oneOf": [
+        _ID, {"type": "object", "properties": {"text": {"type": "string"}, "mentions": {"type": "array", "items": {
+            "type": "object", "properties": {"code": {"type": "string"}, "type": {"type": "string"}}}}}}]}},
+    "record/comments": {"app": _ID, "record": _ID, "order": {"type": "string"}, "offset": _ID, "limit": _ID},
     "app": {"id": _ID},
     "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
              "name": {"type": "string"}, "limit": _ID, "offset": _ID},

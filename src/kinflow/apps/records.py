@@ -31,6 +31,7 @@ from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names, existing_codes
 from kinflow.errors import invalid_input, record_not_found, revision_conflict
+from kinflow.storage.schema import record_comments
 
 MAX_WRITE = 100
 
@@ -440,6 +441,9 @@ class Writer:
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(numbers)))
         conn.execute(tables.records.delete().where(tables.records.c.id.in_(numbers)))
+        # Comments go with their record (record ids are never reused, so nothing could reach them).
+        conn.execute(record_comments.delete().where(record_comments.c.app_id == self.live.id,
+                                                    record_comments.c.record_id.in_(numbers)))
         deleted = [existing[n] for n in numbers]
         self.on_change("DELETE_RECORD", deleted, self.now)
         return deleted
