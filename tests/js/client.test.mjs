@@ -197,3 +197,52 @@ describe("record comments", () => {
     assert.equal(tooMany.code, "CB_VA01");
   });
 });
+
+describe("process management", () => {
+  test("updateProcessManagement, updateRecordStatus, updateRecordsStatus, updateRecordAssignees", async () => {
+    const app = await deployed();
+    const creator = { entity: { type: "CREATOR" }, includeSubs: false };
+    const admin = { entity: { type: "USER", code: "Administrator" }, includeSubs: false };
+    const { revision } = await client.app.updateProcessManagement({
+      app,
+      enable: true,
+      states: {
+        Open: { name: "Open", index: "0", assignee: { type: "ONE", entities: [creator] } },
+        Doing: { name: "Doing", index: "1", assignee: { type: "ONE", entities: [admin] } },
+        Closed: { name: "Closed", index: "2", assignee: { type: "ANY", entities: [] } },
+      },
+      actions: [
+        { name: "Begin", from: "Open", to: "Doing", filterCond: 'stage in ("open")', type: "PRIMARY" },
+        { name: "Finish", from: "Doing", to: "Closed", filterCond: "", type: "PRIMARY" },
+      ],
+    });
+    await client.app.deployApp({ apps: [{ app, revision }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await client.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const live = await client.app.getProcessManagement({ app });
+    assert.equal(live.enable, true);
+    assert.deepEqual(Object.keys(live.states), ["Open", "Doing", "Closed"]);
+
+    const { id } = await client.record.addRecord({ app, record: { title: { value: "flow" }, stage: { value: "open" } } });
+    const { record } = await client.record.getRecord({ app, id });
+    assert.equal(record.Status.value, "Open");
+    assert.deepEqual(record.Assignee.value.map((a) => a.code), ["Administrator"]);
+
+    const denied = await rejection(client.record.updateRecordStatus({ app, id, action: "Finish" }));
+    assert.equal(denied.code, "GAIA_IL03");
+    const moved = await client.record.updateRecordStatus({ app, id, action: "Begin", assignee: "Administrator", revision: 1 });
+    assert.equal(moved.revision, "3");
+    const stale = await rejection(client.record.updateRecordStatus({ app, id, action: "Finish", revision: 1 }));
+    assert.equal(stale.code, "GAIA_CO02");
+
+    const assigned = await client.record.updateRecordAssignees({ app, id, assignees: [] });
+    assert.equal(assigned.revision, "4");
+    const { records } = await client.record.updateRecordsStatus({ app, records: [{ id, action: "Finish" }] });
+    assert.deepEqual(records, [{ id: String(id), revision: "6" }]);
+    const found = await client.record.getRecords({ app, query: 'Status in ("Closed")', fields: ["$id", "Status"] });
+    assert.deepEqual(found.records.map((r) => r.Status.value), ["Closed"]);
+  });
+});

@@ -24,6 +24,16 @@ PARAMETERS: dict[str, dict[str, dict]] = {
         _ID, {"type": "object", "properties": {"text": {"type": "string"}, "mentions": {"type": "array", "items": {
             "type": "object", "properties": {"code": {"type": "string"}, "type": {"type": "string"}}}}}}]}},
     "record/comments": {"app": _ID, "record": _ID, "order": {"type": "string"}, "offset": _ID, "limit": _ID},
+    "record/status": {"app": _ID, "id": _ID, "action": {"type": "string"}, "assignee": {"type": "string"},
+                      "revision": _ID},
+    "records/status": {"app": _ID, "records": {"type": "array", "items": {"type": "object", "properties": {
+        "id": _ID, "action": {"type": "string"}, "assignee": {"type": "string"}, "revision": _ID}}}},
+    "record/assignees": {"app": _ID, "id": _ID, "assignees": {"type": "array", "items": {"type": "string"}},
+                         "revision": _ID},
+    "preview/app/status": {"app": _ID, "enable": {"type": "boolean"}, "revision": _ID,
+                           "states": {"type": "object", "additionalProperties": {"type": "object"}},
+                           "actions": {"type": "array", "items": {"type": "object"}}},
+    "app/status": {"app": _ID},
     "app": {"id": _ID},
     "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
              "name": {"type": "string"}, "limit": _ID, "offset": _ID},
