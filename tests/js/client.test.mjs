@@ -246,3 +246,45 @@ describe("process management", () => {
     assert.deepEqual(found.records.map((r) => r.Status.value), ["Closed"]);
   });
 });
+
+describe("notification settings", () => {
+  test("per record, general and reminder notifications go live on deploy", async () => {
+    const { app } = await client.app.addApp({ name: `JS notifications ${Date.now()}` });
+    await client.app.addFormFields({
+      app, properties: {
+        User_selection: { type: "USER_SELECT", code: "User_selection", label: "User selection" },
+        due: { type: "DATE", code: "due", label: "Due" },
+      },
+    });
+    const notifications = [{
+      filterCond: 'User_selection in ("Administrator")',
+      title: "Administrator was selected",
+      targets: [{ entity: { type: "USER", code: "Administrator" }, includeSubs: false }],
+    }];
+    const { revision } = await client.app.updatePerRecordNotifications({ app, notifications, revision: "2" });
+    assert.equal(revision, "3");
+    await client.app.updateGeneralNotifications({ app, notifyToCommenter: true });
+    await client.app.updateReminderNotifications({
+      app, timezone: "Asia/Tokyo", notifications: [{
+        timing: { code: "due", daysLater: 1, time: "08:00" }, filterCond: "", title: "due",
+        targets: [{ entity: { type: "USER", code: "Administrator" }, includeSubs: false }],
+      }],
+    });
+    const preview = await client.app.getPerRecordNotifications({ app, preview: true });
+    assert.deepEqual(preview.notifications, notifications);
+    await client.app.deployApp({ apps: [{ app }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await client.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const live = await client.app.getPerRecordNotifications({ app });
+    assert.deepEqual(live.notifications, notifications);
+    assert.equal((await client.app.getGeneralNotifications({ app })).notifyToCommenter, true);
+    const reminder = await client.app.getReminderNotifications({ app });
+    assert.equal(reminder.timezone, "Asia/Tokyo");
+    assert.deepEqual(reminder.notifications[0].timing, { code: "due", daysLater: "1", time: "08:00" });
+    const bad = await rejection(client.app.updatePerRecordNotifications({ app, notifications: [{ title: "x" }] }));
+    assert.equal(bad.code, "CB_VA01");
+  });
+});

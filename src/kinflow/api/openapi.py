@@ -34,6 +34,11 @@ PARAMETERS: dict[str, dict[str, dict]] = {
                            "states": {"type": "object", "additionalProperties": {"type": "object"}},
                            "actions": {"type": "array", "items": {"type": "object"}}},
     "app/status": {"app": _ID},
+    **{f"preview/app/notifications/{kind}": {
+        "app": _ID, "revision": _ID, "notifications": {"type": "array", "items": {"type": "object"}},
+        "notifyToCommenter": {"type": "boolean"}, "timezone": {"type": "string"}}
+       for kind in ("general", "perRecord", "reminder")},
+    **{f"app/notifications/{kind}": {"app": _ID} for kind in ("general", "perRecord", "reminder")},
     "app": {"id": _ID},
     "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
              "name": {"type": "string"}, "limit": _ID, "offset": _ID},

@@ -14,9 +14,7 @@ Rules (shared/reference/kintone-rest-api.md §3.6, kintone's Update Status(es) p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,7 +24,7 @@ from kinflow.apps.process_settings import first_state
 from kinflow.apps.query.evaluate import matches, stored_record_values
 from kinflow.apps.query.parser import parse_condition
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
-from kinflow.apps.records import MAX_WRITE, StoredRecord, assignee_rows, fetch_records
+from kinflow.apps.records import MAX_WRITE, ChangeListener, StoredRecord, assignee_rows, fetch_records
 from kinflow.apps.search import query_context
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
@@ -34,8 +32,6 @@ from kinflow.directory.users import existing_codes, members
 from kinflow.errors import KintoneError, invalid_input, no_privilege, record_not_found, revision_conflict
 
 MAX_ASSIGNEES = 100
-
-ChangeListener = Callable[[str, list[StoredRecord], datetime], None]
 
 
 def process_disabled() -> KintoneError:

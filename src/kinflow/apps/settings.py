@@ -12,12 +12,13 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import App, parse_id
 from kinflow.apps.form import new_form_document
+from kinflow.apps.notification_settings import default_documents as default_notifications
 from kinflow.apps.process_settings import default_document as default_process
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import app_settings, apps
 
-KINDS = ("form", "layout", "views", "settings", "acl", "status")
+KINDS = ("form", "layout", "views", "settings", "acl", "status", *default_notifications())
 
 
 def initial_documents(name: str, creator: str) -> dict[str, dict]:
@@ -47,6 +48,7 @@ def initial_documents(name: str, creator: str) -> dict[str, dict]:
             ]
         },
         "status": default_process(),
+        **default_notifications(),
     }
 
 

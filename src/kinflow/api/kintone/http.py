@@ -12,6 +12,7 @@ from starlette.responses import Response
 from kinflow.api.kintone import apps as _apps  # noqa: F401
 from kinflow.api.kintone import bulk as _bulk  # noqa: F401
 from kinflow.api.kintone import comments as _comments  # noqa: F401
+from kinflow.api.kintone import notifications as _notifications  # noqa: F401
 from kinflow.api.kintone import process as _process  # noqa: F401
 from kinflow.api.kintone import records as _records  # noqa: F401
 from kinflow.api.kintone import webhooks as _webhooks  # noqa: F401
