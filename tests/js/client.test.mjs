@@ -170,3 +170,121 @@ describe("API tokens", () => {
     assert.equal(denied.code, "GAIA_NO01");
   });
 });
+
+describe("record comments", () => {
+  test("addRecordComment, getRecordComments, deleteRecordComment", async () => {
+    const app = await deployed();
+    const { id: record } = await client.record.addRecord({ app, record: { title: { value: "commented" } } });
+    const first = await client.record.addRecordComment({
+      app, record, comment: { text: "sample comment", mentions: [{ code: "Administrator", type: "USER" }] },
+    });
+    assert.equal(first.id, "1");
+    await client.record.addRecordComment({ app, record, comment: { text: "second" } });
+    const { comments, older, newer } = await client.record.getRecordComments({ app, record, order: "asc" });
+    assert.deepEqual(comments.map((c) => c.id), ["1", "2"]);
+    assert.equal(comments[0].text, "Administrator \nsample comment");
+    assert.deepEqual(comments[0].mentions, [{ code: "Administrator", type: "USER" }]);
+    assert.equal(comments[1].creator.code, "Administrator");
+    assert.equal(older, false);
+    assert.equal(newer, false);
+    const page = await client.record.getRecordComments({ app, record, order: "desc", limit: 1 });
+    assert.deepEqual([page.comments[0].id, page.older, page.newer], ["2", true, false]);
+    await client.record.deleteRecordComment({ app, record, comment: "2" });
+    const missing = await rejection(client.record.deleteRecordComment({ app, record, comment: "2" }));
+    assert.equal(missing.code, "GAIA_RE02");
+    assert.equal(missing.status, 400);
+    const tooMany = await rejection(client.record.getRecordComments({ app, record, limit: 11 }));
+    assert.equal(tooMany.code, "CB_VA01");
+  });
+});
+
+describe("process management", () => {
+  test("updateProcessManagement, updateRecordStatus, updateRecordsStatus, updateRecordAssignees", async () => {
+    const app = await deployed();
+    const creator = { entity: { type: "CREATOR" }, includeSubs: false };
+    const admin = { entity: { type: "USER", code: "Administrator" }, includeSubs: false };
+    const { revision } = await client.app.updateProcessManagement({
+      app,
+      enable: true,
+      states: {
+        Open: { name: "Open", index: "0", assignee: { type: "ONE", entities: [creator] } },
+        Doing: { name: "Doing", index: "1", assignee: { type: "ONE", entities: [admin] } },
+        Closed: { name: "Closed", index: "2", assignee: { type: "ANY", entities: [] } },
+      },
+      actions: [
+        { name: "Begin", from: "Open", to: "Doing", filterCond: 'stage in ("open")', type: "PRIMARY" },
+        { name: "Finish", from: "Doing", to: "Closed", filterCond: "", type: "PRIMARY" },
+      ],
+    });
+    await client.app.deployApp({ apps: [{ app, revision }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await client.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const live = await client.app.getProcessManagement({ app });
+    assert.equal(live.enable, true);
+    assert.deepEqual(Object.keys(live.states), ["Open", "Doing", "Closed"]);
+
+    const { id } = await client.record.addRecord({ app, record: { title: { value: "flow" }, stage: { value: "open" } } });
+    const { record } = await client.record.getRecord({ app, id });
+    assert.equal(record.Status.value, "Open");
+    assert.deepEqual(record.Assignee.value.map((a) => a.code), ["Administrator"]);
+
+    const denied = await rejection(client.record.updateRecordStatus({ app, id, action: "Finish" }));
+    assert.equal(denied.code, "GAIA_IL03");
+    const moved = await client.record.updateRecordStatus({ app, id, action: "Begin", assignee: "Administrator", revision: 1 });
+    assert.equal(moved.revision, "3");
+    const stale = await rejection(client.record.updateRecordStatus({ app, id, action: "Finish", revision: 1 }));
+    assert.equal(stale.code, "GAIA_CO02");
+
+    const assigned = await client.record.updateRecordAssignees({ app, id, assignees: [] });
+    assert.equal(assigned.revision, "4");
+    const { records } = await client.record.updateRecordsStatus({ app, records: [{ id, action: "Finish" }] });
+    assert.deepEqual(records, [{ id: String(id), revision: "6" }]);
+    const found = await client.record.getRecords({ app, query: 'Status in ("Closed")', fields: ["$id", "Status"] });
+    assert.deepEqual(found.records.map((r) => r.Status.value), ["Closed"]);
+  });
+});
+
+describe("notification settings", () => {
+  test("per record, general and reminder notifications go live on deploy", async () => {
+    const { app } = await client.app.addApp({ name: `JS notifications ${Date.now()}` });
+    await client.app.addFormFields({
+      app, properties: {
+        User_selection: { type: "USER_SELECT", code: "User_selection", label: "User selection" },
+        due: { type: "DATE", code: "due", label: "Due" },
+      },
+    });
+    const notifications = [{
+      filterCond: 'User_selection in ("Administrator")',
+      title: "Administrator was selected",
+      targets: [{ entity: { type: "USER", code: "Administrator" }, includeSubs: false }],
+    }];
+    const { revision } = await client.app.updatePerRecordNotifications({ app, notifications, revision: "2" });
+    assert.equal(revision, "3");
+    await client.app.updateGeneralNotifications({ app, notifyToCommenter: true });
+    await client.app.updateReminderNotifications({
+      app, timezone: "Asia/Tokyo", notifications: [{
+        timing: { code: "due", daysLater: 1, time: "08:00" }, filterCond: "", title: "due",
+        targets: [{ entity: { type: "USER", code: "Administrator" }, includeSubs: false }],
+      }],
+    });
+    const preview = await client.app.getPerRecordNotifications({ app, preview: true });
+    assert.deepEqual(preview.notifications, notifications);
+    await client.app.deployApp({ apps: [{ app }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await client.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const live = await client.app.getPerRecordNotifications({ app });
+    assert.deepEqual(live.notifications, notifications);
+    assert.equal((await client.app.getGeneralNotifications({ app })).notifyToCommenter, true);
+    const reminder = await client.app.getReminderNotifications({ app });
+    assert.equal(reminder.timezone, "Asia/Tokyo");
+    assert.deepEqual(reminder.notifications[0].timing, { code: "due", daysLater: "1", time: "08:00" });
+    const bad = await rejection(client.app.updatePerRecordNotifications({ app, notifications: [{ title: "x" }] }));
+    assert.equal(bad.code, "CB_VA01");
+  });
+});

@@ -20,6 +20,25 @@ PARAMETERS: dict[str, dict[str, dict]] = {
                        "fields": {"type": "array", "items": {"type": "string"}}, "size": _ID},
     "bulkRequest": {"requests": {"type": "array", "items": {"type": "object", "properties": {
         "method": {"type": "string"}, "api": {"type": "string"}, "payload": {"type": "object"}}}}},
+    "record/comment": {"app": _ID, "record": _ID, "comment": {"oneOf": [
+        _ID, {"type": "object", "properties": {"text": {"type": "string"}, "mentions": {"type": "array", "items": {
+            "type": "object", "properties": {"code": {"type": "string"}, "type": {"type": "string"}}}}}}]}},
+    "record/comments": {"app": _ID, "record": _ID, "order": {"type": "string"}, "offset": _ID, "limit": _ID},
+    "record/status": {"app": _ID, "id": _ID, "action": {"type": "string"}, "assignee": {"type": "string"},
+                      "revision": _ID},
+    "records/status": {"app": _ID, "records": {"type": "array", "items": {"type": "object", "properties": {
+        "id": _ID, "action": {"type": "string"}, "assignee": {"type": "string"}, "revision": _ID}}}},
+    "record/assignees": {"app": _ID, "id": _ID, "assignees": {"type": "array", "items": {"type": "string"}},
+                         "revision": _ID},
+    "preview/app/status": {"app": _ID, "enable": {"type": "boolean"}, "revision": _ID,
+                           "states": {"type": "object", "additionalProperties": {"type": "object"}},
+                           "actions": {"type": "array", "items": {"type": "object"}}},
+    "app/status": {"app": _ID},
+    **{f"preview/app/notifications/{kind}": {
+        "app": _ID, "revision": _ID, "notifications": {"type": "array", "items": {"type": "object"}},
+        "notifyToCommenter": {"type": "boolean"}, "timezone": {"type": "string"}}
+       for kind in ("general", "perRecord", "reminder")},
+    **{f"app/notifications/{kind}": {"app": _ID} for kind in ("general", "perRecord", "reminder")},
     "app": {"id": _ID},
     "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
              "name": {"type": "string"}, "limit": _ID, "offset": _ID},

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.form import Form
+from kinflow.apps.process_settings import default_document as default_process
 from kinflow.apps.record_tables import RecordTables
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, app_not_found, invalid_input
@@ -48,6 +49,7 @@ class LiveApp:
     tables: RecordTables
     settings: dict
     acl: dict
+    process: dict  # the live process management settings (kind `status`)
 
     @property
     def id(self) -> int:
@@ -203,7 +205,7 @@ def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = 
     key = (app.id, app.live_version)
     cached = _live_cache.get(key)
     if cached is not None:
-        return LiveApp(app, cached.form, cached.tables, cached.settings, cached.acl)
+        return LiveApp(app, cached.form, cached.tables, cached.settings, cached.acl, cached.process)
     documents = dict(
         conn.execute(
             sa.select(app_settings.c.kind, app_settings.c.document).where(
@@ -212,7 +214,10 @@ def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = 
         ).all()
     )
     form = Form.from_document(documents["form"])
-    live = LiveApp(app, form, RecordTables(app.id, form, conn.dialect.name), documents["settings"], documents["acl"])
+    # Apps made before process management existed have no `status` document: theirs is the default.
+    process = documents.get("status") or default_process()
+    live = LiveApp(app, form, RecordTables(app.id, form, conn.dialect.name), documents["settings"], documents["acl"],
+                   process)
     with _live_lock:
         for stale in [k for k in _live_cache if k[0] == app.id]:
             del _live_cache[stale]

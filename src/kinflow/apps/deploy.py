@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kinflow.apps.app import App, load_app, parse_id
 from kinflow.apps.form import Form
+from kinflow.apps.process import settle_records
 from kinflow.apps.record_tables import RecordTables, sync_schema
 from kinflow.apps.settings import KINDS, check_revision
 from kinflow.directory.tokens import make_live
@@ -56,7 +57,15 @@ def _deploy_one(conn: Connection, app: App) -> None:
             app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "form"
         )
     ).scalar_one()
-    sync_schema(conn, RecordTables(app.id, Form.from_document(form_document), conn.dialect.name))
+    tables = RecordTables(app.id, Form.from_document(form_document), conn.dialect.name)
+    sync_schema(conn, tables)
+    process = conn.execute(
+        sa.select(app_settings.c.document).where(
+            app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "status"
+        )
+    ).scalar()
+    if process is not None:
+        settle_records(conn, tables.records, process)
     settings = conn.execute(
         sa.select(app_settings.c.document).where(
             app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "settings"

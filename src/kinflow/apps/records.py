@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, MULTI_VALUE_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
 from kinflow.apps.values import (
     ENTITY_KIND,
     Errors,
@@ -31,6 +32,7 @@ from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names, existing_codes
 from kinflow.errors import invalid_input, record_not_found, revision_conflict
+from kinflow.storage.schema import record_comments
 
 MAX_WRITE = 100
 
@@ -46,6 +48,8 @@ class StoredRecord:
     status: str | None = None
     values: dict[str, object] = field(default_factory=dict)
     tables: dict[str, list[TableRow]] = field(default_factory=dict)
+    # Login names of the process management assignees (STATUS_ASSIGNEE).
+    assignees: list[str] = field(default_factory=list)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -68,6 +72,15 @@ def rows_to_records(conn: Connection, live: LiveApp, rows, subtables: set[str] |
                            row["updated_at"], row["status"])
         rec.values = {f.code: from_columns(f, row) for f in top}
         result[row["id"]] = rec
+    if result and live.process.get("enable"):
+        values = live.tables.values
+        for record_id, code in conn.execute(
+            sa.select(values.c.record_id, values.c.value)
+            .where(values.c.record_id.in_(list(result)), values.c.field_id == ASSIGNEE_FIELD_ID)
+            # The values table keeps no order: assignees come back sorted, the same on every database.
+            .order_by(values.c.record_id, values.c.value)
+        ):
+            result[record_id].assignees.append(code)
     wanted = [t for t in form.subtables if subtables is None or t.code in subtables]
     if result and wanted:
         for table_field in wanted:
@@ -89,7 +102,7 @@ def collect_names(conn: Connection, live: LiveApp, records: list[StoredRecord]) 
     wanted: dict[str, set[str]] = {"USER": set(), "ORGANIZATION": set(), "GROUP": set()}
     entity_fields = [f for f in live.form.fields.values() if f.type in ENTITY_SELECT_TYPES]
     for rec in records:
-        wanted["USER"].update((rec.creator, rec.modifier))
+        wanted["USER"].update((rec.creator, rec.modifier, *rec.assignees))
         for f in entity_fields:
             if f.table is None:
                 wanted[ENTITY_KIND[f.type]].update(rec.values.get(f.code) or [])
@@ -125,8 +138,15 @@ def render_record(live: LiveApp, rec: StoredRecord, names: dict, fields: set[str
                     for row in rec.tables.get(f.code, [])
                 ],
             }
-        elif f.type in ("STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-            continue  # present only when process management / categories are enabled (later)
+        elif f.type == "STATUS":
+            if live.process.get("enable"):  # absent when process management is off, as in kintone
+                out[f.code] = {"type": "STATUS", "value": rec.status}
+        elif f.type == "STATUS_ASSIGNEE":
+            if live.process.get("enable"):
+                out[f.code] = {"type": "STATUS_ASSIGNEE",
+                               "value": [{"code": c, "name": names["USER"].get(c, c)} for c in rec.assignees]}
+        elif f.type == "CATEGORY":
+            continue  # categories are not supported yet
         else:
             out[f.code] = {"type": f.type, "value": render_value(f, rec.values.get(f.code), names)}
     if fields is None or "$id" in fields:
@@ -235,11 +255,15 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
     tables = live.tables
     ids = [r.id for r in records]
     if replace:
-        conn.execute(tables.values.delete().where(tables.values.c.record_id.in_(ids)))
+        # Assignees are kept: only the process management calls change them.
+        conn.execute(tables.values.delete().where(tables.values.c.record_id.in_(ids),
+                                                  tables.values.c.field_id != ASSIGNEE_FIELD_ID))
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(ids)))
     multi = [f for f in live.form.top_level if f.type in MULTI_VALUE_TYPES]
     value_rows = []
+    if not replace:
+        value_rows.extend(assignee_rows(records))
     for rec in records:
         for f in multi:
             value_rows.extend(
@@ -270,6 +294,12 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
                     )
     if value_rows:
         conn.execute(tables.values.insert(), value_rows)
+
+
+def assignee_rows(records: list[StoredRecord]) -> list[dict]:
+    """STATUS_ASSIGNEE values as rows of the values table, where queries look for them."""
+    return [{"record_id": rec.id, "row_id": None, "field_id": ASSIGNEE_FIELD_ID, "value": code}
+            for rec in records for code in rec.assignees]
 
 
 def check_batch(items: object, name: str, verb: str) -> list:
@@ -324,6 +354,10 @@ class Writer:
             elif f.type not in ("RECORD_NUMBER", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
                 rec.values[f.code] = default_value(f, self.now, self.identity.code,
                                                    user.primary_department if user else None)
+        if self.live.process.get("enable"):
+            from kinflow.apps.process import enter_first_state
+
+            enter_first_state(self.conn, self.live, rec)
         return rec
 
     def add(self, raws: list, *, bases: list[str]) -> list[StoredRecord]:
@@ -440,6 +474,9 @@ class Writer:
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(numbers)))
         conn.execute(tables.records.delete().where(tables.records.c.id.in_(numbers)))
+        # Comments go with their record (record ids are never reused, so nothing could reach them).
+        conn.execute(record_comments.delete().where(record_comments.c.app_id == self.live.id,
+                                                    record_comments.c.record_id.in_(numbers)))
         deleted = [existing[n] for n in numbers]
         self.on_change("DELETE_RECORD", deleted, self.now)
         return deleted

@@ -12,11 +12,13 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import App, parse_id
 from kinflow.apps.form import new_form_document
+from kinflow.apps.notification_settings import default_documents as default_notifications
+from kinflow.apps.process_settings import default_document as default_process
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import app_settings, apps
 
-KINDS = ("form", "layout", "views", "settings", "acl")
+KINDS = ("form", "layout", "views", "settings", "acl", "status", *default_notifications())
 
 
 def initial_documents(name: str, creator: str) -> dict[str, dict]:
@@ -45,6 +47,8 @@ def initial_documents(name: str, creator: str) -> dict[str, dict]:
                 _right({"type": "GROUP", "code": "everyone"}, app=False),
             ]
         },
+        "status": default_process(),
+        **default_notifications(),
     }
 
 
@@ -94,15 +98,21 @@ def check_revision(app: App, revision: object) -> None:
 
 def put_document(conn: Connection, app: App, kind: str, document: dict, user: str) -> int:
     """Store a pre-live document and bump the revision; returns the new revision."""
+    return put_documents(conn, app, {kind: document}, user)
+
+
+def put_documents(conn: Connection, app: App, documents: dict[str, dict], user: str) -> int:
+    """Store several pre-live documents as one change: the revision grows by one."""
     if app.deploy_status == "PROCESSING":
         raise KintoneError("GAIA_AP02", "The app is being deployed. Try again later.", 400)
-    updated = conn.execute(
-        app_settings.update()
-        .where(app_settings.c.app_id == app.id, app_settings.c.stage == "preview", app_settings.c.kind == kind)
-        .values(document=document)
-    )
-    if updated.rowcount == 0:
-        conn.execute(app_settings.insert().values(app_id=app.id, stage="preview", kind=kind, document=document))
+    for kind, document in documents.items():
+        updated = conn.execute(
+            app_settings.update()
+            .where(app_settings.c.app_id == app.id, app_settings.c.stage == "preview", app_settings.c.kind == kind)
+            .values(document=document)
+        )
+        if updated.rowcount == 0:
+            conn.execute(app_settings.insert().values(app_id=app.id, stage="preview", kind=kind, document=document))
     new_revision = app.revision + 1
     conn.execute(
         apps.update()

@@ -171,3 +171,24 @@ def existing_codes(conn: Connection, kind: str, codes: set[str], *, active_only:
     if active_only and kind == "USER":
         query = query.where(users.c.active)
     return set(conn.execute(query).scalars())
+
+
+def members(conn: Connection, kind: str, codes: set[str], *, include_subs: bool = False) -> set[str]:
+    """Login names of the active users in these groups (`GROUP`) or departments (`ORGANIZATION`;
+    with `include_subs`, their sub-departments too)."""
+    if not codes:
+        return set()
+    if kind == "GROUP":
+        query = (sa.select(users.c.code).join(group_members, group_members.c.user_id == users.c.id)
+                 .join(groups, groups.c.id == group_members.c.group_id).where(groups.c.code.in_(codes)))
+    else:
+        tree = conn.execute(sa.select(departments.c.id, departments.c.code, departments.c.parent_id)).all()
+        wanted = {row.id for row in tree if row.code in codes}
+        while include_subs:
+            more = {row.id for row in tree if row.parent_id in wanted} - wanted
+            if not more:
+                break
+            wanted |= more
+        query = (sa.select(users.c.code).join(user_departments, user_departments.c.user_id == users.c.id)
+                 .where(user_departments.c.department_id.in_(wanted)))
+    return set(conn.execute(query.where(users.c.active)).scalars())

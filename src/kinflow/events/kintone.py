@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp
+from kinflow.apps.comments import Comment, render_comments
 from kinflow.apps.records import StoredRecord, collect_names, render_record
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names
@@ -79,3 +80,22 @@ class RecordEvents:
         deleted_by = {"code": code, "name": entity_names(self.conn, "USER", {code}).get(code, code)}
         return [{"type": "DELETE_RECORD", "app": _app(self.live), "recordId": str(rec.id),
                  "deletedBy": deleted_by, "deletedAt": timestamp(moment)} for rec in records]
+
+
+class CommentEvents:
+    """Publishes `ADD_RECORD_COMMENT` for a comment posted in this transaction."""
+
+    def __init__(self, conn: Connection, live: LiveApp, public_url: str) -> None:
+        self.conn = conn
+        self.live = live
+        self.public_url = public_url
+
+    def __call__(self, comment: Comment) -> None:
+        def build() -> list[dict]:
+            (rendered,) = render_comments(self.conn, [comment])
+            url = f"{permalink(self.public_url, self.live, comment.record_id)}&comment={comment.number}"
+            return [{"type": "ADD_RECORD_COMMENT", "app": _app(self.live), "recordId": str(comment.record_id),
+                     "comment": rendered, "url": url}]
+
+        # The record is the subject: its comments and changes reach a receiver in order.
+        publish(self.conn, SOURCE, str(self.live.app.id), "ADD_RECORD_COMMENT", [str(comment.record_id)], build)

@@ -201,3 +201,22 @@ delivery_attempts = sa.Table(
     sa.Column("response_excerpt", sa.Text, nullable=False, server_default=""),
     sa.Column("worker", sa.String(64), nullable=False),
 )
+
+# --- record comments ---------------------------------------------------------------------------
+
+record_comments = sa.Table(
+    "record_comments",
+    metadata,
+    sa.Column("id", _BigKey, primary_key=True),
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    # The id clients see: kintone numbers comments per record, from 1, and never reuses a number.
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("mentions", sa.JSON, nullable=False),
+    sa.Column("creator", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    # A deleted comment keeps its row so that its number is never given again.
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("app_id", "record_id", "number", name="uq_record_comments_number"),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kinflow.api.kintone.calls import Call, route
 from kinflow.apps import deploy as deploying
-from kinflow.apps import form_fields
+from kinflow.apps import form_fields, process_settings
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import app_json, create_app, list_apps, parse_id
 from kinflow.apps.permissions import has_permission, token_forbidden
@@ -69,7 +69,7 @@ def _read_document(call: Call, kind: str, preview: bool) -> tuple[dict, str]:
     return document, app_settings.revision_of(app, preview=preview)
 
 
-def _register_reads(resource: str, kind: str, render) -> None:  # noqa: ANN001
+def register_reads(resource: str, kind: str, render) -> None:  # noqa: ANN001
     for preview in (False, True):
         path = f"preview/{resource}" if preview else resource
 
@@ -80,11 +80,12 @@ def _register_reads(resource: str, kind: str, render) -> None:  # noqa: ANN001
         route("GET", path)(handler)
 
 
-_register_reads("app/form/fields", "form", lambda d: {"properties": form_fields.public_properties(d)})
-_register_reads("app/form/layout", "layout", lambda d: {"layout": d["layout"]})
-_register_reads("app/views", "views", lambda d: {"views": d["views"]})
-_register_reads("app/settings", "settings", lambda d: dict(d))
-_register_reads("app/acl", "acl", lambda d: {"rights": d["rights"]})
+register_reads("app/form/fields", "form", lambda d: {"properties": form_fields.public_properties(d)})
+register_reads("app/form/layout", "layout", lambda d: {"layout": d["layout"]})
+register_reads("app/views", "views", lambda d: {"views": d["views"]})
+register_reads("app/settings", "settings", lambda d: dict(d))
+register_reads("app/acl", "acl", lambda d: {"rights": d["rights"]})
+register_reads("app/status", "status", process_settings.render)
 
 
 def _change(call: Call, kind: str, mutate) -> dict:  # noqa: ANN001
@@ -198,6 +199,18 @@ def update_acl(call: Call) -> dict:
             entry[flag] = bool(right.get(flag, False))
         stored.append(entry)
     return _change(call, "acl", lambda d: d.update(rights=stored))
+
+
+@route("PUT", "preview/app/status")
+def update_process(call: Call) -> dict:
+    app = call.managed_app()
+    app_settings.check_revision(app, call.params.get("revision"))
+    document = app_settings.get_document(call.conn, app, "status", preview=True)
+    form = app_settings.get_document(call.conn, app, "form", preview=True)
+    changed = process_settings.apply_change(call.conn, document, call.params, form)
+    process_settings.show_status_fields(form, bool(changed.get("enable")))
+    revision = app_settings.put_documents(call.conn, app, {"status": changed, "form": form}, call.identity.code)
+    return {"revision": str(revision)}
 
 
 # --- deploy -------------------------------------------------------------------------------

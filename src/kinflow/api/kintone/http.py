@@ -11,6 +11,9 @@ from starlette.responses import Response
 # Importing the route modules registers their handlers.
 from kinflow.api.kintone import apps as _apps  # noqa: F401
 from kinflow.api.kintone import bulk as _bulk  # noqa: F401
+from kinflow.api.kintone import comments as _comments  # noqa: F401
+from kinflow.api.kintone import notifications as _notifications  # noqa: F401
+from kinflow.api.kintone import process as _process  # noqa: F401
 from kinflow.api.kintone import records as _records  # noqa: F401
 from kinflow.api.kintone import webhooks as _webhooks  # noqa: F401
 from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_found_api

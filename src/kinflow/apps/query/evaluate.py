@@ -56,6 +56,7 @@ def stored_record_values(record: StoredRecord, form: Form) -> dict[str, object]:
         "CREATED_TIME": record.created_at,
         "UPDATED_TIME": record.updated_at,
         "STATUS": record.status,
+        "STATUS_ASSIGNEE": record.assignees,
     }
     values: dict[str, object] = {"$id": record.id, "$revision": record.revision}
     for field in form.top_level:

@@ -1,0 +1,178 @@
+"""An app's process management settings (kintone's app/status.json): statuses, their assignees and
+the actions between them, checked and stored as the `status` settings document.
+
+Shape and rules: shared/reference/kintone-rest-api.md §6.1. `states` on a change lists every status
+to keep (others are deleted); `actions` is the whole list, in display order. A filter condition is
+checked against the pre-live form, so an unknown field or operator is refused when it is set.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy.engine import Connection
+
+from kinflow.apps.form import Form
+from kinflow.apps.setting_checks import SettingChecker
+from kinflow.errors import invalid_input
+
+ASSIGNEE_TYPES = ("ONE", "ALL", "ANY")
+ENTITY_TYPES = ("USER", "GROUP", "ORGANIZATION", "FIELD_ENTITY", "CREATOR", "CUSTOM_FIELD")
+ACTION_TYPES = ("PRIMARY", "SECONDARY")
+MAX_NAME = 64
+
+
+def _creator_entity(code: str = "Created_by") -> dict:
+    return {"entity": {"type": "FIELD_ENTITY", "code": code}, "includeSubs": False}
+
+
+def default_document() -> dict:
+    """What a new kintone app has: three statuses and two actions, turned off."""
+    return {
+        "enable": False,
+        "states": {
+            "Not started": {"name": "Not started", "index": "0", "assignee": {"type": "ONE", "entities": []}},
+            "In progress": {"name": "In progress", "index": "1",
+                            "assignee": {"type": "ONE", "entities": [_creator_entity()]}},
+            "Completed": {"name": "Completed", "index": "2", "assignee": {"type": "ONE", "entities": []}},
+        },
+        "actions": [
+            {"name": "Start", "from": "Not started", "to": "In progress", "filterCond": "", "type": "PRIMARY"},
+            {"name": "Complete", "from": "In progress", "to": "Completed", "filterCond": "", "type": "PRIMARY"},
+        ],
+    }
+
+
+def ordered_states(document: dict) -> list[dict]:
+    return sorted((document.get("states") or {}).values(), key=lambda s: int(s["index"]))
+
+
+def first_state(document: dict) -> dict | None:
+    states = ordered_states(document)
+    return states[0] if states else None
+
+
+class _Checker(SettingChecker):
+    def states(self, raw: object) -> dict:
+        if not isinstance(raw, dict):
+            self.fail("states", "Enter an object of statuses by name.")
+            return {}
+        states: dict[str, dict] = {}
+        indexes: set[int] = set()
+        creator = self.form.of_type("CREATOR")
+        for name, state in raw.items():
+            base = f"states.{name}"
+            if not isinstance(state, dict):
+                self.fail(base, "Enter an object.")
+                continue
+            state_name = state.get("name", name)
+            if not isinstance(state_name, str) or not state_name.strip():
+                self.fail(f"{base}.name", "Required field.")
+                continue
+            if len(state_name) > MAX_NAME:
+                self.fail(f"{base}.name", f"Enter less than {MAX_NAME + 1} characters.")
+            if state_name in states:
+                self.fail(f"{base}.name", f"The status ({state_name}) is listed twice.")
+            index = state.get("index")
+            if isinstance(index, bool) or not isinstance(index, (int, str)) or not str(index).strip().isdigit():
+                self.fail(f"{base}.index", "Enter an integer value of 0 or more.")
+                continue
+            if int(index) in indexes:
+                self.fail(f"{base}.index", f"The index ({index}) is used by another status.")
+            indexes.add(int(index))
+            assignee = state.get("assignee")
+            if assignee is None:
+                # kintone's default when omitted: one assignee, chosen from the record's creator.
+                assignee = {"type": "ONE", "entities": [_creator_entity(creator.code if creator else "Created_by")]}
+            if not isinstance(assignee, dict) or assignee.get("type") not in ASSIGNEE_TYPES:
+                self.fail(f"{base}.assignee.type", "Enter ONE, ALL or ANY.")
+                continue
+            entities = self.entities(assignee.get("entities"), f"{base}.assignee.entities", ENTITY_TYPES)
+            states[state_name] = {"name": state_name, "index": str(int(index)),
+                                  "assignee": {"type": assignee["type"], "entities": entities}}
+        # Indexes are display positions: kintone renumbers them from 0 in order.
+        for position, state in enumerate(sorted(states.values(), key=lambda s: int(s["index"]))):
+            state["index"] = str(position)
+        return states
+
+    def actions(self, raw: object, states: dict) -> list[dict]:
+        if not isinstance(raw, list):
+            self.fail("actions", "Enter an array of actions.")
+            return []
+        actions = []
+        seen: set[tuple[str, str]] = set()
+        for index, action in enumerate(raw):
+            base = f"actions[{index}]"
+            if not isinstance(action, dict):
+                self.fail(base, "Enter an object.")
+                continue
+            name = action.get("name")
+            if not isinstance(name, str) or not name.strip():
+                self.fail(f"{base}.name", "Required field.")
+                continue
+            ends_known = True
+            for end in ("from", "to"):
+                if not isinstance(action.get(end), str) or action[end] not in states:
+                    self.fail(f"{base}.{end}", f"The status ({action.get(end)}) is not found.")
+                    ends_known = False
+            if not ends_known:
+                continue
+            if (name, action.get("from")) in seen:
+                self.fail(f"{base}.name", f"The status ({action.get('from')}) already has an action named {name}.")
+            seen.add((name, action.get("from")))
+            kind = action.get("type") or "PRIMARY"
+            if kind not in ACTION_TYPES:
+                self.fail(f"{base}.type", "Enter PRIMARY or SECONDARY.")
+                continue
+            condition = self.condition(action.get("filterCond") or "", f"{base}.filterCond")
+            stored = {"name": name, "from": action.get("from"), "to": action.get("to"), "filterCond": condition,
+                      "type": kind}
+            if kind == "SECONDARY":
+                users = action.get("executableUser")
+                entities = users.get("entities") if isinstance(users, dict) else None
+                if not entities:
+                    self.fail(f"{base}.executableUser.entities", "Required field for a SECONDARY action.")
+                    continue
+                stored["executableUser"] = {
+                    "entities": self.entities(entities, f"{base}.executableUser.entities", ENTITY_TYPES)}
+            actions.append(stored)
+        return actions
+
+
+def apply_change(conn: Connection, document: dict, params: dict, form_document: dict) -> dict:
+    """The new settings document from a PUT's `enable`, `states` and `actions` (each optional)."""
+    changed = copy.deepcopy(document)
+    checker = _Checker(conn, Form.from_document(form_document))
+    if "enable" in params:
+        if not isinstance(params["enable"], bool):
+            raise invalid_input({"enable": ["Must be true or false."]})
+        changed["enable"] = params["enable"]
+    if params.get("states") is not None:
+        changed["states"] = checker.states(params["states"])
+    if params.get("actions") is not None:
+        changed["actions"] = checker.actions(params["actions"], changed.get("states") or {})
+    elif params.get("states") is not None:
+        # Actions keep their places; one whose status is gone is reported, not silently dropped.
+        for index, action in enumerate(changed.get("actions") or []):
+            for end in ("from", "to"):
+                if action[end] not in changed["states"]:
+                    checker.fail(f"actions[{index}].{end}", f"The status ({action[end]}) is not found.")
+    if changed.get("enable") and not changed.get("states"):
+        checker.fail("states", "Process management needs at least one status.")
+    if checker.errors:
+        raise invalid_input(checker.errors)
+    return changed
+
+
+def render(document: dict) -> dict:
+    """The document as `GET app/status.json` shows it: statuses in display order."""
+    return {"enable": bool(document.get("enable")),
+            "states": {s["name"]: s for s in ordered_states(document)} if document.get("states") is not None else None,
+            "actions": document.get("actions")}
+
+
+def show_status_fields(form_document: dict, enabled: bool) -> None:
+    """The form's Status and Assignee fields are shown exactly when process management is on."""
+    for prop in form_document["properties"].values():
+        if prop["type"] in ("STATUS", "STATUS_ASSIGNEE"):
+            prop["enabled"] = enabled
