@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import time
+import uuid
 
 import pytest
-import sqlalchemy as sa
 
+from tests.api.test_webhooks import subscribe
 from tests.conftest import deploy_and_wait, make_app, make_token, password_header
+from tests.receiver import Receiver
 
 FIELDS = {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}}
 
@@ -275,28 +277,24 @@ def test_deleting_a_record_deletes_its_comments(admin, app):
     error(admin.get("/k/v1/record/comments.json", params={"app": app, "record": record}), 404, "GAIA_RE01")
 
 
-def test_posting_publishes_add_record_comment_in_the_same_transaction(server, admin, app):
-    webhook = admin.post("/kinflow/v1/webhooks.json", json={
-        "app": app, "url": "https://hooks.example.com/comments", "events": ["ADD_RECORD_COMMENT"]})
-    assert webhook.status_code == 200, webhook.text
-    record = new_record(admin, app)
-    posted = post(admin, app, record, "ping", [{"code": "cm-ann", "type": "USER"}]).json()["id"]
-    refused = post(admin, app, record, "never", [{"code": "cm-nobody", "type": "USER"}])
-    assert refused.status_code == 400
-    engine = sa.create_engine(server.database_url)
+def test_posting_sends_the_add_record_comment_webhook(server, admin, app):
+    receiver = Receiver()
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT uuid, payload FROM events WHERE type = 'ADD_RECORD_COMMENT' AND scope = :app "
-                "AND subject = :record"), {"app": str(app), "record": str(record)}).all()
+        subscribe(admin, app, receiver.url, events=["ADD_RECORD_COMMENT"])
+        record = new_record(admin, app)
+        posted = post(admin, app, record, "ping", [{"code": "cm-ann", "type": "USER"}]).json()["id"]
+        refused = post(admin, app, record, "never", [{"code": "cm-nobody", "type": "USER"}])
+        assert refused.status_code == 400
+        payload = receiver.wait_for(1)[0].json
+        time.sleep(0.5)
+        assert len(receiver.requests) == 1  # the refused comment sent nothing
     finally:
-        engine.dispose()
-    assert len(rows) == 1  # the refused comment published nothing
-    payload = json.loads(rows[0].payload)
+        receiver.close()
     (comment,) = comments(admin, app, record)["comments"]
     assert payload == {
-        "id": rows[0].uuid, "type": "ADD_RECORD_COMMENT", "app": {"id": str(app), "name": "Comments"},
+        "id": payload["id"], "type": "ADD_RECORD_COMMENT", "app": {"id": str(app), "name": "Comments"},
         "recordId": str(record), "comment": comment,
         "url": f"{server.base_url}/k/{app}/show#record={record}&comment={posted}",
     }
+    assert str(uuid.UUID(payload["id"])) == payload["id"]
     assert comment["text"] == "Ann Lee \nping"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import time
+import uuid
 
 import pytest
-import sqlalchemy as sa
 
+from tests.api.test_webhooks import subscribe
 from tests.conftest import deploy_and_wait, make_app, make_token, password_header
+from tests.receiver import Receiver
 
 OPTIONS = {"High": {"label": "High", "index": "0"}, "Low": {"label": "Low", "index": "1"}}
 FIELDS = {
@@ -368,26 +370,22 @@ def test_conditions_on_assignee_and_status_hold_in_actions(server, admin, people
 # --- events and guest spaces --------------------------------------------------------------
 
 
-def test_a_status_change_publishes_update_status(server, admin, app):
-    webhook = admin.post("/kinflow/v1/webhooks.json", json={
-        "app": app, "url": "https://hooks.example.com/status", "events": ["UPDATE_STATUS"]})
-    assert webhook.status_code == 200, webhook.text
-    record = add(admin, app)
-    error(act(admin, app, record, "Approve"), 400, "GAIA_IL03")
-    act(admin, app, record, "Submit", assignee="pm-ann")
-    engine = sa.create_engine(server.database_url)
+def test_a_status_change_sends_the_update_status_webhook(server, admin, app):
+    receiver = Receiver()
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT uuid, payload FROM events WHERE type = 'UPDATE_STATUS' "
-                                        "AND scope = :app AND subject = :record"),
-                                {"app": str(app), "record": str(record)}).all()
+        subscribe(admin, app, receiver.url, events=["UPDATE_STATUS"])
+        record = add(admin, app)
+        error(act(admin, app, record, "Approve"), 400, "GAIA_IL03")
+        act(admin, app, record, "Submit", assignee="pm-ann")
+        payload = receiver.wait_for(1)[0].json
+        time.sleep(0.5)
+        assert len(receiver.requests) == 1  # the refused action sent nothing
     finally:
-        engine.dispose()
-    assert len(rows) == 1
-    payload = json.loads(rows[0].payload)
-    assert payload == {"id": rows[0].uuid, "type": "UPDATE_STATUS", "app": {"id": str(app), "name": "Expenses"},
+        receiver.close()
+    assert payload == {"id": payload["id"], "type": "UPDATE_STATUS", "app": {"id": str(app), "name": "Expenses"},
                        "record": get(admin, app, record), "recordTitle": "trip",
                        "url": f"{server.base_url}/k/{app}/show#record={record}"}
+    assert str(uuid.UUID(payload["id"])) == payload["id"]
     assert payload["record"]["Status"]["value"] == "Review"
 
 
