@@ -64,6 +64,11 @@ class Settings:
         metadata={"env": "KINFLOW_DELIVERY_POLL",
                   "help": "Seconds between looks for due deliveries (new events wake the local worker at once)."},
     )
+    delivery_retention_days: float = field(
+        default=30.0,
+        metadata={"env": "KINFLOW_DELIVERY_RETENTION_DAYS",
+                  "help": "Days events, deliveries and their attempt logs are kept once nothing is left to deliver."},
+    )
     webhook_timeout: float = field(
         default=10.0,
         metadata={"env": "KINFLOW_WEBHOOK_TIMEOUT", "help": "Seconds a webhook receiver has to answer."},

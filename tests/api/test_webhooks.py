@@ -368,3 +368,25 @@ def test_fuzzed_subscription_calls_are_kintone_errors_never_server_errors(admin,
             assert {"code", "id", "message"} <= set(response.json()), response.text
 
     check()
+
+
+def test_events_past_retention_are_forgotten_unless_still_due(server, admin, app, receiver):
+    from datetime import datetime, timedelta
+
+    from kinflow.events.queue import purge
+    from kinflow.storage.database import Database
+
+    webhook = subscribe(admin, app, receiver.url, events=["ADD_RECORD"])
+    add(admin, app, Company="Old news")
+    wait_until(lambda: deliveries(admin, app, webhook["id"], state="delivered"), what="delivered")
+    receiver.status = 500
+    add(admin, app, Company="Still trying")
+    db = Database(server.database_url)
+    try:
+        with db.write() as conn:
+            while purge(conn, datetime.now() + timedelta(days=1)):
+                pass
+    finally:
+        db.dispose()
+    left = deliveries(admin, app, webhook["id"])
+    assert [d["state"] for d in left] in (["pending"], ["failed"])  # the delivered one is gone

@@ -9,7 +9,7 @@ when the lease runs out, which is what makes delivery at-least-once across crash
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -138,3 +138,16 @@ def redeliver(conn: Connection, webhook_id: int, delivery_id: int | None) -> int
         finished_at=None))
     wake_workers_after_commit(conn)
     return result.rowcount
+
+
+def purge(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
+    """Forget up to `limit` events older than `cutoff` with nothing left to deliver, with their
+    deliveries and attempt logs (the foreign keys cascade). Returns how many events went."""
+    old = (sa.select(events.c.id)
+           .where(events.c.created_at < cutoff,
+                  ~sa.exists().where(deliveries.c.event_id == events.c.id, deliveries.c.state == PENDING))
+           .order_by(events.c.id).limit(limit))
+    ids = conn.execute(old).scalars().all()
+    if ids:
+        conn.execute(events.delete().where(events.c.id.in_(ids)))
+    return len(ids)

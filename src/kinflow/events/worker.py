@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from kinflow.config import Settings
@@ -25,6 +26,7 @@ from kinflow.webhooks.guard import parse_allowlist
 from kinflow.webhooks.sender import Outcome, Sender
 
 log = logging.getLogger("kinflow.delivery")
+PURGE_INTERVAL = 3600.0
 T = TypeVar("T")
 
 
@@ -36,6 +38,8 @@ class DeliveryWorker:
         self.lease = settings.delivery_lease
         self.poll = settings.delivery_poll
         self.schedule = RetrySchedule.parse(settings.webhook_retry_delays)
+        self.retention = timedelta(days=settings.delivery_retention_days)
+        self._next_purge = 0.0
         self.sender = Sender(timeout=settings.webhook_timeout, allow=parse_allowlist(settings.webhook_allow),
                              max_connections=self.concurrency)
         self._in_flight: set[asyncio.Task] = set()
@@ -111,12 +115,21 @@ class DeliveryWorker:
     async def _step(self) -> bool:
         """Record finished attempts and start due deliveries; True when more may be due at once."""
         await self._record_finished()
+        if time.monotonic() >= self._next_purge:
+            await self._purge()
         room = self.room()
         if room <= 0:
             return False
         claimed = await self._in_transaction(queue.claim, self.name, room, self.lease)
         self._start(claimed)
         return len(claimed) == room
+
+    async def _purge(self) -> None:
+        """Forget what is past the retention period, a batch per transaction (at most hourly)."""
+        self._next_purge = time.monotonic() + PURGE_INTERVAL
+        cutoff = now_naive() - self.retention
+        while await self._in_transaction(queue.purge, cutoff) and not self._stopping:
+            await asyncio.sleep(0)
 
     async def stop(self) -> None:
         self._stopping = True
