@@ -1,7 +1,9 @@
 """The delivery worker: claims due deliveries, sends them concurrently, records every attempt.
 
 One runs inside `kinflow serve` (unless turned off) and any number run as `kinflow worker`
-processes. New events in this process wake the worker at once; others are found by polling.
+processes. Deliveries written in this process are handed to its worker on commit; on PostgreSQL,
+other processes' commits wake it through NOTIFY; polling is the safety net for everything else
+(retries falling due, leases running out, a missed notification).
 """
 
 from __future__ import annotations
