@@ -14,7 +14,7 @@ from kinflow.apps.process_settings import default_document as default_process
 from kinflow.apps.record_tables import RecordTables
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, app_not_found, invalid_input
-from kinflow.storage.schema import app_settings, apps, spaces
+from kinflow.storage.schema import MAX_ID, app_settings, apps, spaces
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,6 @@ def check_space(app: App, guest_space_id: int | None) -> None:
         raise KintoneError("CB_NO02", "No privilege to proceed.", 403)
 
 
-# Ids and revisions are stored as 32-bit integers on every database.
-MAX_ID = 2**31 - 1
 
 
 def parse_id(value: object, name: str) -> int:

@@ -23,7 +23,7 @@ from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names, existing_codes
 from kinflow.errors import KintoneError, invalid_input, no_privilege, record_not_found
-from kinflow.storage.schema import record_comments
+from kinflow.storage.schema import MAX_ID, record_comments
 
 MAX_TEXT = 65_535
 MAX_MENTIONS = 10
@@ -164,8 +164,8 @@ def _bounded(params: dict, name: str, default: int, high: int | None) -> int:
     if value < 0 or (high is not None and value > high):
         limit = f"between 0 and {high}" if high is not None else "of 0 or more"
         raise invalid_input({name: [f"Enter a value {limit}."]})
-    if value > 2**31 - 1:
-        raise invalid_input({name: [f"Enter an integer value of {2**31 - 1} or less."]})
+    if value > MAX_ID:
+        raise invalid_input({name: [f"Enter an integer value of {MAX_ID} or less."]})
     return value
 
 

@@ -128,6 +128,9 @@ cursors = sa.Table(
 # --- the event spine: outbox, subscriptions, delivery queue -------------------------------------
 
 # A 64-bit key on PostgreSQL (events never stop coming); SQLite's INTEGER PRIMARY KEY is 64-bit anyway.
+# Ids and revisions of ordinary tables are 32-bit integers on every database: larger numbers are
+# refused (or not found) before they reach PostgreSQL, which would fail on them.
+MAX_ID = 2**31 - 1
 _BigKey = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 webhooks = sa.Table(

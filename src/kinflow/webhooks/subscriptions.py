@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, invalid_input
-from kinflow.storage.schema import webhooks
+from kinflow.storage.schema import MAX_ID, webhooks
 from kinflow.webhooks.guard import Network, literal_refusal, url_problem
 from kinflow.webhooks.signing import new_secret
 
@@ -108,6 +108,8 @@ def get_webhook(conn: Connection, source: str, scope: str, webhook_id: object) -
         number = int(str(webhook_id))
     except ValueError:
         raise webhook_not_found(webhook_id) from None
+    if not 0 < number <= MAX_ID:
+        raise webhook_not_found(webhook_id)
     row = conn.execute(sa.select(webhooks).where(
         webhooks.c.id == number, webhooks.c.source == source, webhooks.c.scope == scope)).first()
     if row is None:
