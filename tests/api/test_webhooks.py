@@ -242,6 +242,9 @@ def test_integration_endpoints_subscribe_and_unsubscribe(server, admin, app, rec
     assert [e["type"] for e in receiver.events()] == ["ADD_RECORD", "DELETE_RECORD"]
     gone = admin.delete(location)
     assert gone.status_code == 404 and gone.json()["code"] == "KF_WH01"
+    for webhook_id in ("349646796551", "-1", "x"):
+        unknown = admin.delete("/k/integration/v1/preview/app/webhook.json", params={"app": app, "id": webhook_id})
+        assert unknown.status_code == 404 and unknown.json()["code"] == "KF_WH01", unknown.text
 
 
 def test_integration_endpoints_need_app_management(server, admin, app, receiver):
