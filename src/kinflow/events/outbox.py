@@ -14,11 +14,13 @@ from sqlalchemy.engine import Connection
 
 from kinflow.clock import clock
 from kinflow.storage.database import after_commit
+from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import deliveries, events, webhooks
 
-_SUBSCRIBERS = sa.select(webhooks.c.id, webhooks.c.events).where(
+# Asked on every change, usually to learn that nobody listens: compiled once.
+_SUBSCRIBERS = Prepared(sa.select(webhooks.c.id, webhooks.c.events).where(
     webhooks.c.source == sa.bindparam("source"), webhooks.c.scope == sa.bindparam("scope"), webhooks.c.active
-)
+))
 _INSERT_EVENTS = events.insert().returning(events.c.id, sort_by_parameter_order=True)
 
 # Functions called (in this process) after a transaction that queued deliveries has committed: the
@@ -43,8 +45,8 @@ def wake_workers_after_commit(conn: Connection) -> None:
 
 
 def subscribers(conn: Connection, source: str, scope: str, event_type: str) -> list[int]:
-    rows = conn.execute(_SUBSCRIBERS, {"source": source, "scope": scope}).all()
-    return [row.id for row in rows if event_type in row.events]
+    rows = _SUBSCRIBERS.all(conn, source=source, scope=scope)
+    return [webhook_id for webhook_id, subscribed in rows if event_type in subscribed]
 
 
 def now_naive() -> datetime:
