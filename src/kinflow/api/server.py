@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Everything loaded so far (modules, routes, the schema) lives as long as the process: moving it
+    # out of the collector's generations keeps each collection from walking it again.
+    gc.collect()
+    gc.freeze()
     worker = None
     if app.state.settings.delivery_worker:
         worker = DeliveryWorker(app.state.db, app.state.settings)
