@@ -15,17 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, parse_id
-from kinflow.apps.field_types import ENTITY_SELECT_TYPES, MULTI_VALUE_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.form import Field
+from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for, datetime_text
 from kinflow.apps.values import (
     ENTITY_KIND,
     Errors,
     TableRow,
     check_rules,
     default_value,
-    from_columns,
     parse_record,
-    render_value,
-    to_columns,
 )
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
@@ -33,6 +32,7 @@ from kinflow.directory.users import entity_names, existing_codes
 from kinflow.errors import invalid_input, record_not_found, revision_conflict
 
 MAX_WRITE = 100
+_UNSET = object()
 
 
 @dataclass
@@ -60,29 +60,28 @@ def fetch_records(conn: Connection, live: LiveApp, ids: list[int], *, for_update
 
 
 def rows_to_records(conn: Connection, live: LiveApp, rows, subtables: set[str] | None = None) -> dict[int, StoredRecord]:  # noqa: ANN001
-    form = live.form
-    top = [f for f in form.top_level if f.type not in ("SUBTABLE",) and f.column_name in rows[0]] if rows else []
+    codec = codec_for(live.tables, conn.dialect)
+    load = codec.records.load_values
     result: dict[int, StoredRecord] = {}
     for row in rows:
         rec = StoredRecord(row["id"], row["revision"], row["creator"], row["created_at"], row["modifier"],
-                           row["updated_at"], row["status"])
-        rec.values = {f.code: from_columns(f, row) for f in top}
+                           row["updated_at"], row["status"], load(row))
         result[row["id"]] = rec
-    wanted = [t for t in form.subtables if subtables is None or t.code in subtables]
+    wanted = [t for t in live.form.subtables if subtables is None or t.code in subtables]
     if result and wanted:
         for table_field in wanted:
-            child = live.tables.subtables[table_field.code]
-            inner = form.inner_fields(table_field.code)
+            code = table_field.code
+            child = live.tables.subtables[code]
+            load_inner = codec.subtables[code].load_values
             for rec in result.values():
-                rec.tables[table_field.code] = []
-            child_rows = conn.execute(
-                sa.select(child).where(child.c.record_id.in_(list(result))).order_by(child.c.record_id, child.c.position)
-            ).mappings()
-            for crow in child_rows:
-                result[crow["record_id"]].tables[table_field.code].append(
-                    TableRow(crow["id"], {f.code: from_columns(f, crow) for f in inner})
-                )
+                rec.tables[code] = []
+            for crow in _child_rows(conn, child, list(result)):
+                result[crow["record_id"]].tables[code].append(TableRow(crow["id"], load_inner(crow)))
     return result
+
+
+def _child_rows(conn: Connection, child: sa.Table, ids: list[int]):  # noqa: ANN202
+    return conn.execute(_child_select(child, ids)).mappings()
 
 
 def collect_names(conn: Connection, live: LiveApp, records: list[StoredRecord]) -> dict[str, dict[str, str]]:
@@ -101,39 +100,126 @@ def collect_names(conn: Connection, live: LiveApp, records: list[StoredRecord]) 
 
 def render_record(live: LiveApp, rec: StoredRecord, names: dict, fields: set[str] | None = None) -> dict:
     """A record in `GET record.json` format."""
+    codec = codec_for(live.tables)
+    renderers = codec.renderers
     out: dict = {}
-    number = f"{live.app.code}-{rec.id}" if live.app.code else str(rec.id)
-    system = {
-        "RECORD_NUMBER": number,
-        "CREATOR": rec.creator,
-        "MODIFIER": rec.modifier,
-        "CREATED_TIME": rec.created_at,
-        "UPDATED_TIME": rec.updated_at,
-    }
-    for f in live.form.top_level:
-        if fields is not None and f.code not in fields:
+    for code, field_type, how in codec.layout:
+        if how is None or (fields is not None and code not in fields):
             continue
-        if f.type in system:
-            value = system[f.type]
-            out[f.code] = {"type": f.type, "value": value if f.type == "RECORD_NUMBER" else render_value(f, value, names)}
-        elif f.type == "SUBTABLE":
-            inner = live.form.inner_fields(f.code)
-            out[f.code] = {
+        if how == "field":
+            out[code] = {"type": field_type, "value": renderers[code](rec.values.get(code), names)}
+        elif how == "system":
+            if field_type == "RECORD_NUMBER":
+                value = f"{live.app.code}-{rec.id}" if live.app.code else str(rec.id)
+            else:
+                value = renderers[code](getattr(rec, SYSTEM_ATTRIBUTES[field_type]), names)
+            out[code] = {"type": field_type, "value": value}
+        else:
+            inner = [(i.code, i.type, renderers[i.code]) for i in live.form.inner_fields(code)]
+            out[code] = {
                 "type": "SUBTABLE",
                 "value": [
-                    {"id": str(row.id), "value": {i.code: {"type": i.type, "value": render_value(i, row.values.get(i.code), names)} for i in inner}}
-                    for row in rec.tables.get(f.code, [])
+                    {"id": str(row.id), "value": {c: {"type": t, "value": render(row.values.get(c), names)}
+                                                  for c, t, render in inner}}
+                    for row in rec.tables.get(code, [])
                 ],
             }
-        elif f.type in ("STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-            continue  # present only when process management / categories are enabled (later)
-        else:
-            out[f.code] = {"type": f.type, "value": render_value(f, rec.values.get(f.code), names)}
     if fields is None or "$id" in fields:
         out["$id"] = {"type": "__ID__", "value": str(rec.id)}
     if fields is None or "$revision" in fields:
         out["$revision"] = {"type": "__REVISION__", "value": str(rec.revision)}
     return out
+
+
+def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | None = None) -> list[dict]:
+    """Records in `GET records.json` format straight from fetched rows of the records table (tuples
+    of all its columns in order, as `select(records)` gives them): the same result as
+    `render_record` of `rows_to_records`, without the stored values in between."""
+    if not rows:
+        return []
+    codec = codec_for(live.tables, conn.dialect)
+    form = live.form
+    renderers = codec.row_renderers
+    app_code = live.app.code
+    position = codec.position
+    ids = [row[0] for row in rows]
+    tables: dict[str, dict[int, list]] = {}
+    for table_field in form.subtables:
+        if fields is not None and table_field.code not in fields:
+            continue
+        by_record: dict[int, list] = {i: [] for i in ids}
+        child = live.tables.subtables[table_field.code]
+        for crow in conn.execute(_child_select(child, ids)):
+            by_record[crow[1]].append(crow)
+        tables[table_field.code] = by_record
+    names = _row_names(conn, codec, rows, tables)
+    users = names["USER"]
+    plan = []
+    for code, field_type, how in codec.layout:
+        if how is None or (fields is not None and code not in fields):
+            continue
+        if how == "table":
+            inner = [(i.code, i.type, renderers[i.code]) for i in form.inner_fields(code)]
+            plan.append((code, field_type, how, inner, 0))
+        elif how == "system":
+            plan.append((code, field_type, how, None, position[SYSTEM_ATTRIBUTES.get(field_type, "id")]))
+        else:
+            plan.append((code, field_type, how, renderers[code], 0))
+    want_id = fields is None or "$id" in fields
+    want_revision = fields is None or "$revision" in fields
+    revision_at = position["revision"]
+    pages = []
+    for row in rows:
+        out: dict = {}
+        record_id = row[0]
+        for code, field_type, how, render, index in plan:
+            if how == "field":
+                out[code] = {"type": field_type, "value": render(row, names)}
+            elif how == "system":
+                if field_type == "RECORD_NUMBER":
+                    value: object = f"{app_code}-{record_id}" if app_code else str(record_id)
+                elif field_type in ("CREATOR", "MODIFIER"):
+                    user = row[index]
+                    value = {"code": user, "name": users.get(user, user)}
+                else:
+                    value = datetime_text(row[index])
+                out[code] = {"type": field_type, "value": value}
+            else:
+                out[code] = {"type": "SUBTABLE", "value": [
+                    {"id": str(crow[0]), "value": {c: {"type": t, "value": r(crow, names)} for c, t, r in render}}
+                    for crow in tables[code][record_id]
+                ]}
+        if want_id:
+            out["$id"] = {"type": "__ID__", "value": str(record_id)}
+        if want_revision:
+            out["$revision"] = {"type": "__REVISION__", "value": str(row[revision_at])}
+        pages.append(out)
+    return pages
+
+
+def _child_select(child: sa.Table, ids: list[int]) -> sa.Select:
+    # Columns in table order: id first, then record_id (see `RecordTables`).
+    return sa.select(child).where(child.c.record_id.in_(ids)).order_by(child.c.record_id, child.c.position)
+
+
+def _row_names(conn: Connection, codec: RecordCodec, rows: list, tables: dict[str, dict[int, list]]) -> dict:
+    """Display names of the users, departments and groups these rows refer to."""
+    wanted: dict[str, set[str]] = {"USER": set(), "ORGANIZATION": set(), "GROUP": set()}
+    creator, modifier = codec.position["creator"], codec.position["modifier"]
+    wanted["USER"].update(row[creator] for row in rows)
+    wanted["USER"].update(row[modifier] for row in rows)
+    for f in codec.entity_fields:
+        codes = wanted[ENTITY_KIND[f.type]]
+        if f.table is None:
+            index = codec.position[f.column_name]
+            for row in rows:
+                codes.update(row[index] or [])
+        elif f.table in tables:
+            index = list(codec.tables.subtables[f.table].columns.keys()).index(f.column_name)
+            for child_rows in tables[f.table].values():
+                for crow in child_rows:
+                    codes.update(crow[index] or [])
+    return {kind: entity_names(conn, kind, codes) for kind, codes in wanted.items()}
 
 
 def get_record(conn: Connection, live: LiveApp, record_id: object) -> dict:
@@ -197,16 +283,16 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
 
 def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
     """Raise every problem of these records at once: `errors` already holds the parsing ones."""
-    for base, rec in items:
-        for f in live.form.top_level:
-            if f.type == "SUBTABLE":
-                inner = live.form.inner_fields(f.code)
+    checked = codec_for(live.tables).checked
+    if checked:
+        for base, rec in items:
+            for f, inner in checked:
+                if inner is None:
+                    check_rules(f, rec.values.get(f.code), base, errors)
+                    continue
                 for index, row in enumerate(rec.tables.get(f.code, [])):
                     for i in inner:
                         check_rules(i, row.values.get(i.code), f"{base}.{f.code}.value[{index}].value", errors)
-            elif f.column_name and f.type not in ("RECORD_NUMBER", "CREATOR", "MODIFIER", "CREATED_TIME",
-                                                   "UPDATED_TIME", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-                check_rules(f, rec.values.get(f.code), base, errors)
     _check_entities(conn, live, items, errors)
     if not errors:
         _check_unique(conn, live, items, errors)
@@ -214,62 +300,61 @@ def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredReco
         raise invalid_input(errors)
 
 
-def _row_of(live: LiveApp, rec: StoredRecord) -> dict:
-    row = {
-        "revision": rec.revision,
-        "creator": rec.creator,
-        "created_at": rec.created_at,
-        "modifier": rec.modifier,
-        "updated_at": rec.updated_at,
-        "status": rec.status,
-    }
-    for f in live.form.top_level:
-        if f.type in ("SUBTABLE",) or f.type in ("RECORD_NUMBER", "CREATOR", "MODIFIER", "CREATED_TIME",
-                                                  "UPDATED_TIME", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-            continue
-        to_columns(f, rec.values.get(f.code), row)
-    return row
-
-
 def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord], *, replace: bool) -> None:
     tables = live.tables
+    codec = codec_for(tables, conn.dialect)
+    plain = codec.dialect is not None
     ids = [r.id for r in records]
     if replace:
         conn.execute(tables.values.delete().where(tables.values.c.record_id.in_(ids)))
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(ids)))
-    multi = [f for f in live.form.top_level if f.type in MULTI_VALUE_TYPES]
-    value_rows = []
-    for rec in records:
-        for f in multi:
-            value_rows.extend(
-                {"record_id": rec.id, "row_id": None, "field_id": f.field_id, "value": v}
-                for v in rec.values.get(f.code) or []
-            )
+    value_rows: list[tuple] = []
+    for f in codec.multi:
+        for rec in records:
+            value_rows.extend((rec.id, None, f.field_id, v) for v in rec.values.get(f.code) or [])
     for table_field in live.form.subtables:
-        child = tables.subtables[table_field.code]
-        inner = live.form.inner_fields(table_field.code)
-        inner_multi = [f for f in inner if f.type in MULTI_VALUE_TYPES]
-        with_id, without_id = [], []
+        code = table_field.code
+        child = tables.subtables[code]
+        table_codec = codec.subtables[code]
+        with_id: list[tuple[TableRow, list]] = []
+        without_id: list[tuple[TableRow, list]] = []
         for rec in records:
-            for position, row in enumerate(rec.tables.get(table_field.code, [])):
-                data = {"record_id": rec.id, "position": position}
-                for f in inner:
-                    to_columns(f, row.values.get(f.code), data)
+            for position, row in enumerate(rec.tables.get(code, [])):
+                data = table_codec.put_values(row.values, [rec.id, position])
                 (with_id if row.id else without_id).append((row, data))
-        for row, data in with_id:
-            conn.execute(child.insert().values(id=row.id, **data))
-        for row, data in without_id:
-            row.id = conn.execute(child.insert().values(**data)).inserted_primary_key[0]
-        for rec in records:
-            for row in rec.tables.get(table_field.code, []):
-                for f in inner_multi:
-                    value_rows.extend(
-                        {"record_id": rec.id, "row_id": row.id, "field_id": f.field_id, "value": v}
-                        for v in row.values.get(f.code) or []
-                    )
+        if plain:
+            if with_id:
+                conn.exec_driver_sql(codec.insert_row_with_id_sql[code], [(row.id, *data) for row, data in with_id])
+            if without_id:
+                conn.exec_driver_sql(codec.insert_row_sql[code], [tuple(data) for _, data in without_id])
+                _number_rows(conn, [row for row, _ in without_id])
+        else:
+            names = ["record_id", "position", *table_codec.columns]
+            if with_id:
+                conn.execute(child.insert(), [{"id": row.id, **dict(zip(names, data))} for row, data in with_id])
+            if without_id:
+                new_ids = conn.execute(codec.insert_rows[code], [dict(zip(names, data)) for _, data in without_id])
+                for (row, _), new_id in zip(without_id, new_ids.scalars().all()):
+                    row.id = new_id
+        for f in codec.inner_multi[code]:
+            for rec in records:
+                for row in rec.tables.get(code, []):
+                    value_rows.extend((rec.id, row.id, f.field_id, v) for v in row.values.get(f.code) or [])
     if value_rows:
-        conn.execute(tables.values.insert(), value_rows)
+        if plain:
+            conn.exec_driver_sql(codec.insert_value_sql, value_rows)
+        else:
+            conn.execute(tables.values.insert(), [
+                {"record_id": r, "row_id": w, "field_id": i, "value": v} for r, w, i, v in value_rows])
+
+
+def _number_rows(conn: Connection, rows: list) -> None:
+    """Give rows just inserted by one `executemany` on SQLite their ids. The writer holds the
+    database's write lock, so the ids it drew are the consecutive ones ending at the last."""
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    for offset, row in enumerate(rows, start=last - len(rows) + 1):
+        row.id = offset
 
 
 def check_batch(items: object, name: str, verb: str) -> list:
@@ -291,24 +376,22 @@ class Writer:
         self.can_manage = can_manage
         self.now = clock.now()
         self.on_change = on_change or (lambda kind, records, moment: None)
+        # Record times are kept to the minute, as kintone does.
+        self.moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
+        self._defaults: dict[str, object] = {}
 
     def _new(self, raw: object, base: str, errors: Errors) -> StoredRecord:
         form = self.live.form
-        system_sent = isinstance(raw, dict) and any(
-            (f := form.get(code)) is not None and f.type in ("CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME")
-            for code in raw)
+        codec = codec_for(self.live.tables)
+        system_sent = isinstance(raw, dict) and not codec.system_codes.isdisjoint(raw)
         values = parse_record(form, raw, base, errors, writable_system=system_sent and self.can_manage())
-        moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
-        user = self.identity.user
-        rec = StoredRecord(None, 1, self.identity.code, moment, self.identity.code, moment)
-        for f in form.top_level:
-            if f.type in ("CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME"):
-                if f.code in values and values[f.code] is not None:
-                    attr = {"CREATOR": "creator", "MODIFIER": "modifier", "CREATED_TIME": "created_at",
-                            "UPDATED_TIME": "updated_at"}[f.type]
-                    setattr(rec, attr, values[f.code])
-                continue
-            if f.type == "SUBTABLE":
+        moment = self.moment
+        code = self.identity.code
+        rec = StoredRecord(None, 1, code, moment, code, moment)
+        for f, how in codec.new_plan:
+            if how == "value":
+                rec.values[f.code] = values[f.code] if f.code in values else self._default(f)
+            elif how == "table":
                 rows = values.get(f.code)
                 if rows is None:
                     # kintone's new record starts with one table row of default values.
@@ -316,15 +399,21 @@ class Writer:
                 for row in rows:
                     for i in form.inner_fields(f.code):
                         if i.code not in row.values:
-                            row.values[i.code] = default_value(i, self.now, self.identity.code,
-                                                               user.primary_department if user else None)
+                            row.values[i.code] = self._default(i)
                 rec.tables[f.code] = rows
-            elif f.code in values:
-                rec.values[f.code] = values[f.code]
-            elif f.type not in ("RECORD_NUMBER", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-                rec.values[f.code] = default_value(f, self.now, self.identity.code,
-                                                   user.primary_department if user else None)
+            elif values.get(f.code) is not None:
+                setattr(rec, SYSTEM_ATTRIBUTES[f.type], values[f.code])
         return rec
+
+    def _default(self, f: Field) -> object:
+        """A field's default for a new record; the same for all records of this writer."""
+        value = self._defaults.get(f.code, _UNSET)
+        if value is _UNSET:
+            user = self.identity.user
+            value = self._defaults[f.code] = default_value(
+                f, self.now, self.identity.code, user.primary_department if user else None)
+        # Each record gets its own list, as callers may change it.
+        return list(value) if isinstance(value, list) else value
 
     def add(self, raws: list, *, bases: list[str]) -> list[StoredRecord]:
         errors: Errors = {}
@@ -336,14 +425,25 @@ class Writer:
 
     def _insert(self, records: list[StoredRecord]) -> None:
         tables = self.live.tables
-        rows = [_row_of(self.live, r) for r in records]
-        if len(rows) == 1:
-            records[0].id = self.conn.execute(tables.insert_one, rows[0]).scalar_one()
+        conn = self.conn
+        codec = codec_for(tables, conn.dialect)
+        if codec.dialect is not None:
+            rows = [tuple(codec.record_row(r)) for r in records]
+            if len(rows) == 1:
+                records[0].id = conn.exec_driver_sql(codec.insert_record_sql, rows[0]).lastrowid
+            else:
+                conn.exec_driver_sql(codec.insert_record_sql, rows)
+                _number_rows(conn, records)
         else:
-            result = self.conn.execute(tables.insert_many, rows)
-            for rec, new_id in zip(records, result.scalars().all()):
-                rec.id = new_id
-        _write_children(self.conn, self.live, records, replace=False)
+            names = codec.record_columns
+            rows = [dict(zip(names, codec.record_row(r))) for r in records]
+            if len(rows) == 1:
+                records[0].id = conn.execute(tables.insert_one, rows[0]).scalar_one()
+            else:
+                result = conn.execute(tables.insert_many, rows)
+                for rec, new_id in zip(records, result.scalars().all()):
+                    rec.id = new_id
+        _write_children(conn, self.live, records, replace=False)
 
     def _locate(self, item: dict, base: str) -> tuple[int | None, dict | None]:
         """The id an update item names (by `id` or `updateKey`), or None when no record matches."""
@@ -409,14 +509,12 @@ class Writer:
                     current.values[code] = value
             current.revision += 1
             current.modifier = self.identity.code
-            current.updated_at = self.now.replace(tzinfo=None, second=0, microsecond=0)
+            current.updated_at = self.moment
             to_update.append((record_base, current))
             results.append(("UPDATE", current))
         _validate(self.conn, self.live, to_update + to_insert, errors)
-        table = self.live.tables.records
-        for _, rec in to_update:
-            self.conn.execute(table.update().where(table.c.id == rec.id).values(**_row_of(self.live, rec)))
         if to_update:
+            self._rewrite([r for _, r in to_update])
             _write_children(self.conn, self.live, [r for _, r in to_update], replace=True)
         if to_insert:
             self._insert([r for _, r in to_insert])
@@ -424,6 +522,17 @@ class Writer:
         self.on_change("ADD_RECORD", [r for _, r in to_insert], self.now)
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
                 for op, rec in results]
+
+    def _rewrite(self, records: list[StoredRecord]) -> None:
+        """Store the new values of existing records: one statement, run for each record."""
+        conn = self.conn
+        codec = codec_for(self.live.tables, conn.dialect)
+        if codec.dialect is not None:
+            conn.exec_driver_sql(codec.update_record_sql, [(*codec.record_row(r), r.id) for r in records])
+        else:
+            names = codec.record_columns
+            conn.execute(codec.update_record, [{**dict(zip(names, codec.record_row(r))), "_record_id": r.id}
+                                               for r in records])
 
     def delete(self, ids: list, revisions: list | None) -> list[StoredRecord]:
         numbers = [parse_id(i, f"ids[{n}]") for n, i in enumerate(ids)]
