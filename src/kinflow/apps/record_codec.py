@@ -173,7 +173,8 @@ class RecordCodec:
         records = tables.records
         self.records = TableCodec(records, form.top_level, dialect)
         self.record_columns = [*SYSTEM_COLUMNS, *self.records.columns]
-        self._process_time = _processor(records.c.created_at, dialect)
+        # A batch's records share their times: convert each distinct one once.
+        self._process_time = lru_cache(maxsize=256)(_processor(records.c.created_at, dialect))
         self.subtables = {
             t.code: TableCodec(tables.subtables[t.code], form.inner_fields(t.code), dialect) for t in form.subtables
         }

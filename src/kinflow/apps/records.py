@@ -325,9 +325,9 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
                 (with_id if row.id else without_id).append((row, data))
         if plain:
             if with_id:
-                conn.exec_driver_sql(codec.insert_row_with_id_sql[code], [(row.id, *data) for row, data in with_id])
+                _plain(conn, codec.insert_row_with_id_sql[code], [(row.id, *data) for row, data in with_id])
             if without_id:
-                conn.exec_driver_sql(codec.insert_row_sql[code], [tuple(data) for _, data in without_id])
+                _plain(conn, codec.insert_row_sql[code], [tuple(data) for _, data in without_id])
                 _number_rows(conn, [row for row, _ in without_id])
         else:
             names = ["record_id", "position", *table_codec.columns]
@@ -343,16 +343,27 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
                     value_rows.extend((rec.id, row.id, f.field_id, v) for v in row.values.get(f.code) or [])
     if value_rows:
         if plain:
-            conn.exec_driver_sql(codec.insert_value_sql, value_rows)
+            _plain(conn, codec.insert_value_sql, value_rows)
         else:
             conn.execute(tables.values.insert(), [
                 {"record_id": r, "row_id": w, "field_id": i, "value": v} for r, w, i, v in value_rows])
 
 
+def _plain(conn: Connection, sql: str, params: tuple | list = ()):  # noqa: ANN202
+    """Run SQL of a SQLite codec on the driver's own cursor (`params`: one row, or a list of rows
+    for `executemany`). SQLAlchemy's execution context costs more than a one-row insert."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if isinstance(params, list):
+        cursor.executemany(sql, params)
+    else:
+        cursor.execute(sql, params)
+    return cursor
+
+
 def _number_rows(conn: Connection, rows: list) -> None:
     """Give rows just inserted by one `executemany` on SQLite their ids. The writer holds the
     database's write lock, so the ids it drew are the consecutive ones ending at the last."""
-    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    last = _plain(conn, "SELECT last_insert_rowid()").fetchone()[0]
     for offset, row in enumerate(rows, start=last - len(rows) + 1):
         row.id = offset
 
@@ -430,9 +441,9 @@ class Writer:
         if codec.dialect is not None:
             rows = [tuple(codec.record_row(r)) for r in records]
             if len(rows) == 1:
-                records[0].id = conn.exec_driver_sql(codec.insert_record_sql, rows[0]).lastrowid
+                records[0].id = _plain(conn, codec.insert_record_sql, rows[0]).lastrowid
             else:
-                conn.exec_driver_sql(codec.insert_record_sql, rows)
+                _plain(conn, codec.insert_record_sql, rows)
                 _number_rows(conn, records)
         else:
             names = codec.record_columns
@@ -528,7 +539,7 @@ class Writer:
         conn = self.conn
         codec = codec_for(self.live.tables, conn.dialect)
         if codec.dialect is not None:
-            conn.exec_driver_sql(codec.update_record_sql, [(*codec.record_row(r), r.id) for r in records])
+            _plain(conn, codec.update_record_sql, [(*codec.record_row(r), r.id) for r in records])
         else:
             names = codec.record_columns
             conn.execute(codec.update_record, [{**dict(zip(names, codec.record_row(r))), "_record_id": r.id}
