@@ -69,7 +69,7 @@ def _put(f: Field, table: sa.Table, dialect: Dialect | None) -> tuple[list[str],
 
 
 def _load(f: Field) -> Callable[[object], object]:
-    """Stored value from a fetched row (a mapping of column names), as `values.from_columns`."""
+    """Stored value from a fetched row (a mapping of column names): the inverse of `_put`."""
     name = f.column_name
     if f.type == "NUMBER":
         text_name = f"{name}_text"
@@ -85,7 +85,7 @@ def _load(f: Field) -> Callable[[object], object]:
 
 
 def renderer(f: Field) -> Callable[[object, dict], object]:
-    """API value from a stored value, as `values.render_value`; `names` maps kinds to code→name."""
+    """API value from a stored value; `names` maps entity kinds to code→display name."""
     t = f.type
     if t == "NUMBER":
         return lambda value, names: number_text(value) if value is not None else ""  # type: ignore[arg-type]
@@ -117,23 +117,6 @@ def renderer(f: Field) -> Callable[[object, dict], object]:
 # Pages of records repeat the same minutes over and over (records written together share their
 # times): formatting each distinct instant once saves most of the work.
 datetime_text = lru_cache(maxsize=1 << 14)(render_datetime)
-
-
-def _row_renderer(f: Field, position: dict[str, int]) -> Callable[[tuple, dict], object]:
-    """API value straight from a fetched row (a tuple of the table's columns in order), skipping
-    the stored value where that is cheaper."""
-    index = position[f.column_name]
-    t = f.type
-    if t == "NUMBER":
-        # The text column holds `number_text` of the value already.
-        text_index = position[f"{f.column_name}_text"]
-        return lambda row, names: row[text_index] or ""
-    if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
-        return lambda row, names: datetime_text(row[index])
-    if t in TEXT_TYPES and t != "DROP_DOWN":
-        return lambda row, names: row[index] or ""
-    render = renderer(f)
-    return lambda row, names: render(row[index], names)
 
 
 class TableCodec:
@@ -185,12 +168,6 @@ class RecordCodec:
         self.renderers = {f.code: renderer(f) for f in form.fields.values()}
         # Column positions in rows of whole tables (`select(table)`), for reading pages from tuples.
         self.position = {c.name: i for i, c in enumerate(records.columns)}
-        self.row_renderers = {f.code: _row_renderer(f, self.position) for f in self.records.fields}
-        for t in form.subtables:
-            child = tables.subtables[t.code]
-            child_position = {c.name: i for i, c in enumerate(child.columns)}
-            self.row_renderers.update(
-                {f.code: _row_renderer(f, child_position) for f in self.subtables[t.code].fields})
         # What a record page shows, in form order: (code, type, how): how is "system", "table",
         # "field", or None for fields shown only when process management or categories are on.
         self.layout: list[tuple[str, str, str | None]] = []

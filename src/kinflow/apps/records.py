@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.form import Field
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
-from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for, datetime_text
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for
+from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.values import (
     ENTITY_KIND,
     Errors,
@@ -139,9 +140,6 @@ def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | 
         return []
     codec = codec_for(live.tables, conn.dialect)
     form = live.form
-    renderers = codec.row_renderers
-    app_code = live.app.code
-    position = codec.position
     ids = [row[0] for row in rows]
     tables: dict[str, dict[int, list]] = {}
     for table_field in form.subtables:
@@ -153,48 +151,10 @@ def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | 
             by_record[crow[1]].append(crow)
         tables[table_field.code] = by_record
     names = _row_names(conn, codec, rows, tables)
+    render = page_renderer(codec, fields)
     users = names["USER"]
-    plan = []
-    for code, field_type, how in codec.layout:
-        if how is None or (fields is not None and code not in fields):
-            continue
-        if how == "table":
-            inner = [(i.code, i.type, renderers[i.code]) for i in form.inner_fields(code)]
-            plan.append((code, field_type, how, inner, 0))
-        elif how == "system":
-            plan.append((code, field_type, how, None, position[SYSTEM_ATTRIBUTES.get(field_type, "id")]))
-        else:
-            plan.append((code, field_type, how, renderers[code], 0))
-    want_id = fields is None or "$id" in fields
-    want_revision = fields is None or "$revision" in fields
-    revision_at = position["revision"]
-    pages = []
-    for row in rows:
-        out: dict = {}
-        record_id = row[0]
-        for code, field_type, how, render, index in plan:
-            if how == "field":
-                out[code] = {"type": field_type, "value": render(row, names)}
-            elif how == "system":
-                if field_type == "RECORD_NUMBER":
-                    value: object = f"{app_code}-{record_id}" if app_code else str(record_id)
-                elif field_type in ("CREATOR", "MODIFIER"):
-                    user = row[index]
-                    value = {"code": user, "name": users.get(user, user)}
-                else:
-                    value = datetime_text(row[index])
-                out[code] = {"type": field_type, "value": value}
-            else:
-                out[code] = {"type": "SUBTABLE", "value": [
-                    {"id": str(crow[0]), "value": {c: {"type": t, "value": r(crow, names)} for c, t, r in render}}
-                    for crow in tables[code][record_id]
-                ]}
-        if want_id:
-            out["$id"] = {"type": "__ID__", "value": str(record_id)}
-        if want_revision:
-            out["$revision"] = {"type": "__REVISION__", "value": str(row[revision_at])}
-        pages.append(out)
-    return pages
+    prefix = f"{live.app.code}-" if live.app.code else ""
+    return [render(row, names, users, tables, prefix) for row in rows]
 
 
 def _child_select(child: sa.Table, ids: list[int]) -> sa.Select:

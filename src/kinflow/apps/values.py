@@ -16,7 +16,6 @@ from kinflow.apps.field_types import (
     CHOICE_TYPES,
     ENTITY_SELECT_TYPES,
     MULTI_CHOICE_TYPES,
-    MULTI_VALUE_TYPES,
     TEXT_TYPES,
 )
 from kinflow.apps.form import Field, Form
@@ -356,45 +355,9 @@ def to_columns(f: Field, value: object, row: dict) -> None:
         row[name] = value
 
 
-def from_columns(f: Field, row) -> object:  # noqa: ANN001
-    """The storage value of one field from a fetched row (the inverse of `to_columns`)."""
-    name = f.column_name
-    if f.type == "NUMBER":
-        text = row[f"{name}_text"]
-        return Decimal(text) if text not in ("", None) else None
-    value = row[name]
-    if f.type in MULTI_VALUE_TYPES:
-        return list(value or [])
-    return value
-
-
 # --- rendering ----------------------------------------------------------------------------
 
 
 def render_datetime(moment: datetime | None) -> str:
     # isoformat is several times faster than strftime, and a page renders thousands of these.
     return f"{moment.isoformat(timespec='minutes')}:00Z" if moment else ""
-
-
-def render_value(f: Field, value: object, names: dict[str, dict[str, str]]) -> object:
-    t = f.type
-    if t == "NUMBER":
-        return number_text(value) if value is not None else ""  # type: ignore[arg-type]
-    if t == "DROP_DOWN":
-        return value or None
-    if t in TEXT_TYPES:
-        return value or ""
-    if t == "DATE":
-        return value.isoformat() if value else None  # type: ignore[union-attr]
-    if t == "TIME":
-        return value.strftime("%H:%M") if value else None  # type: ignore[union-attr]
-    if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
-        return render_datetime(value)  # type: ignore[arg-type]
-    if t in MULTI_CHOICE_TYPES:
-        return list(value or [])  # type: ignore[arg-type]
-    if t in ENTITY_SELECT_TYPES:
-        kind = ENTITY_KIND[t]
-        return [{"code": c, "name": names[kind].get(c, c)} for c in value or []]  # type: ignore[union-attr]
-    if t in ("CREATOR", "MODIFIER"):
-        return {"code": value, "name": names["USER"].get(value, value)}  # type: ignore[arg-type]
-    return value
