@@ -3,9 +3,10 @@
 `values.py` says what a field's value means (parsing, rules) and dispatches on the field's type for
 every value. Writing or reading a page of records does that for every field of every record, so a
 `RecordCodec` looks each field's type up once per form and keeps, per field, a function from the
-stored value to its column(s), from a fetched row back to the stored value, and from either to the
-API value. On SQLite it also folds the driver's own conversion (dates to text, lists to JSON) into
-the column functions, so rows go to `executemany` as plain tuples.
+stored value to its column(s), from a fetched row back to the stored value, and from the stored
+value to the API value (`record_pages` builds whole pages from these). On SQLite it also folds the
+driver's own conversion (dates to text, lists to JSON) into the column functions, so rows go to
+`executemany` as plain tuples.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from kinflow.apps.field_types import CHOICE_TYPES, ENTITY_SELECT_TYPES, MULTI_CHOICE_TYPES, MULTI_VALUE_TYPES, TEXT_TYPES
+from kinflow.apps.field_types import (
+    CHOICE_TYPES,
+    ENTITY_SELECT_TYPES,
+    MULTI_CHOICE_TYPES,
+    MULTI_VALUE_TYPES,
+    TEXT_TYPES,
+)
 from kinflow.apps.form import Field, Form
 from kinflow.apps.values import ENTITY_KIND, number_text, render_datetime
 
-# Columns every record has besides its fields, in the order `RecordCodec.row` gives them.
+# Columns every record has besides its fields, in the order `RecordCodec.record_row` gives them.
 SYSTEM_COLUMNS = ("revision", "creator", "created_at", "modifier", "updated_at", "status")
 # Field types kept in the system columns above (or not at all): never written as fields.
 NOT_STORED_AS_FIELD = frozenset({"RECORD_NUMBER", "CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME",
