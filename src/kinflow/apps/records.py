@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, parse_id
-from kinflow.apps.form import Field
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.form import Field
 from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for
 from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.values import (
