@@ -72,7 +72,8 @@ class _Checkpointer:
         self._thread.start()
 
     def poke(self) -> None:
-        self._due.set()
+        if not self._due.is_set():  # set() takes a lock each time: most commits find it set already
+            self._due.set()
 
     def stop(self) -> None:
         self._stopping = True

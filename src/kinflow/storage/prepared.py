@@ -13,7 +13,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-_Convert = Callable[[object], object] | None
+_Convert = tuple[int, Callable[[object], object]]  # a column's position and its conversion
 
 
 class Prepared:
@@ -29,8 +29,9 @@ class Prepared:
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             order = tuple(compiled.positiontup) if compiled.positional else None  # type: ignore[arg-type]
-            converts = [c.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for c in self.statement.selected_columns]
+            processors = [c.type.dialect_impl(dialect).result_processor(dialect, None)
+                          for c in self.statement.selected_columns]
+            converts = [(i, p) for i, p in enumerate(processors) if p is not None]
             found = self._compiled[dialect.name] = (str(compiled), order, converts)
         return found
 
@@ -42,9 +43,16 @@ class Prepared:
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        if not any(converts):
+        if not converts:
             return [tuple(row) for row in rows]
-        return [tuple(v if c is None or v is None else c(v) for v, c in zip(row, converts)) for row in rows]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, convert in converts:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            converted.append(tuple(values))
+        return converted
 
     def first(self, conn: Connection, **params: object) -> tuple | None:
         rows = self.all(conn, **params)
