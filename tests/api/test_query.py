@@ -84,6 +84,25 @@ def test_total_count_ignores_limit(admin, app):
     assert admin.get("/k/v1/records.json", params={"app": app}).json()["totalCount"] is None
 
 
+@pytest.mark.parametrize(("query", "expected"), [
+    ("$id = 3000000000", []),
+    ("$id != 3000000000 order by $id asc", ["alpha", "beta", "gamma", "delta"]),
+    ("$id < 3000000000 order by $id asc", ["alpha", "beta", "gamma", "delta"]),
+    ("$id <= 99999999999999999999 order by $id asc", ["alpha", "beta", "gamma", "delta"]),
+    ("$id > 3000000000", []),
+    ("$id >= 2147483648", []),
+    ("$id in (3000000000, 1)", ["alpha"]),
+    ("$id not in (3000000000) order by $id asc", ["alpha", "beta", "gamma", "delta"]),
+    ("$id > 2.5 order by $id asc", ["gamma", "delta"]),
+    ("$id = 2.5", []),
+    ("$revision < 3000000000 and size > 5 order by $id asc", ["gamma", "delta"]),
+    ("Record_number = 3000000000", []),
+])
+def test_numbers_beyond_the_integer_columns(admin, app, query, expected):
+    # Ids and revisions are 32-bit columns: a larger number compares, it does not fail.
+    assert names(admin, app, query) == expected
+
+
 @pytest.mark.parametrize(("query", "code"), [
     ('name = "unterminated', "CB_VA01"),
     ("name = ", "CB_VA01"),

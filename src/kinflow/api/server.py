@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,14 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Everything loaded so far (modules, routes, the schema) lives as long as the process: moving it
+    # out of the collector's generations keeps each collection from walking it again.
+    gc.collect()
+    gc.freeze()
+    # A request allocates thousands of short-lived containers (a page of records: one dict per
+    # field of each record), nearly all freed by reference counting; collecting the youngest
+    # generation every 700 allocations costs several percent of a request for nothing.
+    gc.set_threshold(20_000, 20, 20)
     worker = None
     if app.state.settings.delivery_worker:
         worker = DeliveryWorker(app.state.db, app.state.settings)

@@ -14,6 +14,7 @@ from kinflow.apps.process_settings import default_document as default_process
 from kinflow.apps.record_tables import RecordTables
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, app_not_found, invalid_input
+from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import MAX_ID, app_settings, apps, spaces
 
 
@@ -56,8 +57,11 @@ class LiveApp:
         return self.app.id
 
 
-_LOAD_APP = (
-    sa.select(apps, spaces.c.is_guest)
+# Every record call loads its app: compiled once (see `storage.prepared`).
+_LOAD_APP = Prepared(
+    sa.select(apps.c.id, apps.c.code, apps.c.name, apps.c.description, apps.c.space_id, apps.c.thread_id,
+              apps.c.created_at, apps.c.creator, apps.c.modified_at, apps.c.modifier, apps.c.revision,
+              apps.c.live_version, apps.c.live_revision, apps.c.deploy_status, spaces.c.is_guest)
     .select_from(apps.outerjoin(spaces, spaces.c.id == apps.c.space_id))
     .where(apps.c.id == sa.bindparam("app_id"))
 )
@@ -66,14 +70,10 @@ _LOAD_APP = (
 def load_app(conn: Connection, app_id: object, *, guest_space_id: int | None = None) -> App:
     """The app, checked against the path it was called through (guest space or not)."""
     number = parse_id(app_id, "app")
-    row = conn.execute(_LOAD_APP, {"app_id": number}).first()
+    row = _LOAD_APP.first(conn, app_id=number)
     if row is None:
         raise app_not_found(number)
-    app = App(
-        row.id, row.code, row.name, row.description, row.space_id, row.thread_id, row.created_at,
-        row.creator, row.modified_at, row.modifier, row.revision, row.live_version,
-        row.live_revision, row.deploy_status, bool(row.is_guest),
-    )
+    app = App(*row[:14], bool(row[14]))
     check_space(app, guest_space_id)
     return app
 

@@ -22,7 +22,8 @@ class Field:
     field_id: int
     table: str | None = None  # code of the SUBTABLE holding this field, if any
 
-    @property
+    # Asked for every field of every record written or read: computed once per field.
+    @cached_property
     def column_name(self) -> str:
         return f"f{self.field_id}"
 

@@ -112,6 +112,8 @@ class RecordTables:
         # Built once per form version: statement construction is a large part of a small write.
         self.insert_one = self.records.insert().returning(self.records.c.id)
         self.insert_many = self.records.insert().returning(self.records.c.id, sort_by_parameter_order=True)
+        # Conversions of this form's fields, one per dialect (see `record_codec.codec_for`).
+        self.codecs: dict = {}
         self.subtables: dict[str, sa.Table] = {}
         for table_field in form.subtables:
             name = f"{prefix}_t{table_field.field_id}"

@@ -15,7 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, parse_id
-from kinflow.apps.field_types import ENTITY_SELECT_TYPES, MULTI_VALUE_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.form import Field
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for
+from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
 from kinflow.apps.values import (
     ENTITY_KIND,
@@ -23,10 +26,7 @@ from kinflow.apps.values import (
     TableRow,
     check_rules,
     default_value,
-    from_columns,
     parse_record,
-    render_value,
-    to_columns,
 )
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
@@ -35,6 +35,7 @@ from kinflow.errors import invalid_input, record_not_found, revision_conflict
 from kinflow.storage.schema import record_comments
 
 MAX_WRITE = 100
+_UNSET = object()
 
 
 @dataclass
@@ -64,38 +65,45 @@ def fetch_records(conn: Connection, live: LiveApp, ids: list[int], *, for_update
 
 
 def rows_to_records(conn: Connection, live: LiveApp, rows, subtables: set[str] | None = None) -> dict[int, StoredRecord]:  # noqa: ANN001
-    form = live.form
-    top = [f for f in form.top_level if f.type not in ("SUBTABLE",) and f.column_name in rows[0]] if rows else []
+    codec = codec_for(live.tables, conn.dialect)
+    load = codec.records.load_values
     result: dict[int, StoredRecord] = {}
     for row in rows:
         rec = StoredRecord(row["id"], row["revision"], row["creator"], row["created_at"], row["modifier"],
-                           row["updated_at"], row["status"])
-        rec.values = {f.code: from_columns(f, row) for f in top}
+                           row["updated_at"], row["status"], load(row))
         result[row["id"]] = rec
     if result and live.process.get("enable"):
-        values = live.tables.values
-        for record_id, code in conn.execute(
-            sa.select(values.c.record_id, values.c.value)
-            .where(values.c.record_id.in_(list(result)), values.c.field_id == ASSIGNEE_FIELD_ID)
-            # The values table keeps no order: assignees come back sorted, the same on every database.
-            .order_by(values.c.record_id, values.c.value)
-        ):
-            result[record_id].assignees.append(code)
-    wanted = [t for t in form.subtables if subtables is None or t.code in subtables]
+        for record_id, codes in _assignees(conn, live, list(result)).items():
+            result[record_id].assignees = codes
+    wanted = [t for t in live.form.subtables if subtables is None or t.code in subtables]
     if result and wanted:
         for table_field in wanted:
-            child = live.tables.subtables[table_field.code]
-            inner = form.inner_fields(table_field.code)
+            code = table_field.code
+            child = live.tables.subtables[code]
+            load_inner = codec.subtables[code].load_values
             for rec in result.values():
-                rec.tables[table_field.code] = []
-            child_rows = conn.execute(
-                sa.select(child).where(child.c.record_id.in_(list(result))).order_by(child.c.record_id, child.c.position)
-            ).mappings()
-            for crow in child_rows:
-                result[crow["record_id"]].tables[table_field.code].append(
-                    TableRow(crow["id"], {f.code: from_columns(f, crow) for f in inner})
-                )
+                rec.tables[code] = []
+            for crow in _child_rows(conn, child, list(result)):
+                result[crow["record_id"]].tables[code].append(TableRow(crow["id"], load_inner(crow)))
     return result
+
+
+def _assignees(conn: Connection, live: LiveApp, ids: list[int]) -> dict[int, list[str]]:
+    """Process management assignees (STATUS_ASSIGNEE) of these records, by record id."""
+    values = live.tables.values
+    found: dict[int, list[str]] = {}
+    for record_id, code in conn.execute(
+        sa.select(values.c.record_id, values.c.value)
+        .where(values.c.record_id.in_(ids), values.c.field_id == ASSIGNEE_FIELD_ID)
+        # The values table keeps no order: assignees come back sorted, the same on every database.
+        .order_by(values.c.record_id, values.c.value)
+    ):
+        found.setdefault(record_id, []).append(code)
+    return found
+
+
+def _child_rows(conn: Connection, child: sa.Table, ids: list[int]):  # noqa: ANN202
+    return conn.execute(_child_select(child, ids)).mappings()
 
 
 def collect_names(conn: Connection, live: LiveApp, records: list[StoredRecord]) -> dict[str, dict[str, str]]:
@@ -114,46 +122,113 @@ def collect_names(conn: Connection, live: LiveApp, records: list[StoredRecord]) 
 
 def render_record(live: LiveApp, rec: StoredRecord, names: dict, fields: set[str] | None = None) -> dict:
     """A record in `GET record.json` format."""
+    codec = codec_for(live.tables)
+    renderers = codec.renderers
     out: dict = {}
-    number = f"{live.app.code}-{rec.id}" if live.app.code else str(rec.id)
-    system = {
-        "RECORD_NUMBER": number,
-        "CREATOR": rec.creator,
-        "MODIFIER": rec.modifier,
-        "CREATED_TIME": rec.created_at,
-        "UPDATED_TIME": rec.updated_at,
-    }
-    for f in live.form.top_level:
-        if fields is not None and f.code not in fields:
+    for code, field_type, how in codec.layout:
+        if how is None or (fields is not None and code not in fields):
             continue
-        if f.type in system:
-            value = system[f.type]
-            out[f.code] = {"type": f.type, "value": value if f.type == "RECORD_NUMBER" else render_value(f, value, names)}
-        elif f.type == "SUBTABLE":
-            inner = live.form.inner_fields(f.code)
-            out[f.code] = {
+        if how == "field":
+            out[code] = {"type": field_type, "value": renderers[code](rec.values.get(code), names)}
+        elif how == "system":
+            if field_type == "RECORD_NUMBER":
+                value = f"{live.app.code}-{rec.id}" if live.app.code else str(rec.id)
+            else:
+                value = renderers[code](getattr(rec, SYSTEM_ATTRIBUTES[field_type]), names)
+            out[code] = {"type": field_type, "value": value}
+        else:
+            inner = [(i.code, i.type, renderers[i.code]) for i in live.form.inner_fields(code)]
+            out[code] = {
                 "type": "SUBTABLE",
                 "value": [
-                    {"id": str(row.id), "value": {i.code: {"type": i.type, "value": render_value(i, row.values.get(i.code), names)} for i in inner}}
-                    for row in rec.tables.get(f.code, [])
+                    {"id": str(row.id), "value": {c: {"type": t, "value": render(row.values.get(c), names)}
+                                                  for c, t, render in inner}}
+                    for row in rec.tables.get(code, [])
                 ],
             }
-        elif f.type == "STATUS":
-            if live.process.get("enable"):  # absent when process management is off, as in kintone
-                out[f.code] = {"type": "STATUS", "value": rec.status}
-        elif f.type == "STATUS_ASSIGNEE":
-            if live.process.get("enable"):
-                out[f.code] = {"type": "STATUS_ASSIGNEE",
-                               "value": [{"code": c, "name": names["USER"].get(c, c)} for c in rec.assignees]}
-        elif f.type == "CATEGORY":
-            continue  # categories are not supported yet
-        else:
-            out[f.code] = {"type": f.type, "value": render_value(f, rec.values.get(f.code), names)}
+    for code, field_type in _process_fields(live, fields):
+        out[code] = _process_value(field_type, rec.status, rec.assignees, names["USER"])
     if fields is None or "$id" in fields:
         out["$id"] = {"type": "__ID__", "value": str(rec.id)}
     if fields is None or "$revision" in fields:
         out["$revision"] = {"type": "__REVISION__", "value": str(rec.revision)}
     return out
+
+
+def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | None = None) -> list[dict]:
+    """Records in `GET records.json` format straight from fetched rows of the records table (tuples
+    of all its columns in order, as `select(records)` gives them): the same result as
+    `render_record` of `rows_to_records`, without the stored values in between."""
+    if not rows:
+        return []
+    codec = codec_for(live.tables, conn.dialect)
+    form = live.form
+    ids = [row[0] for row in rows]
+    tables: dict[str, dict[int, list]] = {}
+    for table_field in form.subtables:
+        if fields is not None and table_field.code not in fields:
+            continue
+        by_record: dict[int, list] = {i: [] for i in ids}
+        child = live.tables.subtables[table_field.code]
+        for crow in conn.execute(_child_select(child, ids)):
+            by_record[crow[1]].append(crow)
+        tables[table_field.code] = by_record
+    process_fields = _process_fields(live, fields)
+    assignees = _assignees(conn, live, ids) if process_fields else {}
+    names = _row_names(conn, codec, rows, tables)
+    users = names["USER"]
+    missing = {c for codes in assignees.values() for c in codes} - users.keys()
+    if missing:
+        users.update(entity_names(conn, "USER", missing))
+    render = page_renderer(codec, fields)
+    prefix = f"{live.app.code}-" if live.app.code else ""
+    pages = [render(row, names, users, tables, prefix) for row in rows]
+    if process_fields:
+        status = codec.position["status"]
+        for row, page in zip(rows, pages):
+            for code, field_type in process_fields:
+                page[code] = _process_value(field_type, row[status], assignees.get(row[0], []), users)
+    return pages
+
+
+def _process_fields(live: LiveApp, fields: set[str] | None) -> list[tuple[str, str]]:
+    """The Status and Assignee fields a record shows: only while process management is on, as in
+    kintone."""
+    if not live.process.get("enable"):
+        return []
+    return [(f.code, f.type) for f in live.form.top_level
+            if f.type in ("STATUS", "STATUS_ASSIGNEE") and (fields is None or f.code in fields)]
+
+
+def _process_value(field_type: str, status: str | None, assignees: list[str], users: dict[str, str]) -> dict:
+    if field_type == "STATUS":
+        return {"type": "STATUS", "value": status}
+    return {"type": "STATUS_ASSIGNEE", "value": [{"code": c, "name": users.get(c, c)} for c in assignees]}
+
+
+def _child_select(child: sa.Table, ids: list[int]) -> sa.Select:
+    # Columns in table order: id first, then record_id (see `RecordTables`).
+    return sa.select(child).where(child.c.record_id.in_(ids)).order_by(child.c.record_id, child.c.position)
+
+
+def _row_names(conn: Connection, codec: RecordCodec, rows: list, tables: dict[str, dict[int, list]]) -> dict:
+    """Display names of the users, departments and groups these rows refer to."""
+    wanted: dict[str, set[str]] = {"USER": set(), "ORGANIZATION": set(), "GROUP": set()}
+    creator, modifier = codec.position["creator"], codec.position["modifier"]
+    wanted["USER"].update(row[creator] for row in rows)
+    wanted["USER"].update(row[modifier] for row in rows)
+    for f in codec.entity_fields:
+        codes = wanted[ENTITY_KIND[f.type]]
+        if f.table is None:
+            index = codec.position[f.column_name]
+            for row in rows:
+                codes.update(row[index] or [])
+        elif f.table in tables:
+            index = list(codec.tables.subtables[f.table].columns.keys()).index(f.column_name)
+            for child_rows in tables[f.table].values():
+                for crow in child_rows:
+                    codes.update(crow[index] or [])
+    return {kind: entity_names(conn, kind, codes) for kind, codes in wanted.items()}
 
 
 def get_record(conn: Connection, live: LiveApp, record_id: object) -> dict:
@@ -217,16 +292,16 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
 
 def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
     """Raise every problem of these records at once: `errors` already holds the parsing ones."""
-    for base, rec in items:
-        for f in live.form.top_level:
-            if f.type == "SUBTABLE":
-                inner = live.form.inner_fields(f.code)
+    checked = codec_for(live.tables).checked
+    if checked:
+        for base, rec in items:
+            for f, inner in checked:
+                if inner is None:
+                    check_rules(f, rec.values.get(f.code), base, errors)
+                    continue
                 for index, row in enumerate(rec.tables.get(f.code, [])):
                     for i in inner:
                         check_rules(i, row.values.get(i.code), f"{base}.{f.code}.value[{index}].value", errors)
-            elif f.column_name and f.type not in ("RECORD_NUMBER", "CREATOR", "MODIFIER", "CREATED_TIME",
-                                                   "UPDATED_TIME", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-                check_rules(f, rec.values.get(f.code), base, errors)
     _check_entities(conn, live, items, errors)
     if not errors:
         _check_unique(conn, live, items, errors)
@@ -234,25 +309,10 @@ def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredReco
         raise invalid_input(errors)
 
 
-def _row_of(live: LiveApp, rec: StoredRecord) -> dict:
-    row = {
-        "revision": rec.revision,
-        "creator": rec.creator,
-        "created_at": rec.created_at,
-        "modifier": rec.modifier,
-        "updated_at": rec.updated_at,
-        "status": rec.status,
-    }
-    for f in live.form.top_level:
-        if f.type in ("SUBTABLE",) or f.type in ("RECORD_NUMBER", "CREATOR", "MODIFIER", "CREATED_TIME",
-                                                  "UPDATED_TIME", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-            continue
-        to_columns(f, rec.values.get(f.code), row)
-    return row
-
-
 def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord], *, replace: bool) -> None:
     tables = live.tables
+    codec = codec_for(tables, conn.dialect)
+    plain = codec.dialect is not None
     ids = [r.id for r in records]
     if replace:
         # Assignees are kept: only the process management calls change them.
@@ -260,40 +320,65 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
                                                   tables.values.c.field_id != ASSIGNEE_FIELD_ID))
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(ids)))
-    multi = [f for f in live.form.top_level if f.type in MULTI_VALUE_TYPES]
-    value_rows = []
+    value_rows: list[tuple] = []
     if not replace:
-        value_rows.extend(assignee_rows(records))
-    for rec in records:
-        for f in multi:
-            value_rows.extend(
-                {"record_id": rec.id, "row_id": None, "field_id": f.field_id, "value": v}
-                for v in rec.values.get(f.code) or []
-            )
+        value_rows.extend((r["record_id"], None, r["field_id"], r["value"]) for r in assignee_rows(records))
+    for f in codec.multi:
+        for rec in records:
+            value_rows.extend((rec.id, None, f.field_id, v) for v in rec.values.get(f.code) or [])
     for table_field in live.form.subtables:
-        child = tables.subtables[table_field.code]
-        inner = live.form.inner_fields(table_field.code)
-        inner_multi = [f for f in inner if f.type in MULTI_VALUE_TYPES]
-        with_id, without_id = [], []
+        code = table_field.code
+        child = tables.subtables[code]
+        table_codec = codec.subtables[code]
+        with_id: list[tuple[TableRow, list]] = []
+        without_id: list[tuple[TableRow, list]] = []
         for rec in records:
-            for position, row in enumerate(rec.tables.get(table_field.code, [])):
-                data = {"record_id": rec.id, "position": position}
-                for f in inner:
-                    to_columns(f, row.values.get(f.code), data)
+            for position, row in enumerate(rec.tables.get(code, [])):
+                data = table_codec.put_values(row.values, [rec.id, position])
                 (with_id if row.id else without_id).append((row, data))
-        for row, data in with_id:
-            conn.execute(child.insert().values(id=row.id, **data))
-        for row, data in without_id:
-            row.id = conn.execute(child.insert().values(**data)).inserted_primary_key[0]
-        for rec in records:
-            for row in rec.tables.get(table_field.code, []):
-                for f in inner_multi:
-                    value_rows.extend(
-                        {"record_id": rec.id, "row_id": row.id, "field_id": f.field_id, "value": v}
-                        for v in row.values.get(f.code) or []
-                    )
+        if plain:
+            if with_id:
+                _plain(conn, codec.insert_row_with_id_sql[code], [(row.id, *data) for row, data in with_id])
+            if without_id:
+                _plain(conn, codec.insert_row_sql[code], [tuple(data) for _, data in without_id])
+                _number_rows(conn, [row for row, _ in without_id])
+        else:
+            names = ["record_id", "position", *table_codec.columns]
+            if with_id:
+                conn.execute(child.insert(), [{"id": row.id, **dict(zip(names, data))} for row, data in with_id])
+            if without_id:
+                new_ids = conn.execute(codec.insert_rows[code], [dict(zip(names, data)) for _, data in without_id])
+                for (row, _), new_id in zip(without_id, new_ids.scalars().all()):
+                    row.id = new_id
+        for f in codec.inner_multi[code]:
+            for rec in records:
+                for row in rec.tables.get(code, []):
+                    value_rows.extend((rec.id, row.id, f.field_id, v) for v in row.values.get(f.code) or [])
     if value_rows:
-        conn.execute(tables.values.insert(), value_rows)
+        if plain:
+            _plain(conn, codec.insert_value_sql, value_rows)
+        else:
+            conn.execute(tables.values.insert(), [
+                {"record_id": r, "row_id": w, "field_id": i, "value": v} for r, w, i, v in value_rows])
+
+
+def _plain(conn: Connection, sql: str, params: tuple | list = ()):  # noqa: ANN202
+    """Run SQL of a SQLite codec on the driver's own cursor (`params`: one row, or a list of rows
+    for `executemany`). SQLAlchemy's execution context costs more than a one-row insert."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if isinstance(params, list):
+        cursor.executemany(sql, params)
+    else:
+        cursor.execute(sql, params)
+    return cursor
+
+
+def _number_rows(conn: Connection, rows: list) -> None:
+    """Give rows just inserted by one `executemany` on SQLite their ids. The writer holds the
+    database's write lock, so the ids it drew are the consecutive ones ending at the last."""
+    last = _plain(conn, "SELECT last_insert_rowid()").fetchone()[0]
+    for offset, row in enumerate(rows, start=last - len(rows) + 1):
+        row.id = offset
 
 
 def assignee_rows(records: list[StoredRecord]) -> list[dict]:
@@ -321,24 +406,22 @@ class Writer:
         self.can_manage = can_manage
         self.now = clock.now()
         self.on_change = on_change or (lambda kind, records, moment: None)
+        # Record times are kept to the minute, as kintone does.
+        self.moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
+        self._defaults: dict[str, object] = {}
 
     def _new(self, raw: object, base: str, errors: Errors) -> StoredRecord:
         form = self.live.form
-        system_sent = isinstance(raw, dict) and any(
-            (f := form.get(code)) is not None and f.type in ("CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME")
-            for code in raw)
+        codec = codec_for(self.live.tables)
+        system_sent = isinstance(raw, dict) and not codec.system_codes.isdisjoint(raw)
         values = parse_record(form, raw, base, errors, writable_system=system_sent and self.can_manage())
-        moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
-        user = self.identity.user
-        rec = StoredRecord(None, 1, self.identity.code, moment, self.identity.code, moment)
-        for f in form.top_level:
-            if f.type in ("CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME"):
-                if f.code in values and values[f.code] is not None:
-                    attr = {"CREATOR": "creator", "MODIFIER": "modifier", "CREATED_TIME": "created_at",
-                            "UPDATED_TIME": "updated_at"}[f.type]
-                    setattr(rec, attr, values[f.code])
-                continue
-            if f.type == "SUBTABLE":
+        moment = self.moment
+        code = self.identity.code
+        rec = StoredRecord(None, 1, code, moment, code, moment)
+        for f, how in codec.new_plan:
+            if how == "value":
+                rec.values[f.code] = values[f.code] if f.code in values else self._default(f)
+            elif how == "table":
                 rows = values.get(f.code)
                 if rows is None:
                     # kintone's new record starts with one table row of default values.
@@ -346,19 +429,25 @@ class Writer:
                 for row in rows:
                     for i in form.inner_fields(f.code):
                         if i.code not in row.values:
-                            row.values[i.code] = default_value(i, self.now, self.identity.code,
-                                                               user.primary_department if user else None)
+                            row.values[i.code] = self._default(i)
                 rec.tables[f.code] = rows
-            elif f.code in values:
-                rec.values[f.code] = values[f.code]
-            elif f.type not in ("RECORD_NUMBER", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-                rec.values[f.code] = default_value(f, self.now, self.identity.code,
-                                                   user.primary_department if user else None)
+            elif values.get(f.code) is not None:
+                setattr(rec, SYSTEM_ATTRIBUTES[f.type], values[f.code])
         if self.live.process.get("enable"):
             from kinflow.apps.process import enter_first_state
 
             enter_first_state(self.conn, self.live, rec)
         return rec
+
+    def _default(self, f: Field) -> object:
+        """A field's default for a new record; the same for all records of this writer."""
+        value = self._defaults.get(f.code, _UNSET)
+        if value is _UNSET:
+            user = self.identity.user
+            value = self._defaults[f.code] = default_value(
+                f, self.now, self.identity.code, user.primary_department if user else None)
+        # Each record gets its own list, as callers may change it.
+        return list(value) if isinstance(value, list) else value
 
     def add(self, raws: list, *, bases: list[str]) -> list[StoredRecord]:
         errors: Errors = {}
@@ -370,14 +459,25 @@ class Writer:
 
     def _insert(self, records: list[StoredRecord]) -> None:
         tables = self.live.tables
-        rows = [_row_of(self.live, r) for r in records]
-        if len(rows) == 1:
-            records[0].id = self.conn.execute(tables.insert_one, rows[0]).scalar_one()
+        conn = self.conn
+        codec = codec_for(tables, conn.dialect)
+        if codec.dialect is not None:
+            rows = [tuple(codec.record_row(r)) for r in records]
+            if len(rows) == 1:
+                records[0].id = _plain(conn, codec.insert_record_sql, rows[0]).lastrowid
+            else:
+                _plain(conn, codec.insert_record_sql, rows)
+                _number_rows(conn, records)
         else:
-            result = self.conn.execute(tables.insert_many, rows)
-            for rec, new_id in zip(records, result.scalars().all()):
-                rec.id = new_id
-        _write_children(self.conn, self.live, records, replace=False)
+            names = codec.record_columns
+            rows = [dict(zip(names, codec.record_row(r))) for r in records]
+            if len(rows) == 1:
+                records[0].id = conn.execute(tables.insert_one, rows[0]).scalar_one()
+            else:
+                result = conn.execute(tables.insert_many, rows)
+                for rec, new_id in zip(records, result.scalars().all()):
+                    rec.id = new_id
+        _write_children(conn, self.live, records, replace=False)
 
     def _locate(self, item: dict, base: str) -> tuple[int | None, dict | None]:
         """The id an update item names (by `id` or `updateKey`), or None when no record matches."""
@@ -443,14 +543,12 @@ class Writer:
                     current.values[code] = value
             current.revision += 1
             current.modifier = self.identity.code
-            current.updated_at = self.now.replace(tzinfo=None, second=0, microsecond=0)
+            current.updated_at = self.moment
             to_update.append((record_base, current))
             results.append(("UPDATE", current))
         _validate(self.conn, self.live, to_update + to_insert, errors)
-        table = self.live.tables.records
-        for _, rec in to_update:
-            self.conn.execute(table.update().where(table.c.id == rec.id).values(**_row_of(self.live, rec)))
         if to_update:
+            self._rewrite([r for _, r in to_update])
             _write_children(self.conn, self.live, [r for _, r in to_update], replace=True)
         if to_insert:
             self._insert([r for _, r in to_insert])
@@ -458,6 +556,17 @@ class Writer:
         self.on_change("ADD_RECORD", [r for _, r in to_insert], self.now)
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
                 for op, rec in results]
+
+    def _rewrite(self, records: list[StoredRecord]) -> None:
+        """Store the new values of existing records: one statement, run for each record."""
+        conn = self.conn
+        codec = codec_for(self.live.tables, conn.dialect)
+        if codec.dialect is not None:
+            _plain(conn, codec.update_record_sql, [(*codec.record_row(r), r.id) for r in records])
+        else:
+            names = codec.record_columns
+            conn.execute(codec.update_record, [{**dict(zip(names, codec.record_row(r))), "_record_id": r.id}
+                                               for r in records])
 
     def delete(self, ids: list, revisions: list | None) -> list[StoredRecord]:
         numbers = [parse_id(i, f"ids[{n}]") for n, i in enumerate(ids)]

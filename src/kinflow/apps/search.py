@@ -11,7 +11,7 @@ from kinflow.apps.app import LiveApp
 from kinflow.apps.query.parser import parse_query
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.sql import compile_query
-from kinflow.apps.records import collect_names, render_record, rows_to_records
+from kinflow.apps.records import render_rows
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 
@@ -62,23 +62,17 @@ def render_ids(conn: Connection, live: LiveApp, ids: list[int], fields: set[str]
     if not ids:
         return []
     records = live.tables.records
-    rows = conn.execute(sa.select(records).where(records.c.id.in_(ids))).mappings().all()
-    by_id = {row["id"]: row for row in rows}
-    return _render_rows(conn, live, [by_id[i] for i in ids if i in by_id], fields)
-
-
-def _render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | None) -> list[dict]:
-    stored = list(rows_to_records(conn, live, rows, fields).values())
-    names = collect_names(conn, live, stored)
-    return [render_record(live, rec, names, fields) for rec in stored]
+    rows = conn.execute(sa.select(records).where(records.c.id.in_(ids))).all()
+    by_id = {row[0]: row for row in rows}
+    return render_rows(conn, live, [by_id[i] for i in ids if i in by_id], fields)
 
 
 def get_records(conn: Connection, live: LiveApp, identity: Identity, query: str | None, fields: object,
                 total_count: bool) -> dict:
     select, compiled = find_ids(conn, live, identity, query)
     # The same search, fetching whole rows at once instead of ids first.
-    rows = conn.execute(select.with_only_columns(*live.tables.records.columns)).mappings().all()
-    result: dict = {"records": _render_rows(conn, live, rows, wanted_fields(fields)), "totalCount": None}
+    rows = conn.execute(select.with_only_columns(*live.tables.records.columns)).all()
+    result: dict = {"records": render_rows(conn, live, rows, wanted_fields(fields)), "totalCount": None}
     if total_count:
         records = live.tables.records
         count = sa.select(sa.func.count()).select_from(records)

@@ -16,7 +16,6 @@ from kinflow.apps.field_types import (
     CHOICE_TYPES,
     ENTITY_SELECT_TYPES,
     MULTI_CHOICE_TYPES,
-    MULTI_VALUE_TYPES,
     TEXT_TYPES,
 )
 from kinflow.apps.form import Field, Form
@@ -147,27 +146,40 @@ def _entity_list(raw: object) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def parse_value(f: Field, raw: object) -> object:
-    """One field's storage value from the `value` of kintone's JSON."""
+def _creator(raw: object) -> object:
+    codes = _entity_list([raw] if isinstance(raw, dict) else raw)
+    return codes[0] if codes else None
+
+
+def _not_writable(raw: object) -> object:
+    raise Invalid("This field cannot be written.")
+
+
+def parser(f: Field):  # noqa: ANN201
+    """The function reading one field's storage value from the `value` of kintone's JSON."""
     t = f.type
     if t in TEXT_TYPES:
-        return _text(raw)
+        return _text
     if t == "NUMBER":
-        return normalise_number(raw)
+        return normalise_number
     if t == "DATE":
-        return parse_date(raw)
+        return parse_date
     if t == "TIME":
-        return parse_time(raw)
+        return parse_time
     if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
-        return parse_datetime(raw)
+        return parse_datetime
     if t in MULTI_CHOICE_TYPES:
-        return _string_list(raw)
+        return _string_list
     if t in ENTITY_SELECT_TYPES:
-        return _entity_list(raw)
+        return _entity_list
     if t in ("CREATOR", "MODIFIER"):
-        codes = _entity_list([raw] if isinstance(raw, dict) else raw)
-        return codes[0] if codes else None
-    raise Invalid("This field cannot be written.")
+        return _creator
+    return _not_writable
+
+
+def parse_value(f: Field, raw: object) -> object:
+    """One field's storage value from the `value` of kintone's JSON."""
+    return parser(f)(raw)
 
 
 def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors) -> list[TableRow]:
@@ -206,6 +218,24 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
     return rows
 
 
+_NEVER_WRITTEN = frozenset({"RECORD_NUMBER", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"})
+_SYSTEM_WRITTEN = frozenset({"CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME"})
+
+
+def _parse_plan(form: Form) -> dict[str, tuple[Field, object, bool]]:
+    """Per top-level field code a client may send: the field, its parser (None for a table) and
+    whether only callers allowed to set system fields may write it. Computed once per form."""
+    plan = form.__dict__.get("_parse_plan")
+    if plan is None:
+        plan = {}
+        for f in form.top_level:
+            if f.type in _NEVER_WRITTEN:
+                continue
+            plan[f.code] = (f, None if f.type == "SUBTABLE" else parser(f), f.type in _SYSTEM_WRITTEN)
+        form.__dict__["_parse_plan"] = plan
+    return plan
+
+
 def parse_record(form: Form, raw: object, base: str, errors: Errors, *, writable_system: bool) -> dict:
     """The fields a client sent; unknown codes are ignored, as kintone does."""
     if raw is None:
@@ -213,21 +243,21 @@ def parse_record(form: Form, raw: object, base: str, errors: Errors, *, writable
     if not isinstance(raw, dict):
         errors.setdefault(base, []).append("Enter an object.")
         return {}
+    plan = _parse_plan(form)
     result: dict = {}
     for code, entry in raw.items():
-        f = form.get(code)
-        if f is None or f.table is not None:
+        spec = plan.get(code)
+        if spec is None:
             continue
-        if f.type in ("RECORD_NUMBER", "STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
-            continue
-        if f.type in ("CREATOR", "MODIFIER", "CREATED_TIME", "UPDATED_TIME") and not writable_system:
+        f, parse, system = spec
+        if system and not writable_system:
             continue
         raw_value = entry.get("value") if isinstance(entry, dict) else entry
-        if f.type == "SUBTABLE":
+        if parse is None:
             result[code] = parse_table(form, f, raw_value, base, errors)
             continue
         try:
-            result[code] = parse_value(f, raw_value)
+            result[code] = parse(raw_value)  # type: ignore[operator]
         except Invalid as problem:
             errors.setdefault(error_key(base, code, problem.key_style), []).append(problem.message)
             if problem.key_style == "bracket":
@@ -325,45 +355,9 @@ def to_columns(f: Field, value: object, row: dict) -> None:
         row[name] = value
 
 
-def from_columns(f: Field, row) -> object:  # noqa: ANN001
-    """The storage value of one field from a fetched row (the inverse of `to_columns`)."""
-    name = f.column_name
-    if f.type == "NUMBER":
-        text = row[f"{name}_text"]
-        return Decimal(text) if text not in ("", None) else None
-    value = row[name]
-    if f.type in MULTI_VALUE_TYPES:
-        return list(value or [])
-    return value
-
-
 # --- rendering ----------------------------------------------------------------------------
 
 
 def render_datetime(moment: datetime | None) -> str:
     # isoformat is several times faster than strftime, and a page renders thousands of these.
     return f"{moment.isoformat(timespec='minutes')}:00Z" if moment else ""
-
-
-def render_value(f: Field, value: object, names: dict[str, dict[str, str]]) -> object:
-    t = f.type
-    if t == "NUMBER":
-        return number_text(value) if value is not None else ""  # type: ignore[arg-type]
-    if t == "DROP_DOWN":
-        return value or None
-    if t in TEXT_TYPES:
-        return value or ""
-    if t == "DATE":
-        return value.isoformat() if value else None  # type: ignore[union-attr]
-    if t == "TIME":
-        return value.strftime("%H:%M") if value else None  # type: ignore[union-attr]
-    if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
-        return render_datetime(value)  # type: ignore[arg-type]
-    if t in MULTI_CHOICE_TYPES:
-        return list(value or [])  # type: ignore[arg-type]
-    if t in ENTITY_SELECT_TYPES:
-        kind = ENTITY_KIND[t]
-        return [{"code": c, "name": names[kind].get(c, c)} for c in value or []]  # type: ignore[union-attr]
-    if t in ("CREATOR", "MODIFIER"):
-        return {"code": value, "name": names["USER"].get(value, value)}  # type: ignore[arg-type]
-    return value

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import orjson
 import sqlalchemy as sa
@@ -22,12 +22,14 @@ from sqlalchemy.engine import Connection
 from kinflow.clock import clock
 from kinflow.events.delivery import Claimed
 from kinflow.storage.database import after_commit
+from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import deliveries, events, webhooks
 
 PENDING = "pending"
-_SUBSCRIBERS = sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.url, webhooks.c.secret).where(
+# Asked on every change, usually to learn that nobody listens: compiled once.
+_SUBSCRIBERS = Prepared(sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.url, webhooks.c.secret).where(
     webhooks.c.source == sa.bindparam("source"), webhooks.c.scope == sa.bindparam("scope"), webhooks.c.active
-)
+))
 _INSERT_EVENTS = events.insert().returning(events.c.id, sort_by_parameter_order=True)
 _INSERT_DELIVERIES = deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True)
 _BUSY_KEYS = sa.select(deliveries.c.ordering_key).where(
@@ -36,6 +38,13 @@ _BUSY_KEYS = sa.select(deliveries.c.ordering_key).where(
 # and on other machines LISTEN on this channel and look for work at once instead of at their next poll.
 CHANNEL = "kinflow_deliveries"
 _NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
+
+
+class _Listener(NamedTuple):
+    id: int
+    events: list[str]
+    url: str
+    secret: str
 
 
 class LocalWorker(Protocol):
@@ -83,8 +92,8 @@ def publish(conn: Connection, source: str, scope: str, event_type: str, subjects
             build: Callable[[], list[dict]]) -> list[str]:
     """Queue one event per subject (`build()` gives their payloads, in order, without `id`; it is
     only called when someone listens). Returns the notification ids, empty when nobody listens."""
-    listeners = [row for row in conn.execute(_SUBSCRIBERS, {"source": source, "scope": scope})
-                 if event_type in row.events]
+    listeners = [_Listener(*row) for row in _SUBSCRIBERS.all(conn, source=source, scope=scope)
+                 if event_type in row[1]]
     if not listeners or not subjects:
         return []
     now = now_naive()

@@ -4,12 +4,18 @@ SQLite (the embedded default) runs in WAL mode with `synchronous=NORMAL`: a comm
 survives a crash of the process. Writers take the database lock up front (`BEGIN IMMEDIATE`) and are
 serialised inside one process by a lock, so they queue instead of failing with "database is locked".
 PostgreSQL needs neither: it has row locks.
+
+A thread of each writing process checkpoints the WAL shortly after writes (PASSIVE: it never waits
+for readers or blocks writers), on the other core while the writer goes on, so the checkpoint a
+commit has to run itself now and then is short, and the WAL stays within 16 MB.
 """
 
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +30,10 @@ _SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
+    # A committing writer checkpoints the WAL itself once it holds this many pages (16 MB). By then
+    # the checkpoint thread has copied most of them into the database, so that checkpoint is short;
+    # at SQLite's default, 1000 pages, busy writers ran it several times a second.
+    "PRAGMA wal_autocheckpoint=4000",
 )
 
 
@@ -47,6 +57,47 @@ def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
         callbacks.append(callback)
 
 
+class _Checkpointer:
+    """Runs `PRAGMA wal_checkpoint(PASSIVE)` on its own connection once writes have happened."""
+
+    # Long enough to cover several commits with one checkpoint; short, so that each checkpoint has
+    # few pages to copy and the WAL is mostly copied before a writer would have to do it.
+    DELAY = 0.02
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="kinflow-wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        if not self._due.is_set():  # set() takes a lock each time: most commits find it set already
+            self._due.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._due.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout=1000")
+            while True:
+                self._due.wait()
+                if self._stopping:
+                    return
+                time.sleep(self.DELAY)
+                self._due.clear()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass  # busy or locked: the next write asks again, and SQLite's own checkpoint remains
+        finally:
+            conn.close()
+
+
 def _unicode_lower(text: object) -> object:
     return text.lower() if isinstance(text, str) else text
 
@@ -58,6 +109,7 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._lock_file = None
         self._writer: Connection | None = None
+        self._checkpointer: _Checkpointer | None = None
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -103,8 +155,16 @@ class Database:
                 conn.info["immediate"] = True
                 with conn.begin(), _collecting(conn, callbacks):
                     yield conn
+            self._checkpoint_soon()
         for callback in callbacks:
             callback()
+
+    def _checkpoint_soon(self) -> None:
+        if self._lock_file is None:
+            return  # in memory: no WAL
+        if self._checkpointer is None:
+            self._checkpointer = _Checkpointer(str(self.url.database))
+        self._checkpointer.poke()
 
     def _writer_connection(self) -> Connection:
         # One long-lived connection for all writes of this process (they are serialised anyway):
@@ -133,6 +193,9 @@ class Database:
                 yield conn
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._writer is not None:
             self._writer.close()
             self._writer = None

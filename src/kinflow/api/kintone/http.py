@@ -44,8 +44,10 @@ def reject_nul(query: str, body: bytes) -> None:
 
 async def _params(request: Request, method: str) -> dict:
     body = await request.body()
-    reject_nul(request.url.query, body)
-    params = parse_query_string(request.url.query)
+    # The raw query string, as `request.url.query` gives it, without building the whole URL.
+    query = request.scope["query_string"].decode("latin-1")
+    reject_nul(query, body)
+    params = parse_query_string(query)
     if body.strip():
         content_type = request.headers.get("content-type", "")
         if "json" not in content_type and "text/plain" not in content_type and content_type:

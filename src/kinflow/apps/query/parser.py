@@ -6,7 +6,7 @@ The `limit`/`offset` ceilings are checked here too: they need no form.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from lark import Lark, Transformer_NonRecursive
@@ -173,6 +173,15 @@ def _check_depth(condition: Condition | None) -> None:
 
 def parse_query(text: str) -> Query:
     """A whole `query`: `[condition] [order by ...] [limit N] [offset N]`; '' is the empty query."""
+    if not isinstance(text, str):
+        raise errors.syntax_error()
+    return _parse_query(text)
+
+
+# Clients repeat the same queries (a list view, a poller, a page of an export): the tree is
+# immutable, so each text is parsed once. Errors are not cached; they are raised again each time.
+@lru_cache(maxsize=1024)
+def _parse_query(text: str) -> Query:
     parsed: Query = _parse(text, "query")
     _check_depth(parsed.condition)
     # The transformer keeps the counts as text: errors raised inside lark would come out wrapped.

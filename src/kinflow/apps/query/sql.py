@@ -7,6 +7,7 @@ the values side table and table fields their child table, each through a correla
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -163,13 +164,58 @@ class _Compiler:
 
 def _clauses(column: ColumnElement, clauses: tuple[Clause, ...]) -> list[ColumnElement[bool]]:
     equal, rest = equal_values(clauses)
+    integral = isinstance(column.type, sa.Integer)
+    if integral:
+        equal = [int(v) for v in equal if _fits(v)]  # a value no row can hold matches nothing
     parts: list[ColumnElement[bool]] = []
     if len(equal) == 1:
         parts.append(column == equal[0])
     elif equal:
         parts.append(column.in_(equal))
-    parts.extend(sa.and_(*(COMPARE[term.op](column, term.value) for term in clause)) for clause in rest)
+    compare = _integer_compare if integral else _plain_compare
+    parts.extend(sa.and_(*(compare(column, term.op, term.value) for term in clause)) for clause in rest)
     return parts
+
+
+# The range of the integer columns (ids, revisions) on every database.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def _fits(value: object) -> bool:
+    return (isinstance(value, int) or (isinstance(value, float) and value.is_integer())) and \
+        _INT_MIN <= value <= _INT_MAX  # type: ignore[operator]
+
+
+def _plain_compare(column: ColumnElement, op: str, value: object) -> ColumnElement[bool]:
+    return COMPARE[op](column, value)
+
+
+def _integer_compare(column: ColumnElement, op: str, value: object) -> ColumnElement[bool]:
+    """`column <op> value` for an integer column and any number, never binding a number beyond the
+    column's type: PostgreSQL would fail on it ("integer out of range") instead of comparing.
+
+    A fraction is replaced by the integer bound meaning the same (`> 2.5` is `>= 3`), and a bound
+    beyond the 32-bit range decides the comparison at once."""
+    if _fits(value):
+        return COMPARE[op](column, value)
+    if op == "=":
+        return sa.false()
+    if isinstance(value, float) and math.isinf(value):
+        value = _INT_MAX + 1 if value > 0 else _INT_MIN - 1  # as far beyond the range, as an integer
+    if op == ">":
+        op, bound = ">=", math.floor(value) + 1  # type: ignore[arg-type]
+    elif op == ">=":
+        bound = math.ceil(value)  # type: ignore[arg-type]
+    elif op == "<":
+        bound = math.ceil(value)  # type: ignore[arg-type]
+    else:
+        bound = math.floor(value)  # type: ignore[arg-type]
+    every = column.is_not(None) if column.nullable else sa.true()
+    if op == ">=":
+        return every if bound <= _INT_MIN else sa.false() if bound > _INT_MAX else column >= bound
+    if op == "<":
+        return every if bound > _INT_MAX else sa.false() if bound <= _INT_MIN else column < bound
+    return every if bound >= _INT_MAX else sa.false() if bound < _INT_MIN else column <= bound
 
 
 def _is_empty(field: Field, column: ColumnElement) -> ColumnElement[bool]:

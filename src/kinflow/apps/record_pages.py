@@ -1,0 +1,88 @@
+"""A record page's rendering function, generated once per form and choice of fields.
+
+A page of 500 records is 500 × (fields + 2) small dicts; looping over the fields and branching on
+their kind for each of them costs more than building the dicts. So, as `dataclasses` does for
+`__init__`, the renderer of one record is written out as Python source (one dict display whose
+entries read the row by position) and compiled once. Only field codes and types, both written
+with `repr`, and column positions go into the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kinflow.apps.field_types import TEXT_TYPES
+from kinflow.apps.form import Field
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, datetime_text
+
+# fn(row, names, users, tables, number_prefix) -> the record as `GET records.json` gives it.
+PageRenderer = Callable[[tuple, dict, dict, dict, str], dict]
+_MAX_CACHED = 64
+
+
+def page_renderer(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
+    key = None if fields is None else frozenset(fields)
+    cache = codec.__dict__.setdefault("_page_renderers", {})
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _MAX_CACHED:
+            cache.clear()  # arbitrary field lists from clients must not grow this without end
+        found = cache[key] = _build(codec, fields)
+    return found
+
+
+def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
+    renderers: list[Callable] = []
+
+    def value(f: Field, index: int, row: str) -> str:
+        """A Python expression for the API value of field `f` at `row[index]`."""
+        if f.type in TEXT_TYPES and f.type != "DROP_DOWN":
+            return f"({row}[{index}] or '')"
+        if f.type in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
+            return f"datetime_text({row}[{index}])"
+        renderers.append(codec.renderers[f.code])
+        return f"R[{len(renderers) - 1}]({row}[{index}], names)"
+
+    position = codec.position
+    form = codec.form
+    entries = []
+    for code, field_type, how in codec.layout:
+        if how is None or (fields is not None and code not in fields):
+            continue
+        if how == "system":
+            if field_type == "RECORD_NUMBER":
+                expr = "number_prefix + str(row[0])"
+            elif field_type in ("CREATOR", "MODIFIER"):
+                i = position[SYSTEM_ATTRIBUTES[field_type]]
+                expr = f"{{'code': row[{i}], 'name': users.get(row[{i}], row[{i}])}}"
+            else:
+                expr = f"datetime_text(row[{position[SYSTEM_ATTRIBUTES[field_type]]}])"
+        elif how == "table":
+            child = codec.tables.subtables[code]
+            child_position = {c.name: i for i, c in enumerate(child.columns)}
+            inner = ", ".join(
+                f"{i.code!r}: {{'type': {i.type!r}, 'value': {_cell(i, child_position, value)}}}"
+                for i in form.inner_fields(code))
+            expr = f"[{{'id': str(c[0]), 'value': {{{inner}}}}} for c in tables[{code!r}][row[0]]]"
+        else:
+            expr = _cell(form.get(code), position, value)  # type: ignore[arg-type]
+        entries.append(f"{code!r}: {{'type': {field_type!r}, 'value': {expr}}}")
+    if fields is None or "$id" in fields:
+        entries.append("'$id': {'type': '__ID__', 'value': str(row[0])}")
+    if fields is None or "$revision" in fields:
+        entries.append(f"'$revision': {{'type': '__REVISION__', 'value': str(row[{position['revision']}])}}")
+    source = ("def render(row, names, users, tables, number_prefix):\n"
+              f"    return {{{', '.join(entries)}}}\n")
+    namespace: dict = {"R": renderers, "datetime_text": datetime_text}
+    exec(compile(source, f"<record page of app {codec.tables.app_id}>", "exec"), namespace)  # noqa: S102
+    return namespace["render"]
+
+
+def _cell(f: Field, position: dict[str, int], value: Callable[[Field, int, str], str]) -> str:
+    row = "row" if f.table is None else "c"
+    if f.column_name not in position:
+        return "None"  # a kind of field kept in no column
+    if f.type == "NUMBER":
+        # The text column holds `number_text` of the value already.
+        return f"({row}[{position[f'{f.column_name}_text']}] or '')"
+    return value(f, position[f.column_name], row)
