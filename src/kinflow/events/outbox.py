@@ -32,8 +32,9 @@ _SUBSCRIBERS = Prepared(sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.u
 ))
 _INSERT_EVENTS = events.insert().returning(events.c.id, sort_by_parameter_order=True)
 _INSERT_DELIVERIES = deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True)
-_BUSY_KEYS = sa.select(deliveries.c.ordering_key).where(
-    deliveries.c.state == PENDING, deliveries.c.ordering_key.in_(sa.bindparam("keys", expanding=True)))
+# Whether a key has a delivery still pending; asked per key (a write usually has one) compiled once.
+_BUSY_KEY = Prepared(sa.select(deliveries.c.id).where(
+    deliveries.c.state == sa.bindparam("state"), deliveries.c.ordering_key == sa.bindparam("key")))
 # PostgreSQL sends a NOTIFY when (and only if) its transaction commits: workers in other processes
 # and on other machines LISTEN on this channel and look for work at once instead of at their next poll.
 CHANNEL = "kinflow_deliveries"
@@ -130,7 +131,7 @@ def publish(conn: Connection, source: str, scope: str, event_type: str, subjects
 def _lease_to(conn: Connection, worker: LocalWorker, rows: list[dict], now: datetime) -> list[dict]:
     """Lease to `worker` the rows it may send at once: the first of their ordering key, with no
     earlier delivery of that key still pending (events of one record go out in order)."""
-    busy = set(conn.execute(_BUSY_KEYS, {"keys": list({row["ordering_key"] for row in rows})}).scalars())
+    busy = {key for key in {row["ordering_key"] for row in rows} if _BUSY_KEY.first(conn, state=PENDING, key=key)}
     lease_until = now + timedelta(seconds=worker.lease)
     handed = []
     for row in rows:
