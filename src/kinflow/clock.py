@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 class Clock:
@@ -11,9 +11,8 @@ class Clock:
 
     def now(self) -> datetime:
         """The current instant, timezone-aware in UTC."""
-        from datetime import timedelta
-
-        return datetime.now(timezone.utc) + timedelta(seconds=self._offset_seconds)
+        now = datetime.now(timezone.utc)
+        return now + timedelta(seconds=self._offset_seconds) if self._offset_seconds else now
 
     def advance(self, seconds: float) -> None:
         self._offset_seconds += seconds

@@ -4,6 +4,7 @@ addresses (the classic server-side request forgery targets) unless an allowlist 
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 import socket
 from urllib.parse import urlsplit
 
@@ -47,6 +48,7 @@ def url_problem(url: object) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # asked for every delivery, of a handful of URLs
 def literal_refusal(url: str, allow: tuple[Network, ...]) -> str | None:
     """The refusal for a URL whose host is an IP address; names are checked when they are resolved."""
     host = urlsplit(url).hostname or ""
