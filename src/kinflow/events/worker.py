@@ -29,6 +29,7 @@ from kinflow.webhooks.sender import Outcome, Sender
 
 log = logging.getLogger("kinflow.delivery")
 PURGE_INTERVAL = 3600.0
+RECORD_BATCH, RECORD_DELAY = 64, 0.02
 T = TypeVar("T")
 
 
@@ -46,6 +47,7 @@ class DeliveryWorker:
                              max_connections=self.concurrency)
         self._in_flight: set[asyncio.Task] = set()
         self._done: list[Attempt] = []
+        self._done_since = 0.0
         self._handed = 0  # deliveries handed over but not started yet
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -90,7 +92,8 @@ class DeliveryWorker:
                     busy = False
                 if not busy:
                     try:
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
+                        timeout = RECORD_DELAY if self._done else self.poll
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
                     except TimeoutError:
                         pass
         finally:
@@ -141,7 +144,7 @@ class DeliveryWorker:
         # Let requests in flight finish and log them; anything unrecorded is retaken after its lease.
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=5)
-        await self._record_finished()
+        await self._record_finished(now=True)
         await self.sender.close()
 
     async def _deliver(self, item: Claimed) -> None:
@@ -153,11 +156,17 @@ class DeliveryWorker:
         except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
             log.exception("delivery %s", item.id)
             outcome = Outcome(None, 0.0, f"{type(exc).__name__}: {exc}")
-        self._done.append(Attempt(item, started_at, outcome))
-        self._wakeup.set()
-
-    async def _record_finished(self) -> None:
         if not self._done:
+            self._done_since = time.monotonic()
+        self._done.append(Attempt(item, started_at, outcome))
+        if len(self._done) >= RECORD_BATCH:
+            self._wakeup.set()
+
+    async def _record_finished(self, *, now: bool = False) -> None:
+        # Attempts are logged in batches (a few milliseconds late at most): a transaction per
+        # delivery would cost the writes that share the database more than the deliveries do.
+        if not self._done or not (now or len(self._done) >= RECORD_BATCH
+                                  or time.monotonic() - self._done_since >= RECORD_DELAY):
             return
         done, self._done = self._done, []
         await self._in_transaction(queue.record, self.name, done, self.schedule)
