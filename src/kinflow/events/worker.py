@@ -92,8 +92,7 @@ class DeliveryWorker:
                     busy = False
                 if not busy:
                     try:
-                        timeout = RECORD_DELAY if self._done else self.poll
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=timeout)
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
                     except TimeoutError:
                         pass
         finally:
@@ -158,6 +157,7 @@ class DeliveryWorker:
             outcome = Outcome(None, 0.0, f"{type(exc).__name__}: {exc}")
         if not self._done:
             self._done_since = time.monotonic()
+            asyncio.get_running_loop().call_later(RECORD_DELAY, self._wakeup.set)
         self._done.append(Attempt(item, started_at, outcome))
         if len(self._done) >= RECORD_BATCH:
             self._wakeup.set()
