@@ -1,14 +1,18 @@
-"""Notifications that reach people: who receives which change and the inbox API. Settings are made
-with kintone's own API and deployed."""
+"""Notifications that reach people: who receives which change, the inbox API and e-mails over
+a real SMTP server. Settings are made with kintone's own API and deployed."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.conftest import (
     WEBHOOK_ENV,
     database_url,
     deploy_and_wait,
+    free_port,
     make_app,
     make_token,
     password_header,
@@ -27,10 +31,43 @@ FIELDS = {
 PEOPLE = ("nd-ann", "nd-bob", "nd-cat", "nd-dan", "nd-eve", "nd-fay")
 
 
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802 - aiosmtpd's hook name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, to: str, subject: str, timeout: float = 15) -> object:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in list(self.messages):
+                if message["To"] == to and message["Subject"] == subject:
+                    return message
+            time.sleep(0.05)
+        raise AssertionError(f"no mail to {to}; got {[m['To'] for m in self.messages]}")
+
+
+@pytest.fixture(scope="module")
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield box, controller.port
+    controller.stop()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request, tmp_path_factory):
+def server(request, tmp_path_factory, mailbox):
+    _, port = mailbox
     tmp = tmp_path_factory.mktemp(f"notify-{request.param}")
-    env = {**WEBHOOK_ENV, "KINFLOW_PUBLIC_URL": "https://kinflow.example.test"}
+    env = {**WEBHOOK_ENV, "KINFLOW_SMTP_HOST": "127.0.0.1", "KINFLOW_SMTP_PORT": str(port),
+           "KINFLOW_SMTP_FROM": "kinflow@example.test",
+           "KINFLOW_PUBLIC_URL": "https://kinflow.example.test"}
     srv = start_server(tmp, database_url(request.param, tmp), request.param, env)
     yield srv
     stop_server(srv)
@@ -315,3 +352,18 @@ def test_the_inbox_needs_a_person(server, admin, people):
     token = make_token(admin, app, view=True)
     with server.client({"X-Cybozu-API-Token": token}) as client:
         error(client.get("/kinflow/v1/notifications/count.json"), 403, "CB_NO02")
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+
+def test_each_recipient_with_an_address_gets_an_email_with_the_permalink(server, admin, people, mailbox):
+    box, _ = mailbox
+    app = deployed_app(admin, name="Mail deals", per_record=[
+        {"filterCond": "amount >= 1000", "title": "Large order", "targets": [entity("USER", "nd-dan")]}])
+    record = add(admin, app, title="Order 7", amount="1500")
+    message = box.wait_for("nd-dan@example.test", "[Mail deals] Large order")
+    assert message["From"] == "kinflow@example.test"
+    body = message.get_content()
+    assert "Administrator added the record" in body
+    assert f"https://kinflow.example.test/k/{app}/show#record={record}" in body

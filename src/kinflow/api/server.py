@@ -18,6 +18,7 @@ from kinflow.api.openapi import openapi_document
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
 from kinflow.events.worker import DeliveryWorker
+from kinflow.notifications import mail
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -40,14 +41,18 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    worker = None
-    if app.state.settings.delivery_worker:
-        worker = DeliveryWorker(app.state.db, app.state.settings)
-        task = asyncio.create_task(worker.run())
+    settings, db = app.state.settings, app.state.db
+    workers: list = []
+    if settings.delivery_worker:
+        # Webhook deliveries and, with SMTP configured, notification e-mails.
+        workers = [DeliveryWorker(db, settings)]
+        if mail.enabled(settings):
+            workers.append(mail.MailWorker(db, settings))
+    tasks = [asyncio.create_task(worker.run()) for worker in workers]
     yield
-    if worker is not None:
+    for worker in workers:
         await worker.stop()
-        await task
+    await asyncio.gather(*tasks)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:

@@ -1,1 +1,2 @@
-"""Notifications that reach people: who hears of a change (recipients) and where they read it (inbox)."""
+"""Notifications that reach people: who hears of a change (recipients), where they read it (inbox)
+and their e-mails (mail)."""

@@ -17,6 +17,7 @@ from kinflow.apps.search import query_context
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names
+from kinflow.notifications import mail
 from kinflow.notifications.inbox import Entry, store
 from kinflow.notifications.recipients import KIND, Reason, for_change, for_comment, reachable
 from kinflow.notifications.rules import live_rules
@@ -48,7 +49,10 @@ def _message(event_kind: str, reason: Reason, actor_name: str, rec: StoredRecord
 
 
 def _write(conn: Connection, live: LiveApp, settings: Settings, entries: list[Entry]) -> None:
-    store(conn, entries)
+    with_mail = mail.enabled(settings)
+    ids = store(conn, entries, with_ids=with_mail)
+    if with_mail and entries:
+        mail.queue(conn, entries, ids, live.app.name)
 
 
 def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings: Settings, event_type: str,
