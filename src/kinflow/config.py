@@ -97,6 +97,11 @@ class Settings:
         default=False,
         metadata={"env": "KINFLOW_SMTP_STARTTLS", "help": "Upgrade the SMTP connection with STARTTLS."},
     )
+    reminder_poll: float = field(
+        default=30.0,
+        metadata={"env": "KINFLOW_REMINDER_POLL",
+                  "help": "Seconds between looks for due reminders (in `kinflow serve` with workers)."},
+    )
 
     @property
     def url(self) -> str:

@@ -1,9 +1,10 @@
-"""Notifications that reach people: who receives which change, the inbox API and e-mails over
-a real SMTP server. Settings are made with kintone's own API and deployed."""
+"""Notifications that reach people: who receives which change, the inbox API, e-mails over a real
+SMTP server and reminders at their time. Settings are made with kintone's own API and deployed."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -66,7 +67,7 @@ def server(request, tmp_path_factory, mailbox):
     _, port = mailbox
     tmp = tmp_path_factory.mktemp(f"notify-{request.param}")
     env = {**WEBHOOK_ENV, "KINFLOW_SMTP_HOST": "127.0.0.1", "KINFLOW_SMTP_PORT": str(port),
-           "KINFLOW_SMTP_FROM": "kinflow@example.test",
+           "KINFLOW_SMTP_FROM": "kinflow@example.test", "KINFLOW_REMINDER_POLL": "0.3",
            "KINFLOW_PUBLIC_URL": "https://kinflow.example.test"}
     srv = start_server(tmp, database_url(request.param, tmp), request.param, env)
     yield srv
@@ -91,12 +92,15 @@ def entity(kind, code, subs=False):
     return {"entity": {"type": kind, "code": code}, "includeSubs": subs}
 
 
-def deployed_app(admin, general=(), per_record=(), name="Deals", commenters=False, acl=None):
+def deployed_app(admin, general=(), per_record=(), reminders=(), name="Deals", commenters=False, acl=None):
     app = make_app(admin, FIELDS, name=name)
     body = {"app": app, "notifications": list(general), "notifyToCommenter": commenters}
     assert admin.put("/k/v1/preview/app/notifications/general.json", json=body).status_code == 200
     body = {"app": app, "notifications": list(per_record)}
     assert admin.put("/k/v1/preview/app/notifications/perRecord.json", json=body).status_code == 200
+    body = {"app": app, "notifications": list(reminders), "timezone": "UTC"}
+    response = admin.put("/k/v1/preview/app/notifications/reminder.json", json=body)
+    assert response.status_code == 200, response.text
     if acl is not None:
         assert admin.put("/k/v1/preview/app/acl.json", json={"app": app, "rights": acl}).status_code == 200
     assert deploy_and_wait(admin, app) == "SUCCESS"
@@ -367,3 +371,42 @@ def test_each_recipient_with_an_address_gets_an_email_with_the_permalink(server,
     body = message.get_content()
     assert "Administrator added the record" in body
     assert f"https://kinflow.example.test/k/{app}/show#record={record}" in body
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+def test_reminders_fire_once_at_their_time_for_matching_records(server, admin, people, mailbox):
+    box, _ = mailbox
+    now = datetime.now(timezone.utc)
+    app = deployed_app(admin, name="Reminded")
+    owner = [{"code": "nd-eve"}]
+    # Due an hour ago (now, with the hour later), due tomorrow (now, a day before), due later.
+    late = add(admin, app, title="late", amount="20", owner=owner, due=_minute(now - timedelta(hours=1)))
+    skipped = add(admin, app, title="small", amount="5", owner=owner, due=_minute(now - timedelta(hours=1)))
+    tomorrow = add(admin, app, title="tomorrow", amount="1", due=_minute(now + timedelta(days=1)))
+    add(admin, app, title="later", amount="50", owner=owner, due=_minute(now + timedelta(hours=5)))
+    # A reminder deployed now still reaches records that fell due minutes ago, none due earlier.
+    response = admin.put("/k/v1/preview/app/notifications/reminder.json", json={"app": app, "notifications": [
+        {"timing": {"code": "due", "daysLater": "0", "hoursLater": "1"}, "filterCond": "amount > 10",
+         "title": "An hour past due", "targets": [entity("FIELD_ENTITY", "owner")]},
+        {"timing": {"code": "due", "daysLater": "-1", "hoursLater": "0"}, "filterCond": "",
+         "title": "Due tomorrow", "targets": [entity("USER", "nd-fay")]},
+    ]})
+    assert response.status_code == 200, response.text
+    assert deploy_and_wait(admin, app) == "SUCCESS"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not (inbox(server, "nd-eve", app) and inbox(server, "nd-fay", app)):
+        time.sleep(0.2)
+    time.sleep(1.5)  # several more looks of the scheduler: still one reminder each
+    assert [(e["kind"], e["record"], e["title"]) for e in inbox(server, "nd-eve", app)] == [
+        ("reminder", late, "An hour past due")]
+    assert [(e["kind"], e["record"], e["title"]) for e in inbox(server, "nd-fay", app)] == [
+        ("reminder", tomorrow, "Due tomorrow")]
+    assert skipped not in {e["record"] for e in inbox(server, "nd-eve", app)}
+    assert inbox(server, "nd-eve", app)[0]["sender"] is None
+    box.wait_for("nd-fay@example.test", "[Reminded] Due tomorrow")

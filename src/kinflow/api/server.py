@@ -19,6 +19,7 @@ from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
 from kinflow.events.worker import DeliveryWorker
 from kinflow.notifications import mail
+from kinflow.notifications.reminders import ReminderScheduler
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -44,8 +45,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     settings, db = app.state.settings, app.state.db
     workers: list = []
     if settings.delivery_worker:
-        # Webhook deliveries and, with SMTP configured, notification e-mails.
-        workers = [DeliveryWorker(db, settings)]
+        # Webhook deliveries, reminders at their time and, with SMTP configured, notification e-mails.
+        workers = [DeliveryWorker(db, settings), ReminderScheduler(db, settings)]
         if mail.enabled(settings):
             workers.append(mail.MailWorker(db, settings))
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
