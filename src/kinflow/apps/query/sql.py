@@ -161,14 +161,31 @@ class _Compiler:
         return ~positive if predicate.negated else positive
 
 
+_INT32 = range(-(2**31), 2**31)
+
+
+def _operand(column: ColumnElement, value: object) -> object:
+    """A value as the database should compare it with `column`. A 32-bit column (record ids,
+    revisions) takes its parameters cast to its own type, which PostgreSQL refuses for a number beyond
+    32 bits: such a number is sent as the wider type it is, and compares correctly there."""
+    if not isinstance(column.type, sa.Integer) or isinstance(column.type, sa.BigInteger):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT32:
+        return sa.literal(value, sa.BigInteger())
+    if isinstance(value, float):
+        return sa.literal(value, sa.Float())
+    return value
+
+
 def _clauses(column: ColumnElement, clauses: tuple[Clause, ...]) -> list[ColumnElement[bool]]:
     equal, rest = equal_values(clauses)
     parts: list[ColumnElement[bool]] = []
     if len(equal) == 1:
-        parts.append(column == equal[0])
+        parts.append(column == _operand(column, equal[0]))
     elif equal:
-        parts.append(column.in_(equal))
-    parts.extend(sa.and_(*(COMPARE[term.op](column, term.value) for term in clause)) for clause in rest)
+        parts.append(column.in_([_operand(column, value) for value in equal]))
+    parts.extend(sa.and_(*(COMPARE[term.op](column, _operand(column, term.value)) for term in clause))
+                 for clause in rest)
     return parts
 
 
