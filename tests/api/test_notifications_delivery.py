@@ -373,6 +373,30 @@ def test_each_recipient_with_an_address_gets_an_email_with_the_permalink(server,
     assert f"https://kinflow.example.test/k/{app}/show#record={record}" in body
 
 
+def test_a_mail_queued_by_a_process_that_stops_is_sent_by_the_next_one(server, mailbox, tmp_path):
+    box, port = mailbox
+    env = {"KINFLOW_SMTP_HOST": "127.0.0.1", "KINFLOW_SMTP_PORT": str(port)}
+    url = database_url(server.backend, tmp_path)
+    # The first process sends no mail (no workers): the mail must outlive it in the database.
+    first = start_server(tmp_path, url, server.backend, {**env, "KINFLOW_DELIVERY_WORKER": "false"})
+    try:
+        with first.admin() as admin:
+            body = {"code": "nd-later", "password": "pw", "email": "nd-later@example.test"}
+            assert admin.post("/kinflow/v1/users.json", json=body).status_code == 200
+            app = deployed_app(admin, name="Outbox", general=[general(entity("USER", "nd-later"), recordAdded=True)])
+            add(admin, app, title="kept")
+    finally:
+        stop_server(first)
+    assert not [m for m in box.messages if m["To"] == "nd-later@example.test"]
+    second = start_server(tmp_path, url, server.backend, env)
+    try:
+        message = box.wait_for("nd-later@example.test", "[Outbox] kept")
+        assert "Administrator added the record" in message.get_content()
+        box.messages.remove(message)
+    finally:
+        stop_server(second)
+
+
 # --- reminders --------------------------------------------------------------------------------
 
 
