@@ -76,10 +76,12 @@ def make_app(client: httpx.Client, fields: dict = FIELDS) -> int:
     return int(app)
 
 
-def wrk(url: str, *, seconds: int, connections: int, method: str = "GET", body: str | None = None) -> dict:
-    """Run wrk and return requests/s and latency percentiles in milliseconds."""
+def wrk(url: str, *, seconds: int, connections: int, method: str = "GET", body: str | None = None,
+        headers: dict[str, str] | None = None) -> dict:
+    """Run wrk and return requests/s and latency percentiles in milliseconds (as Administrator
+    unless `headers` log in someone else)."""
     script = ["wrk.method = %s" % json.dumps(method)]
-    for name, value in {**AUTH, "Content-Type": "application/json"}.items():
+    for name, value in {**AUTH, "Content-Type": "application/json", **(headers or {})}.items():
         script.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
     if body is not None:
         script.append(f"wrk.body = {json.dumps(body)}")

@@ -85,6 +85,28 @@ class Settings:
                   "help": "Private, loopback or link-local networks (CIDR, comma-separated) webhooks may "
                           "call; all others of those are refused."},
     )
+    smtp_host: str = field(
+        default="",
+        metadata={"env": "KINFLOW_SMTP_HOST",
+                  "help": "SMTP server for notification e-mails; empty sends none (the inbox still fills)."},
+    )
+    smtp_port: int = field(default=25, metadata={"env": "KINFLOW_SMTP_PORT", "help": "SMTP server port."})
+    smtp_from: str = field(
+        default="kinflow@localhost",
+        metadata={"env": "KINFLOW_SMTP_FROM", "help": "Sender address of notification e-mails."},
+    )
+    smtp_user: str = field(default="", metadata={"env": "KINFLOW_SMTP_USER", "help": "SMTP login (optional)."})
+    smtp_password: str = field(
+        default="", metadata={"env": "KINFLOW_SMTP_PASSWORD", "help": "SMTP password (optional)."})
+    smtp_starttls: bool = field(
+        default=False,
+        metadata={"env": "KINFLOW_SMTP_STARTTLS", "help": "Upgrade the SMTP connection with STARTTLS."},
+    )
+    reminder_poll: float = field(
+        default=30.0,
+        metadata={"env": "KINFLOW_REMINDER_POLL",
+                  "help": "Seconds between looks for due reminders (in `kinflow serve` with workers)."},
+    )
 
     @property
     def url(self) -> str:

@@ -23,4 +23,4 @@ def test_official_javascript_client(server):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     passed = re.search(r"pass (\d+)", result.stdout)
-    assert passed and int(passed[1]) >= 7 and re.search(r"fail 0\b", result.stdout), result.stdout[-3000:]
+    assert passed and int(passed[1]) >= 8 and re.search(r"fail 0\b", result.stdout), result.stdout[-3000:]

@@ -288,3 +288,52 @@ describe("notification settings", () => {
     assert.equal(bad.code, "CB_VA01");
   });
 });
+
+describe("notifications that reach people", () => {
+  // kinflow's own API (users, the inbox) is not part of kintone's client: plain fetch.
+  async function kinflow(method, path, body, login = auth) {
+    const credentials = Buffer.from(`${login.username}:${login.password}`).toString("base64");
+    const response = await fetch(`${baseUrl}/kinflow/v1/${path}.json`, {
+      method, headers: { "X-Cybozu-Authorization": credentials, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    return response.json();
+  }
+
+  test("updatePerRecordNotifications and deployApp, then an edit reaches the inbox", async () => {
+    const user = { username: `js-notified-${Date.now()}`, password: "pw" };
+    await kinflow("POST", "users", { code: user.username, password: user.password });
+    const { app } = await client.app.addApp({ name: `JS inbox ${Date.now()}` });
+    await client.app.addFormFields({
+      app, properties: {
+        title: { type: "SINGLE_LINE_TEXT", code: "title", label: "Title" },
+        amount: { type: "NUMBER", code: "amount", label: "Amount" },
+      },
+    });
+    await client.app.updatePerRecordNotifications({
+      app, notifications: [{
+        filterCond: "amount > 100", title: "Large amount",
+        targets: [{ entity: { type: "USER", code: user.username }, includeSubs: false }],
+      }],
+    });
+    await client.app.deployApp({ apps: [{ app }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await client.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { id } = await client.record.addRecord({ app, record: { title: { value: "small" }, amount: { value: 5 } } });
+    assert.equal((await kinflow("GET", "notifications/count", null, user)).unread, 0);
+    await client.record.updateRecord({ app, id, record: { amount: { value: 500 } } });
+    const { notifications } = await kinflow("GET", "notifications", null, user);
+    assert.equal(notifications.length, 1);
+    assert.equal(notifications[0].kind, "per_record");
+    assert.equal(notifications[0].title, "Large amount");
+    assert.equal(notifications[0].record, String(id));
+    assert.equal(notifications[0].app, String(app));
+    assert.match(notifications[0].url, new RegExp(`/k/${app}/show#record=${id}$`));
+    await kinflow("PUT", "notifications/read", { all: true }, user);
+    assert.equal((await kinflow("GET", "notifications/count", null, user)).unread, 0);
+  });
+});

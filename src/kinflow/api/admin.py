@@ -1,8 +1,9 @@
 """kinflow's own directory API (kintone manages users in cybozu.com's admin screens, which have no
-counterpart here): users, departments, groups, guest spaces and per-app API tokens.
+counterpart here): users, departments, groups, guest spaces and per-app API tokens; and each
+person's notification inbox (kintone shows it in its web interface only).
 
 Paths live under `/kinflow/v1/`; only administrators may call them, except that an app's managers
-may list and create its API tokens.
+may list and create its API tokens and webhooks, and every user reads their own inbox.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kinflow.config import Settings
 from kinflow.errors import KintoneError, invalid_input, no_privilege
 from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
+from kinflow.notifications import inbox
 from kinflow.webhooks import subscriptions
 from kinflow.webhooks.guard import parse_allowlist
 from kinflow.webhooks.subscriptions import Webhook, get_webhook
@@ -176,7 +178,29 @@ def _redeliver(conn, identity: Identity, body: dict, settings: Settings) -> dict
     return {"queued": delivery_queue.redeliver(conn, webhook.id, number)}
 
 
+def _recipient(identity: Identity) -> str:
+    # An inbox belongs to a person: an API token is nobody's.
+    if identity.user is None:
+        raise no_privilege()
+    return identity.user.code
+
+
+def _list_notifications(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    return inbox.list_entries(conn, _recipient(identity), body)
+
+
+def _count_notifications(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    return {"unread": inbox.count_unread(conn, _recipient(identity))}
+
+
+def _read_notifications(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    return {"updated": inbox.mark_read(conn, _recipient(identity), body)}
+
+
 _ACTIONS = {
+    ("GET", "notifications"): _list_notifications,
+    ("GET", "notifications/count"): _count_notifications,
+    ("PUT", "notifications/read"): _read_notifications,
     ("POST", "users"): _create_user,
     ("PUT", "users"): _update_user,
     ("GET", "users"): _list_users,
@@ -187,6 +211,8 @@ _ACTIONS = {
     ("GET", "apiTokens"): _list_tokens,
 }
 # Actions that need the settings too.
+# Actions that only read: they run in a read transaction, beside writers.
+_READS = {("GET", "notifications"), ("GET", "notifications/count")}
 _SETTINGS_ACTIONS = {
     ("GET", "webhooks"): _list_webhooks,
     ("POST", "webhooks"): _create_webhook,
@@ -217,8 +243,10 @@ async def admin_endpoint(request: Request) -> Response:
     db = request.app.state.db
     headers = request_headers(request)
 
+    transaction = db.read if key in _READS else db.write
+
     def run() -> dict:
-        with db.write() as conn:
+        with transaction() as conn:
             return action(conn, authenticate(conn, headers), body)
 
     try:

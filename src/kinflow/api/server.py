@@ -19,6 +19,8 @@ from kinflow.api.openapi import openapi_document
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
 from kinflow.events.worker import DeliveryWorker
+from kinflow.notifications import mail
+from kinflow.notifications.reminders import ReminderScheduler
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -49,14 +51,18 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # field of each record), nearly all freed by reference counting; collecting the youngest
     # generation every 700 allocations costs several percent of a request for nothing.
     gc.set_threshold(20_000, 20, 20)
-    worker = None
-    if app.state.settings.delivery_worker:
-        worker = DeliveryWorker(app.state.db, app.state.settings)
-        task = asyncio.create_task(worker.run())
+    settings, db = app.state.settings, app.state.db
+    workers: list = []
+    if settings.delivery_worker:
+        # Webhook deliveries, reminders at their time and, with SMTP configured, notification e-mails.
+        workers = [DeliveryWorker(db, settings), ReminderScheduler(db, settings)]
+        if mail.enabled(settings):
+            workers.append(mail.MailWorker(db, settings))
+    tasks = [asyncio.create_task(worker.run()) for worker in workers]
     yield
-    if worker is not None:
+    for worker in workers:
         await worker.stop()
-        await task
+    await asyncio.gather(*tasks)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:

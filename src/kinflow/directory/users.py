@@ -143,19 +143,26 @@ def memberships(conn: Connection, user_id: int) -> tuple[set[str], set[str]]:
         ).scalars()
     )
     group_codes.add(EVERYONE)
-    dept_rows = conn.execute(
-        sa.select(departments.c.id).join(user_departments).where(user_departments.c.user_id == user_id)
-    ).scalars()
+    return group_codes, departments_with_ancestors(conn, [user_id]).get(user_id, set())
+
+
+def departments_with_ancestors(conn: Connection, user_ids: list[int]) -> dict[int, set[str]]:
+    """Each user's department codes, with all their ancestors marked by a leading '^'."""
+    rows = conn.execute(sa.select(user_departments.c.user_id, user_departments.c.department_id)
+                        .where(user_departments.c.user_id.in_(user_ids))).all()
+    if not rows:
+        return {}
     parents = dict(conn.execute(sa.select(departments.c.id, departments.c.parent_id)).all())
     codes = dict(conn.execute(sa.select(departments.c.id, departments.c.code)).all())
-    dept_codes: set[str] = set()
-    for dept_id in dept_rows:
+    result: dict[int, set[str]] = {}
+    for user_id, dept_id in rows:
+        dept_codes = result.setdefault(user_id, set())
         dept_codes.add(codes[dept_id])
         ancestor = parents.get(dept_id)
         while ancestor is not None:
             dept_codes.add("^" + codes[ancestor])
             ancestor = parents.get(ancestor)
-    return group_codes, dept_codes
+    return result
 
 
 _ENTITY_TABLES = {"USER": users, "ORGANIZATION": departments, "GROUP": groups}

@@ -1,6 +1,9 @@
 """kintone's webhook events: which changes produce them and their payloads, exactly as kintone sends
 them (`ADD_RECORD`, `UPDATE_RECORD`, `UPDATE_STATUS`, `DELETE_RECORD`, `ADD_RECORD_COMMENT`).
 
+This is where every record change and comment is announced, so it also writes the notifications
+people receive (`kinflow.notifications.changes`), in the same transaction.
+
 Unlike kintone, the bulk record APIs produce events too (one per record)."""
 
 from __future__ import annotations
@@ -12,20 +15,17 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp
 from kinflow.apps.comments import Comment, render_comments
+from kinflow.apps.links import permalink
 from kinflow.apps.records import StoredRecord, collect_names, render_record
+from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names
 from kinflow.events.outbox import publish
+from kinflow.notifications import changes as notifications
 
 SOURCE = "kintone"
 RECORD_EVENTS = ("ADD_RECORD", "UPDATE_RECORD", "UPDATE_STATUS")
 EVENT_TYPES = (*RECORD_EVENTS, "DELETE_RECORD", "ADD_RECORD_COMMENT")
-
-
-def permalink(public_url: str, live: LiveApp, record_id: int) -> str:
-    base = public_url.rstrip("/")
-    space = f"guest/{live.app.space_id}/" if live.app.guest_space else ""
-    return f"{base}/k/{space}{live.app.id}/show#record={record_id}"
 
 
 def timestamp(moment: datetime) -> str:
@@ -51,17 +51,21 @@ def _app(live: LiveApp) -> dict:
 class RecordEvents:
     """Publishes the events of record changes made by one identity in one transaction."""
 
-    def __init__(self, conn: Connection, live: LiveApp, identity: Identity, public_url: str) -> None:
+    def __init__(self, conn: Connection, live: LiveApp, identity: Identity, settings: Settings) -> None:
         self.conn = conn
         self.live = live
         self.identity = identity
-        self.public_url = public_url
+        self.settings = settings
+        self.public_url = settings.public_url
 
     def __call__(self, event_type: str, records: list[StoredRecord], moment: datetime) -> None:
         build: Callable[[], list[dict]] = (
             (lambda: self._deleted(records, moment)) if event_type == "DELETE_RECORD"
             else (lambda: self._changed(event_type, records)))
         publish(self.conn, SOURCE, str(self.live.app.id), event_type, [str(r.id) for r in records], build)
+        if event_type != "DELETE_RECORD":
+            notifications.record_changed(self.conn, self.live, self.identity, self.settings, event_type, records,
+                                         moment)
 
     def _changed(self, event_type: str, records: list[StoredRecord]) -> list[dict]:
         names = collect_names(self.conn, self.live, records)
@@ -85,10 +89,11 @@ class RecordEvents:
 class CommentEvents:
     """Publishes `ADD_RECORD_COMMENT` for a comment posted in this transaction."""
 
-    def __init__(self, conn: Connection, live: LiveApp, public_url: str) -> None:
+    def __init__(self, conn: Connection, live: LiveApp, settings: Settings) -> None:
         self.conn = conn
         self.live = live
-        self.public_url = public_url
+        self.settings = settings
+        self.public_url = settings.public_url
 
     def __call__(self, comment: Comment) -> None:
         def build() -> list[dict]:
@@ -99,3 +104,4 @@ class CommentEvents:
 
         # The record is the subject: its comments and changes reach a receiver in order.
         publish(self.conn, SOURCE, str(self.live.app.id), "ADD_RECORD_COMMENT", [str(comment.record_id)], build)
+        notifications.comment_added(self.conn, self.live, self.settings, comment)

@@ -223,3 +223,70 @@ record_comments = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("app_id", "record_id", "number", name="uq_record_comments_number"),
 )
+
+# --- notifications that reach people -----------------------------------------------------------
+
+# One row per recipient of a change, comment or reminder: the inbox of `/kinflow/v1/notifications`.
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", _BigKey, primary_key=True),
+    sa.Column("user_code", sa.String(128), nullable=False),
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    # record_added | record_edited | status_changed | comment | mention | per_record | reminder
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    # Who caused it (empty for a reminder, which nobody sends).
+    sa.Column("sender", sa.String(128), nullable=False, server_default=""),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("read", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_notifications_inbox", "user_code", "id"),
+    sa.Index("ix_notifications_unread", "user_code", "id",
+             postgresql_where=sa.text("NOT read"), sqlite_where=sa.text("NOT read")),
+)
+
+# E-mails of notifications, written with them and sent after commit: a crash in between only delays them.
+notification_mails = sa.Table(
+    "notification_mails",
+    metadata,
+    sa.Column("id", _BigKey, primary_key=True),
+    sa.Column("notification_id", _BigKey, sa.ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("to_address", sa.String(256), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("lease_until", sa.DateTime, nullable=True),
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime, nullable=True),
+    sa.Index("ix_notification_mails_due", "next_attempt_at", "id",
+             postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'")),
+)
+
+# How far each reminder setting has been looked at: its row is locked while a scheduler fires it,
+# so several processes never fire the same window twice.
+reminder_cursors = sa.Table(
+    "reminder_cursors",
+    metadata,
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    # A digest of the setting: a changed setting starts afresh.
+    sa.Column("setting_key", sa.String(40), primary_key=True),
+    sa.Column("scanned_until", sa.DateTime, nullable=False),
+)
+
+# Each reminder fired: at most once per record, setting and due moment.
+reminders_sent = sa.Table(
+    "reminders_sent",
+    metadata,
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("setting_key", sa.String(40), primary_key=True),
+    sa.Column("record_id", sa.Integer, primary_key=True),
+    sa.Column("due_at", sa.DateTime, primary_key=True),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+)

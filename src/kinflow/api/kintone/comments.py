@@ -11,7 +11,7 @@ from kinflow.events.kintone import CommentEvents
 def post_comment(call: Call) -> dict:
     live = call.live("view")
     comment = add_comment(call.conn, live, call.identity, call.params.get("record"), call.params.get("comment"))
-    CommentEvents(call.conn, live, call.settings.public_url)(comment)
+    CommentEvents(call.conn, live, call.settings)(comment)
     return {"id": str(comment.number)}
 
 

@@ -11,7 +11,7 @@ from kinflow.events.kintone import RecordEvents
 def _runner(call: Call) -> StatusRunner:
     live = call.live("view")
     return StatusRunner(call.conn, live, call.identity,
-                        RecordEvents(call.conn, live, call.identity, call.settings.public_url))
+                        RecordEvents(call.conn, live, call.identity, call.settings))
 
 
 @route("PUT", "record/status")

@@ -15,7 +15,7 @@ def _writer(call: Call, permission: str) -> Writer:
     live = call.live(permission)
     return Writer(call.conn, live, call.identity,
                   lambda: has_permission(call.conn, live.app, live.acl, call.identity, "manage"),
-                  on_change=RecordEvents(call.conn, live, call.identity, call.settings.public_url))
+                  on_change=RecordEvents(call.conn, live, call.identity, call.settings))
 
 
 def _flag(value: object, name: str) -> bool:

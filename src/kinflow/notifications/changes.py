@@ -1,0 +1,103 @@
+"""Notifications of record changes and comments, written in the transaction of the change (so none
+is lost and none is sent for a change that rolled back). `kinflow.events.kintone` calls these where
+every change is announced, so no write path can forget them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.apps.app import LiveApp
+from kinflow.apps.comments import Comment
+from kinflow.apps.links import permalink
+from kinflow.apps.records import StoredRecord, fetch_records
+from kinflow.apps.search import query_context
+from kinflow.config import Settings
+from kinflow.directory.identity import Identity
+from kinflow.directory.users import entity_names
+from kinflow.notifications import mail
+from kinflow.notifications.inbox import Entry, store
+from kinflow.notifications.recipients import KIND, Reason, for_change, for_comment, reachable
+from kinflow.notifications.rules import live_rules
+from kinflow.storage.schema import record_comments
+
+MAX_MESSAGE = 500
+_VERBS = {"record_added": "added the record", "record_edited": "edited the record", "comment": "commented"}
+
+
+def record_title(live: LiveApp, rec: StoredRecord) -> str:
+    """The record's title field (kintone's `titleField`; in AUTO mode the first text field), else its number."""
+    setting = live.settings.get("titleField") or {}
+    code = setting.get("code") if setting.get("selectionMode") == "MANUAL" else None
+    if not code:
+        code = next((f.code for f in live.form.top_level if f.type == "SINGLE_LINE_TEXT"), None)
+    value = rec.values.get(code) if code else None
+    return str(value) if value not in (None, "") else f"Record {rec.id}"
+
+
+def _message(event_kind: str, reason: Reason, actor_name: str, rec: StoredRecord, text: str = "") -> str:
+    """`event_kind` is what happened (the general kind); a mention says so instead."""
+    if reason.kind == "mention":
+        verb = "mentioned you"
+    elif event_kind == "status_changed":
+        verb = f"changed the status to {rec.status}"
+    else:
+        verb = _VERBS[event_kind]
+    return (f"{actor_name} {verb}: {text}" if text else f"{actor_name} {verb}")[:MAX_MESSAGE]
+
+
+def _write(conn: Connection, live: LiveApp, settings: Settings, entries: list[Entry]) -> None:
+    with_mail = mail.enabled(settings)
+    ids = store(conn, entries, with_ids=with_mail)
+    if with_mail and entries:
+        mail.queue(conn, entries, ids, live.app.name)
+
+
+def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings: Settings, event_type: str,
+                   records: list[StoredRecord], moment: datetime) -> None:
+    rules = live_rules(conn, live)
+    if rules.empty or not records:
+        return
+    ctx = query_context(identity)
+    wanted = {rec.id: for_change(conn, live, rules, event_type, rec, ctx) for rec in records}
+    allowed = reachable(conn, live, {user for each in wanted.values() for user in each}, identity.code)
+    if not allowed:
+        return
+    actor = identity.code
+    actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
+    created = moment.replace(tzinfo=None)
+    entries = []
+    for rec in records:
+        title = record_title(live, rec)
+        for user, reason in sorted(wanted[rec.id].items()):
+            if user in allowed:
+                entries.append(Entry(user, live.id, rec.id, reason.kind, reason.title or title,  # type: ignore[arg-type]
+                                     _message(KIND[event_type], reason, actor_name, rec), actor,
+                                     permalink(settings.public_url, live, rec.id), created))  # type: ignore[arg-type]
+    _write(conn, live, settings, entries)
+
+
+def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: Comment) -> None:
+    rules = live_rules(conn, live)
+    if rules.empty and not comment.mentions:
+        return
+    rec = fetch_records(conn, live, [comment.record_id])[comment.record_id]
+    commenters: set[str] = set()
+    if rules.notify_commenters:
+        commenters = set(conn.execute(sa.select(record_comments.c.creator).distinct().where(
+            record_comments.c.app_id == live.id, record_comments.c.record_id == comment.record_id,
+            sa.not_(record_comments.c.deleted))).scalars())
+    wanted = for_comment(conn, live, rules, rec, comment.mentions, commenters)
+    allowed = reachable(conn, live, set(wanted), comment.creator)
+    if not allowed:
+        return
+    actor = comment.creator
+    actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
+    url = f"{permalink(settings.public_url, live, rec.id)}&comment={comment.number}"  # type: ignore[arg-type]
+    title = record_title(live, rec)
+    entries = [Entry(user, live.id, rec.id, reason.kind, title,  # type: ignore[arg-type]
+                     _message("comment", reason, actor_name, rec, comment.text), actor, url, comment.created_at)
+               for user, reason in sorted(wanted.items()) if user in allowed]
+    _write(conn, live, settings, entries)

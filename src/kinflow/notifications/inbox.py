@@ -1,0 +1,120 @@
+"""Each person's notification inbox: entries written with the change that caused them, listed
+newest first, counted and marked read by their owner only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.errors import invalid_input
+from kinflow.storage.schema import notifications
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+MAX_IDS = 100
+
+
+@dataclass(frozen=True)
+class Entry:
+    user: str
+    app_id: int
+    record_id: int
+    kind: str
+    title: str
+    message: str
+    sender: str
+    url: str
+    created_at: datetime
+
+    def row(self) -> dict:
+        return {"user_code": self.user, "app_id": self.app_id, "record_id": self.record_id, "kind": self.kind,
+                "title": self.title, "message": self.message, "sender": self.sender, "url": self.url,
+                "created_at": self.created_at, "read": False}
+
+
+_INSERT = notifications.insert().returning(notifications.c.id, sort_by_parameter_order=True)
+
+
+def store(conn: Connection, entries: list[Entry], *, with_ids: bool = False) -> list[int]:
+    """Write the entries; their ids only when asked (a plain bulk insert is cheaper)."""
+    if not entries:
+        return []
+    rows = [e.row() for e in entries]
+    if with_ids:
+        return list(conn.execute(_INSERT, rows).scalars().all())
+    conn.execute(notifications.insert(), rows)
+    return []
+
+
+def _integer(params: dict, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
+        raise invalid_input({name: ["Enter an integer value."]})
+    value = int(raw)
+    if not low <= value <= high:
+        raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
+    return value
+
+
+def _flag(params: dict, name: str) -> bool:
+    raw = params.get(name)
+    if raw in (None, "", False, "false"):
+        return False
+    if raw in (True, "true"):
+        return True
+    raise invalid_input({name: ["Must be true or false."]})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def list_entries(conn: Connection, user: str, params: dict) -> dict:
+    """The user's notifications, newest first; `unread=true` keeps the unread ones."""
+    limit = _integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _integer(params, "offset", 0, 0, 2**31 - 1)
+    where = [notifications.c.user_code == user]
+    if _flag(params, "unread"):
+        where.append(sa.not_(notifications.c.read))
+    rows = conn.execute(sa.select(notifications).where(*where).order_by(notifications.c.id.desc())
+                        .limit(limit + 1).offset(offset)).all()
+    return {"notifications": [render(row) for row in rows[:limit]], "more": len(rows) > limit}
+
+
+def render(row) -> dict:  # noqa: ANN001
+    return {"id": str(row.id), "app": str(row.app_id), "record": str(row.record_id), "kind": row.kind,
+            "title": row.title, "message": row.message, "sender": {"code": row.sender} if row.sender else None,
+            "createdAt": _iso(row.created_at), "read": row.read, "url": row.url}
+
+
+def count_unread(conn: Connection, user: str) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(notifications).where(
+        notifications.c.user_code == user, sa.not_(notifications.c.read))).scalar_one()
+
+
+def mark_read(conn: Connection, user: str, params: dict) -> int:
+    """Mark `ids` (or, with `all: true`, every one) of the user's notifications read; how many changed.
+    Ids of someone else's notifications change nothing, as if they did not exist."""
+    every = _flag(params, "all")
+    ids = params.get("ids")
+    if every == (ids is not None):
+        raise invalid_input({"ids": ["Specify either ids or all."]})
+    where = [notifications.c.user_code == user, sa.not_(notifications.c.read)]
+    if not every:
+        if isinstance(ids, (str, int)) and not isinstance(ids, bool):
+            ids = [ids]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
+            raise invalid_input({"ids": [f"Enter between 1 and {MAX_IDS} notification ids."]})
+        numbers = []
+        for index, raw in enumerate(ids):
+            if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())) \
+                    or not 1 <= int(raw) <= 2**62:
+                raise invalid_input({f"ids[{index}]": ["Enter an integer value."]})
+            numbers.append(int(raw))
+        where.append(notifications.c.id.in_(numbers))
+    return conn.execute(notifications.update().where(*where).values(read=True)).rowcount

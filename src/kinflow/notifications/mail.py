@@ -1,0 +1,175 @@
+"""Notification e-mails: queued in the transaction that writes the notification (a durable outbox),
+sent after commit by a mail worker over SMTP, retried on failure.
+
+A mail is claimed under a lease, as webhook deliveries are: on PostgreSQL with `FOR UPDATE SKIP
+LOCKED`, so several processes send different mails; a process that dies mid-send leaves its claim
+to run out and the mail is sent by the next claim (at least once: a receiver may see a duplicate,
+never a gap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import smtplib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.config import Settings
+from kinflow.events.outbox import now_naive
+from kinflow.notifications.inbox import Entry
+from kinflow.storage.database import Database, after_commit
+from kinflow.storage.schema import notification_mails, users
+
+log = logging.getLogger("kinflow.mail")
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Seconds before each retry of a mail the SMTP server did not take; then it has failed.
+RETRY_DELAYS = (10, 60, 300, 1800, 3600, 14400)
+LEASE_SECONDS = 120
+BATCH = 20
+
+_local_wakers: list[Callable[[], None]] = []
+
+
+def _wake() -> None:
+    for wake in list(_local_wakers):
+        wake()
+
+
+def enabled(settings: Settings) -> bool:
+    return bool(settings.smtp_host)
+
+
+def queue(conn: Connection, entries: list[Entry], ids: list[int], app_name: str) -> None:
+    """Queue an e-mail for each entry whose recipient has an address."""
+    addresses = dict(conn.execute(sa.select(users.c.code, users.c.email).where(
+        users.c.code.in_({e.user for e in entries}), users.c.email != "")).all())
+    now = now_naive()
+    rows = [{"notification_id": notification_id, "to_address": addresses[entry.user],
+             "subject": f"[{app_name}] {entry.title}", "body": f"{entry.message}\n\n{entry.url}\n",
+             "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+            for entry, notification_id in zip(entries, ids) if entry.user in addresses]
+    if rows:
+        conn.execute(notification_mails.insert(), rows)
+        after_commit(conn, _wake)
+
+
+@dataclass(frozen=True)
+class Mail:
+    id: int
+    attempts: int
+    to: str
+    subject: str
+    body: str
+
+
+_DUE = (sa.select(notification_mails.c.id)
+        .where(notification_mails.c.state == PENDING, notification_mails.c.next_attempt_at <= sa.bindparam("now"),
+               sa.or_(notification_mails.c.lease_until.is_(None),
+                      notification_mails.c.lease_until < sa.bindparam("now")))
+        .order_by(notification_mails.c.next_attempt_at, notification_mails.c.id).limit(BATCH))
+
+
+def claim(conn: Connection, worker: str) -> list[Mail]:
+    now = now_naive()
+    due = _DUE if conn.dialect.name == "sqlite" else _DUE.with_for_update(skip_locked=True)
+    ids = conn.execute(due, {"now": now}).scalars().all()
+    if not ids:
+        return []
+    conn.execute(notification_mails.update().where(notification_mails.c.id.in_(ids)).values(
+        lease_until=now + timedelta(seconds=LEASE_SECONDS), lease_owner=worker,
+        attempts=notification_mails.c.attempts + 1))
+    rows = conn.execute(sa.select(notification_mails).where(notification_mails.c.id.in_(ids))
+                        .order_by(notification_mails.c.id))
+    return [Mail(r.id, r.attempts, r.to_address, r.subject, r.body) for r in rows]
+
+
+def settle(conn: Connection, worker: str, mail: Mail, error: str | None) -> None:
+    now = now_naive()
+    values: dict = {"lease_until": None, "lease_owner": None, "last_error": error or ""}
+    if error is None:
+        values.update(state=SENT, sent_at=now)
+    elif mail.attempts > len(RETRY_DELAYS):
+        values["state"] = FAILED
+    else:
+        values["next_attempt_at"] = now + timedelta(seconds=RETRY_DELAYS[mail.attempts - 1])
+    conn.execute(notification_mails.update().where(
+        notification_mails.c.id == mail.id, notification_mails.c.lease_owner == worker,
+        notification_mails.c.state == PENDING).values(**values))
+
+
+def send(settings: Settings, mail: Mail) -> None:
+    """Hand one mail to the SMTP server (blocking)."""
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["X-Kinflow-Mail-Id"] = str(mail.id)
+    message.set_content(mail.body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)
+
+
+class MailWorker:
+    """Sends queued notification e-mails; runs inside `kinflow serve` when SMTP is configured."""
+
+    def __init__(self, db: Database, settings: Settings, poll: float = 5.0) -> None:
+        self.db = db
+        self.settings = settings
+        self.poll = poll
+        self.name = f"{socket.gethostname()}:{os.getpid()}:mail"
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wakeup.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        _local_wakers.append(self.wake)
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                try:
+                    busy = await asyncio.to_thread(self._step)
+                except Exception:
+                    log.exception("mail worker %s", self.name)
+                    busy = False
+                if not busy:
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
+                    except TimeoutError:
+                        pass
+        finally:
+            _local_wakers.remove(self.wake)
+
+    def _step(self) -> bool:
+        with self.db.write() as conn:
+            mails = claim(conn, self.name)
+        for mail in mails:
+            try:
+                send(self.settings, mail)
+                error = None
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("mail %s to %s: %s", mail.id, mail.to, error)
+            with self.db.write() as conn:
+                settle(conn, self.name, mail, error)
+        return len(mails) == BATCH
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()

@@ -1,0 +1,208 @@
+"""Reminder notifications at their time: a scheduler looks, every few seconds, for records whose
+reminder has come due since its last look and notifies the people the setting names.
+
+Timing (kintone's reminder settings, shared/reference/kintone-rest-api.md §6): a date, date and time,
+created or updated time field, moved by `daysLater` (negative: before) and either `hoursLater` or,
+for a date, a `time` of that day in the settings' time zone.
+
+Guarantees: each setting keeps a cursor (how far it has been looked at) whose row is locked while a
+scheduler works on it, so several processes never fire one window twice; each firing is also
+recorded under a key of app, setting, record and due moment, so a reminder fires at most once per
+record and setting for each due moment (a record whose date is moved later is reminded again).
+A new or changed setting looks back a few minutes only: records due long before it was deployed
+are not reminded, as in kintone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from kinflow.apps.app import LiveApp, load_app_anywhere, load_live
+from kinflow.apps.links import permalink
+from kinflow.apps.notification_settings import REMINDER
+from kinflow.apps.query.context import QueryContext
+from kinflow.apps.query.evaluate import matches, stored_record_values
+from kinflow.apps.records import fetch_records
+from kinflow.clock import clock
+from kinflow.config import Settings
+from kinflow.directory.users import ADMINISTRATOR
+from kinflow.notifications import mail
+from kinflow.notifications.changes import record_title
+from kinflow.notifications.inbox import Entry, store
+from kinflow.notifications.recipients import named_users, reachable
+from kinflow.notifications.rules import condition_of
+from kinflow.storage.database import Database
+from kinflow.storage.schema import app_settings, reminder_cursors, reminders_sent
+
+log = logging.getLogger("kinflow.reminders")
+LOOKBACK = timedelta(minutes=10)
+
+
+def setting_key(setting: dict) -> str:
+    return hashlib.sha1(orjson.dumps(setting, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def due_at(timing: dict, value: object, zone: ZoneInfo) -> datetime | None:
+    """When a record's reminder is due (naive UTC), from its timing field's value."""
+    if value is None:
+        return None
+    days = int(timing["daysLater"])
+    if "hoursLater" in timing:
+        if not isinstance(value, datetime):
+            return None
+        return value + timedelta(days=days, hours=int(timing["hoursLater"]))
+    if isinstance(value, datetime):
+        day = value.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        return None
+    hour, minute = (int(part) for part in timing["time"].split(":"))
+    local = datetime.combine(day + timedelta(days=days), time(hour, minute), tzinfo=zone)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: sa.Table, row: dict) -> bool:
+    """Insert unless a row with the same key exists (or is being inserted by another transaction,
+    which this one then waits for): whether this one inserted it."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    # RETURNING says whether a row went in (psycopg reports no rowcount for this statement).
+    statement = dialect.insert(table).values(**row).on_conflict_do_nothing().returning(table.c.app_id)
+    return conn.execute(statement).first() is not None
+
+
+def _cursor(conn: Connection, app_id: int, key: str, now: datetime) -> datetime:
+    """The setting's cursor, locked for this transaction (created on first sight)."""
+    _insert_ignoring_duplicates(conn, reminder_cursors,
+                                {"app_id": app_id, "setting_key": key, "scanned_until": now - LOOKBACK})
+    query = sa.select(reminder_cursors.c.scanned_until).where(
+        reminder_cursors.c.app_id == app_id, reminder_cursors.c.setting_key == key)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).scalar_one()
+
+
+def _candidates(conn: Connection, live: LiveApp, timing: dict, since: datetime, now: datetime,
+                zone: ZoneInfo) -> dict[int, datetime]:
+    """Records whose reminder falls due in (since, now], by id."""
+    field = live.form.get(timing["code"])
+    if field is None:
+        return {}
+    records = live.tables.records
+    column = live.tables.column(field)
+    shift = timedelta(days=int(timing["daysLater"]), hours=int(timing.get("hoursLater") or 0))
+    # Bounds wide enough for any time zone and time of day; the exact due moment is checked below.
+    slack = timedelta(days=0 if "hoursLater" in timing else 2)
+    low, high = since - shift - slack, now - shift + slack
+    if field.type == "DATE":
+        low, high = low.date(), high.date()  # type: ignore[assignment]
+    rows = conn.execute(sa.select(records.c.id, column).where(column > low, column <= high)).all()
+    found = {}
+    for record_id, value in rows:
+        due = due_at(timing, value, zone)
+        if due is not None and since < due <= now:
+            found[record_id] = due
+    return found
+
+
+def fire_app(conn: Connection, settings: Settings, app_id: int, document: dict, now: datetime) -> int:
+    """Fire the due reminders of one app; how many notifications were written."""
+    app = load_app_anywhere(conn, app_id)
+    if not app.deployed:
+        return 0
+    live = load_live(conn, app_id, guest_space_id=app.space_id if app.guest_space else None)
+    zone = _zone(document.get("timezone") or "UTC")
+    ctx = QueryContext(ADMINISTRATOR, None, zone, now.replace(tzinfo=timezone.utc))
+    entries: list[Entry] = []
+    for setting in document.get("notifications") or []:
+        key = setting_key(setting)
+        since = _cursor(conn, app_id, key, now)
+        if since >= now:
+            continue
+        due = _candidates(conn, live, setting["timing"], since, now, zone)
+        condition = condition_of(setting.get("filterCond"))
+        for rec in fetch_records(conn, live, list(due)).values() if due else []:
+            if not matches(condition, stored_record_values(rec, live.form), live.form, ctx):
+                continue
+            if not _insert_ignoring_duplicates(conn, reminders_sent, {
+                    "app_id": app_id, "setting_key": key, "record_id": rec.id, "due_at": due[rec.id], "sent_at": now}):
+                continue
+            users = reachable(conn, live, named_users(conn, live, setting.get("targets") or [], rec), None)
+            title = setting.get("title") or record_title(live, rec)
+            message = f"Reminder: {setting['timing']['code']} {_shown(rec.values.get(setting['timing']['code']))}"
+            entries.extend(Entry(user, app_id, rec.id, "reminder", title, message.rstrip(), "",  # type: ignore[arg-type]
+                                 permalink(settings.public_url, live, rec.id), now)  # type: ignore[arg-type]
+                           for user in sorted(users))
+        conn.execute(reminder_cursors.update().where(
+            reminder_cursors.c.app_id == app_id, reminder_cursors.c.setting_key == key).values(scanned_until=now))
+    ids = store(conn, entries, with_ids=mail.enabled(settings))
+    if mail.enabled(settings) and entries:
+        mail.queue(conn, entries, ids, live.app.name)
+    return len(entries)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "" if value is None else str(value)
+
+
+def reminder_documents(conn: Connection) -> list[tuple[int, dict]]:
+    rows = conn.execute(sa.select(app_settings.c.app_id, app_settings.c.document).where(
+        app_settings.c.stage == "live", app_settings.c.kind == REMINDER)).all()
+    return [(app_id, document) for app_id, document in rows if document.get("notifications")]
+
+
+def fire_due(db: Database, settings: Settings) -> int:
+    """One look at every app's reminders, an app per transaction."""
+    with db.read() as conn:
+        documents = reminder_documents(conn)
+    fired = 0
+    for app_id, document in documents:
+        now = clock.now().replace(tzinfo=None)
+        try:
+            with db.write() as conn:
+                fired += fire_app(conn, settings, app_id, document, now)
+        except Exception:
+            # One app's broken setting must not stop the others' reminders.
+            log.exception("reminders of app %s", app_id)
+    return fired
+
+
+class ReminderScheduler:
+    """Runs `fire_due` every `reminder_poll` seconds inside `kinflow serve`."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await asyncio.to_thread(fire_due, self.db, self.settings)
+            except Exception:
+                log.exception("reminder scheduler")
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.reminder_poll)
+            except TimeoutError:
+                pass
+
+    async def stop(self) -> None:
+        self._stop.set()
