@@ -90,24 +90,24 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
 @main.command()
 @click.option("--name", default=None, help="Worker name in the delivery log (default host:pid).")
 def worker(name: str | None) -> None:
-    """Deliver webhooks: claim due deliveries from the database until stopped (SIGTERM or Ctrl-C)."""
+    """Background work without HTTP: webhook deliveries, reminders, notification e-mails (until SIGTERM or Ctrl-C)."""
     import asyncio
     import signal
 
-    from kinflow.events.worker import DeliveryWorker
-
+    from kinflow.background import Background
     from kinflow.storage.database import Database
 
     settings = load_settings()
     db = Database(settings.url)
 
     async def run() -> None:
-        delivery = DeliveryWorker(db, settings, name)
+        background = Background(db, settings, name)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(delivery.stop()))
-        console.print(f"[bold green]kinflow worker[/bold green] {delivery.name} delivering from {settings.url}")
-        await delivery.run()
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(background.stop()))
+        console.print(f"[bold green]kinflow worker[/bold green] {background.delivery.name} "
+                      f"delivering from {settings.url}")
+        await background.run()
 
     try:
         asyncio.run(run())

@@ -16,11 +16,9 @@ from starlette.routing import Route
 from kinflow.api import admin
 from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
 from kinflow.api.openapi import openapi_document
+from kinflow.background import Background
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
-from kinflow.events.worker import DeliveryWorker
-from kinflow.notifications import mail
-from kinflow.notifications.reminders import ReminderScheduler
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -51,18 +49,14 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # field of each record), nearly all freed by reference counting; collecting the youngest
     # generation every 700 allocations costs several percent of a request for nothing.
     gc.set_threshold(20_000, 20, 20)
-    settings, db = app.state.settings, app.state.db
-    workers: list = []
-    if settings.delivery_worker:
-        # Webhook deliveries, reminders at their time and, with SMTP configured, notification e-mails.
-        workers = [DeliveryWorker(db, settings), ReminderScheduler(db, settings)]
-        if mail.enabled(settings):
-            workers.append(mail.MailWorker(db, settings))
-    tasks = [asyncio.create_task(worker.run()) for worker in workers]
+    background = None
+    if app.state.settings.delivery_worker:
+        background = Background(app.state.db, app.state.settings)
+        task = asyncio.create_task(background.run())
     yield
-    for worker in workers:
-        await worker.stop()
-    await asyncio.gather(*tasks)
+    if background is not None:
+        await background.stop()
+        await task
 
 
 def create_app(settings: Settings, db: Database | None = None) -> Starlette:
