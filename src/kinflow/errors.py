@@ -47,6 +47,21 @@ def required_param(name: str) -> KintoneError:
     return invalid_input({name: ["Required field."]})
 
 
+def integer_param(params: dict, name: str, default: int, low: int, high: int) -> int:
+    """An integer parameter (a JSON number or its digits in a query string) within [low, high];
+    absent or empty gives `default`."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    text = raw.strip() if isinstance(raw, str) else raw
+    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(text, str) and text.lstrip("-").isdigit())):
+        raise invalid_input({name: ["Enter an integer value."]})
+    value = int(text)
+    if not low <= value <= high:
+        raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
+    return value
+
+
 def app_not_found(app_id: object) -> KintoneError:
     return KintoneError(
         "GAIA_AP01", f"The app (ID: {app_id}) not found. The app may have been deleted.", 404

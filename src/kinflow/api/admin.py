@@ -24,7 +24,7 @@ from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
 from kinflow.directory.identity import Identity, authenticate
 from kinflow.config import Settings
-from kinflow.errors import KintoneError, invalid_input, no_privilege
+from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege
 from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
 from kinflow.notifications import inbox
@@ -150,31 +150,20 @@ def _delete_webhook(conn, identity: Identity, body: dict, settings: Settings) ->
     return {}
 
 
-def _bounded(body: dict, name: str, default: int, high: int) -> int:
-    raw = body.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise invalid_input({name: ["Enter an integer value."]}) from None
-    if not 0 <= value <= high:
-        raise invalid_input({name: [f"Enter a value between 0 and {high}."]})
-    return value
-
-
 def _list_deliveries(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
     webhook = _app_webhook(conn, identity, body)
     state = body.get("state")
     if state is not None and state not in delivery_queue.STATES:
         raise invalid_input({"state": [f"Enter one of {', '.join(delivery_queue.STATES)}."]})
     return {"deliveries": delivery_queue.list_deliveries(
-        conn, webhook.id, state=state, limit=_bounded(body, "limit", 100, 500),
-        offset=_bounded(body, "offset", 0, 1_000_000))}
+        conn, webhook.id, state=state, limit=integer_param(body, "limit", 100, 0, 500),
+        offset=integer_param(body, "offset", 0, 0, 1_000_000))}
 
 
 def _redeliver(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
     webhook = _app_webhook(conn, identity, body)
     delivery = body.get("delivery")
-    number = None if delivery in (None, "") else _bounded(body, "delivery", 0, 2**62)
+    number = None if delivery in (None, "") else integer_param(body, "delivery", 0, 0, 2**62)
     return {"queued": delivery_queue.redeliver(conn, webhook.id, number)}
 
 

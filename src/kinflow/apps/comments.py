@@ -22,7 +22,7 @@ from kinflow.apps.records import fetch_records
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names, existing_codes
-from kinflow.errors import KintoneError, invalid_input, no_privilege, record_not_found
+from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege, record_not_found
 from kinflow.storage.schema import MAX_ID, record_comments
 
 MAX_TEXT = 65_535
@@ -154,21 +154,6 @@ def add_comment(conn: Connection, live: LiveApp, identity: Identity, record: obj
 # --- reading ------------------------------------------------------------------------------
 
 
-def _bounded(params: dict, name: str, default: int, high: int | None) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
-        raise invalid_input({name: ["Enter an integer value."]})
-    value = int(raw)
-    if value < 0 or (high is not None and value > high):
-        limit = f"between 0 and {high}" if high is not None else "of 0 or more"
-        raise invalid_input({name: [f"Enter a value {limit}."]})
-    if value > MAX_ID:
-        raise invalid_input({name: [f"Enter an integer value of {MAX_ID} or less."]})
-    return value
-
-
 def render_comment(comment: Comment, names: dict[str, str]) -> dict:
     """A comment in kintone's Get Comments format."""
     return {
@@ -190,8 +175,8 @@ def list_comments(conn: Connection, live: LiveApp, params: dict) -> dict:
     order = params.get("order") or "desc"
     if order not in ("asc", "desc"):
         raise invalid_input({"order": ["must be one of the enum value"]})
-    offset = _bounded(params, "offset", 0, None)
-    limit = _bounded(params, "limit", MAX_LIMIT, MAX_LIMIT)
+    offset = integer_param(params, "offset", 0, 0, MAX_ID)
+    limit = integer_param(params, "limit", MAX_LIMIT, 0, MAX_LIMIT)
     record_id = _record_id(conn, live, params.get("record"), lock=False)
     visible = [record_comments.c.app_id == live.id, record_comments.c.record_id == record_id,
                sa.not_(record_comments.c.deleted)]

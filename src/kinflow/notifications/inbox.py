@@ -9,8 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kinflow.errors import invalid_input
-from kinflow.storage.schema import notifications
+from kinflow.errors import integer_param, invalid_input
+from kinflow.storage.schema import MAX_ID, notifications
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
@@ -49,18 +49,6 @@ def store(conn: Connection, entries: list[Entry], *, with_ids: bool = False) -> 
     return []
 
 
-def _integer(params: dict, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
-        raise invalid_input({name: ["Enter an integer value."]})
-    value = int(raw)
-    if not low <= value <= high:
-        raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
-    return value
-
-
 def _flag(params: dict, name: str) -> bool:
     raw = params.get(name)
     if raw in (None, "", False, "false"):
@@ -76,8 +64,8 @@ def _iso(moment: datetime) -> str:
 
 def list_entries(conn: Connection, user: str, params: dict) -> dict:
     """The user's notifications, newest first; `unread=true` keeps the unread ones."""
-    limit = _integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _integer(params, "offset", 0, 0, 2**31 - 1)
+    limit = integer_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = integer_param(params, "offset", 0, 0, MAX_ID)
     where = [notifications.c.user_code == user]
     if _flag(params, "unread"):
         where.append(sa.not_(notifications.c.read))
