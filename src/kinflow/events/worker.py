@@ -23,6 +23,7 @@ from kinflow.events import queue
 from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import CHANNEL, now_naive, serve_locally
 from kinflow.events.retry import RetrySchedule
+from kinflow.polling import Poller
 from kinflow.storage.database import Database
 from kinflow.webhooks.guard import parse_allowlist
 from kinflow.webhooks.sender import Outcome, Sender
@@ -33,13 +34,12 @@ RECORD_BATCH, RECORD_DELAY = 64, 0.02
 T = TypeVar("T")
 
 
-class DeliveryWorker:
+class DeliveryWorker(Poller):
     def __init__(self, db: Database, settings: Settings, name: str | None = None) -> None:
+        super().__init__(name or f"{socket.gethostname()}:{os.getpid()}", settings.delivery_poll)
         self.db = db
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.concurrency = settings.delivery_concurrency
         self.lease = settings.delivery_lease
-        self.poll = settings.delivery_poll
         self.schedule = RetrySchedule.parse(settings.webhook_retry_delays)
         self.retention = timedelta(days=settings.delivery_retention_days)
         self._next_purge = 0.0
@@ -49,14 +49,6 @@ class DeliveryWorker:
         self._done: list[Attempt] = []
         self._done_since = 0.0
         self._handed = 0  # deliveries handed over but not started yet
-        self._wakeup = asyncio.Event()
-        self._stopping = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def wake(self) -> None:
-        """Thread-safe: there may be work (a transaction committed new deliveries, an attempt ended)."""
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wakeup.set)
 
     def room(self) -> int:
         return self.concurrency - len(self._in_flight) - self._handed
@@ -82,19 +74,7 @@ class DeliveryWorker:
         if not self.db.is_sqlite:
             threading.Thread(target=self._listen, name="kinflow-listen", daemon=True).start()
         try:
-            while not self._stopping:
-                self._wakeup.clear()
-                try:
-                    busy = await self._step()
-                except Exception:
-                    # The database may be away for a moment; claims not recorded are retaken later.
-                    log.exception("delivery worker %s", self.name)
-                    busy = False
-                if not busy:
-                    try:
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
-                    except TimeoutError:
-                        pass
+            await self.loop(self._step)  # claims not recorded when a step fails are retaken later
         finally:
             unsubscribe()
             await self._drain()
@@ -134,10 +114,6 @@ class DeliveryWorker:
         cutoff = now_naive() - self.retention
         while await self._in_transaction(queue.purge, cutoff) and not self._stopping:
             await asyncio.sleep(0)
-
-    async def stop(self) -> None:
-        self._stopping = True
-        self._wakeup.set()
 
     async def _drain(self) -> None:
         # Let requests in flight finish and log them; anything unrecorded is retaken after its lease.

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.config import Settings
+from kinflow.polling import Poller
 from kinflow.events.outbox import now_naive
 from kinflow.notifications.inbox import Entry
 from kinflow.storage.database import Database, after_commit
@@ -121,38 +122,18 @@ def send(settings: Settings, mail: Mail) -> None:
         smtp.send_message(message)
 
 
-class MailWorker:
-    """Sends queued notification e-mails; runs inside `kinflow serve` when SMTP is configured."""
+class MailWorker(Poller):
+    """Sends queued notification e-mails when SMTP is configured."""
 
     def __init__(self, db: Database, settings: Settings, poll: float = 5.0) -> None:
+        super().__init__(f"{socket.gethostname()}:{os.getpid()}:mail", poll)
         self.db = db
         self.settings = settings
-        self.poll = poll
-        self.name = f"{socket.gethostname()}:{os.getpid()}:mail"
-        self._wakeup = asyncio.Event()
-        self._stopping = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def wake(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wakeup.set)
 
     async def run(self) -> None:
-        self._loop = asyncio.get_running_loop()
         _local_wakers.append(self.wake)
         try:
-            while not self._stopping:
-                self._wakeup.clear()
-                try:
-                    busy = await asyncio.to_thread(self._step)
-                except Exception:
-                    log.exception("mail worker %s", self.name)
-                    busy = False
-                if not busy:
-                    try:
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
-                    except TimeoutError:
-                        pass
+            await self.loop(lambda: asyncio.to_thread(self._step))
         finally:
             _local_wakers.remove(self.wake)
 
@@ -169,7 +150,3 @@ class MailWorker:
             with self.db.write() as conn:
                 settle(conn, self.name, mail, error)
         return len(mails) == BATCH
-
-    async def stop(self) -> None:
-        self._stopping = True
-        self._wakeup.set()

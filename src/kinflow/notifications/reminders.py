@@ -34,6 +34,7 @@ from kinflow.apps.query.evaluate import matches, stored_record_values
 from kinflow.apps.records import fetch_records
 from kinflow.clock import clock
 from kinflow.config import Settings
+from kinflow.polling import Poller
 from kinflow.directory.users import ADMINISTRATOR
 from kinflow.notifications import mail
 from kinflow.notifications.changes import record_title
@@ -185,24 +186,17 @@ def fire_due(db: Database, settings: Settings) -> int:
     return fired
 
 
-class ReminderScheduler:
-    """Runs `fire_due` every `reminder_poll` seconds inside `kinflow serve`."""
+class ReminderScheduler(Poller):
+    """Runs `fire_due` every `reminder_poll` seconds."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__("reminder scheduler", settings.reminder_poll)
         self.db = db
         self.settings = settings
-        self._stop = asyncio.Event()
 
     async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await asyncio.to_thread(fire_due, self.db, self.settings)
-            except Exception:
-                log.exception("reminder scheduler")
-            try:
-                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.reminder_poll)
-            except TimeoutError:
-                pass
+        async def step() -> bool:
+            await asyncio.to_thread(fire_due, self.db, self.settings)
+            return False
 
-    async def stop(self) -> None:
-        self._stop.set()
+        await self.loop(step)
