@@ -10,6 +10,7 @@ shared/seeds/kintone-per-record-notification-settings.txt. A parameter left out 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Connection
@@ -65,13 +66,18 @@ class _Notifications(SettingChecker):
             return []
         return raw
 
-    def general(self, raw: object) -> list[dict]:
-        result = []
+    def objects(self, raw: object) -> Iterator[tuple[str, dict]]:
+        """The `notifications` array's objects with their error keys; anything else is an error."""
         for index, item in enumerate(self.listed(raw, "notifications")):
             base = f"notifications[{index}]"
-            if not isinstance(item, dict):
+            if isinstance(item, dict):
+                yield base, item
+            else:
                 self.fail(base, "Enter an object.")
-                continue
+
+    def general(self, raw: object) -> list[dict]:
+        result = []
+        for base, item in self.objects(raw):
             entity = self.entity(item.get("entity"), f"{base}.entity", TARGET_TYPES)
             if entity is None:
                 continue
@@ -104,11 +110,7 @@ class _Notifications(SettingChecker):
 
     def per_record(self, raw: object) -> list[dict]:
         result = []
-        for index, item in enumerate(self.listed(raw, "notifications")):
-            base = f"notifications[{index}]"
-            if not isinstance(item, dict):
-                self.fail(base, "Enter an object.")
-                continue
+        for base, item in self.objects(raw):
             entry = self.targeted(item, base)
             if entry is not None:
                 result.append(entry)
@@ -116,11 +118,7 @@ class _Notifications(SettingChecker):
 
     def reminder(self, raw: object) -> list[dict]:
         result = []
-        for index, item in enumerate(self.listed(raw, "notifications")):
-            base = f"notifications[{index}]"
-            if not isinstance(item, dict):
-                self.fail(base, "Enter an object.")
-                continue
+        for base, item in self.objects(raw):
             timing = self.timing(item.get("timing"), f"{base}.timing")
             entry = self.targeted(item, base)
             if timing is not None and entry is not None:
