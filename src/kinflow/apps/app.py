@@ -56,6 +56,13 @@ class LiveApp:
     def id(self) -> int:
         return self.app.id
 
+    def title_field(self) -> str | None:
+        """The code of the field that titles a record: kintone's `titleField` when chosen by hand,
+        else (AUTO) the first single-line text field."""
+        setting = self.settings.get("titleField") or {}
+        code = setting.get("code") if setting.get("selectionMode") == "MANUAL" else None
+        return code or next((f.code for f in self.form.top_level if f.type == "SINGLE_LINE_TEXT"), None)
+
 
 # Every record call loads its app: compiled once (see `storage.prepared`).
 _LOAD_APP = Prepared(

@@ -33,11 +33,8 @@ def timestamp(moment: datetime) -> str:
 
 
 def record_title(live: LiveApp, record: dict) -> str:
-    """The value of the app's title field (`titleField`; in AUTO mode the first text field)."""
-    setting = live.settings.get("titleField") or {}
-    code = setting.get("code") if setting.get("selectionMode") == "MANUAL" else None
-    if not code:
-        code = next((f.code for f in live.form.top_level if f.type == "SINGLE_LINE_TEXT"), None)
+    """The value of the app's title field in a rendered record."""
+    code = live.title_field()
     value = record.get(code, {}).get("value") if code else None
     if value is None:
         return ""

@@ -28,11 +28,8 @@ _VERBS = {"record_added": "added the record", "record_edited": "edited the recor
 
 
 def record_title(live: LiveApp, rec: StoredRecord) -> str:
-    """The record's title field (kintone's `titleField`; in AUTO mode the first text field), else its number."""
-    setting = live.settings.get("titleField") or {}
-    code = setting.get("code") if setting.get("selectionMode") == "MANUAL" else None
-    if not code:
-        code = next((f.code for f in live.form.top_level if f.type == "SINGLE_LINE_TEXT"), None)
+    """The stored value of the app's title field, else the record's number."""
+    code = live.title_field()
     value = rec.values.get(code) if code else None
     return str(value) if value not in (None, "") else f"Record {rec.id}"
 
