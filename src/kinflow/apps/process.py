@@ -68,14 +68,16 @@ def users_of(conn: Connection, live: LiveApp, entities: list[dict], rec: StoredR
         elif kind == "CREATOR":
             codes = [rec.creator]
         elif kind == "FIELD_ENTITY":
-            codes = _field_users(conn, live, code, rec, subs)
+            codes = field_users(conn, live, code, rec, subs)
         # CUSTOM_FIELD names a field of the users' profiles, which kinflow's directory does not have.
         found.extend(c for c in codes if c not in found)
     active = existing_codes(conn, "USER", set(found), active_only=True)
     return [c for c in found if c in active]
 
 
-def _field_users(conn: Connection, live: LiveApp, code: str, rec: StoredRecord, subs: bool) -> list[str]:
+def field_users(conn: Connection, live: LiveApp, code: str, rec: StoredRecord, subs: bool) -> list[str]:
+    """The users a record's field names (a FIELD_ENTITY): its creator, modifier, assignees, selected
+    users, or the members of its selected departments (with `subs`, their sub-departments) or groups."""
     field = live.form.get(code)
     if field is None:
         return []
@@ -83,6 +85,8 @@ def _field_users(conn: Connection, live: LiveApp, code: str, rec: StoredRecord, 
         return [rec.creator]
     if field.type == "MODIFIER":
         return [rec.modifier]
+    if field.type == "STATUS_ASSIGNEE":
+        return list(rec.assignees)
     values = list(rec.values.get(code) or [])
     if field.type == "USER_SELECT":
         return values

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp
 from kinflow.apps.permissions import users_permitted
+from kinflow.apps.process import field_users
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.evaluate import matches, stored_record_values
 from kinflow.apps.records import StoredRecord
@@ -54,28 +55,8 @@ def named_users(conn: Connection, live: LiveApp, targets: list[dict], rec: Store
         elif kind in ("GROUP", "ORGANIZATION"):
             found |= members(conn, kind, {code}, include_subs=subs)
         elif kind == "FIELD_ENTITY":
-            found |= _field_users(conn, live, code, rec, subs)
+            found.update(field_users(conn, live, code, rec, subs))
     return found
-
-
-def _field_users(conn: Connection, live: LiveApp, code: str, rec: StoredRecord, subs: bool) -> set[str]:
-    field = live.form.get(code)
-    if field is None:
-        return set()
-    if field.type == "CREATOR":
-        return {rec.creator}
-    if field.type == "MODIFIER":
-        return {rec.modifier}
-    if field.type == "STATUS_ASSIGNEE":
-        return set(rec.assignees)
-    values = set(rec.values.get(code) or [])
-    if field.type == "USER_SELECT":
-        return values
-    if field.type == "ORGANIZATION_SELECT":
-        return members(conn, "ORGANIZATION", values, include_subs=subs)
-    if field.type == "GROUP_SELECT":
-        return members(conn, "GROUP", values)
-    return set()
 
 
 def _name(wanted: dict[str, Reason], users: set[str], reason: Reason) -> None:
