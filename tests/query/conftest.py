@@ -1,6 +1,6 @@
 """An app to query: its form, a caller, and an in-memory SQLite copy of its record tables.
 
-Records are written the way kinflow stores them (`values.to_columns`, the values side table, a
+Records are written the way kinflow stores them (the record codec, the values side table, a
 child table per SUBTABLE), and the same dicts are what `matches` evaluates, so the SQL and the
 Python side can be held to the same answers.
 """
@@ -34,7 +34,7 @@ from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.parser import parse_query
 from kinflow.apps.query.sql import compile_query
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID, CATEGORY_FIELD_ID, RecordTables
-from kinflow.apps.values import to_columns
+from kinflow.apps.record_codec import codec_for
 
 # Friday 15 March 2024, 12:00 in Tokyo.
 NOW = datetime(2024, 3, 15, 3, 0, tzinfo=timezone.utc)
@@ -170,12 +170,10 @@ class Store:
             for code, field_id in (("Assignee", ASSIGNEE_FIELD_ID), ("Categories", CATEGORY_FIELD_ID))
             for v in record[code]
         ]
+        codec = codec_for(tables)
+        stored = {f.code: _stored(f.type, record[f.code]) for f in codec.records.fields}
+        row.update(zip(codec.records.columns, codec.records.put_values(stored, [])))
         for field in form.top_level:
-            if field.type == "SUBTABLE":
-                continue
-            if field.column_name not in tables.records.c:
-                continue  # system fields live in the fixed columns above
-            to_columns(field, _stored(field.type, record[field.code]), row)
             if field.type in MULTI_VALUE_TYPES:
                 value_rows += [
                     {"record_id": record_id, "row_id": None, "field_id": field.field_id, "value": v}
@@ -185,10 +183,11 @@ class Store:
         for table in form.subtables:
             child = tables.subtables[table.code]
             for position, table_row in enumerate(record[table.code]):
-                data = {"record_id": record_id, "position": position}
+                inner_codec = codec.subtables[table.code]
+                inner_stored = {i.code: _stored(i.type, table_row.get(i.code)) for i in inner_codec.fields}
+                data = {"record_id": record_id, "position": position,
+                        **dict(zip(inner_codec.columns, inner_codec.put_values(inner_stored, [])))}
                 inner_fields = form.inner_fields(table.code)
-                for inner in inner_fields:
-                    to_columns(inner, _stored(inner.type, table_row.get(inner.code)), data)
                 row_id = conn.execute(child.insert().values(**data)).inserted_primary_key[0]
                 for inner in inner_fields:
                     if inner.type in MULTI_VALUE_TYPES:

@@ -340,21 +340,6 @@ def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
             errors.setdefault(error_key(base, f.code, "value"), []).append(f'The value, "{value}", is not in options.')
 
 
-# --- columns ------------------------------------------------------------------------------
-
-
-def to_columns(f: Field, value: object, row: dict) -> None:
-    """Put one field's storage value into a row dict of its table's columns."""
-    name = f.column_name
-    if f.type == "NUMBER":
-        row[name] = float(value) if value is not None else None  # type: ignore[arg-type]
-        row[f"{name}_text"] = number_text(value) if value is not None else ""  # type: ignore[arg-type]
-    elif f.type in TEXT_TYPES:
-        row[name] = value if value is not None else ""
-    else:
-        row[name] = value
-
-
 # --- rendering ----------------------------------------------------------------------------
 
 
