@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp
 from kinflow.apps.comments import Comment, render_comments
-from kinflow.apps.links import permalink
+from kinflow.apps.links import comment_link, permalink
 from kinflow.apps.records import StoredRecord, collect_names, render_record
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
@@ -53,7 +53,6 @@ class RecordEvents:
         self.live = live
         self.identity = identity
         self.settings = settings
-        self.public_url = settings.public_url
 
     def __call__(self, event_type: str, records: list[StoredRecord], moment: datetime) -> None:
         build: Callable[[], list[dict]] = (
@@ -72,7 +71,7 @@ class RecordEvents:
             payloads.append({
                 "type": event_type, "app": _app(self.live), "record": record,
                 "recordTitle": record_title(self.live, record),
-                "url": permalink(self.public_url, self.live, rec.id),  # type: ignore[arg-type]
+                "url": permalink(self.settings.public_url, self.live, rec.id),  # type: ignore[arg-type]
             })
         return payloads
 
@@ -90,12 +89,11 @@ class CommentEvents:
         self.conn = conn
         self.live = live
         self.settings = settings
-        self.public_url = settings.public_url
 
     def __call__(self, comment: Comment) -> None:
         def build() -> list[dict]:
             (rendered,) = render_comments(self.conn, [comment])
-            url = f"{permalink(self.public_url, self.live, comment.record_id)}&comment={comment.number}"
+            url = comment_link(self.settings.public_url, self.live, comment.record_id, comment.number)
             return [{"type": "ADD_RECORD_COMMENT", "app": _app(self.live), "recordId": str(comment.record_id),
                      "comment": rendered, "url": url}]
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp
 from kinflow.apps.comments import Comment
-from kinflow.apps.links import permalink
+from kinflow.apps.links import comment_link, permalink
 from kinflow.apps.records import StoredRecord, fetch_records
 from kinflow.apps.search import query_context
 from kinflow.config import Settings
@@ -92,7 +92,7 @@ def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: 
         return
     actor = comment.creator
     actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
-    url = f"{permalink(settings.public_url, live, rec.id)}&comment={comment.number}"  # type: ignore[arg-type]
+    url = comment_link(settings.public_url, live, rec.id, comment.number)  # type: ignore[arg-type]
     title = record_title(live, rec)
     entries = [Entry(user, live.id, rec.id, reason.kind, title,  # type: ignore[arg-type]
                      _message("comment", reason, actor_name, rec, comment.text), actor, url, comment.created_at)
