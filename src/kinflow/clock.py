@@ -19,3 +19,8 @@ class Clock:
 
 
 clock = Clock()
+
+
+def utc_text(moment: datetime) -> str:
+    """An instant (naive UTC, as stored, or aware UTC) as kintone writes one: `2012-02-03T09:38:09Z`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

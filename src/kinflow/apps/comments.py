@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.records import fetch_records
-from kinflow.clock import clock
+from kinflow.clock import clock, utc_text
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names, existing_codes
 from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege, record_not_found
@@ -159,7 +159,7 @@ def render_comment(comment: Comment, names: dict[str, str]) -> dict:
     return {
         "id": str(comment.number),
         "text": comment.text,
-        "createdAt": comment.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createdAt": utc_text(comment.created_at),
         "creator": {"code": comment.creator, "name": names.get(comment.creator, comment.creator)},
         "mentions": [{"code": m["code"], "type": m["type"]} for m in comment.mentions],
     }

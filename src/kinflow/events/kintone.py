@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
+from kinflow.clock import utc_text
 from kinflow.apps.app import LiveApp
 from kinflow.apps.comments import Comment, render_comments
 from kinflow.apps.links import comment_link, permalink
@@ -26,10 +27,6 @@ from kinflow.notifications import changes as notifications
 SOURCE = "kintone"
 RECORD_EVENTS = ("ADD_RECORD", "UPDATE_RECORD", "UPDATE_STATUS")
 EVENT_TYPES = (*RECORD_EVENTS, "DELETE_RECORD", "ADD_RECORD_COMMENT")
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def record_title(live: LiveApp, record: dict) -> str:
@@ -79,7 +76,7 @@ class RecordEvents:
         code = self.identity.code
         deleted_by = {"code": code, "name": entity_names(self.conn, "USER", {code}).get(code, code)}
         return [{"type": "DELETE_RECORD", "app": _app(self.live), "recordId": str(rec.id),
-                 "deletedBy": deleted_by, "deletedAt": timestamp(moment)} for rec in records]
+                 "deletedBy": deleted_by, "deletedAt": utc_text(moment)} for rec in records]
 
 
 class CommentEvents:

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.clock import utc_text
 from kinflow.errors import integer_param, invalid_input
 from kinflow.storage.schema import MAX_ID, notifications
 
@@ -58,10 +59,6 @@ def _flag(params: dict, name: str) -> bool:
     raise invalid_input({name: ["Must be true or false."]})
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def list_entries(conn: Connection, user: str, params: dict) -> dict:
     """The user's notifications, newest first; `unread=true` keeps the unread ones."""
     limit = integer_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
@@ -77,7 +74,7 @@ def list_entries(conn: Connection, user: str, params: dict) -> dict:
 def render(row) -> dict:  # noqa: ANN001
     return {"id": str(row.id), "app": str(row.app_id), "record": str(row.record_id), "kind": row.kind,
             "title": row.title, "message": row.message, "sender": {"code": row.sender} if row.sender else None,
-            "createdAt": _iso(row.created_at), "read": row.read, "url": row.url}
+            "createdAt": utc_text(row.created_at), "read": row.read, "url": row.url}
 
 
 def count_unread(conn: Connection, user: str) -> int:

@@ -32,7 +32,7 @@ from kinflow.apps.notification_settings import REMINDER
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.evaluate import matches, stored_record_values
 from kinflow.apps.records import fetch_records
-from kinflow.clock import clock
+from kinflow.clock import clock, utc_text
 from kinflow.config import Settings
 from kinflow.polling import Poller
 from kinflow.directory.users import ADMINISTRATOR
@@ -160,7 +160,7 @@ def fire_app(conn: Connection, settings: Settings, app_id: int, document: dict, 
 
 def _shown(value: object) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return utc_text(value)
     return "" if value is None else str(value)
 
 

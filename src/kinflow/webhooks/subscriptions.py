@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kinflow.clock import clock
+from kinflow.clock import clock, utc_text
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import MAX_ID, webhooks
 from kinflow.webhooks.guard import Network, literal_refusal, url_problem
@@ -30,7 +30,7 @@ class Webhook:
 
     def as_json(self, *, with_secret: bool = False) -> dict:
         body = {"id": str(self.id), "url": self.url, "events": self.events, "active": self.active,
-                "description": self.description, "createdAt": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "description": self.description, "createdAt": utc_text(self.created_at),
                 "creator": self.creator}
         if with_secret:
             body["secret"] = self.secret
