@@ -4,7 +4,7 @@ transaction through the very handlers the single routes use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
@@ -26,7 +26,7 @@ class Call:
     guest_space_id: int | None
     method: str
     resource: str
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings
 
     def live(self, permission: str, key: str = "app") -> LiveApp:
         """The deployed app named by `params[key]`, after checking the caller may `permission` it."""
