@@ -25,5 +25,11 @@ serve: $(STAMP)
 test: $(STAMP) $(JS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The benchmarks (bench/*.py); they need wrk (apt-get install wrk).
+bench: $(STAMP) $(JS_STAMP)
+	$(BIN)/python bench/records.py
+	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/notifications.py
+
 clean:
 	rm -rf $(VENV) tests/js/node_modules

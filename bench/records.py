@@ -166,6 +166,14 @@ def load(client: httpx.Client, app: int, total: int, label: str) -> float:
     return total / (time.perf_counter() - started)
 
 
+class Rows(list):
+    """The table's rows, each also printed as it is measured: a run that fails late keeps its figures."""
+
+    def append(self, row: tuple[str, str, str]) -> None:
+        console.print("  ".join(row))
+        super().append(row)
+
+
 def print_results(title: str, database_url: str, rows: list[tuple[str, str, str]]) -> None:
     table = Table(title=f"kinflow {title} — {os.cpu_count()} cores, "
                         f"{'PostgreSQL' if database_url else 'SQLite'}")
@@ -187,10 +195,12 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
+    if not (ROOT / "tests" / "js" / "node_modules" / "@kintone" / "rest-api-client").is_dir():
+        raise SystemExit("the official JS client is needed: make bench (or cd tests/js && npm ci)")
     work = Path(tempfile.mkdtemp(prefix="kinflow-bench-"))
     database_url = args.database_url or f"sqlite:///{work / 'data' / 'kinflow.db'}"
     server, base = start_server(work / "data", database_url, args.workers)
-    rows: list[tuple[str, str, str]] = []
+    rows = Rows()
     try:
         with httpx.Client(base_url=base, headers=AUTH, timeout=120) as client:
             single = make_app(client)
