@@ -9,6 +9,8 @@ from __future__ import annotations
 import secrets
 import string
 
+from kinflow.digits import is_digits
+
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -54,12 +56,34 @@ def integer_param(params: dict, name: str, default: int, low: int, high: int) ->
     if raw in (None, ""):
         return default
     text = raw.strip() if isinstance(raw, str) else raw
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(text, str) and text.lstrip("-").isdigit())):
+    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(text, str) and is_digits(text.lstrip("-")))):
         raise invalid_input({name: ["Enter an integer value."]})
     value = int(text)
     if not low <= value <= high:
         raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
     return value
+
+
+def array_param(params: dict, name: str) -> list | None:
+    """An array parameter (`name[0]=...` in a query string, a JSON array in a body); one plain value
+    stands for an array of it; absent gives None."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+        return [raw]
+    if not isinstance(raw, list):
+        raise invalid_input({name: ["Enter an array."]})
+    return raw
+
+
+def texts_param(params: dict, name: str) -> list[str] | None:
+    """An array parameter whose items are strings (codes, login names)."""
+    items = array_param(params, name)
+    for index, item in enumerate(items or []):
+        if not isinstance(item, str):
+            raise invalid_input({f"{name}[{index}]": ["Enter a string."]})
+    return items
 
 
 def app_not_found(app_id: object) -> KintoneError:

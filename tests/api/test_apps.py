@@ -27,6 +27,27 @@ def test_apps_json_filters(admin):
     assert admin.get("/k/v1/apps.json", params={"limit": 101}).json()["code"] == "CB_VA01"
 
 
+def test_apps_json_refuses_malformed_filters(admin):
+    first = make_app(admin, {}, name="Filtered")
+    # One plain value stands for an array of it.
+    assert [a["appId"] for a in admin.get("/k/v1/apps.json", params={"ids": first}).json()["apps"]] == [first]
+    for params, key in (({"ids[0]": "²"}, "ids[0]"), ({"spaceIds[0]": "x"}, "spaceIds[0]")):
+        response = admin.get("/k/v1/apps.json", params=params)
+        assert (response.status_code, response.json()["code"]) == (400, "CB_VA01"), (params, response.text)
+        assert key in response.json()["errors"]
+    body = admin.post("/k/v1/apps.json", headers={"X-HTTP-Method-Override": "GET"}, json={"codes": [1]}).json()
+    assert body["code"] == "CB_VA01" and "codes[0]" in body["errors"]
+
+
+def test_query_string_keys_of_two_shapes_are_not_an_error(admin):
+    app = make_app(admin, {}, name="Shapes")
+    # `fields[]` first as a list, then as an object: the later shape wins, as in `qs`.
+    response = admin.get(f"/k/v1/records.json?app={app}&fields[]=a&fields[][x]=b&fields[0]=$id")
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert response.json()["code"] == "CB_VA01"
+
+
 def test_missing_app_is_gaia_ap01(admin):
     response = admin.get("/k/v1/app.json", params={"id": 999999})
     assert (response.status_code, response.json()["code"]) == (404, "GAIA_AP01")

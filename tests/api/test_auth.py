@@ -130,3 +130,19 @@ def test_inactive_user_cannot_log_in(server, admin):
     admin.put("/kinflow/v1/users.json", json={"code": "leaver", "active": False})
     with server.client(password_header("leaver", "pw")) as client:
         assert client.get("/k/v1/apps.json").json()["code"] == "CB_WA01"
+
+
+def test_directory_api_refuses_values_of_the_wrong_type(admin):
+    for path, body, key in (
+        ("/kinflow/v1/users.json", {"code": "typed", "name": 5}, "name"),
+        ("/kinflow/v1/users.json", {"code": "typed", "password": ["x"]}, "password"),
+        ("/kinflow/v1/users.json", {"code": "typed", "admin": "yes"}, "admin"),
+        ("/kinflow/v1/users.json", {"code": "typed", "departments": [{"code": "x"}]}, "departments[0]"),
+        ("/kinflow/v1/departments.json", {"code": "typed", "parent": {}}, "parent"),
+        ("/kinflow/v1/groups.json", {"code": "typed", "members": "someone"}, "members"),
+        ("/kinflow/v1/spaces.json", {"name": "Typed", "isGuest": 1}, "isGuest"),
+    ):
+        response = admin.post(path, json=body)
+        assert (response.status_code, response.json()["code"]) == (400, "CB_VA01"), (body, response.text)
+        assert key in response.json()["errors"], (body, response.text)
+    assert admin.post("/kinflow/v1/users.json", json={"code": "typed", "name": "", "email": ""}).status_code == 200

@@ -24,7 +24,7 @@ from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
 from kinflow.directory.identity import Identity, authenticate
 from kinflow.config import Settings
-from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege
+from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege, texts_param
 from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
 from kinflow.notifications import inbox
@@ -40,23 +40,30 @@ def _require_admin(identity: Identity) -> None:
 
 def _str(body: dict, name: str, required: bool = True) -> str | None:
     value = body.get(name)
-    if value is None and not required:
+    if value in (None, ""):
+        if required:
+            raise invalid_input({name: ["Required field."]})
         return None
-    if not isinstance(value, str) or not value:
-        raise invalid_input({name: ["Required field."]})
+    if not isinstance(value, str):
+        raise invalid_input({name: ["Enter a string."]})
+    return value
+
+
+def _flag(body: dict, name: str, default: bool) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise invalid_input({name: ["Enter true or false."]})
     return value
 
 
 def _create_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     _require_admin(identity)
-    depts = body.get("departments") or []
-    if not isinstance(depts, list):
-        raise invalid_input({"departments": ["Enter an array of department codes."]})
     user = users.create_user(
-        conn, _str(body, "code"), body.get("name"), body.get("password") or "",
-        email=body.get("email") or "", is_admin=bool(body.get("admin", False)),
-        active=bool(body.get("active", True)), timezone=body.get("timezone") or "UTC",
-        departments_codes=depts, primary_department=body.get("primaryDepartment"),
+        conn, _str(body, "code"), _str(body, "name", False), _str(body, "password", False) or "",
+        email=_str(body, "email", False) or "", is_admin=_flag(body, "admin", False),
+        active=_flag(body, "active", True), timezone=_str(body, "timezone", False) or "UTC",
+        departments_codes=texts_param(body, "departments") or [],
+        primary_department=_str(body, "primaryDepartment", False),
     )
     return {"code": user.code}
 
@@ -67,9 +74,10 @@ def _update_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     if users.get_user(conn, code) is None:
         raise KintoneError("GAIA_US01", f"The user ({code}) is not found.", 404)
     if "active" in body:
-        users.set_user_active(conn, code, bool(body["active"]))
-    if body.get("password"):
-        users.set_password(conn, code, body["password"])
+        users.set_user_active(conn, code, _flag(body, "active", True))
+    password = _str(body, "password", False)
+    if password:
+        users.set_password(conn, code, password)
     return {}
 
 
@@ -79,22 +87,19 @@ def _list_users(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
 
 def _create_department(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     _require_admin(identity)
-    users.create_department(conn, _str(body, "code"), body.get("name"), body.get("parent"))
+    users.create_department(conn, _str(body, "code"), _str(body, "name", False), _str(body, "parent", False))
     return {}
 
 
 def _create_group(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     _require_admin(identity)
-    members = body.get("members") or []
-    if not isinstance(members, list):
-        raise invalid_input({"members": ["Enter an array of login names."]})
-    users.create_group(conn, _str(body, "code"), body.get("name"), members)
+    users.create_group(conn, _str(body, "code"), _str(body, "name", False), texts_param(body, "members") or [])
     return {}
 
 
 def _create_space(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     _require_admin(identity)
-    return {"id": str(create_space(conn, _str(body, "name"), guest=bool(body.get("isGuest", False))))}
+    return {"id": str(create_space(conn, _str(body, "name"), guest=_flag(body, "isGuest", False)))}
 
 
 def _managed(conn, identity: Identity, body: dict):  # noqa: ANN001, ANN202
@@ -199,9 +204,9 @@ _ACTIONS = {
     ("POST", "apiTokens"): _create_token,
     ("GET", "apiTokens"): _list_tokens,
 }
-# Actions that need the settings too.
 # Actions that only read: they run in a read transaction, beside writers.
 _READS = {("GET", "notifications"), ("GET", "notifications/count")}
+# Actions that need the settings too.
 _SETTINGS_ACTIONS = {
     ("GET", "webhooks"): _list_webhooks,
     ("POST", "webhooks"): _create_webhook,
@@ -210,6 +215,10 @@ _SETTINGS_ACTIONS = {
     ("GET", "webhook/deliveries"): _list_deliveries,
     ("POST", "webhook/redeliver"): _redeliver,
 }
+
+
+# (method, resource) of every action, for the OpenAPI document.
+ROUTES = frozenset(_ACTIONS) | frozenset(_SETTINGS_ACTIONS)
 
 
 async def admin_endpoint(request: Request) -> Response:

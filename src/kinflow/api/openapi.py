@@ -1,9 +1,11 @@
-"""kinflow's OpenAPI document, built from the registered kintone routes and their parameters."""
+"""kinflow's OpenAPI document, built from the registered routes (kintone's and kinflow's own
+directory, webhook and inbox API) and their parameters."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from kinflow.api import admin
 from kinflow.api.kintone.calls import ROUTES
 
 _ID = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
@@ -50,6 +52,24 @@ _WEBHOOK = {"app": _ID, "url": {"type": "string"}, "type": {"type": "string"}, "
 _SETTINGS_PARAMS = {"app": _ID, "revision": _ID, "properties": {"type": "object"},
                     "fields": {"type": "array", "items": {"type": "string"}}, "layout": {"type": "array"},
                     "views": {"type": "object"}, "rights": {"type": "array"}, "name": {"type": "string"}}
+_TEXT = {"type": "string"}
+_TEXTS = {"type": "array", "items": _TEXT}
+_FLAG = {"type": "boolean"}
+# kinflow's own API under /kinflow/v1/ (see kinflow.api.admin).
+ADMIN_PARAMETERS: dict[str, dict[str, dict]] = {
+    "users": {"code": _TEXT, "name": _TEXT, "password": _TEXT, "email": _TEXT, "admin": _FLAG, "active": _FLAG,
+              "timezone": _TEXT, "departments": _TEXTS, "primaryDepartment": _TEXT},
+    "departments": {"code": _TEXT, "name": _TEXT, "parent": _TEXT},
+    "groups": {"code": _TEXT, "name": _TEXT, "members": _TEXTS},
+    "spaces": {"name": _TEXT, "isGuest": _FLAG},
+    "apiTokens": {"app": _ID, "permissions": {"type": "object", "additionalProperties": _FLAG}},
+    "webhooks": {**_WEBHOOK, "events": _TEXTS, "active": _FLAG, "secret": _TEXT},
+    "webhook/deliveries": {"app": _ID, "id": _ID, "state": _TEXT, "limit": _ID, "offset": _ID},
+    "webhook/redeliver": {"app": _ID, "id": _ID, "delivery": _ID},
+    "notifications": {"unread": _FLAG, "limit": _ID, "offset": _ID},
+    "notifications/count": {},
+    "notifications/read": {"ids": {"type": "array", "items": _ID}, "all": _FLAG},
+}
 _ERROR = {"type": "object", "required": ["code", "id", "message"], "properties": {
     "code": {"type": "string"}, "id": {"type": "string"}, "message": {"type": "string"},
     "errors": {"type": "object"}}}
@@ -67,35 +87,43 @@ def _path(resource: str) -> str:
     return f"/k/v1/{resource}.json"
 
 
+def _operation(method: str, operation_id: str, params: dict[str, dict]) -> dict:
+    operation: dict = {
+        "operationId": operation_id,
+        "security": [{"password": []}, {"apiToken": []}],
+        "responses": {
+            "200": {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "201": {"description": "Subscribed; `Location` unsubscribes",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "default": {"description": "kintone error", "content": {"application/json": {"schema": _ERROR}}},
+        },
+    }
+    if method in ("GET", "DELETE"):
+        operation["parameters"] = [
+            {"name": name, "in": "query", "required": False, "schema": schema,
+             **({"style": "form", "explode": True} if schema.get("type") == "array" else {})}
+            for name, schema in params.items()
+        ]
+    else:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": params}}}}
+    return operation
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     paths: dict[str, dict] = {}
     for (method, resource) in sorted(ROUTES):
-        params = _params_for(resource)
-        operation: dict = {
-            "operationId": f"{method.lower()}_{resource.replace('/', '_')}",
-            "security": [{"password": []}, {"apiToken": []}],
-            "responses": {
-                "200": {"description": "Success", "content": {"application/json": {"schema": {"type": "object"}}}},
-                "201": {"description": "Subscribed; `Location` unsubscribes",
-                        "content": {"application/json": {"schema": {"type": "object"}}}},
-                "default": {"description": "kintone error", "content": {"application/json": {"schema": _ERROR}}},
-            },
-        }
-        if method in ("GET", "DELETE"):
-            operation["parameters"] = [
-                {"name": name, "in": "query", "required": False, "schema": schema,
-                 **({"style": "form", "explode": True} if schema.get("type") == "array" else {})}
-                for name, schema in params.items()
-            ]
-        else:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "properties": params}}}}
+        operation = _operation(method, f"{method.lower()}_{resource.replace('/', '_')}", _params_for(resource))
         paths.setdefault(_path(resource), {})[method.lower()] = operation
+    for (method, resource) in sorted(admin.ROUTES):
+        operation = _operation(method, f"kinflow_{method.lower()}_{resource.replace('/', '_')}",
+                               ADMIN_PARAMETERS[resource])
+        paths.setdefault(f"/kinflow/v1/{resource}.json", {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",
         "info": {"title": "kinflow", "version": "0.1.0",
-                 "description": "kintone-compatible REST API of kinflow."},
+                 "description": "kintone-compatible REST API of kinflow, and its own API under /kinflow/v1/."},
         "paths": paths,
         "components": {"securitySchemes": {
             "password": {"type": "apiKey", "in": "header", "name": "X-Cybozu-Authorization"},

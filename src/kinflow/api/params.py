@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl
 
+from kinflow.digits import is_digits
+
 _PART = re.compile(r"\[([^\]]*)\]")
 
 
@@ -24,7 +26,10 @@ def _insert(target: dict, path: list[str], value: str) -> None:
         last = index == len(path) - 1
         if last:
             if part == "":
-                node.setdefault("", []).append(value)
+                items = node.get("")
+                if not isinstance(items, list):  # `a[x][]=` after `a[x][y]=`: the later shape wins
+                    items = node[""] = []
+                items.append(value)
             else:
                 node[part] = value
             return
@@ -42,7 +47,7 @@ def _arrays(node: object) -> object:
     converted = {k: _arrays(v) for k, v in node.items()}
     if converted and set(converted) == {""}:
         return converted[""]
-    if converted and all(k.isdigit() for k in converted):
+    if converted and all(is_digits(k) for k in converted):
         return [converted[k] for k in sorted(converted, key=int)]
     return converted
 

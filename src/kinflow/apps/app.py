@@ -13,6 +13,7 @@ from kinflow.apps.form import Form
 from kinflow.apps.process_settings import default_document as default_process
 from kinflow.apps.record_tables import RecordTables
 from kinflow.clock import clock
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, app_not_found, invalid_input
 from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import MAX_ID, app_settings, apps, spaces
@@ -110,7 +111,7 @@ def parse_id(value: object, name: str) -> int:
         raise invalid_input({name: ["Enter an integer value."]})
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and is_digits(value.strip().lstrip("-")):
         number = int(value.strip())
     else:
         raise invalid_input({name: ["Enter an integer value."]})
@@ -178,13 +179,13 @@ def iso(moment: datetime) -> str:
 def list_apps(conn: Connection, *, ids=None, codes=None, name=None, space_ids=None, limit=100, offset=0) -> list[App]:
     query = sa.select(apps.c.id).order_by(apps.c.id)
     if ids:
-        query = query.where(apps.c.id.in_([parse_id(i, "ids") for i in ids]))
+        query = query.where(apps.c.id.in_([parse_id(i, f"ids[{n}]") for n, i in enumerate(ids)]))
     if codes:
         query = query.where(apps.c.code.in_(codes))
     if name:
         query = query.where(sa.func.lower(apps.c.name).contains(str(name).lower(), autoescape=True))
     if space_ids:
-        query = query.where(apps.c.space_id.in_([parse_id(i, "spaceIds") for i in space_ids]))
+        query = query.where(apps.c.space_id.in_([parse_id(i, f"spaceIds[{n}]") for n, i in enumerate(space_ids)]))
     query = query.limit(limit).offset(offset)
     return [load_app_anywhere(conn, app_id) for app_id in conn.execute(query).scalars()]
 

@@ -18,6 +18,7 @@ from kinflow.apps.field_types import (
     UNIQUE_CAPABLE_TYPES,
     UNSUPPORTED_TYPES,
 )
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 
 MAX_CODE_LENGTH = 128
@@ -88,7 +89,7 @@ def check_code(code: object, key: str) -> None:
         raise _err(key, "Required field.")
     if len(code) > MAX_CODE_LENGTH:
         raise _err(key, f"Enter less than {MAX_CODE_LENGTH + 1} characters.")
-    if _FORBIDDEN_IN_CODE.search(code) or code.isdigit() or code.startswith("$"):
+    if _FORBIDDEN_IN_CODE.search(code) or is_digits(code) or code.startswith("$"):
         raise _err(key, "The field code contains characters that cannot be used.")
 
 
@@ -139,7 +140,7 @@ def _check_values(where: str, prop: dict) -> None:
     if field_type == "NUMBER":
         prop["defaultValue"] = _number_text(prop.get("defaultValue"), f"{where}.defaultValue")
     for name in ("minLength", "maxLength"):
-        if prop.get(name) not in ("", None) and (not prop[name].isdigit()):
+        if prop.get(name) not in ("", None) and (not is_digits(str(prop[name]))):
             raise _err(f"{where}.{name}", "Enter an integer value of 0 or more.")
 
 

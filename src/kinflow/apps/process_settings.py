@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.form import Form
 from kinflow.apps.setting_checks import SettingChecker
+from kinflow.digits import is_digits
 from kinflow.errors import invalid_input
 
 ASSIGNEE_TYPES = ("ONE", "ALL", "ANY")
@@ -74,7 +75,7 @@ class _Checker(SettingChecker):
             if state_name in states:
                 self.fail(f"{base}.name", f"The status ({state_name}) is listed twice.")
             index = state.get("index")
-            if isinstance(index, bool) or not isinstance(index, (int, str)) or not str(index).strip().isdigit():
+            if isinstance(index, bool) or not isinstance(index, (int, str)) or not is_digits(str(index).strip()):
                 self.fail(f"{base}.index", "Enter an integer value of 0 or more.")
                 continue
             if int(index) in indexes:

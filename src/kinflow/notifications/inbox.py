@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.clock import utc_text
+from kinflow.digits import is_digits
 from kinflow.errors import integer_param, invalid_input
 from kinflow.storage.schema import MAX_ID, notifications
 
@@ -97,7 +98,7 @@ def mark_read(conn: Connection, user: str, params: dict) -> int:
             raise invalid_input({"ids": [f"Enter between 1 and {MAX_IDS} notification ids."]})
         numbers = []
         for index, raw in enumerate(ids):
-            if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())) \
+            if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and is_digits(raw.strip()))) \
                     or not 1 <= int(raw) <= 2**62:
                 raise invalid_input({f"ids[{index}]": ["Enter an integer value."]})
             numbers.append(int(raw))

@@ -8,7 +8,7 @@ from kinflow.apps import form_fields, process_settings
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import app_json, create_app, list_apps, parse_id
 from kinflow.apps.permissions import has_permission, token_forbidden
-from kinflow.errors import invalid_input
+from kinflow.errors import array_param, invalid_input, texts_param
 
 
 def _int_param(call: Call, name: str, default: int, low: int, high: int) -> int:
@@ -44,10 +44,10 @@ def get_apps(call: Call) -> dict:
     params = call.params
     found = list_apps(
         call.conn,
-        ids=params.get("ids"),
-        codes=params.get("codes"),
+        ids=array_param(params, "ids"),
+        codes=texts_param(params, "codes"),
         name=params.get("name"),
-        space_ids=params.get("spaceIds"),
+        space_ids=array_param(params, "spaceIds"),
         limit=_int_param(call, "limit", 100, 1, 100),
         offset=_int_param(call, "offset", 0, 0, 2_147_483_647),
     )

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from kinflow.apps.query import errors
 from kinflow.apps.query.ast import FunctionCall
 from kinflow.apps.query.context import QueryContext
+from kinflow.digits import is_digits
 
 USER_FUNCTIONS = frozenset({"LOGINUSER", "PRIMARY_ORGANIZATION"})
 DATE_FUNCTIONS = frozenset({
@@ -109,7 +110,7 @@ def _from_today(call: FunctionCall, day: date) -> date:
     if unit not in _UNITS:
         raise errors.invalid_unit(_text(unit_arg))
     amount_text = _text(amount_arg)
-    if not amount_text.removeprefix("-").isdigit():
+    if not is_digits(amount_text.removeprefix("-")):
         raise errors.invalid_value(
             f"The first argument of FROM_TODAY() must be a whole number, not {amount_text}."
         )
@@ -138,7 +139,7 @@ def _day_of_month(call: FunctionCall, length: int) -> int:
     text = _text(call.args[0])
     if text.upper() == "LAST":
         return length
-    if not text.isdigit() or not 1 <= int(text) <= 31:
+    if not is_digits(text) or not 1 <= int(text) <= 31:
         raise errors.invalid_day(call.name, text)
     # A day the month lacks (THIS_MONTH(31) in April) is taken as the month's last day: kinflow's
     # choice, so the condition still names one day.

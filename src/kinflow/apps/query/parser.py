@@ -28,6 +28,7 @@ from kinflow.apps.query.ast import (
     StringValue,
     Symbol,
 )
+from kinflow.digits import is_digits
 
 # Deeper nesting than any real filter; the cap keeps every later (recursive) pass within Python's
 # stack however the text is crafted.
@@ -58,7 +59,7 @@ def _unquote(token: str) -> str:
 def _count(text: str | None) -> int | None:
     if text is None:
         return None
-    if not text.isdigit():
+    if not is_digits(text):
         raise errors.syntax_error("limit and offset take a whole number.")
     return int(text)
 
