@@ -5,8 +5,10 @@ The table below is the single source: the CLI's flags override it, and the READM
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 
 
@@ -108,6 +110,12 @@ class Settings:
                   "help": "Seconds between looks for due reminders (in `kinflow serve` with workers)."},
     )
 
+    @cached_property
+    def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`webhook_allow` parsed: networks (`127.0.0.0/8`) or single addresses."""
+        return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                     for part in self.webhook_allow.split(",") if part.strip())
+
     @property
     def url(self) -> str:
         if self.database_url:
@@ -147,4 +155,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                 values[f.name] = _convert(f.type, environ[name])
             except ValueError as exc:
                 raise SystemExit(f"kinflow: invalid {name}: {exc}") from None
-    return Settings(**values)
+    settings = Settings(**values)
+    try:
+        settings.webhook_networks  # noqa: B018 -- parsed now, so a typo stops kinflow at start
+    except ValueError as exc:
+        raise SystemExit(f"kinflow: invalid KINFLOW_WEBHOOK_ALLOW: {exc}") from None
+    return settings

@@ -324,13 +324,14 @@ def test_names_resolving_to_refused_addresses_are_not_called():
     """The guard checks the address a name resolves to, at connection time."""
     import asyncio
 
-    from kinflow.webhooks.guard import AddressRefused, GuardedResolver, parse_allowlist
+    from kinflow.config import Settings
+    from kinflow.webhooks.guard import AddressRefused, GuardedResolver
     from kinflow.webhooks.sender import Sender
 
     async def attempt() -> None:
         with pytest.raises(AddressRefused, match="loopback"):
             await GuardedResolver(()).resolve("localhost", 80)
-        allowed = await GuardedResolver(parse_allowlist("127.0.0.0/8")).resolve("localhost", 80)
+        allowed = await GuardedResolver(Settings(webhook_allow="127.0.0.0/8").webhook_networks).resolve("localhost", 80)
         assert {r["host"] for r in allowed} == {"127.0.0.1"}
         sender = Sender(timeout=5, allow=(), max_connections=1)
         try:

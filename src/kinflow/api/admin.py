@@ -29,7 +29,6 @@ from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
 from kinflow.notifications import inbox
 from kinflow.webhooks import subscriptions
-from kinflow.webhooks.guard import parse_allowlist
 from kinflow.webhooks.subscriptions import Webhook, get_webhook
 
 
@@ -121,10 +120,6 @@ def _list_tokens(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     return {"tokens": [t.as_json() for t in api_tokens.list_tokens(conn, app.id)]}
 
 
-def _allow(settings: Settings) -> tuple:
-    return parse_allowlist(settings.webhook_allow)
-
-
 def _app_webhook(conn, identity: Identity, body: dict) -> Webhook:  # noqa: ANN001
     app = _managed(conn, identity, body)
     return get_webhook(conn, kintone_events.SOURCE, str(app.id), body.get("id") or body.get("webhook"))
@@ -139,7 +134,7 @@ def _create_webhook(conn, identity: Identity, body: dict, settings: Settings) ->
     app = _managed(conn, identity, body)
     webhook, created = subscriptions.subscribe(
         conn, kintone_events.SOURCE, str(app.id), url=body.get("url"), events=body.get("events"),
-        allowed=kintone_events.EVENT_TYPES, allow=_allow(settings), creator=identity.code,
+        allowed=kintone_events.EVENT_TYPES, allow=settings.webhook_networks, creator=identity.code,
         description=body.get("description"), active=body.get("active", True), secret=body.get("secret"))
     return {**webhook.as_json(with_secret=True), "created": created}
 
@@ -147,7 +142,7 @@ def _create_webhook(conn, identity: Identity, body: dict, settings: Settings) ->
 def _update_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
     webhook = _app_webhook(conn, identity, body)
     return subscriptions.update_webhook(conn, webhook, body, allowed=kintone_events.EVENT_TYPES,
-                                        allow=_allow(settings)).as_json()
+                                        allow=settings.webhook_networks).as_json()
 
 
 def _delete_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001

@@ -25,7 +25,6 @@ from kinflow.events.outbox import CHANNEL, now_naive, serve_locally
 from kinflow.events.retry import RetrySchedule
 from kinflow.polling import Poller
 from kinflow.storage.database import Database
-from kinflow.webhooks.guard import parse_allowlist
 from kinflow.webhooks.sender import Outcome, Sender
 
 log = logging.getLogger("kinflow.delivery")
@@ -43,7 +42,7 @@ class DeliveryWorker(Poller):
         self.schedule = RetrySchedule.parse(settings.webhook_retry_delays)
         self.retention = timedelta(days=settings.delivery_retention_days)
         self._next_purge = 0.0
-        self.sender = Sender(timeout=settings.webhook_timeout, allow=parse_allowlist(settings.webhook_allow),
+        self.sender = Sender(timeout=settings.webhook_timeout, allow=settings.webhook_networks,
                              max_connections=self.concurrency)
         self._in_flight: set[asyncio.Task] = set()
         self._done: list[Attempt] = []

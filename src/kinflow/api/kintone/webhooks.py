@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from kinflow.api.kintone.calls import Call, Created, route
 from kinflow.events.kintone import EVENT_TYPES, SOURCE
-from kinflow.webhooks.guard import parse_allowlist
 from kinflow.webhooks.subscriptions import delete_webhook, get_webhook, subscribe
 
 _GENERIC = "integration/preview/app/webhook"
@@ -24,7 +23,7 @@ def _subscribe(call: Call, event: object) -> Created:
     app = call.managed_app()
     webhook, _ = subscribe(
         call.conn, SOURCE, str(app.id), url=call.params.get("url"), events=event, allowed=EVENT_TYPES,
-        allow=parse_allowlist(call.settings.webhook_allow), creator=call.identity.code,
+        allow=call.settings.webhook_networks, creator=call.identity.code,
         description=call.params.get("description"),
     )
     query = urlencode({"app": app.id, "id": webhook.id})
