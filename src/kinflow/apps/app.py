@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -42,6 +44,9 @@ class App:
         return self.live_version > 0
 
 
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True)
 class LiveApp:
     """A deployed app with what record handling needs: its live form and record tables."""
@@ -52,10 +57,23 @@ class LiveApp:
     settings: dict
     acl: dict
     process: dict  # the live process management settings (kind `status`)
+    documents: dict  # every live settings document, by kind
+    # Values other modules work out from this live version (see `derived`), shared by every copy
+    # of the cached app until the next deploy replaces it.
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> int:
         return self.app.id
+
+    def derived(self, name: str, build: Callable[["LiveApp"], _T]) -> _T:
+        """`build(self)`, worked out once per deploy (e.g. parsed notification conditions). Two
+        threads may both build it the first time; either result is the same."""
+        try:
+            return self._derived[name]
+        except KeyError:
+            value = self._derived[name] = build(self)
+            return value
 
     def title_field(self) -> str | None:
         """The code of the field that titles a record: kintone's `titleField` when chosen by hand,
@@ -211,7 +229,8 @@ def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = 
     key = (app.id, app.live_version)
     cached = _live_cache.get(key)
     if cached is not None:
-        return LiveApp(app, cached.form, cached.tables, cached.settings, cached.acl, cached.process)
+        return LiveApp(app, cached.form, cached.tables, cached.settings, cached.acl, cached.process,
+                       cached.documents, cached._derived)
     documents = dict(
         conn.execute(
             sa.select(app_settings.c.kind, app_settings.c.document).where(
@@ -223,7 +242,7 @@ def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = 
     # Apps made before process management existed have no `status` document: theirs is the default.
     process = documents.get("status") or default_process()
     live = LiveApp(app, form, RecordTables(app.id, form, conn.dialect.name), documents["settings"], documents["acl"],
-                   process)
+                   process, documents)
     with _live_lock:
         for stale in [k for k in _live_cache if k[0] == app.id]:
             del _live_cache[stale]

@@ -54,7 +54,7 @@ def _write(conn: Connection, live: LiveApp, settings: Settings, entries: list[En
 
 def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings: Settings, event_type: str,
                    records: list[StoredRecord], moment: datetime) -> None:
-    rules = live_rules(conn, live)
+    rules = live_rules(live)
     if rules.empty or not records:
         return
     ctx = query_context(identity)
@@ -77,7 +77,7 @@ def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings
 
 
 def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: Comment) -> None:
-    rules = live_rules(conn, live)
+    rules = live_rules(live)
     if rules.empty and not comment.mentions:
         return
     rec = fetch_records(conn, live, [comment.record_id])[comment.record_id]
