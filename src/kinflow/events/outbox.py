@@ -23,7 +23,7 @@ from kinflow.clock import clock
 from kinflow.events.delivery import Claimed
 from kinflow.storage.database import after_commit
 from kinflow.storage.prepared import Prepared
-from kinflow.storage.schema import deliveries, events, webhooks
+from kinflow.storage.schema import deliveries, events, is_pending, webhooks
 
 PENDING = "pending"
 # Asked on every change, usually to learn that nobody listens: compiled once.
@@ -34,7 +34,7 @@ _INSERT_EVENTS = events.insert().returning(events.c.id, sort_by_parameter_order=
 _INSERT_DELIVERIES = deliveries.insert().returning(deliveries.c.id, sort_by_parameter_order=True)
 # Whether a key has a delivery still pending; asked per key (a write usually has one) compiled once.
 _BUSY_KEY = Prepared(sa.select(deliveries.c.id).where(
-    deliveries.c.state == sa.bindparam("state"), deliveries.c.ordering_key == sa.bindparam("key")))
+    is_pending(deliveries), deliveries.c.ordering_key == sa.bindparam("key")))
 # PostgreSQL sends a NOTIFY when (and only if) its transaction commits: workers in other processes
 # and on other machines LISTEN on this channel and look for work at once instead of at their next poll.
 CHANNEL = "kinflow_deliveries"
@@ -131,7 +131,7 @@ def publish(conn: Connection, source: str, scope: str, event_type: str, subjects
 def _lease_to(conn: Connection, worker: LocalWorker, rows: list[dict], now: datetime) -> list[dict]:
     """Lease to `worker` the rows it may send at once: the first of their ordering key, with no
     earlier delivery of that key still pending (events of one record go out in order)."""
-    busy = {key for key in {row["ordering_key"] for row in rows} if _BUSY_KEY.first(conn, state=PENDING, key=key)}
+    busy = {key for key in {row["ordering_key"] for row in rows} if _BUSY_KEY.first(conn, key=key)}
     lease_until = now + timedelta(seconds=worker.lease)
     handed = []
     for row in rows:

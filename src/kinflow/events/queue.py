@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import now_naive, wake_workers_after_commit
 from kinflow.events.retry import RetrySchedule
-from kinflow.storage.schema import deliveries, delivery_attempts, events, webhooks
+from kinflow.storage.schema import deliveries, delivery_attempts, events, is_pending, webhooks
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
@@ -28,12 +28,12 @@ _earlier = deliveries.alias("earlier")
 _DUE = (
     sa.select(deliveries.c.id)
     .where(
-        deliveries.c.state == PENDING,
+        is_pending(deliveries),
         deliveries.c.next_attempt_at <= sa.bindparam("now"),
         sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < sa.bindparam("now")),
         ~sa.exists().where(
             _earlier.c.ordering_key == deliveries.c.ordering_key,
-            _earlier.c.state == PENDING,
+            is_pending(_earlier),
             _earlier.c.id < deliveries.c.id,
         ),
     )
@@ -145,7 +145,7 @@ def purge(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
     deliveries and attempt logs (the foreign keys cascade). Returns how many events went."""
     old = (sa.select(events.c.id)
            .where(events.c.created_at < cutoff,
-                  ~sa.exists().where(deliveries.c.event_id == events.c.id, deliveries.c.state == PENDING))
+                  ~sa.exists().where(deliveries.c.event_id == events.c.id, is_pending(deliveries)))
            .order_by(events.c.id).limit(limit))
     ids = conn.execute(old).scalars().all()
     if ids:

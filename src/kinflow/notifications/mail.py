@@ -27,7 +27,7 @@ from kinflow.polling import Poller
 from kinflow.events.outbox import now_naive
 from kinflow.notifications.inbox import Entry
 from kinflow.storage.database import Database, after_commit
-from kinflow.storage.schema import notification_mails, users
+from kinflow.storage.schema import is_pending, notification_mails, users
 
 log = logging.getLogger("kinflow.mail")
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -72,7 +72,7 @@ class Mail:
 
 
 _DUE = (sa.select(notification_mails.c.id)
-        .where(notification_mails.c.state == PENDING, notification_mails.c.next_attempt_at <= sa.bindparam("now"),
+        .where(is_pending(notification_mails), notification_mails.c.next_attempt_at <= sa.bindparam("now"),
                sa.or_(notification_mails.c.lease_until.is_(None),
                       notification_mails.c.lease_until < sa.bindparam("now")))
         .order_by(notification_mails.c.next_attempt_at, notification_mails.c.id).limit(BATCH))
