@@ -11,12 +11,12 @@ from __future__ import annotations
 from functools import partial
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from kinflow.api.kintone.http import error_response, invalid_json, json_response, reject_nul, request_headers
+from kinflow.api.threads import run_blocking
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import create_space, load_app_anywhere
 from kinflow.apps.permissions import require
@@ -243,7 +243,7 @@ async def admin_endpoint(request: Request) -> Response:
             return action(conn, authenticate(conn, headers), body)
 
     try:
-        return json_response(await run_in_threadpool(run))
+        return json_response(await run_blocking(run))
     except KintoneError as error:
         return error_response(error)
 

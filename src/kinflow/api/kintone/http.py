@@ -4,7 +4,6 @@ render JSON (errors in kintone's format)."""
 from __future__ import annotations
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,6 +17,7 @@ from kinflow.api.kintone import records as _records  # noqa: F401
 from kinflow.api.kintone import webhooks as _webhooks  # noqa: F401
 from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_found_api
 from kinflow.api.params import parse_query_string
+from kinflow.api.threads import run_blocking
 from kinflow.apps.deploy import DeployFailed, record_failure
 from kinflow.directory.identity import authenticate
 from kinflow.errors import KintoneError, invalid_input
@@ -97,7 +97,7 @@ async def kintone_endpoint(request: Request) -> Response:
         params = await _params(request, method)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
                      "settings": request.app.state.settings}
-        body = _run(db, call_args, request_headers(request)) if db.is_sqlite else await run_in_threadpool(_run, db, call_args, request_headers(request))
+        body = _run(db, call_args, request_headers(request)) if db.is_sqlite else await run_blocking(_run, db, call_args, request_headers(request))
     except KintoneError as error:
         return error_response(error)
     if isinstance(body, Created):
