@@ -110,6 +110,13 @@ class Settings:
                   "help": "Seconds between looks for due reminders (in `kinflow serve` with workers)."},
     )
 
+    def __post_init__(self) -> None:
+        # Parsed now, so a malformed value stops kinflow at start (from the environment or a flag).
+        try:
+            self.webhook_networks  # noqa: B018
+        except ValueError as exc:
+            raise ValueError(f"invalid KINFLOW_WEBHOOK_ALLOW: {exc}") from None
+
     @cached_property
     def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """`webhook_allow` parsed: networks (`127.0.0.0/8`) or single addresses."""
@@ -155,9 +162,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                 values[f.name] = _convert(f.type, environ[name])
             except ValueError as exc:
                 raise SystemExit(f"kinflow: invalid {name}: {exc}") from None
-    settings = Settings(**values)
     try:
-        settings.webhook_networks  # noqa: B018 -- parsed now, so a typo stops kinflow at start
-    except ValueError as exc:
-        raise SystemExit(f"kinflow: invalid KINFLOW_WEBHOOK_ALLOW: {exc}") from None
-    return settings
+        return Settings(**values)
+    except ValueError as exc:  # a value that Settings itself checks (see __post_init__)
+        raise SystemExit(f"kinflow: {exc}") from None

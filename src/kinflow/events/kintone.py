@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from kinflow.clock import utc_text
 from kinflow.apps.app import LiveApp
 from kinflow.apps.comments import Comment, render_comments
 from kinflow.apps.links import comment_link, permalink
 from kinflow.apps.records import StoredRecord, collect_names, render_record
+from kinflow.clock import utc_text
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names

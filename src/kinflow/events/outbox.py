@@ -23,9 +23,8 @@ from kinflow.clock import clock
 from kinflow.events.delivery import Claimed
 from kinflow.storage.database import after_commit
 from kinflow.storage.prepared import Prepared
-from kinflow.storage.schema import deliveries, events, is_pending, webhooks
+from kinflow.storage.schema import PENDING, deliveries, events, is_pending, webhooks
 
-PENDING = "pending"
 # Asked on every change, usually to learn that nobody listens: compiled once.
 _SUBSCRIBERS = Prepared(sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.url, webhooks.c.secret).where(
     webhooks.c.source == sa.bindparam("source"), webhooks.c.scope == sa.bindparam("scope"), webhooks.c.active

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection
 from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import now_naive, wake_workers_after_commit
 from kinflow.events.retry import RetrySchedule
-from kinflow.storage.schema import deliveries, delivery_attempts, events, is_pending, webhooks
+from kinflow.storage.schema import PENDING, deliveries, delivery_attempts, events, is_pending, webhooks
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DELIVERED, FAILED = "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
 
 _earlier = deliveries.alias("earlier")

@@ -27,10 +27,10 @@ from kinflow.polling import Poller
 from kinflow.events.outbox import now_naive
 from kinflow.notifications.inbox import Entry
 from kinflow.storage.database import Database, after_commit
-from kinflow.storage.schema import is_pending, notification_mails, users
+from kinflow.storage.schema import PENDING, is_pending, notification_mails, users
 
 log = logging.getLogger("kinflow.mail")
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+SENT, FAILED = "sent", "failed"
 # Seconds before each retry of a mail the SMTP server did not take; then it has failed.
 RETRY_DELAYS = (10, 60, 300, 1800, 3600, 14400)
 LEASE_SECONDS = 120

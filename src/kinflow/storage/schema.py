@@ -168,12 +168,13 @@ events = sa.Table(
 # them only if its SQL says `state = 'pending'` in so many words: a bound parameter (`state = $1`)
 # proves nothing to SQLite, nor to PostgreSQL once it plans a prepared statement for any value,
 # and then every claim scans and anti-joins the whole table (25 s for 20,000 deliveries).
-PENDING_ONLY = "state = 'pending'"
+PENDING = "pending"
+PENDING_ONLY = f"state = '{PENDING}'"
 
 
 def is_pending(table: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
     """`state = 'pending'` with the value in the SQL text, matching the partial indexes."""
-    return table.c.state == sa.literal_column("'pending'")
+    return table.c.state == sa.literal_column(f"'{PENDING}'")
 
 
 deliveries = sa.Table(
