@@ -110,6 +110,18 @@ class Settings:
                   "help": "Seconds between looks for due reminders (in `kinflow serve` with workers)."},
     )
 
+    max_body_bytes: int = field(
+        default=64 * 1024 * 1024,
+        metadata={"env": "KINFLOW_MAX_BODY_BYTES",
+                  "help": "Largest request body accepted, in bytes; a larger one is refused with 413 "
+                          "before it is read."},
+    )
+    query_timeout: float = field(
+        default=10.0,
+        metadata={"env": "KINFLOW_QUERY_TIMEOUT",
+                  "help": "Seconds one request's database work may run before it is stopped with an error."},
+    )
+
     def __post_init__(self) -> None:
         # Parsed now, so a malformed value stops kinflow at start (from the environment or a flag).
         try:

@@ -8,8 +8,13 @@ import re
 from urllib.parse import parse_qsl
 
 from kinflow.digits import is_digits
+from kinflow.errors import invalid_input
 
 _PART = re.compile(r"\[([^\]]*)\]")
+# kintone's deepest parameter, a subtable cell in a bulk write
+# (`records[0][record][t][value][0][value][c][value]`), has nine parts; the bound leaves room and
+# keeps a hostile key (`a[x][x]...` a thousand times) from exhausting recursion.
+MAX_DEPTH = 16
 
 
 def _path(key: str) -> list[str]:
@@ -55,6 +60,9 @@ def _arrays(node: object) -> object:
 def parse_query_string(query: str) -> dict:
     result: dict = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
-        _insert(result, _path(key), value)
+        path = _path(key)
+        if len(path) > MAX_DEPTH:
+            raise invalid_input({path[0][:100]: [f"Parameters may be nested at most {MAX_DEPTH} levels deep."]})
+        _insert(result, path, value)
     converted = _arrays(result)
     return converted if isinstance(converted, dict) else {}

@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from kinflow.api import admin
+from kinflow.api.body_limit import BodyLimit
 from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
 from kinflow.api.openapi import openapi_document
 from kinflow.background import Background
@@ -68,7 +70,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),
     ]
-    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan)
+    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan,
+                    middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])
     app.state.settings = settings
     app.state.db = db or Database(settings.url)
     return app
