@@ -2,8 +2,10 @@
 counterpart here): users, departments, groups, guest spaces and per-app API tokens; and each
 person's notification inbox (kintone shows it in its web interface only).
 
-Paths live under `/kinflow/v1/`; only administrators may call them, except that an app's managers
-may list and create its API tokens and webhooks, and every user reads their own inbox.
+Paths live under `/kinflow/v1/`; only administrators may call them (reads too: the directory holds
+every login and e-mail), except that an app's managers may list and create its API tokens and
+webhooks, and every user reads their own inbox. A request made with an API token never manages API
+tokens, as in kintone, where tokens are made in the app's settings screen by a person.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from kinflow.api.kintone.http import error_response, invalid_json, json_response
 from kinflow.api.threads import run_blocking
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import create_space, load_app_anywhere
-from kinflow.apps.permissions import require
+from kinflow.apps.permissions import require, token_forbidden
 from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
 from kinflow.directory.identity import Identity, authenticate
@@ -81,6 +83,7 @@ def _update_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
 
 
 def _list_users(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+    _require_admin(identity)
     return {"users": users.list_users(conn)}
 
 
@@ -201,6 +204,9 @@ _ACTIONS = {
 }
 # Actions that only read: they run in a read transaction, beside writers.
 _READS = {("GET", "notifications"), ("GET", "notifications/count")}
+# Resources a request authenticated by an API token may not call with any method: otherwise a token
+# allowed to manage its app could mint itself a token with every permission.
+_NOT_FOR_TOKENS = {"apiTokens"}
 # Actions that need the settings too.
 _SETTINGS_ACTIONS = {
     ("GET", "webhooks"): _list_webhooks,
@@ -240,7 +246,10 @@ async def admin_endpoint(request: Request) -> Response:
 
     def run() -> dict:
         with transaction() as conn:
-            return action(conn, authenticate(conn, headers), body)
+            identity = authenticate(conn, headers)
+            if identity.by_token and key[1] in _NOT_FOR_TOKENS:
+                raise token_forbidden()
+            return action(conn, identity, body)
 
     try:
         return json_response(await run_blocking(run))

@@ -63,28 +63,34 @@ def get_apps(call: Call) -> dict:
 # --- settings documents -------------------------------------------------------------------
 
 
-def _read_document(call: Call, kind: str, preview: bool) -> tuple[dict, str]:
-    app = call.managed_app() if preview else call.viewable_app()
+def _read_document(call: Call, kind: str, preview: bool, managers_only: bool) -> tuple[dict, str]:
+    app = call.managed_app() if preview or managers_only else call.viewable_app()
     document = app_settings.get_document(call.conn, app, kind, preview=preview)
     return document, app_settings.revision_of(app, preview=preview)
 
 
-def register_reads(resource: str, kind: str, render) -> None:  # noqa: ANN001
+def register_reads(resource: str, kind: str, render, *, managers_only: bool = False) -> None:  # noqa: ANN001
+    """GET of a settings document, live and preview. As kintone: the pre-live settings need app
+    management; the live ones need record view, unless `managers_only` (who may do what is itself a
+    manager's secret: permissions, notification recipients)."""
     for preview in (False, True):
         path = f"preview/{resource}" if preview else resource
 
         def handler(call: Call, preview: bool = preview) -> dict:
-            document, revision = _read_document(call, kind, preview)
+            document, revision = _read_document(call, kind, preview, managers_only)
             return {**render(document), "revision": revision}
 
         route("GET", path)(handler)
 
 
+# Permissions per kintone.dev's "Get Form Fields", "Get Form Layout", "Get Views", "Get General
+# Settings", "Get Process Management Settings": view records for live, app management for preview;
+# "Get App Permissions": app management for both.
 register_reads("app/form/fields", "form", lambda d: {"properties": form_fields.public_properties(d)})
 register_reads("app/form/layout", "layout", lambda d: {"layout": d["layout"]})
 register_reads("app/views", "views", lambda d: {"views": d["views"]})
 register_reads("app/settings", "settings", lambda d: dict(d))
-register_reads("app/acl", "acl", lambda d: {"rights": d["rights"]})
+register_reads("app/acl", "acl", lambda d: {"rights": d["rights"]}, managers_only=True)
 register_reads("app/status", "status", process_settings.render)
 
 

@@ -24,5 +24,7 @@ def _update(call: Call, kind: str) -> dict:
 
 
 for _name, _kind in _KINDS.items():
-    register_reads(f"app/notifications/{_name}", _kind, dict)
+    # kintone.dev "Get General/Per Record/Reminder Notification Settings": app management, live and
+    # preview (recipients and conditions are the managers' business).
+    register_reads(f"app/notifications/{_name}", _kind, dict, managers_only=True)
     route("PUT", f"preview/app/notifications/{_name}")(lambda call, kind=_kind: _update(call, kind))
