@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from kinflow.api import admin
 from kinflow.api.body_limit import BodyLimit
+from kinflow.api.kaizala.routes import routes as kaizala_routes
 from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
 from kinflow.api.openapi import openapi_document
 from kinflow.background import Background
@@ -66,6 +67,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/k/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
         Route("/k/guest/{space_id:int}/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
         Route("/k/integration/v1/{resource:path}.json", integration_endpoint, methods=_METHODS),
+        *kaizala_routes,  # before admin's catch-all: connectors live under /kinflow/v1/groups/
         *admin.routes,
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),

@@ -89,16 +89,17 @@ def now_naive() -> datetime:
 
 
 def publish(conn: Connection, source: str, scope: str, event_type: str, subjects: Sequence[str],
-            build: Callable[[], list[dict]]) -> list[str]:
-    """Queue one event per subject (`build()` gives their payloads, in order, without `id`; it is
-    only called when someone listens). Returns the notification ids, empty when nobody listens."""
+            build: Callable[[], list[dict]], id_key: str = "id") -> list[str]:
+    """Queue one event per subject (`build()` gives their payloads, in order, without their id; it
+    is only called when someone listens). The notification id goes in each payload under `id_key`
+    (Kaizala's envelope calls it `eventId`). Returns the ids, empty when nobody listens."""
     listeners = [_Listener(*row) for row in _SUBSCRIBERS.all(conn, source=source, scope=scope)
                  if event_type in row[1]]
     if not listeners or not subjects:
         return []
     now = now_naive()
     uuids = [str(uuid.uuid4()) for _ in subjects]
-    payloads = [orjson.dumps({"id": notification_id, **payload})
+    payloads = [orjson.dumps({id_key: notification_id, **payload})
                 for notification_id, payload in zip(uuids, build())]
     event_ids = conn.execute(_INSERT_EVENTS, [
         {"uuid": notification_id, "source": source, "scope": scope, "type": event_type, "subject": subject,

@@ -1,0 +1,53 @@
+"""Groups, their members and their messages: `/groups`, `/groups/{groupId}`, `.../members`,
+`.../messages`. Each checks the access token, then the connector's scope, then membership."""
+
+from __future__ import annotations
+
+from kinflow.api.kaizala.http import Call
+from kinflow.groups import groups, members, messages
+from kinflow.groups.groups import Group
+from kinflow.groups.signin import Caller, caller
+
+
+def _caller(call: Call) -> Caller:
+    return caller(call.conn, call.headers.get("accessToken"))
+
+
+def _in_group(call: Call, scope: str) -> tuple[Caller, Group, str]:
+    """The caller, the group of the path and the caller's role in it."""
+    who = _caller(call)
+    who.require(scope)
+    group = groups.load_group(call.conn, call.path["groupId"])
+    return who, group, groups.role_of(call.conn, group, who)
+
+
+def create_group(call: Call) -> dict:
+    return groups.create_group(call.conn, _caller(call), call.body)
+
+
+def list_groups(call: Call) -> dict:
+    return groups.list_groups(call.conn, _caller(call), call.query)
+
+
+def group_details(call: Call) -> dict:
+    return groups.group_details(call.conn, _caller(call), call.path["groupId"])
+
+
+def list_members(call: Call) -> dict:
+    _, group, _ = _in_group(call, "groupmember.read")
+    return members.list_members(call.conn, group.id)
+
+
+def add_members(call: Call) -> dict:
+    who, group, role = _in_group(call, "groupmember.write")
+    return members.add_members(call.conn, group.id, who.person, role, call.body)
+
+
+def remove_member(call: Call) -> dict:
+    who, group, role = _in_group(call, "groupmember.remove")
+    return members.remove_member(call.conn, group.id, who.person, role, call.path["memberId"])
+
+
+def send_message(call: Call) -> dict:
+    who, group, _ = _in_group(call, "textmessage.write")
+    return messages.send_text(call.conn, group.id, who.person, call.body)

@@ -1,0 +1,114 @@
+"""One entry for every groups route: read a bounded JSON body, run the handler in one transaction on
+a database thread, render JSON, and render refusals in Kaizala's error shape.
+
+Kaizala's documentation does not show its error bodies (only statuses: 400, 401, 403, 404, 415, 429),
+so kinflow answers `{"code": <stable name>, "message": <text>}`, with `errors` (field → messages)
+when one input is at fault; the status carries the meaning, as Kaizala's clients expect."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy.engine import Connection
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kinflow.api.threads import run_blocking
+from kinflow.config import Settings
+from kinflow.errors import KintoneError
+from kinflow.groups.errors import bad_input
+
+# Kaizala's JSON bodies are small (a 4,000-character message, 100 numbers); media has its own route.
+MAX_BODY = 256 * 1024
+METHODS = ["GET", "POST", "PUT", "DELETE"]
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def error_response(error: KintoneError) -> Response:
+    body: dict = {"code": error.code, "message": error.message}
+    if error.errors:
+        body["errors"] = error.errors
+    response = json_response(body, error.status)
+    if error.status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+def not_found_route(method: str, path: str) -> KintoneError:
+    return KintoneError("NotFound", f"There is no {method} {path[:200]} in the groups API.", 404)
+
+
+async def read_json(request: Request) -> dict:
+    """The request's JSON object, read no further than MAX_BODY; an empty body is an empty object."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise KintoneError("PayloadTooLarge", f"The body is over {MAX_BODY} bytes.", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise KintoneError("PayloadTooLarge", f"The body is over {MAX_BODY} bytes.", 413)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+    if b"\x00" in raw or b"\\u0000" in raw:
+        # PostgreSQL cannot store U+0000 in text; refusing it here keeps both databases alike.
+        raise bad_input("body", "The body contains a NUL character (U+0000).")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise bad_input("body", "Send a JSON object.") from None
+    if not isinstance(body, dict):
+        raise bad_input("body", "Send a JSON object.")
+    return body
+
+
+@dataclass(frozen=True)
+class Call:
+    conn: Connection
+    body: dict
+    query: Mapping[str, str]
+    path: Mapping[str, str]
+    headers: Headers
+    settings: Settings
+
+
+Handler = Callable[[Call], "dict | KintoneError"]
+
+
+def endpoint(handlers: dict[str, tuple[Handler, bool]]) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint for one path: `handlers` maps a method to (handler, writes?). A handler may
+    *return* a KintoneError: it is answered once its transaction has committed (a wrong PIN's
+    counted try is kept); a raised one rolls everything back."""
+
+    async def serve(request: Request) -> Response:
+        entry = handlers.get(request.method)
+        try:
+            if entry is None:
+                raise not_found_route(request.method, request.url.path)
+            handler, writes = entry
+            if "\x00" in request.url.query or "%00" in request.url.query:
+                raise bad_input("query", "The query string contains a NUL character (U+0000).")
+            body = await read_json(request) if request.method in ("POST", "PUT", "DELETE") else {}
+            db = request.app.state.db
+
+            def work() -> dict:
+                with (db.write if writes else db.read)() as conn:
+                    result = handler(Call(conn, body, request.query_params, request.path_params, request.headers,
+                                          request.app.state.settings))
+                if isinstance(result, KintoneError):
+                    raise result
+                return result
+
+            return json_response(await run_blocking(work))
+        except KintoneError as error:
+            return error_response(error)
+
+    return serve

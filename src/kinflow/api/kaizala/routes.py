@@ -1,0 +1,37 @@
+"""The route table of the groups API (Kaizala's Swagger paths under `/kaizala/v1/`) and of connector
+administration. The OpenAPI document and the authorization tests read this table."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from kinflow.api.kaizala import connectors, groups, signin
+from kinflow.api.kaizala.http import METHODS, endpoint, error_response, not_found_route
+
+KAIZALA = "/kaizala/v1"
+ADMIN_CONNECTORS = "/kinflow/v1/groups/connectors.json"
+
+# path -> method -> (handler, writes?)
+TABLE = {
+    f"{KAIZALA}/generatePin": {"POST": (signin.generate_pin, True)},
+    f"{KAIZALA}/loginWithPinAndApplicationId": {"POST": (signin.login_with_pin, True)},
+    f"{KAIZALA}/accessToken": {"GET": (signin.access_token, True)},
+    f"{KAIZALA}/groups": {"POST": (groups.create_group, True), "GET": (groups.list_groups, False)},
+    f"{KAIZALA}/groups/{{groupId}}": {"GET": (groups.group_details, False)},
+    f"{KAIZALA}/groups/{{groupId}}/members": {"GET": (groups.list_members, False),
+                                             "PUT": (groups.add_members, True)},
+    f"{KAIZALA}/groups/{{groupId}}/members/{{memberId}}": {"DELETE": (groups.remove_member, True)},
+    f"{KAIZALA}/groups/{{groupId}}/messages": {"POST": (groups.send_message, True)},
+    ADMIN_CONNECTORS: {"POST": (connectors.create_connector, True), "GET": (connectors.list_connectors, False),
+                       "DELETE": (connectors.delete_connector, True)},
+}
+
+
+async def _unknown(request) -> object:  # noqa: ANN001
+    return error_response(not_found_route(request.method, request.url.path))
+
+
+routes = [
+    *(Route(path, endpoint(handlers), methods=METHODS) for path, handlers in TABLE.items()),
+    Route(f"{KAIZALA}/{{rest:path}}", _unknown, methods=METHODS),
+]

@@ -1,0 +1,73 @@
+"""Kaizala's webhook events: which changes of Groups produce them and their payloads, in Kaizala's
+envelope (shared/reference/kaizala-docs/EventSchema.md):
+
+    {objectId, objectType, eventType, eventId, data, context, fromUser, fromUserId, fromUserName,
+     fromUserProfilePic}
+
+`data` holds the fields of the event-schema page and every field of the connector's Definition for
+the event (shared/seeds/kaizala-connector.txt: TextMessageCreatedSchema, MemberAddedSchema, ...), so
+a flow trigger finds what the connector promises.
+
+`context` is the subscriber's own `callBackContext`, so each subscription gets its own copy of an
+event (its own `eventId`); the outbox delivers them like every other event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.events.outbox import now_naive, publish
+from kinflow.groups.people import Person
+from kinflow.groups.tables import members, subscriptions
+
+SOURCE = "kaizala"
+# Kaizala's event types (webHooks.md), and the connector's UserJoined.
+EVENT_TYPES = (
+    "ActionCreated", "ActionResponse", "SurveyCreated", "JobCreated", "SurveyResponse", "JobResponse",
+    "TextMessageCreated", "AttachmentCreated", "Announcement", "MemberAdded", "MemberRemoved",
+    "GroupAdded", "GroupRemoved", "UserJoined",
+)
+
+
+def _sender(person: Person) -> dict:
+    return {"fromUser": person.mobile, "fromUserId": person.id, "fromUserName": person.name,
+            "fromUserProfilePic": person.profile_pic}
+
+
+def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, datas: Sequence[dict]) -> None:
+    """One event per item of `datas`, for each live subscription to the group."""
+    listening = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.context).where(
+        subscriptions.c.object_type == "Group", subscriptions.c.object_id == group_id,
+        subscriptions.c.valid_until > now_naive())).all()
+    for subscription_id, context in listening:
+        def build(context: str = context) -> list[dict]:
+            return [{"objectId": group_id, "objectType": "Group", "eventType": event_type, "data": data,
+                     "context": context, **_sender(sender)} for data in datas]
+
+        # The group is the subject: a receiver gets one group's events in order.
+        publish(conn, SOURCE, subscription_id, event_type, [group_id] * len(datas), build, id_key="eventId")
+
+
+def text_message_created(conn: Connection, group_id: str, sender: Person, message_id: str, text: str,
+                         reply_to: str | None) -> None:
+    data = {"text": text, "textMessage": text, **_sender(sender), "groupId": group_id, "sourceGroupId": group_id,
+            "messageId": message_id, "isReply": reply_to is not None, "originalMessageId": reply_to or ""}
+    _publish(conn, group_id, "TextMessageCreated", sender, [data])
+
+
+def members_changed(conn: Connection, event_type: str, group_id: str, by: Person,
+                    changed: Sequence[tuple[Person, str]]) -> None:
+    """`MemberAdded` or `MemberRemoved`, one event per member."""
+    by_fields = {"fromUser": by.mobile, "fromUserName": by.name, "fromUserProfilePic": by.profile_pic}
+    _publish(conn, group_id, event_type, by, [
+        {"member": person.mobile, "memberName": person.name, "memberProfilePic": person.profile_pic,
+         "type": role, **by_fields} for person, role in changed])
+
+
+def user_joined(conn: Connection, person: Person) -> None:
+    """`UserJoined` in every group the person was added to before signing in for the first time."""
+    group_ids = conn.execute(sa.select(members.c.group_id).where(members.c.person_id == person.id)).scalars().all()
+    for group_id in group_ids:
+        _publish(conn, group_id, "UserJoined", person, [{**_sender(person), "groupId": group_id}])

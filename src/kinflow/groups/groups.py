@@ -1,0 +1,117 @@
+"""Groups: create one (its creator is its first admin), list the caller's groups, read one's details.
+Only members see a group."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.events.outbox import now_naive
+from kinflow.groups import members as group_members
+from kinflow.groups.errors import bad_input, flag, forbidden, not_found, text
+from kinflow.groups.phones import e164_list
+from kinflow.groups.signin import Caller
+from kinflow.groups.tables import groups, members, people
+
+GROUP_TYPES = ("Group", "ConnectGroup")
+MAX_NAME = 256
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    welcome_message: str
+    group_type: str
+    short_description: str
+    long_description: str
+
+
+def _group(row) -> Group:  # noqa: ANN001
+    return Group(row.id, row.name, row.welcome_message, row.group_type, row.short_description, row.long_description)
+
+
+def load_group(conn: Connection, group_id: object) -> Group:
+    if not isinstance(group_id, str) or len(group_id) > 36:
+        raise not_found("group", str(group_id)[:40])
+    row = conn.execute(sa.select(groups).where(groups.c.id == group_id)).first()
+    if row is None:
+        raise not_found("group", group_id)
+    return _group(row)
+
+
+def role_of(conn: Connection, group: Group, caller: Caller) -> str:
+    """The caller's role in the group (Admin or Member); only members act in a group."""
+    role = conn.execute(sa.select(members.c.role).where(
+        members.c.group_id == group.id, members.c.person_id == caller.person.id)).scalar()
+    if role is None:
+        raise forbidden(f"You are not a member of the group ({group.id}).")
+    return role
+
+
+def create_group(conn: Connection, caller: Caller, body: dict) -> dict:
+    caller.require("groupinfo.write")
+    name = text(body, "name", limit=MAX_NAME)
+    welcome = text(body, "welcomeMessage", limit=MAX_TEXT)
+    group_type = text(body, "groupType", limit=16, required=False, default="Group")
+    if group_type not in GROUP_TYPES:
+        raise bad_input("groupType", f"Enter one of {', '.join(GROUP_TYPES)}.")
+    numbers = e164_list(body.get("members") or [], "members", limit=group_members.MAX_PER_CALL)
+    group = Group(str(uuid.uuid4()), name, welcome, group_type,
+                  text(body, "shortDescription", limit=MAX_TEXT, required=False),
+                  text(body, "longDescription", limit=MAX_TEXT, required=False))
+    conn.execute(groups.insert().values(
+        id=group.id, name=group.name, welcome_message=group.welcome_message, group_type=group.group_type,
+        short_description=group.short_description, long_description=group.long_description,
+        creator_id=caller.person.id, created_at=now_naive()))
+    group_members.add(conn, group.id, caller.person, [caller.person.mobile], role="Admin")
+    group_members.add(conn, group.id, caller.person, [n for n in numbers if n != caller.person.mobile])
+    return {"groupName": group.name, "groupId": group.id, "membersAdded": True}
+
+
+def _counts(conn: Connection, group_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """(members, members not yet provisioned) of each group."""
+    unprovisioned = sa.func.sum(sa.case((people.c.provisioned, 0), else_=1))
+    rows = conn.execute(sa.select(members.c.group_id, sa.func.count(), unprovisioned)
+                        .join(people, people.c.id == members.c.person_id)
+                        .where(members.c.group_id.in_(group_ids)).group_by(members.c.group_id))
+    return {row[0]: (row[1], int(row[2] or 0)) for row in rows}
+
+
+def _as_json(group: Group, role: str, counts: tuple[int, int], detail: bool) -> dict:
+    users, unprovisioned = counts
+    body = {"groupId": group.id, "groupName": group.name, "groupImageUrl": "", "hasSubGroups": False,
+            "hasParentGroups": False, "isMappedToTenant": False, "groupType": group.group_type,
+            "userCount": users, "currentLevelUserCount": users}
+    if detail:
+        body.update({
+            "callerRole": role, "currentLevelSubGroupCount": 0, "currentLevelParentGroupCount": 0,
+            "uniqueUserCount": users, "currentLevelUnProvisionedUserCount": unprovisioned,
+            "unProvisionedUserCount": unprovisioned, "isDuplicate": False, "isEditable": role == "Admin",
+            "isDetailsReadable": True, "welcomeMessage": group.welcome_message,
+            "shortDescription": group.short_description, "longDescription": group.long_description,
+        })
+    return body
+
+
+def list_groups(conn: Connection, caller: Caller, params: dict) -> dict:
+    """The groups the caller is a member of (`fetchAllGroups` changes nothing until sub-groups exist)."""
+    caller.require("groupinfo.read")
+    detail = flag(params.get("showDetail"), "showDetail")
+    flag(params.get("fetchAllGroups"), "fetchAllGroups")
+    rows = conn.execute(sa.select(groups, members.c.role).join(members, members.c.group_id == groups.c.id)
+                        .where(members.c.person_id == caller.person.id).order_by(groups.c.created_at, groups.c.id)).all()
+    counts = _counts(conn, [row.id for row in rows])
+    return {"groups": [_as_json(_group(row), row.role, counts.get(row.id, (0, 0)), detail) for row in rows]}
+
+
+def group_details(conn: Connection, caller: Caller, group_id: str) -> dict:
+    """One group, in the `groups` array Kaizala's documentation shows for this call."""
+    caller.require("groupinfo.read")
+    group = load_group(conn, group_id)
+    role = role_of(conn, group, caller)
+    return {"groups": [_as_json(group, role, _counts(conn, [group.id]).get(group.id, (0, 0)), True)]}

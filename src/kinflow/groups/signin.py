@@ -1,0 +1,156 @@
+"""Phone sign-in and tokens, as Kaizala's token service: a one-time PIN for a number and a connector
+(`generatePin`), the PIN exchanged for a refresh token (`loginWithPinAndApplicationId`), the refresh
+token exchanged for a 24-hour access token (`accessToken`) that every later call sends.
+
+PINs and tokens are stored as digests only. A wrong PIN counts a try that stays counted: the call
+*returns* its refusal, so the transaction that counted it commits (see `kinflow.api.kaizala.http`)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.errors import KintoneError
+from kinflow.events import kaizala as kaizala_events
+from kinflow.events.outbox import now_naive
+from kinflow.groups.connectors import Connector, digest, get_connector, new_secret
+from kinflow.groups.errors import bad_input, forbidden, unauthorized
+from kinflow.groups.people import Person, get_person, provision
+from kinflow.groups.tables import pins, tokens
+from kinflow.storage.database import after_commit
+
+log = logging.getLogger("kinflow.groups")
+
+PIN_DIGITS = 6
+PIN_LIFETIME = timedelta(minutes=10)
+PIN_TRIES = 5
+PIN_SENDS_PER_HOUR = 5
+ACCESS_LIFETIME = timedelta(hours=24)
+REFRESH_LIFETIME = timedelta(days=365)
+# After 90% of its life (day 328) a refresh token is renewed in the access-token answer.
+REFRESH_RENEWAL = REFRESH_LIFETIME * 0.9
+MAX_TOKEN = 128
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
+def _deliver_to_log(mobile: str, connector: Connector, pin: str) -> None:
+    # kinflow has no SMS of its own. Until an SMS gateway is configured, PINs go to the server log,
+    # which is for development only: say so every time.
+    log.warning("PIN %s for %s (connector %r) -- delivered to the server log: no SMS gateway is configured, "
+                "do not use this delivery in production", pin, mobile, connector.name)
+
+
+def generate_pin(conn: Connection, mobile: str, application_id: object) -> None:
+    """A new one-time PIN for this number and connector, sent once the transaction commits."""
+    connector = get_connector(conn, application_id)
+    now = now_naive()
+    sent = conn.execute(sa.select(sa.func.count()).select_from(pins).where(
+        pins.c.mobile == mobile, pins.c.created_at > now - timedelta(hours=1))).scalar_one()
+    if sent >= PIN_SENDS_PER_HOUR:
+        raise KintoneError("TooManyRequests", f"At most {PIN_SENDS_PER_HOUR} PINs are sent to a number in an hour; "
+                           "try again later.", 429)
+    # No leading zero: Kaizala's clients may send the PIN as a JSON number, which would lose it.
+    pin = secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS - 1))
+    conn.execute(pins.insert().values(mobile=mobile, connector_id=connector.id, pin_hash=digest(pin), tries=0,
+                                      used=False, created_at=now, expires_at=now + PIN_LIFETIME))
+    after_commit(conn, lambda: _deliver_to_log(mobile, connector, pin))
+
+
+def _pin_text(value: object) -> str:
+    # Kaizala's swagger types the PIN as an integer; clients send it as a number or as digits.
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise bad_input("pin", "Enter the PIN that was sent.")
+    pin = str(value).strip()
+    if not pin.isascii() or not pin.isdigit() or not 4 <= len(pin) <= 6:
+        raise bad_input("pin", "A PIN is 4 to 6 digits.")
+    return pin
+
+
+def _new_token(conn: Connection, kind: str, connector: Connector, person: Person, lifetime: timedelta,
+               now: datetime) -> tuple[str, datetime]:
+    token = new_secret()
+    expires = now + lifetime
+    conn.execute(tokens.insert().values(token_hash=digest(token), kind=kind, connector_id=connector.id,
+                                        person_id=person.id, created_at=now, expires_at=expires))
+    return token, expires
+
+
+def login_with_pin(conn: Connection, mobile: str, application_id: object, pin_value: object) -> dict | KintoneError:
+    """The refresh token for a right PIN; a wrong one is returned as a refusal (its try is kept)."""
+    connector = get_connector(conn, application_id)
+    pin = _pin_text(pin_value)
+    now = now_naive()
+    row = conn.execute(sa.select(pins).where(
+        pins.c.mobile == mobile, pins.c.connector_id == connector.id, ~pins.c.used, pins.c.expires_at > now,
+    ).order_by(pins.c.created_at.desc(), pins.c.id.desc()).limit(1)).first()
+    if row is None:
+        return unauthorized("No PIN is waiting for this number: it has expired or was never sent. Ask for a new one.")
+    if row.tries >= PIN_TRIES:
+        return unauthorized(f"This PIN was tried {PIN_TRIES} times. Ask for a new one.")
+    if not hmac.compare_digest(row.pin_hash, digest(pin)):
+        conn.execute(pins.update().where(pins.c.id == row.id).values(tries=row.tries + 1))
+        return unauthorized("The PIN is not right.")
+    conn.execute(pins.update().where(pins.c.id == row.id).values(used=True))
+    person, joined = provision(conn, mobile)
+    if joined:
+        kaizala_events.user_joined(conn, person)
+    token, expires = _new_token(conn, "refresh", connector, person, REFRESH_LIFETIME, now)
+    return {"refreshToken": token, "grantedScope": connector.scope, "refreshTokenExpiry": _epoch_ms(expires)}
+
+
+def access_token(conn: Connection, connector: Connector, refresh_token: object, public_url: str) -> dict:
+    """A 24-hour access token for a refresh token of this connector; the refresh token is renewed in
+    the answer once 90% of its life has passed (an empty string before that, as Kaizala's sample)."""
+    refused = unauthorized("The refreshToken is not valid for this application, or has expired.")
+    if not isinstance(refresh_token, str) or not refresh_token or len(refresh_token) > MAX_TOKEN:
+        raise refused
+    now = now_naive()
+    row = conn.execute(sa.select(tokens).where(
+        tokens.c.token_hash == digest(refresh_token), tokens.c.kind == "refresh")).first()
+    if row is None or row.connector_id != connector.id or row.expires_at <= now:
+        raise refused
+    person = get_person(conn, row.person_id)
+    assert person is not None  # tokens go with their person
+    access, expires = _new_token(conn, "access", connector, person, ACCESS_LIFETIME, now)
+    renewed = ""
+    if now - row.created_at >= REFRESH_RENEWAL:
+        renewed, _ = _new_token(conn, "refresh", connector, person, REFRESH_LIFETIME, now)
+    return {"accessToken": access, "endpointUrl": f"{public_url.rstrip('/')}/kaizala/",
+            "accessTokenExpiry": _epoch_ms(expires), "refreshToken": renewed, "scope": connector.scope}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a groups API call: a person, through a connector, within its scopes."""
+    person: Person
+    connector: Connector
+
+    def require(self, scope: str) -> None:
+        if scope not in self.connector.scopes:
+            raise forbidden(f"The connector {self.connector.name!r} does not have the scope {scope}.")
+
+
+def caller(conn: Connection, access: object) -> Caller:
+    """The caller of an `accessToken` header (401 when missing, unknown or expired)."""
+    if not isinstance(access, str) or not access:
+        raise unauthorized("Send the accessToken header (from GET /kaizala/v1/accessToken).")
+    if len(access) > MAX_TOKEN:
+        raise unauthorized("The accessToken is not valid.")
+    row = conn.execute(sa.select(tokens).where(
+        tokens.c.token_hash == digest(access), tokens.c.kind == "access")).first()
+    if row is None:
+        raise unauthorized("The accessToken is not valid.")
+    if row.expires_at <= now_naive():
+        raise unauthorized("The accessToken has expired; get a new one with the refresh token.")
+    person = get_person(conn, row.person_id)
+    assert person is not None
+    return Caller(person, get_connector(conn, row.connector_id))

@@ -1,0 +1,118 @@
+"""The tables of Groups (Kaizala's domain), on the same metadata as the rest of kinflow's fixed schema.
+
+Ids that Kaizala clients see (application, user, group, member, message, webhook) are UUID strings,
+as Kaizala's own are. Secrets and tokens are stored only as SHA-256 digests: they are 32 random
+bytes, so a plain digest is as good as a slow hash and costs nothing per call.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kinflow.storage.schema import metadata
+
+UUID = sa.String(36)
+
+connectors = sa.Table(
+    "kaizala_connectors",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's applicationId
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("scopes", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("creator", sa.String(128), nullable=False),
+)
+
+# People are phone numbers. A person added to a group before signing in is not provisioned yet.
+people = sa.Table(
+    "kaizala_people",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's userId
+    sa.Column("mobile", sa.String(16), nullable=False, unique=True),
+    sa.Column("name", sa.String(128), nullable=False, server_default=""),
+    sa.Column("provisioned", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+pins = sa.Table(
+    "kaizala_pins",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mobile", sa.String(16), nullable=False),
+    sa.Column("connector_id", UUID, sa.ForeignKey("kaizala_connectors.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("pin_hash", sa.String(64), nullable=False),
+    sa.Column("tries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("used", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_pins_mobile", "mobile", "created_at"),
+)
+
+tokens = sa.Table(
+    "kaizala_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(8), nullable=False),  # refresh | access
+    sa.Column("connector_id", UUID, sa.ForeignKey("kaizala_connectors.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+
+groups = sa.Table(
+    "kaizala_groups",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("welcome_message", sa.Text, nullable=False, server_default=""),
+    sa.Column("group_type", sa.String(16), nullable=False),  # Group | ConnectGroup
+    sa.Column("short_description", sa.Text, nullable=False, server_default=""),
+    sa.Column("long_description", sa.Text, nullable=False, server_default=""),
+    sa.Column("creator_id", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+members = sa.Table(
+    "kaizala_members",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's memberId
+    sa.Column("group_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String(8), nullable=False),  # Admin | Member
+    sa.Column("added_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("group_id", "person_id", name="uq_kaizala_members_person"),
+    sa.Index("ix_kaizala_members_person", "person_id"),
+)
+
+messages = sa.Table(
+    "kaizala_messages",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's referenceId
+    sa.Column("group_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sender_id", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("reply_to", UUID, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_messages_group", "group_id", "created_at"),
+)
+
+# A Kaizala webhook subscription. Deliveries go through the shared `webhooks` row it owns (the
+# outbox and the workers know only those); this row holds what Kaizala adds on top.
+subscriptions = sa.Table(
+    "kaizala_webhooks",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's webhookId
+    sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False,
+              unique=True),
+    sa.Column("object_id", UUID, nullable=False),
+    sa.Column("object_type", sa.String(16), nullable=False),  # Group | Action | ActionPackage
+    sa.Column("callback_token", sa.Text, nullable=False, server_default=""),
+    sa.Column("context", sa.Text, nullable=False, server_default=""),
+    sa.Column("valid_until", sa.DateTime, nullable=False),
+    sa.Column("connector_id", UUID, sa.ForeignKey("kaizala_connectors.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_webhooks_object", "object_type", "object_id"),
+)
