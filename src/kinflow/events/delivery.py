@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kinflow.webhooks.sender import Outcome
@@ -17,6 +17,7 @@ class Claimed:
     payload: bytes
     event_uuid: str
     event_type: str
+    headers: dict[str, str] = field(default_factory=dict)  # the webhook's own, sent with each attempt
 
 
 @dataclass(frozen=True)

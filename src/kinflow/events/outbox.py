@@ -26,7 +26,8 @@ from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import PENDING, deliveries, events, is_pending, webhooks
 
 # Asked on every change, usually to learn that nobody listens: compiled once.
-_SUBSCRIBERS = Prepared(sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.url, webhooks.c.secret).where(
+_SUBSCRIBERS = Prepared(sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.url, webhooks.c.secret,
+                                  webhooks.c.headers).where(
     webhooks.c.source == sa.bindparam("source"), webhooks.c.scope == sa.bindparam("scope"), webhooks.c.active
 ))
 _INSERT_EVENTS = events.insert().returning(events.c.id, sort_by_parameter_order=True)
@@ -45,6 +46,7 @@ class _Listener(NamedTuple):
     events: list[str]
     url: str
     secret: str
+    headers: dict | None
 
 
 class LocalWorker(Protocol):
@@ -119,9 +121,10 @@ def publish(conn: Connection, source: str, scope: str, event_type: str, subjects
     if handed:
         by_webhook = {webhook.id: webhook for webhook in listeners}
         event_of = dict(zip(event_ids, zip(uuids, payloads)))
-        claimed = [Claimed(delivery_id, 1, by_webhook[row["webhook_id"]].url, by_webhook[row["webhook_id"]].secret,
-                           event_of[row["event_id"]][1], event_of[row["event_id"]][0], event_type)
-                   for delivery_id, row in zip(delivery_ids, rows) if row["lease_owner"]]
+        claimed = [Claimed(delivery_id, 1, hook.url, hook.secret, event_of[row["event_id"]][1],
+                           event_of[row["event_id"]][0], event_type, hook.headers or {})
+                   for delivery_id, row in zip(delivery_ids, rows) if row["lease_owner"]
+                   for hook in (by_webhook[row["webhook_id"]],)]
         after_commit(conn, lambda: worker.take(claimed))  # type: ignore[union-attr]
     if len(handed) < len(rows):
         wake_workers_after_commit(conn)

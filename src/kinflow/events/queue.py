@@ -44,7 +44,7 @@ _DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=deliveries)
 
 _CLAIMED = (
     sa.select(deliveries.c.id, deliveries.c.attempts, webhooks.c.url, webhooks.c.secret, events.c.payload,
-              events.c.uuid, events.c.type)
+              events.c.uuid, events.c.type, webhooks.c.headers)
     .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
     .join(events, events.c.id == deliveries.c.event_id)
     .where(deliveries.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -62,7 +62,8 @@ def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> li
         deliveries.update().where(deliveries.c.id.in_(ids)).values(
             lease_until=now + timedelta(seconds=lease_seconds), lease_owner=worker,
             attempts=deliveries.c.attempts + 1))
-    return [Claimed(row.id, row.attempts, row.url, row.secret, row.payload.encode(), row.uuid, row.type)
+    return [Claimed(row.id, row.attempts, row.url, row.secret, row.payload.encode(), row.uuid, row.type,
+                    row.headers or {})
             for row in conn.execute(_CLAIMED, {"ids": ids})]
 
 

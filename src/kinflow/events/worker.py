@@ -125,7 +125,7 @@ class DeliveryWorker(Poller):
         started_at = now_naive()
         try:
             outcome = await self.sender.send(item.url, item.payload, item.secret,
-                                             {"X-Kinflow-Event": item.event_type,
+                                             {**item.headers, "X-Kinflow-Event": item.event_type,
                                               "X-Kinflow-Notification-Id": item.event_uuid})
         except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
             log.exception("delivery %s", item.id)

@@ -38,7 +38,7 @@ REFRESH_RENEWAL = REFRESH_LIFETIME * 0.9
 MAX_TOKEN = 128
 
 
-def _epoch_ms(moment: datetime) -> int:
+def epoch_ms(moment: datetime) -> int:
     return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
@@ -104,7 +104,7 @@ def login_with_pin(conn: Connection, mobile: str, application_id: object, pin_va
     if joined:
         kaizala_events.user_joined(conn, person)
     token, expires = _new_token(conn, "refresh", connector, person, REFRESH_LIFETIME, now)
-    return {"refreshToken": token, "grantedScope": connector.scope, "refreshTokenExpiry": _epoch_ms(expires)}
+    return {"refreshToken": token, "grantedScope": connector.scope, "refreshTokenExpiry": epoch_ms(expires)}
 
 
 def access_token(conn: Connection, connector: Connector, refresh_token: object, public_url: str) -> dict:
@@ -125,7 +125,7 @@ def access_token(conn: Connection, connector: Connector, refresh_token: object, 
     if now - row.created_at >= REFRESH_RENEWAL:
         renewed, _ = _new_token(conn, "refresh", connector, person, REFRESH_LIFETIME, now)
     return {"accessToken": access, "endpointUrl": f"{public_url.rstrip('/')}/kaizala/",
-            "accessTokenExpiry": _epoch_ms(expires), "refreshToken": renewed, "scope": connector.scope}
+            "accessTokenExpiry": epoch_ms(expires), "refreshToken": renewed, "scope": connector.scope}
 
 
 @dataclass(frozen=True)

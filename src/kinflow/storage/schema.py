@@ -147,6 +147,8 @@ webhooks = sa.Table(
     sa.Column("secret", sa.String(128), nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("creator", sa.String(128), nullable=False),
+    # Headers sent with every delivery besides kinflow's own (Kaizala's `kz-callback-token`).
+    sa.Column("headers", sa.JSON, nullable=True),
     sa.Index("ix_webhooks_scope", "source", "scope"),
 )
 

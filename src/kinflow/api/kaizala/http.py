@@ -83,31 +83,45 @@ class Call:
 Handler = Callable[[Call], "dict | KintoneError"]
 
 
-def endpoint(handlers: dict[str, tuple[Handler, bool]]) -> Callable[[Request], Awaitable[Response]]:
-    """An endpoint for one path: `handlers` maps a method to (handler, writes?). A handler may
-    *return* a KintoneError: it is answered once its transaction has committed (a wrong PIN's
-    counted try is kept); a raised one rolls everything back."""
+@dataclass(frozen=True)
+class Checked:
+    """A call that needs outside work between two transactions (a webhook's validation handshake):
+    `check` reads and validates in one, returning a plan; `outside(plan, settings)` runs with no
+    transaction open; `write(call, plan)` writes in another."""
+    check: Callable[[Call], object]
+    outside: Callable[[object, Settings], Awaitable[None]]
+    write: Handler
+
+
+def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"]) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint for one path: `handlers` maps a method to (handler, writes?) or to a `Checked`.
+    A handler may *return* a KintoneError: it is answered once its transaction has committed (a
+    wrong PIN's counted try is kept); a raised one rolls everything back."""
 
     async def serve(request: Request) -> Response:
         entry = handlers.get(request.method)
         try:
             if entry is None:
                 raise not_found_route(request.method, request.url.path)
-            handler, writes = entry
             if "\x00" in request.url.query or "%00" in request.url.query:
                 raise bad_input("query", "The query string contains a NUL character (U+0000).")
             body = await read_json(request) if request.method in ("POST", "PUT", "DELETE") else {}
             db = request.app.state.db
+            settings = request.app.state.settings
 
-            def work() -> dict:
+            def run(handler: Handler, writes: bool) -> dict:
                 with (db.write if writes else db.read)() as conn:
                     result = handler(Call(conn, body, request.query_params, request.path_params, request.headers,
-                                          request.app.state.settings))
+                                          settings))
                 if isinstance(result, KintoneError):
                     raise result
                 return result
 
-            return json_response(await run_blocking(work))
+            if isinstance(entry, Checked):
+                plan = await run_blocking(run, entry.check, False)
+                await entry.outside(plan, settings)
+                return json_response(await run_blocking(run, lambda call: entry.write(call, plan), True))
+            return json_response(await run_blocking(run, *entry))
         except KintoneError as error:
             return error_response(error)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from kinflow.api.kaizala import connectors, groups, signin
+from kinflow.api.kaizala import connectors, groups, signin, webhooks
 from kinflow.api.kaizala.http import METHODS, endpoint, error_response, not_found_route
 
 KAIZALA = "/kaizala/v1"
 ADMIN_CONNECTORS = "/kinflow/v1/groups/connectors.json"
 
-# path -> method -> (handler, writes?)
+# path -> method -> (handler, writes?), or a Checked call (see http.endpoint)
 TABLE = {
     f"{KAIZALA}/generatePin": {"POST": (signin.generate_pin, True)},
     f"{KAIZALA}/loginWithPinAndApplicationId": {"POST": (signin.login_with_pin, True)},
@@ -22,6 +22,8 @@ TABLE = {
                                              "PUT": (groups.add_members, True)},
     f"{KAIZALA}/groups/{{groupId}}/members/{{memberId}}": {"DELETE": (groups.remove_member, True)},
     f"{KAIZALA}/groups/{{groupId}}/messages": {"POST": (groups.send_message, True)},
+    f"{KAIZALA}/webhook": {"POST": webhooks.subscribe, "GET": (webhooks.list_subscriptions, False)},
+    f"{KAIZALA}/webhook/{{webhookId}}": {"PUT": webhooks.change, "DELETE": (webhooks.unsubscribe, True)},
     ADMIN_CONNECTORS: {"POST": (connectors.create_connector, True), "GET": (connectors.list_connectors, False),
                        "DELETE": (connectors.delete_connector, True)},
 }

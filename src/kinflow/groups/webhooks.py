@@ -1,0 +1,203 @@
+"""Kaizala webhook subscriptions (webHooks.md): a connector subscribes to a group's events with a
+callback URL, an optional `callBackToken` (sent as header `kz-callback-token`) and `callBackContext`
+(sent as `context` in each event), valid until `validity` (epoch milliseconds, default two years).
+
+Each subscription owns a row of the shared `webhooks` table, so the outbox, the workers, the address
+guard, signing and the attempt log serve it as they serve kintone's webhooks. Only Group objects can
+be subscribed to until actions exist. Creating one, and changing its URL, needs the validation
+handshake first (`kinflow.webhooks.handshake`), made between two transactions: `plan` checks the
+request in one, the caller makes the handshake, `create` or `update` writes in another."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.events.kaizala import EVENT_TYPES, SOURCE
+from kinflow.events.outbox import now_naive
+from kinflow.groups.errors import bad_input, flag, not_found, text
+from kinflow.groups.groups import load_group, role_of
+from kinflow.groups.signin import Caller, epoch_ms
+from kinflow.groups.tables import subscriptions
+from kinflow.storage.schema import webhooks
+from kinflow.webhooks import subscriptions as shared
+from kinflow.webhooks.guard import Network, literal_refusal, url_problem
+
+OBJECT_TYPES = ("Group", "Action", "ActionPackage")
+DEFAULT_VALIDITY = timedelta(days=730)
+MAX_URL = 2048
+MAX_TOKEN = 512
+MAX_CONTEXT = 4096
+CALLBACK_HEADER = "kz-callback-token"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked subscription request (or change), waiting for its handshake."""
+    object_id: str
+    url: str | None
+    events: list[str] | None
+    token: str | None
+    context: str | None
+    valid_until: datetime | None
+    active: bool | None
+
+
+def _url(body: dict, allow: tuple[Network, ...], required: bool) -> str | None:
+    url = text(body, "callBackUrl", limit=MAX_URL, required=required) or None
+    if url is not None:
+        problem = url_problem(url) or literal_refusal(url, allow)
+        if problem:
+            raise bad_input("callBackUrl", problem)
+    return url
+
+
+def _events(value: object, required: bool) -> list[str] | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, list) or not value or len(value) > len(EVENT_TYPES) * 2:
+        raise bad_input("eventTypes", f"Enter an array of one or more of {', '.join(EVENT_TYPES)}.")
+    unknown = [e for e in value if e not in EVENT_TYPES]
+    if unknown:
+        raise bad_input("eventTypes", f"Unknown event type {str(unknown[0])[:64]!r}; enter one or more of "
+                                      f"{', '.join(EVENT_TYPES)}.")
+    return sorted(set(value), key=EVENT_TYPES.index)
+
+
+def _valid_until(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or len(str(value)) > 15:
+        raise bad_input("validity", "Enter the end of validity as epoch milliseconds.")
+    moment = datetime(1970, 1, 1) + timedelta(milliseconds=int(value))
+    if moment <= now_naive():
+        raise bad_input("validity", "The end of validity is in the past.")
+    return moment
+
+
+def _group_of(conn: Connection, caller: Caller, object_id: str) -> None:
+    """Subscriptions are to groups the caller is a member of."""
+    role_of(conn, load_group(conn, object_id), caller)
+
+
+def plan(conn: Connection, caller: Caller, body: dict, allow: tuple[Network, ...]) -> Plan:
+    caller.require("webhook.write")
+    object_type = text(body, "objectType", limit=16)
+    if object_type not in OBJECT_TYPES:
+        raise bad_input("objectType", f"Enter one of {', '.join(OBJECT_TYPES)}.")
+    if object_type != "Group":
+        raise bad_input("objectType", "Only Group subscriptions are supported until actions exist.")
+    object_id = text(body, "objectId", limit=36)
+    _group_of(conn, caller, object_id)
+    return Plan(object_id, _url(body, allow, True), _events(body.get("eventTypes"), True),
+                text(body, "callBackToken", limit=MAX_TOKEN, required=False),
+                text(body, "callBackContext", limit=MAX_CONTEXT, required=False),
+                _valid_until(body.get("validity")), True)
+
+
+def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network, ...]) -> dict:
+    _group_of(conn, caller, checked.object_id)  # still a member after the handshake
+    subscription_id = str(uuid.uuid4())
+    webhook, _ = shared.subscribe(conn, SOURCE, subscription_id, url=checked.url, events=checked.events,
+                                  allowed=EVENT_TYPES, allow=allow, creator=caller.person.mobile)
+    conn.execute(webhooks.update().where(webhooks.c.id == webhook.id).values(
+        headers={CALLBACK_HEADER: checked.token} if checked.token else None))
+    now = now_naive()
+    conn.execute(subscriptions.insert().values(
+        id=subscription_id, webhook_id=webhook.id, object_id=checked.object_id, object_type="Group",
+        callback_token=checked.token or "", context=checked.context or "",
+        valid_until=checked.valid_until or now + DEFAULT_VALIDITY, connector_id=caller.connector.id,
+        person_id=caller.person.id, created_at=now))
+    return {"webhookId": subscription_id}
+
+
+_JOINED = sa.select(subscriptions, webhooks.c.url, webhooks.c.events, webhooks.c.active).join(
+    webhooks, webhooks.c.id == subscriptions.c.webhook_id)
+
+
+def _as_json(row) -> dict:  # noqa: ANN001
+    return {"id": row.id, "objectId": row.object_id, "objectType": row.object_type, "events": list(row.events),
+            "filters": [], "callbackUrl": row.url, "callbackToken": row.callback_token,
+            "callbackContext": row.context, "ts": epoch_ms(row.created_at), "validity": epoch_ms(row.valid_until),
+            "active": bool(row.active) and row.valid_until > now_naive()}
+
+
+def list_subscriptions(conn: Connection, caller: Caller, query: dict) -> dict:
+    """The connector's subscriptions to an object."""
+    caller.require("webhook.read")
+    object_type = text(query, "objectType", limit=16)
+    if object_type not in OBJECT_TYPES:
+        raise bad_input("objectType", f"Enter one of {', '.join(OBJECT_TYPES)}.")
+    object_id = text(query, "objectId", limit=36)
+    if object_type == "Group":
+        _group_of(conn, caller, object_id)
+    rows = conn.execute(_JOINED.where(subscriptions.c.object_type == object_type,
+                                      subscriptions.c.object_id == object_id,
+                                      subscriptions.c.connector_id == caller.connector.id)
+                        .order_by(subscriptions.c.created_at, subscriptions.c.id))
+    return {"webhooks": [_as_json(row) for row in rows]}
+
+
+def _own(conn: Connection, caller: Caller, subscription_id: str):  # noqa: ANN202
+    row = conn.execute(_JOINED.where(subscriptions.c.id == subscription_id[:36])).first()
+    if row is None or row.connector_id != caller.connector.id:
+        raise not_found("webhook", subscription_id[:40])
+    _group_of(conn, caller, row.object_id)
+    return row
+
+
+def plan_change(conn: Connection, caller: Caller, subscription_id: str, body: dict,
+                allow: tuple[Network, ...]) -> Plan:
+    """A checked change (webHooks.md: any parameter; `Active: true` re-enables a disabled one)."""
+    caller.require("webhook.update")
+    row = _own(conn, caller, subscription_id)
+    for field, now_value in (("objectId", row.object_id), ("objectType", row.object_type)):
+        if field in body and body[field] != now_value:
+            raise bad_input(field, "A subscription keeps its object; create another one for a new object.")
+    active = body.get("Active", body.get("active"))
+    return Plan(row.object_id, _url(body, allow, False), _events(body.get("eventTypes"), False),
+                text(body, "callBackToken", limit=MAX_TOKEN, required=False) if "callBackToken" in body else None,
+                text(body, "callBackContext", limit=MAX_CONTEXT, required=False) if "callBackContext" in body else None,
+                _valid_until(body.get("validity")), None if active is None else flag(active, "Active"))
+
+
+def update(conn: Connection, caller: Caller, subscription_id: str, change: Plan) -> dict:
+    row = _own(conn, caller, subscription_id)
+    shared_values: dict = {}
+    if change.url is not None:
+        shared_values["url"] = change.url
+    if change.events is not None:
+        shared_values["events"] = change.events
+    if change.active is not None:
+        shared_values["active"] = change.active
+    own: dict = {}
+    if change.token is not None:
+        own["callback_token"] = change.token
+        shared_values["headers"] = {CALLBACK_HEADER: change.token} if change.token else None
+    if change.context is not None:
+        own["context"] = change.context
+    if change.valid_until is not None:
+        own["valid_until"] = change.valid_until
+    if shared_values:
+        conn.execute(webhooks.update().where(webhooks.c.id == row.webhook_id).values(**shared_values))
+    if own:
+        conn.execute(subscriptions.update().where(subscriptions.c.id == row.id).values(**own))
+    return {"result": True}
+
+
+def delete(conn: Connection, caller: Caller, subscription_id: str) -> dict:
+    caller.require("webhook.remove")
+    row = _own(conn, caller, subscription_id)
+    conn.execute(subscriptions.delete().where(subscriptions.c.id == row.id))
+    conn.execute(webhooks.delete().where(webhooks.c.id == row.webhook_id))
+    return {"result": True}
+
+
+def needs_handshake(change: Plan) -> bool:
+    return change.url is not None
+
+
