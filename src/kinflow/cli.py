@@ -115,5 +115,52 @@ def worker(name: str | None) -> None:
         db.dispose()
 
 
+@main.group()
+def groups() -> None:
+    """Groups, the Kaizala-compatible messaging server."""
+
+
+@groups.group()
+def connector() -> None:
+    """Connectors: the applications that may call the groups API."""
+
+
+@connector.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True,
+              help="A permission scope (repeat it), e.g. --scope groupinfo.read --scope textmessage.write.")
+def connector_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a connector; prints its application id and its secret (shown this once only)."""
+    from kinflow.errors import KintoneError
+    from kinflow.groups.connectors import create_connector
+
+    db = _prepare(load_settings())
+    try:
+        with db.write() as conn:
+            created, secret = create_connector(conn, name, list(scopes), "cli")
+    except KintoneError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        db.dispose()
+    console.print(f"applicationId: {created.id}")
+    console.print(f"applicationSecret: {secret}", highlight=False)
+    console.print(f"scope: {created.scope}")
+    console.print("The secret is shown only now; kinflow keeps only its digest.")
+
+
+@connector.command("list")
+def connector_list() -> None:
+    """List connectors (never their secrets)."""
+    from kinflow.groups.connectors import list_connectors
+
+    db = _prepare(load_settings())
+    try:
+        with db.read() as conn:
+            for item in list_connectors(conn):
+                console.print(f"{item.id}  {item.name}  {item.scope}", highlight=False)
+    finally:
+        db.dispose()
+
+
 if __name__ == "__main__":
     main()

@@ -119,3 +119,25 @@ def test_deleting_a_connector_stops_its_tokens(server):
         assert admin.request("DELETE", "/kinflow/v1/groups/connectors.json",
                              json={"applicationId": connector["applicationId"]}).status_code == 200
     assert member.client.get("/groups").status_code == 401
+
+
+def test_the_cli_creates_a_connector_that_signs_in(server):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from tests.groups.conftest import signed_in
+
+    env = {**os.environ, "KINFLOW_DATA_DIR": str(server.data_dir), "KINFLOW_DATABASE_URL": server.database_url}
+    done = subprocess.run([sys.executable, "-m", "kinflow.cli", "groups", "connector", "create", "From the CLI",
+                           "--scope", "groupinfo.read", "--scope", "groupinfo.write"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    application_id = re.search(r"applicationId: (\S+)", done.stdout).group(1)
+    secret = re.search(r"applicationSecret: (\S+)", done.stdout).group(1)
+    member = signed_in(server, {"applicationId": application_id, "applicationSecret": secret})
+    assert member.client.post("/groups", json={"name": "G", "welcomeMessage": "Hi"}).status_code == 200
+    refused = subprocess.run([sys.executable, "-m", "kinflow.cli", "groups", "connector", "create", "Bad",
+                              "--scope", "everything"], env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "everything" in refused.stderr
