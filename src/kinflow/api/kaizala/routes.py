@@ -6,7 +6,8 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from kinflow.api.kaizala import connectors, groups, signin, webhooks
-from kinflow.api.kaizala.http import METHODS, endpoint, error_response, not_found_route
+from kinflow.api.kaizala.http import METHODS, endpoint, error_response, json_response, not_found_route
+from kinflow.api.kaizala.openapi import openapi_document
 
 KAIZALA = "/kaizala/v1"
 ADMIN_CONNECTORS = "/kinflow/v1/groups/connectors.json"
@@ -33,7 +34,12 @@ async def _unknown(request) -> object:  # noqa: ANN001
     return error_response(not_found_route(request.method, request.url.path))
 
 
+async def _openapi(request) -> object:  # noqa: ANN001
+    return json_response(openapi_document())
+
+
 routes = [
+    Route("/kaizala/openapi.json", _openapi),
     *(Route(path, endpoint(handlers), methods=METHODS) for path, handlers in TABLE.items()),
     Route(f"{KAIZALA}/{{rest:path}}", _unknown, methods=METHODS),
 ]

@@ -1,0 +1,102 @@
+"""The OpenAPI document of the groups API (served at /kaizala/openapi.json), following Kaizala's
+Swagger file (shared/reference/kaizala-rest-api.swagger.json): its paths, operation ids and bodies,
+with kinflow's size limits written in, so clients and fuzzers know them."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from kinflow.events.kaizala import EVENT_TYPES
+from kinflow.groups.groups import GROUP_TYPES, MAX_NAME, MAX_TEXT
+from kinflow.groups.members import MAX_PER_CALL
+from kinflow.groups.messages import MAX_TEXT as MAX_MESSAGE
+from kinflow.groups.webhooks import MAX_CONTEXT, MAX_TOKEN, MAX_URL, OBJECT_TYPES
+
+_TEXT = {"type": "string"}
+_ID = {"type": "string", "maxLength": 36}
+_FLAG = {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}]}
+_MOBILE = {"type": "string", "maxLength": 32, "example": "+14155550123"}
+_MOBILES = {"type": "array", "items": _MOBILE, "maxItems": MAX_PER_CALL}
+_ERROR = {"type": "object", "required": ["code", "message"], "properties": {
+    "code": _TEXT, "message": _TEXT, "errors": {"type": "object", "additionalProperties": {"type": "array"}}}}
+
+
+def _body(properties: dict, required: list[str]) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "properties": properties, "required": required}}}}
+
+
+def _path(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, schema: dict, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+def _header(name: str) -> dict:
+    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+
+
+_WEBHOOK = {"objectId": _ID, "objectType": {"type": "string", "enum": list(OBJECT_TYPES)},
+            "eventTypes": {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}},
+            "callBackUrl": {"type": "string", "maxLength": MAX_URL},
+            "callBackToken": {"type": "string", "maxLength": MAX_TOKEN},
+            "callBackContext": {"type": "string", "maxLength": MAX_CONTEXT},
+            "validity": {"type": "integer", "description": "End of validity, epoch milliseconds (default: 2 years)."}}
+
+# (path, method) -> operation; `public` operations need no access token.
+OPERATIONS: dict[tuple[str, str], dict] = {
+    ("/generatePin", "post"): {"operationId": "GeneratePin", "public": True, "requestBody": _body(
+        {"mobileNumber": _MOBILE, "applicationId": _ID}, ["mobileNumber", "applicationId"])},
+    ("/loginWithPinAndApplicationId", "post"): {"operationId": "GetRefreshToken", "public": True, "requestBody": _body(
+        {"mobileNumber": _MOBILE, "applicationId": _ID, "pin": {"type": "integer", "minimum": 1000, "maximum": 999999}},
+        ["mobileNumber", "applicationId", "pin"])},
+    ("/accessToken", "get"): {"operationId": "GenerateAccessToken", "public": True, "parameters": [
+        _header("applicationId"), _header("applicationSecret"), _header("refreshToken")]},
+    ("/groups", "post"): {"operationId": "CreateGroup", "requestBody": _body(
+        {"name": {"type": "string", "maxLength": MAX_NAME}, "welcomeMessage": {"type": "string", "maxLength": MAX_TEXT},
+         "members": _MOBILES, "groupType": {"type": "string", "enum": list(GROUP_TYPES)},
+         "shortDescription": {"type": "string", "maxLength": MAX_TEXT},
+         "longDescription": {"type": "string", "maxLength": MAX_TEXT}}, ["name", "welcomeMessage"])},
+    ("/groups", "get"): {"operationId": "FetchDirectGroups", "parameters": [
+        _query("showDetail", _FLAG), _query("fetchAllGroups", _FLAG)]},
+    ("/groups/{groupId}", "get"): {"operationId": "FetchGroupDetails", "parameters": [_path("groupId")]},
+    ("/groups/{groupId}/members", "get"): {"operationId": "FetchMembers", "parameters": [_path("groupId")]},
+    ("/groups/{groupId}/members", "put"): {"operationId": "AddMembers", "parameters": [_path("groupId")],
+                                           "requestBody": _body({"members": _MOBILES}, ["members"])},
+    ("/groups/{groupId}/members/{memberId}", "delete"): {"operationId": "RemoveMembers",
+                                                        "parameters": [_path("groupId"), _path("memberId")]},
+    ("/groups/{groupId}/messages", "post"): {"operationId": "SendMessage", "parameters": [_path("groupId")],
+                                            "requestBody": _body({
+                                                "message": {"type": "string", "maxLength": MAX_MESSAGE},
+                                                "replyToReferenceId": _ID}, ["message"])},
+    ("/webhook", "post"): {"operationId": "SubscribeToAllEvents", "requestBody": _body(
+        _WEBHOOK, ["objectId", "objectType", "eventTypes", "callBackUrl"])},
+    ("/webhook", "get"): {"operationId": "GetAllWebhooks", "parameters": [
+        _query("objectId", _ID, True), _query("objectType", {"type": "string", "enum": list(OBJECT_TYPES)}, True)]},
+    ("/webhook/{webhookId}", "put"): {"operationId": "UpdateWebhook", "parameters": [_path("webhookId")],
+                                      "requestBody": _body({**_WEBHOOK, "Active": _FLAG}, [])},
+    ("/webhook/{webhookId}", "delete"): {"operationId": "UnsubscribingAWebhook", "parameters": [_path("webhookId")]},
+}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    paths: dict[str, dict] = {}
+    for (path, method), spec in OPERATIONS.items():
+        operation = {k: v for k, v in spec.items() if k != "public"}
+        if not spec.get("public"):
+            operation["security"] = [{"accessToken": []}]
+        operation["responses"] = {
+            "200": {"description": "Done.", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "default": {"description": "Refused.", "content": {"application/json": {"schema": _ERROR}}}}
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "kinflow groups API (Kaizala-compatible)", "version": "1"},
+        "servers": [{"url": "/kaizala/v1"}],
+        "components": {"securitySchemes": {"accessToken": {"type": "apiKey", "in": "header", "name": "accessToken"}}},
+        "security": [],
+        "paths": paths,
+    }
