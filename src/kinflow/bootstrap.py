@@ -15,7 +15,8 @@ from kinflow.apps.records import Writer
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.directory.tokens import create_token, list_tokens
-from kinflow.directory.users import ADMINISTRATOR, create_user, get_user
+from kinflow.directory.passwords import verify_password
+from kinflow.directory.users import ADMINISTRATOR, create_user, get_user, get_user_with_hash
 from kinflow.storage.database import Database
 from kinflow.storage.schema import apps
 
@@ -41,14 +42,18 @@ class FirstStart:
     admin_password: str | None  # set only when this start created the login
     example_app: int | None
     api_token: str | None
+    # KINFLOW_ADMIN_PASSWORD was given but is not Administrator's password: it applies to the first start only.
+    admin_password_ignored: bool = False
 
 
 def ensure_initial_data(settings: Settings, db: Database) -> FirstStart:
     with db.write() as conn:
-        if get_user(conn, ADMINISTRATOR) is not None:
+        existing = get_user_with_hash(conn, ADMINISTRATOR)
+        if existing is not None:
             first_app = conn.execute(sa.select(sa.func.min(apps.c.id))).scalar()
             tokens = list_tokens(conn, first_app) if first_app else []
-            return FirstStart(None, first_app, tokens[0].token if tokens else None)
+            ignored = bool(settings.admin_password) and not verify_password(existing[1], settings.admin_password)
+            return FirstStart(None, first_app, tokens[0].token if tokens else None, ignored)
         password = settings.admin_password or secrets.token_urlsafe(12)
         create_user(conn, ADMINISTRATOR, ADMINISTRATOR, password, is_admin=True)
         if not settings.example_app:

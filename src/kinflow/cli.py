@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from rich.console import Console
@@ -64,6 +65,9 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
         console.print(f"Log in as [bold]Administrator[/bold] with password [bold]{first.admin_password}[/bold]")
     else:
         console.print("Log in as [bold]Administrator[/bold] (password set on first start)")
+    if first.admin_password_ignored:
+        console.print("[yellow]KINFLOW_ADMIN_PASSWORD is ignored[/yellow]: Administrator exists already and keeps "
+                      "its password (change it with `kinflow users set-password Administrator`)")
     if first.example_app:
         console.print(f"Example app {first.example_app} (Customers), API token: [bold]{first.api_token}[/bold]")
         console.print(
@@ -85,6 +89,44 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
         log_level="warning",
         access_log=False,
     )
+
+
+@main.group()
+def users() -> None:
+    """Logins of this kinflow."""
+
+
+def _new_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")  # from a pipe: the first line
+
+
+@users.command("set-password")
+@click.argument("login")
+def set_password(login: str) -> None:
+    """Give LOGIN a new password, read from the terminal (twice) or, when piped, from stdin's first line.
+    Also lifts the lockouts after failed logins of LOGIN."""
+    from kinflow.directory import logins
+    from kinflow.directory import users as directory
+    from kinflow.storage.database import Database
+
+    settings = load_settings()
+    db = Database(settings.url)
+    try:
+        with db.read() as conn:
+            known = directory.get_user(conn, login) is not None
+        if not known:
+            raise click.ClickException(f"no login named {login!r} ({settings.url})")
+        password = _new_password()
+        if not password:
+            raise click.ClickException("the new password is empty")
+        with db.write() as conn:
+            directory.set_password(conn, login, password)
+            logins.forget_failures(conn, login)
+    finally:
+        db.dispose()
+    console.print(f"[green]Password of {login} changed[/green]")
 
 
 @main.command()

@@ -34,6 +34,22 @@ class Settings:
             "help": "Password of the Administrator login on first start; random and printed when unset.",
         },
     )
+    login_max_failures: int = field(
+        default=10,
+        metadata={"env": "KINFLOW_LOGIN_MAX_FAILURES",
+                  "help": "Failed password logins for one login name from one address, within "
+                          "KINFLOW_LOGIN_WINDOW, after which that pair is locked out."},
+    )
+    login_window: float = field(
+        default=600.0,
+        metadata={"env": "KINFLOW_LOGIN_WINDOW",
+                  "help": "Seconds from a pair's first failed login in which failures count."},
+    )
+    login_lockout: float = field(
+        default=600.0,
+        metadata={"env": "KINFLOW_LOGIN_LOCKOUT",
+                  "help": "Seconds a locked-out (login, address) pair is refused, even with the right password."},
+    )
     public_url: str = field(
         default="http://127.0.0.1:8080",
         metadata={"env": "KINFLOW_PUBLIC_URL", "help": "Base of permalinks in notifications."},

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kinflow.api.authentication import password_identity
 from kinflow.api.kintone.http import error_response, invalid_json, json_response, reject_nul, request_headers
 from kinflow.api.threads import run_blocking
 from kinflow.apps import settings as app_settings
@@ -24,7 +25,7 @@ from kinflow.apps.app import create_space, load_app_anywhere
 from kinflow.apps.permissions import require, token_forbidden
 from kinflow.directory import tokens as api_tokens
 from kinflow.directory import users
-from kinflow.directory.identity import Identity, authenticate
+from kinflow.directory.identity import Identity, token_identity
 from kinflow.config import Settings
 from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege, texts_param
 from kinflow.events import kintone as kintone_events
@@ -244,15 +245,15 @@ async def admin_endpoint(request: Request) -> Response:
 
     transaction = db.read if key in _READS else db.write
 
-    def run() -> dict:
+    def run(identity: Identity | None) -> dict:
         with transaction() as conn:
-            identity = authenticate(conn, headers)
+            identity = identity or token_identity(conn, headers)
             if identity.by_token and key[1] in _NOT_FOR_TOKENS:
                 raise token_forbidden()
             return action(conn, identity, body)
 
     try:
-        return json_response(await run_blocking(run))
+        return json_response(await run_blocking(run, await password_identity(request, headers)))
     except KintoneError as error:
         return error_response(error)
 

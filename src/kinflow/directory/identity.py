@@ -3,6 +3,8 @@
 Precedence as kintone: `X-Cybozu-Authorization` (password) first, then `X-Cybozu-API-Token`;
 kinflow also accepts `Authorization: Basic` with a login and password when neither is sent.
 Operations done with a token are recorded as the user `Administrator`.
+A password is checked by `kinflow.directory.logins` before the call's transaction opens (it costs an
+argon2 run); tokens are cheap to check, so inside it.
 Source: shared/reference/kintone-rest-api.md §1.
 """
 
@@ -14,9 +16,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
-from kinflow.directory.passwords import verify_password
 from kinflow.directory.tokens import ApiToken, find_tokens
-from kinflow.directory.users import ADMINISTRATOR, User, get_user_with_hash
+from kinflow.directory.users import ADMINISTRATOR, User
 from kinflow.errors import KintoneError, invalid_input
 
 MAX_TOKENS_PER_REQUEST = 9
@@ -42,7 +43,7 @@ def not_logged_in() -> KintoneError:
     return KintoneError("CB_AU01", "Please login.", 401)
 
 
-def _password_failed() -> KintoneError:
+def password_failed() -> KintoneError:
     return KintoneError(
         "CB_WA01",
         "Password authentication failed. The value in http header of X-Cybozu-Authorization is not valid.",
@@ -50,27 +51,43 @@ def _password_failed() -> KintoneError:
     )
 
 
-def _decode_login(encoded: str) -> tuple[str, str] | None:
+# Longer logins cannot exist (users.create_user refuses them).
+MAX_LOGIN_LENGTH = 128
+
+
+def _decode_login(encoded: str) -> tuple[str, str]:
     try:
         text = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
+        raise password_failed() from None
     login, sep, password = text.partition(":")
-    return (login, password) if sep else None
+    # An empty login names nobody, and U+0000 cannot be stored (PostgreSQL refuses it in text):
+    # neither may reach a lookup.
+    if not sep or not login or len(login) > MAX_LOGIN_LENGTH or "\0" in text:
+        raise password_failed()
+    return login, password
 
 
-def _password_identity(conn: Connection, encoded: str) -> Identity:
-    credentials = _decode_login(encoded)
-    if credentials is None:
-        raise _password_failed()
-    found = get_user_with_hash(conn, credentials[0])
-    if found is None or not found[0].active or not verify_password(found[1], credentials[1]):
-        raise _password_failed()
-    return Identity(found[0])
+def password_login(headers: dict[str, str]) -> tuple[str, str] | None:
+    """The (login, password) a request sends, or None when it sends API tokens instead (see
+    `token_identity`). `headers` maps lower-case header names to values (repeated headers joined by
+    ','). No credentials at all: `CB_AU01`; a malformed login: `CB_WA01`."""
+    encoded = headers.get("x-cybozu-authorization")
+    if encoded:
+        return _decode_login(encoded)
+    if headers.get("x-cybozu-api-token"):
+        return None
+    basic = headers.get("authorization", "")
+    if basic[:6].lower() == "basic ":
+        return _decode_login(basic[6:])
+    raise not_logged_in()
 
 
-def _token_identity(conn: Connection, header: str) -> Identity:
-    given = [t.strip() for t in header.split(",") if t.strip()]
+def token_identity(conn: Connection, headers: dict[str, str]) -> Identity:
+    """The API tokens of a request for which `password_login` gave None."""
+    given = [t.strip() for t in headers.get("x-cybozu-api-token", "").split(",") if t.strip()]
+    if not given:  # a header of separators only names no token: not a way in without one
+        raise not_logged_in()
     if len(given) > MAX_TOKENS_PER_REQUEST:
         raise invalid_input(
             {"X-Cybozu-API-Token": [f"You can specify up to {MAX_TOKENS_PER_REQUEST} API tokens."]}
@@ -87,17 +104,3 @@ def _token_identity(conn: Connection, header: str) -> Identity:
             raise KintoneError("GAIA_DA03", "You cannot specify a duplicate API token for the same app.", 400)
         by_app[token.app_id] = token
     return Identity(None, by_app)
-
-
-def authenticate(conn: Connection, headers: dict[str, str]) -> Identity:
-    """`headers` maps lower-case header names to values (repeated headers joined by ',')."""
-    password = headers.get("x-cybozu-authorization")
-    if password:
-        return _password_identity(conn, password)
-    token = headers.get("x-cybozu-api-token")
-    if token:
-        return _token_identity(conn, token)
-    basic = headers.get("authorization", "")
-    if basic[:6].lower() == "basic ":
-        return _password_identity(conn, basic[6:])
-    raise not_logged_in()

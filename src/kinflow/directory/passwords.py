@@ -23,14 +23,22 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _cache_key(password_hash: str, password: str) -> bytes:
+    return hashlib.sha256(f"{password_hash}\0{password}".encode()).digest()
+
+
+def recently_verified(password_hash: str, password: str) -> bool:
+    """Whether this pair was verified within the last minute: checking costs no argon2 run."""
+    with _lock:
+        hit = _verified.get(_cache_key(password_hash, password))
+    return hit is not None and hit[1] > time.monotonic()
+
+
 def verify_password(password_hash: str, password: str) -> bool:
+    """Blocks for an argon2 run unless `recently_verified`: call it from a thread, not an event loop."""
     if not password_hash:
         return False
-    key = hashlib.sha256(f"{password_hash}\0{password}".encode()).digest()
-    now = time.monotonic()
-    with _lock:
-        hit = _verified.get(key)
-    if hit and hit[1] > now:
+    if recently_verified(password_hash, password):
         return True
     try:
         _hasher.verify(password_hash, password)
@@ -39,5 +47,5 @@ def verify_password(password_hash: str, password: str) -> bool:
     with _lock:
         if len(_verified) > 10_000:
             _verified.clear()
-        _verified[key] = (password_hash, now + _CACHE_SECONDS)
+        _verified[_cache_key(password_hash, password)] = (password_hash, time.monotonic() + _CACHE_SECONDS)
     return True

@@ -305,3 +305,16 @@ reminders_sent = sa.Table(
     sa.Column("due_at", sa.DateTime, primary_key=True),
     sa.Column("sent_at", sa.DateTime, nullable=False),
 )
+
+# Failed password logins per (login, client address), counted in a window that starts at the first
+# failure; `locked_until` refuses the pair once too many have failed. In the database, so that every
+# HTTP worker process sees the same count.
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("login", sa.String(128), primary_key=True),
+    sa.Column("address", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first_failed_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
+)

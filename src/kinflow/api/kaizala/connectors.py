@@ -8,13 +8,13 @@
 from __future__ import annotations
 
 from kinflow.api.kaizala.http import Call
-from kinflow.directory.identity import authenticate
+from kinflow.directory.identity import token_identity
 from kinflow.groups import connectors
 from kinflow.groups.errors import forbidden
 
 
 def _administrator(call: Call) -> str:
-    identity = authenticate(call.conn, {k.lower(): v for k, v in call.headers.items()})
+    identity = call.identity or token_identity(call.conn, {k.lower(): v for k, v in call.headers.items()})
     if identity.user is None or not identity.user.is_admin:
         raise forbidden("Only kinflow's administrators manage connectors.")
     return identity.code

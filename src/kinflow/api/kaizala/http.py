@@ -16,8 +16,10 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kinflow.api.authentication import password_identity
 from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
+from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
 from kinflow.groups.errors import bad_input
 
@@ -78,6 +80,7 @@ class Call:
     path: Mapping[str, str]
     headers: Headers
     settings: Settings
+    identity: Identity | None = None  # a kinflow password login, for routes that take one (see `endpoint`)
 
 
 Handler = Callable[[Call], "dict | KintoneError"]
@@ -93,8 +96,11 @@ class Checked:
     write: Handler
 
 
-def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"]) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"],
+             kinflow_login: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint for one path: `handlers` maps a method to (handler, writes?) or to a `Checked`.
+    With `kinflow_login`, a kinflow password login is checked before any transaction opens (see
+    `kinflow.api.authentication`) and given as `Call.identity`; API tokens are left to the handler.
     A handler may *return* a KintoneError: it is answered once its transaction has committed (a
     wrong PIN's counted try is kept); a raised one rolls everything back."""
 
@@ -108,11 +114,12 @@ def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"]) -> Callable[
             body = await read_json(request) if request.method in ("POST", "PUT", "DELETE") else {}
             db = request.app.state.db
             settings = request.app.state.settings
+            identity = await password_identity(request, dict(request.headers.items())) if kinflow_login else None
 
             def run(handler: Handler, writes: bool) -> dict:
                 with (db.write if writes else db.read)() as conn:
                     result = handler(Call(conn, body, request.query_params, request.path_params, request.headers,
-                                          settings))
+                                          settings, identity))
                 if isinstance(result, KintoneError):
                     raise result
                 return result

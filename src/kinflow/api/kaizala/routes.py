@@ -40,6 +40,7 @@ async def _openapi(request) -> object:  # noqa: ANN001
 
 routes = [
     Route("/kaizala/openapi.json", _openapi),
-    *(Route(path, endpoint(handlers), methods=METHODS) for path, handlers in TABLE.items()),
+    *(Route(path, endpoint(handlers, kinflow_login=path == ADMIN_CONNECTORS), methods=METHODS)
+      for path, handlers in TABLE.items()),
     Route(f"{KAIZALA}/{{rest:path}}", _unknown, methods=METHODS),
 ]

@@ -1,11 +1,14 @@
-"""The one HTTP entry for kintone's API: parse, authenticate, run the handler in a transaction,
-render JSON (errors in kintone's format)."""
+"""The one HTTP entry for kintone's API: parse, check a password login (before any transaction, see
+`kinflow.api.authentication`), run the handler in a transaction, render JSON (errors in kintone's
+format)."""
 
 from __future__ import annotations
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+
+from kinflow.api.authentication import password_identity
 
 # Importing the route modules registers their handlers.
 from kinflow.api.kintone import apps as _apps  # noqa: F401
@@ -19,7 +22,7 @@ from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_foun
 from kinflow.api.params import parse_query_string
 from kinflow.api.threads import run_blocking
 from kinflow.apps.deploy import DeployFailed, record_failure
-from kinflow.directory.identity import authenticate
+from kinflow.directory.identity import Identity, token_identity
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.database import Database
 
@@ -70,13 +73,14 @@ def request_headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def _run(db: Database, call_args: dict, headers: dict[str, str]) -> dict | Created:
+def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict[str, str]) -> dict | Created:
+    """The handler in its transaction; `identity` is None for API tokens, checked in that transaction."""
     key = (call_args["method"], call_args["resource"])
     handler = ROUTES[key]
     transaction = db.read if key in READ_ONLY else db.write
     try:
         with transaction() as conn:
-            identity = authenticate(conn, headers)
+            identity = identity or token_identity(conn, headers)
             return handler(Call(db=db, conn=conn, identity=identity, **call_args))
     except DeployFailed as failure:
         with db.write() as conn:
@@ -97,7 +101,10 @@ async def kintone_endpoint(request: Request) -> Response:
         params = await _params(request, method)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
                      "settings": request.app.state.settings}
-        body = _run(db, call_args, request_headers(request)) if db.is_sqlite else await run_blocking(_run, db, call_args, request_headers(request))
+        headers = request_headers(request)
+        identity = await password_identity(request, headers)
+        run_args = (db, call_args, identity, headers)
+        body = _run(*run_args) if db.is_sqlite else await run_blocking(_run, *run_args)
     except KintoneError as error:
         return error_response(error)
     if isinstance(body, Created):
