@@ -7,7 +7,9 @@ record is reported with kintone's `errors` keys and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -290,6 +292,41 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
                 errors.setdefault(f"{base}.{f.code}.value", []).append("This value already exists in another record.")
 
 
+def _unique_field(live: LiveApp, problem: Exception) -> Field | None:
+    """The unique field whose index refused a write, from the driver's error (None: another one)."""
+    records = live.tables.records
+    constraint = getattr(getattr(getattr(problem, "orig", None), "diag", None), "constraint_name", None)
+    for f in live.form.top_level:
+        if not (f.props.get("unique") and f.type in UNIQUE_CAPABLE_TYPES):
+            continue
+        if constraint is not None:  # PostgreSQL names the index (cut to its 63-byte identifiers)
+            if constraint == f"ux_{records.name}_{f.column_name}"[:63]:
+                return f
+        elif str(problem).rstrip().endswith(f"UNIQUE constraint failed: {records.name}.{f.column_name}"):
+            return f
+    return None
+
+
+@contextmanager
+def _unique_races(live: LiveApp, items: list[tuple[str, StoredRecord]]) -> Iterator[None]:
+    """Writes that another transaction beat to a unique value, answered as the check answers them.
+
+    `_check_unique` sees only committed records: on PostgreSQL two requests can both find a value
+    free, and the unique index refuses the second at its insert or update. Which of several records
+    collided the driver does not say reliably, so every record with a value in that field is named.
+    (The transaction is aborted: the caller's rollback follows the error.)
+    """
+    try:
+        yield
+    except (sa.exc.IntegrityError, sqlite3.IntegrityError) as problem:
+        f = _unique_field(live, problem)
+        if f is None:
+            raise
+        errors: Errors = {f"{base}.{f.code}.value": ["This value already exists in another record."]
+                          for base, rec in items if rec.values.get(f.code) not in (None, "")}
+        raise invalid_input(errors) from None
+
+
 def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
     """Raise every problem of these records at once: `errors` already holds the parsing ones."""
     checked = codec_for(live.tables).checked
@@ -452,8 +489,10 @@ class Writer:
     def add(self, raws: list, *, bases: list[str]) -> list[StoredRecord]:
         errors: Errors = {}
         records = [self._new(raw, base, errors) for raw, base in zip(raws, bases)]
-        _validate(self.conn, self.live, list(zip(bases, records)), errors)
-        self._insert(records)
+        items = list(zip(bases, records))
+        _validate(self.conn, self.live, items, errors)
+        with _unique_races(self.live, items):
+            self._insert(records)
         self.on_change("ADD_RECORD", records, self.now)
         return records
 
@@ -547,11 +586,12 @@ class Writer:
             to_update.append((record_base, current))
             results.append(("UPDATE", current))
         _validate(self.conn, self.live, to_update + to_insert, errors)
-        if to_update:
-            self._rewrite([r for _, r in to_update])
-            _write_children(self.conn, self.live, [r for _, r in to_update], replace=True)
-        if to_insert:
-            self._insert([r for _, r in to_insert])
+        with _unique_races(self.live, to_update + to_insert):
+            if to_update:
+                self._rewrite([r for _, r in to_update])
+                _write_children(self.conn, self.live, [r for _, r in to_update], replace=True)
+            if to_insert:
+                self._insert([r for _, r in to_insert])
         self.on_change("UPDATE_RECORD", [r for _, r in to_update], self.now)
         self.on_change("ADD_RECORD", [r for _, r in to_insert], self.now)
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
