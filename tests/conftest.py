@@ -24,6 +24,8 @@ ADMIN_PASSWORD = "admin-secret"
 # Webhook tests deliver to receivers on loopback, which the address guard refuses unless allowed, and
 # go through retries in seconds rather than kintone-like minutes.
 WEBHOOK_ENV = {"KINFLOW_WEBHOOK_ALLOW": "127.0.0.0/8", "KINFLOW_WEBHOOK_RETRY_DELAYS": ",".join(["0.3"] * 8)}
+# The groups API's Kaizala-like throttling (300 calls a minute) would stop the suite; its own tests set it.
+GROUPS_ENV = {"KINFLOW_GROUPS_CONNECTOR_RATE": "0", "KINFLOW_GROUPS_TENANT_RATE": "0"}
 POSTGRES_ADMIN_URL = os.environ.get("KINFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -120,7 +122,7 @@ def database_url(backend: str, tmp: Path) -> str:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp(request.param)
-    srv = start_server(tmp, database_url(request.param, tmp), request.param, WEBHOOK_ENV)
+    srv = start_server(tmp, database_url(request.param, tmp), request.param, {**WEBHOOK_ENV, **GROUPS_ENV})
     yield srv
     stop_server(srv)
 

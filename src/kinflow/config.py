@@ -120,6 +120,17 @@ class Settings:
         default=False,
         metadata={"env": "KINFLOW_SMTP_STARTTLS", "help": "Upgrade the SMTP connection with STARTTLS."},
     )
+    groups_connector_rate: int = field(
+        default=100,
+        metadata={"env": "KINFLOW_GROUPS_CONNECTOR_RATE",
+                  "help": "Calls a minute one connector may make to the groups API (Kaizala's 100; 0: no limit)."},
+    )
+    groups_tenant_rate: int = field(
+        default=300,
+        metadata={"env": "KINFLOW_GROUPS_TENANT_RATE",
+                  "help": "Calls a minute all connectors together may make to the groups API (Kaizala's 300; "
+                          "0: no limit). Counted in Redis across processes when KINFLOW_REDIS_URL is set."},
+    )
     reminder_poll: float = field(
         default=30.0,
         metadata={"env": "KINFLOW_REMINDER_POLL",

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from kinflow.api.kaizala.http import Call
+from kinflow.api.kaizala.http import Call, caller_of
 from kinflow.groups import groups, members, messages
 from kinflow.groups.groups import Group
-from kinflow.groups.signin import Caller, caller
+from kinflow.groups.signin import Caller
 
-
-def _caller(call: Call) -> Caller:
-    return caller(call.conn, call.headers.get("accessToken"))
+_caller = caller_of
 
 
 def _in_group(call: Call, scope: str) -> tuple[Caller, Group, str]:

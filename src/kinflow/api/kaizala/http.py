@@ -22,6 +22,8 @@ from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
 from kinflow.groups.errors import bad_input
+from kinflow.groups.signin import Caller, caller
+from kinflow.groups.throttle import throttle_for
 
 # Kaizala's JSON bodies are small (a 4,000-character message, 100 numbers); media has its own route.
 MAX_BODY = 256 * 1024
@@ -38,7 +40,7 @@ def error_response(error: KintoneError) -> Response:
         body["errors"] = error.errors
     response = json_response(body, error.status)
     if error.status == 429:
-        response.headers["Retry-After"] = "60"
+        response.headers["Retry-After"] = str(getattr(error, "retry_after", 60))
     return response
 
 
@@ -84,6 +86,19 @@ class Call:
 
 
 Handler = Callable[[Call], "dict | KintoneError"]
+
+
+def counted(settings: Settings, connector_id: str) -> None:
+    """Count a call against the connector's and the tenant's limits (429 beyond them)."""
+    throttle_for(settings.groups_connector_rate, settings.groups_tenant_rate, settings.redis_url).check(connector_id)
+
+
+def caller_of(call: Call, *, count: bool = True) -> Caller:
+    """The caller of the `accessToken` header, counted against the throttling limits."""
+    who = caller(call.conn, call.headers.get("accessToken"))
+    if count:
+        counted(call.settings, who.connector.id)
+    return who
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kinflow.api.kaizala.http import Call
+from kinflow.api.kaizala.http import Call, counted
 from kinflow.errors import KintoneError
 from kinflow.groups import signin
 from kinflow.groups.connectors import authenticate_connector
@@ -22,4 +22,5 @@ def login_with_pin(call: Call) -> dict | KintoneError:
 def access_token(call: Call) -> dict:
     connector = authenticate_connector(call.conn, call.headers.get("applicationId"),
                                        call.headers.get("applicationSecret"))
+    counted(call.settings, connector.id)
     return signin.access_token(call.conn, connector, call.headers.get("refreshToken"), call.settings.public_url)
