@@ -30,6 +30,7 @@ bench: $(STAMP) $(JS_STAMP)
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/auth.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

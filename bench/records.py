@@ -98,11 +98,12 @@ end
 
 
 def wrk(url: str, *, seconds: int, connections: int, method: str = "GET", body: str | None = None,
-        headers: dict[str, str] | None = None, lua: str = "") -> dict:
+        headers: dict[str, str] | None = None, lua: str = "", auth: dict[str, str] = AUTH) -> dict:
     """Run wrk and return requests/s and latency percentiles in milliseconds (as Administrator
-    unless `headers` log in someone else). `lua` may add to wrk's script, e.g. a `request` function."""
+    unless `headers` log in someone else; `auth={}` sends no password, e.g. beside an API token).
+    `lua` may add to wrk's script, e.g. a `request` function."""
     script = ["wrk.method = %s" % json.dumps(method)]
-    for name, value in {**AUTH, "Content-Type": "application/json", **(headers or {})}.items():
+    for name, value in {**auth, "Content-Type": "application/json", **(headers or {})}.items():
         script.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
     if body is not None:
         script.append(f"wrk.body = {json.dumps(body)}")
