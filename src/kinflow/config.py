@@ -120,6 +120,12 @@ class Settings:
         default=False,
         metadata={"env": "KINFLOW_SMTP_STARTTLS", "help": "Upgrade the SMTP connection with STARTTLS."},
     )
+    pin_webhook_url: str = field(
+        default="",
+        metadata={"env": "KINFLOW_PIN_WEBHOOK_URL",
+                  "help": "SMS gateway for sign-in PINs of the groups API: POSTed JSON {to, text}. Unset: PINs "
+                          "are written to the server log (development only)."},
+    )
     groups_connector_rate: int = field(
         default=100,
         metadata={"env": "KINFLOW_GROUPS_CONNECTOR_RATE",

@@ -8,7 +8,6 @@ PINs and tokens are stored as digests only. A wrong PIN counts a try that stays 
 from __future__ import annotations
 
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,16 +15,16 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.config import Settings
 from kinflow.errors import KintoneError
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
 from kinflow.groups.connectors import Connector, digest, get_connector, new_secret
+from kinflow.groups import pin_delivery
 from kinflow.groups.errors import bad_input, forbidden, unauthorized
 from kinflow.groups.people import Person, get_person, provision
 from kinflow.groups.tables import pins, tokens
 from kinflow.storage.database import after_commit
-
-log = logging.getLogger("kinflow.groups")
 
 PIN_DIGITS = 6
 PIN_LIFETIME = timedelta(minutes=10)
@@ -42,14 +41,7 @@ def epoch_ms(moment: datetime) -> int:
     return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
-def _deliver_to_log(mobile: str, connector: Connector, pin: str) -> None:
-    # kinflow has no SMS of its own. Until an SMS gateway is configured, PINs go to the server log,
-    # which is for development only: say so every time.
-    log.warning("PIN %s for %s (connector %r) -- delivered to the server log: no SMS gateway is configured, "
-                "do not use this delivery in production", pin, mobile, connector.name)
-
-
-def generate_pin(conn: Connection, mobile: str, application_id: object) -> None:
+def generate_pin(conn: Connection, mobile: str, application_id: object, settings: Settings) -> None:
     """A new one-time PIN for this number and connector, sent once the transaction commits."""
     connector = get_connector(conn, application_id)
     now = now_naive()
@@ -62,7 +54,7 @@ def generate_pin(conn: Connection, mobile: str, application_id: object) -> None:
     pin = secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS - 1))
     conn.execute(pins.insert().values(mobile=mobile, connector_id=connector.id, pin_hash=digest(pin), tries=0,
                                       used=False, created_at=now, expires_at=now + PIN_LIFETIME))
-    after_commit(conn, lambda: _deliver_to_log(mobile, connector, pin))
+    after_commit(conn, lambda: pin_delivery.deliver(settings, mobile, connector.name, pin))
 
 
 def _pin_text(value: object) -> str:

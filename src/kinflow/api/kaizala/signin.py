@@ -10,7 +10,8 @@ from kinflow.groups.phones import e164
 
 
 def generate_pin(call: Call) -> dict:
-    signin.generate_pin(call.conn, e164(call.body.get("mobileNumber")), call.body.get("applicationId"))
+    signin.generate_pin(call.conn, e164(call.body.get("mobileNumber")), call.body.get("applicationId"),
+                        call.settings)
     return {}
 
 
