@@ -66,6 +66,13 @@ def members_changed(conn: Connection, event_type: str, group_id: str, by: Person
          "type": role, **by_fields} for person, role in changed])
 
 
+def group_changed(conn: Connection, event_type: str, parent_id: str, child: object, by: Person) -> None:
+    """`GroupAdded` or `GroupRemoved`: `child` (a `kinflow.groups.groups.Group`) joined or left the parent."""
+    _publish(conn, parent_id, event_type, by, [{
+        "groupId": child.id, "groupName": child.name, "groupPicUrl": "", "groupType": child.group_type,  # type: ignore[attr-defined]
+        "fromUser": by.mobile, "fromUserName": by.name, "fromUserProfilePic": by.profile_pic}])
+
+
 def user_joined(conn: Connection, person: Person) -> None:
     """`UserJoined` in every group the person was added to before signing in for the first time."""
     group_ids = conn.execute(sa.select(members.c.group_id).where(members.c.person_id == person.id)).scalars().all()

@@ -14,7 +14,7 @@ from kinflow.groups import members as group_members
 from kinflow.groups.errors import bad_input, flag, forbidden, not_found, text
 from kinflow.groups.phones import e164_list
 from kinflow.groups.signin import Caller
-from kinflow.groups.tables import groups, members, people
+from kinflow.groups.tables import groups, members, people, subgroups
 
 GROUP_TYPES = ("Group", "ConnectGroup")
 MAX_NAME = 256
@@ -55,7 +55,12 @@ def role_of(conn: Connection, group: Group, caller: Caller) -> str:
 
 def create_group(conn: Connection, caller: Caller, body: dict) -> dict:
     caller.require("groupinfo.write")
-    name = text(body, "name", limit=MAX_NAME)
+    group = new_group(conn, caller, body, text(body, "name", limit=MAX_NAME))
+    return {"groupName": group.name, "groupId": group.id, "membersAdded": True}
+
+
+def new_group(conn: Connection, caller: Caller, body: dict, name: str) -> Group:
+    """A group made from a create body, with the caller as its admin and the body's members."""
     welcome = text(body, "welcomeMessage", limit=MAX_TEXT)
     group_type = text(body, "groupType", limit=16, required=False, default="Group")
     if group_type not in GROUP_TYPES:
@@ -70,7 +75,7 @@ def create_group(conn: Connection, caller: Caller, body: dict) -> dict:
         creator_id=caller.person.id, created_at=now_naive()))
     group_members.add(conn, group.id, caller.person, [caller.person.mobile], role="Admin")
     group_members.add(conn, group.id, caller.person, [n for n in numbers if n != caller.person.mobile])
-    return {"groupName": group.name, "groupId": group.id, "membersAdded": True}
+    return group
 
 
 def _counts(conn: Connection, group_ids: list[str]) -> dict[str, tuple[int, int]]:
@@ -82,14 +87,31 @@ def _counts(conn: Connection, group_ids: list[str]) -> dict[str, tuple[int, int]
     return {row[0]: (row[1], int(row[2] or 0)) for row in rows}
 
 
-def _as_json(group: Group, role: str, counts: tuple[int, int], detail: bool) -> dict:
+def links(conn: Connection, group_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """(sub-groups, parent groups) of each group."""
+    found = {group_id: [0, 0] for group_id in group_ids}
+    for parent, child in conn.execute(sa.select(subgroups.c.parent_id, subgroups.c.child_id).where(
+            sa.or_(subgroups.c.parent_id.in_(group_ids), subgroups.c.child_id.in_(group_ids)))):
+        if parent in found:
+            found[parent][0] += 1
+        if child in found:
+            found[child][1] += 1
+    return {group_id: (subs, parents) for group_id, (subs, parents) in found.items()}
+
+
+def summary(group: Group, subs: int, parents: int) -> dict:
+    """The fields every listing of a group has."""
+    return {"groupId": group.id, "groupName": group.name, "groupImageUrl": "", "hasSubGroups": subs > 0,
+            "hasParentGroups": parents > 0, "isMappedToTenant": False, "groupType": group.group_type}
+
+
+def _as_json(group: Group, role: str, counts: tuple[int, int], detail: bool, linked: tuple[int, int]) -> dict:
     users, unprovisioned = counts
-    body = {"groupId": group.id, "groupName": group.name, "groupImageUrl": "", "hasSubGroups": False,
-            "hasParentGroups": False, "isMappedToTenant": False, "groupType": group.group_type,
-            "userCount": users, "currentLevelUserCount": users}
+    subs, parents = linked
+    body = {**summary(group, subs, parents), "userCount": users, "currentLevelUserCount": users}
     if detail:
         body.update({
-            "callerRole": role, "currentLevelSubGroupCount": 0, "currentLevelParentGroupCount": 0,
+            "callerRole": role, "currentLevelSubGroupCount": subs, "currentLevelParentGroupCount": parents,
             "uniqueUserCount": users, "currentLevelUnProvisionedUserCount": unprovisioned,
             "unProvisionedUserCount": unprovisioned, "isDuplicate": False, "isEditable": role == "Admin",
             "isDetailsReadable": True, "welcomeMessage": group.welcome_message,
@@ -105,8 +127,10 @@ def list_groups(conn: Connection, caller: Caller, params: dict) -> dict:
     flag(params.get("fetchAllGroups"), "fetchAllGroups")
     rows = conn.execute(sa.select(groups, members.c.role).join(members, members.c.group_id == groups.c.id)
                         .where(members.c.person_id == caller.person.id).order_by(groups.c.created_at, groups.c.id)).all()
-    counts = _counts(conn, [row.id for row in rows])
-    return {"groups": [_as_json(_group(row), row.role, counts.get(row.id, (0, 0)), detail) for row in rows]}
+    ids = [row.id for row in rows]
+    counts, linked = _counts(conn, ids), links(conn, ids)
+    return {"groups": [_as_json(_group(row), row.role, counts.get(row.id, (0, 0)), detail, linked[row.id])
+                       for row in rows]}
 
 
 def group_details(conn: Connection, caller: Caller, group_id: str) -> dict:
@@ -114,4 +138,5 @@ def group_details(conn: Connection, caller: Caller, group_id: str) -> dict:
     caller.require("groupinfo.read")
     group = load_group(conn, group_id)
     role = role_of(conn, group, caller)
-    return {"groups": [_as_json(group, role, _counts(conn, [group.id]).get(group.id, (0, 0)), True)]}
+    return {"groups": [_as_json(group, role, _counts(conn, [group.id]).get(group.id, (0, 0)), True,
+                                links(conn, [group.id])[group.id])]}

@@ -116,3 +116,15 @@ subscriptions = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Index("ix_kaizala_webhooks_object", "object_type", "object_id"),
 )
+
+# Sub-groups: a group can be a member of other groups (Kaizala's hierarchical groups), never of itself
+# or of its own sub-groups.
+subgroups = sa.Table(
+    "kaizala_subgroups",
+    metadata,
+    sa.Column("parent_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("child_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("added_by", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
+    sa.Column("added_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_subgroups_child", "child_id"),
+)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from kinflow.api.kaizala.http import Call, caller_of
-from kinflow.groups import groups, members, messages
+from kinflow.groups import groups, members, messages, subgroups
 from kinflow.groups.groups import Group
 from kinflow.groups.signin import Caller
 
@@ -49,3 +49,19 @@ def remove_member(call: Call) -> dict:
 def send_message(call: Call) -> dict:
     who, group, _ = _in_group(call, "textmessage.write")
     return messages.send_text(call.conn, group.id, who.person, call.body)
+
+
+def create_subgroup(call: Call) -> dict:
+    return subgroups.create_subgroup(call.conn, _caller(call), call.path["groupId"], call.body)
+
+
+def add_subgroups(call: Call) -> dict:
+    return subgroups.add_subgroups(call.conn, _caller(call), call.path["groupId"], call.body)
+
+
+def list_subgroups(call: Call) -> dict:
+    return subgroups.list_subgroups(call.conn, _caller(call), call.path["groupId"], call.query)
+
+
+def remove_subgroup(call: Call) -> dict:
+    return subgroups.remove_subgroup(call.conn, _caller(call), call.path["groupId"], call.path["subGroupId"])

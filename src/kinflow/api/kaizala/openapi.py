@@ -67,6 +67,19 @@ OPERATIONS: dict[tuple[str, str], dict] = {
                                            "requestBody": _body({"members": _MOBILES}, ["members"])},
     ("/groups/{groupId}/members/{memberId}", "delete"): {"operationId": "RemoveMembers",
                                                         "parameters": [_path("groupId"), _path("memberId")]},
+    ("/groups/{groupId}/subgroups", "post"): {"operationId": "CreateSubgroup", "parameters": [_path("groupId")],
+                                             "requestBody": _body({
+                                                 "groupName": {"type": "string", "maxLength": MAX_NAME},
+                                                 "welcomeMessage": {"type": "string", "maxLength": MAX_TEXT},
+                                                 "members": _MOBILES, "addUserToGroup": _FLAG},
+                                                 ["groupName", "welcomeMessage"])},
+    ("/groups/{groupId}/subGroups", "put"): {"operationId": "AddSubgroup", "parameters": [_path("groupId")],
+                                            "requestBody": _body({"subGroups": {
+                                                "type": "array", "items": _ID, "maxItems": 100}}, ["subGroups"])},
+    ("/groups/{groupId}/subGroups", "get"): {"operationId": "FetchSubgroup", "parameters": [
+        _path("groupId"), _query("fetchAllGroups", _FLAG)]},
+    ("/groups/{groupId}/subGroups/{subGroupId}", "delete"): {"operationId": "RemoveGroupAsSubgroup",
+                                                            "parameters": [_path("groupId"), _path("subGroupId")]},
     ("/groups/{groupId}/messages", "post"): {"operationId": "SendMessage", "parameters": [_path("groupId")],
                                             "requestBody": _body({
                                                 "message": {"type": "string", "maxLength": MAX_MESSAGE},
