@@ -81,6 +81,11 @@ def test_every_failure_is_logged_with_login_and_address(throttled):
         time.sleep(0.05)
 
 
+def test_an_overlong_forwarded_address_is_still_a_plain_failure(throttled):
+    failed = _get(throttled, _user(throttled), "wrong", address="2001:db8::" + "f" * 120)
+    assert (failed.status_code, failed.json()["code"]) == (401, "CB_WA01")
+
+
 def _median_seconds(server, login: str, password: str) -> float:
     times = []
     for i in range(5):

@@ -30,6 +30,7 @@ log = logging.getLogger("kinflow")
 # and the rest stay free for everyone else. Logins queue behind each other, not behind database work.
 HASHING_THREADS = max(1, (os.cpu_count() or 2) // 2)
 _hashing: anyio.CapacityLimiter | None = None
+MAX_ADDRESS_LENGTH = 64  # as stored with the failures (an IPv6 address takes at most 45)
 
 
 async def _verify(password_hash: str, password: str) -> bool:
@@ -67,7 +68,8 @@ async def password_identity(request: Request, headers: dict[str, str]) -> Identi
     login, password = credentials
     db: Database = request.app.state.db
     settings: Settings = request.app.state.settings
-    address = request.client.host if request.client else ""
+    # A proxy's X-Forwarded-For (which uvicorn trusts from loopback) may say anything: keep what fits.
+    address = (request.client.host if request.client else "")[:MAX_ADDRESS_LENGTH]
     # On SQLite an indexed read is quicker than a hop to a thread, as in the call itself.
     attempt = _look_up(db, login, address) if db.is_sqlite else await run_blocking(_look_up, db, login, address)
     refused = logins.refusal(attempt)

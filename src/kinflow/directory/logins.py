@@ -23,6 +23,7 @@ from kinflow.clock import clock
 from kinflow.directory.passwords import hash_password
 from kinflow.directory.users import User, get_user_with_hash
 from kinflow.errors import KintoneError
+from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import login_failures
 
 
@@ -53,12 +54,16 @@ def _now() -> datetime:
     return clock.now().replace(tzinfo=None)
 
 
+# Every password login runs this (beside the user's lookup): compiled once.
+_FAILURES = Prepared(
+    sa.select(login_failures.c.failures, login_failures.c.locked_until)
+    .where(login_failures.c.login == sa.bindparam("login"), login_failures.c.address == sa.bindparam("address"))
+)
+
+
 def look_up(conn: Connection, login: str, address: str) -> LoginAttempt:
     found = get_user_with_hash(conn, login)
-    state = conn.execute(
-        sa.select(login_failures.c.failures, login_failures.c.locked_until)
-        .where(login_failures.c.login == login, login_failures.c.address == address)
-    ).first()
+    state = _FAILURES.first(conn, login=login, address=address)
     failures, locked_until = state if state else (0, None)
     if found is None or not found[0].active or not found[1]:
         return LoginAttempt(None, _dummy_hash(), failures, locked_until)
