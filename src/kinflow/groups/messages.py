@@ -1,5 +1,6 @@
-"""Text messages to a group (at most 4,000 characters, Kaizala's limit) and replies to them. Each one
-announces itself (`TextMessageCreated`) in its own transaction."""
+"""Text messages to a group (at most 4,000 characters, Kaizala's limit), replies to them, and messages
+from a public group's admins to its subscribers (all, or chosen ones: at most 1,000 characters, the
+Swagger file's limit for them). Each one announces itself (`TextMessageCreated`) in its own transaction."""
 
 from __future__ import annotations
 
@@ -10,24 +11,26 @@ from sqlalchemy.engine import Connection
 
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
+from kinflow.groups import subscribers
 from kinflow.groups.errors import bad_input, text
+from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.tables import messages
 
 MAX_TEXT = 4000
+MAX_TO_SUBSCRIBERS = 1000
 
 
-def send_text(conn: Connection, group_id: str, sender: Person, body: dict) -> dict:
-    message = text(body, "message", limit=MAX_TEXT)
-    if body.get("subscribers") or body.get("sendToAllSubscribers") not in (None, False, "false"):
-        # Public groups and their subscribers come with the subscribers API.
-        raise bad_input("subscribers", "Messages to subscribers are not supported yet.")
+def send_text(conn: Connection, group: Group, role: str, sender: Person, body: dict) -> dict:
+    group_id = group.id
+    to = subscribers.audience(conn, group, role, body)
+    message = text(body, "message", limit=MAX_TEXT if to is None else MAX_TO_SUBSCRIBERS)
     reply_to = text(body, "replyToReferenceId", limit=36, required=False) or None
     if reply_to is not None and conn.execute(sa.select(messages.c.id).where(
             messages.c.id == reply_to, messages.c.group_id == group_id)).first() is None:
         raise bad_input("replyToReferenceId", f"No message ({reply_to}) of this group to reply to.")
     reference = str(uuid.uuid4())
     conn.execute(messages.insert().values(id=reference, group_id=group_id, sender_id=sender.id, text=message,
-                                          reply_to=reply_to, created_at=now_naive()))
+                                          reply_to=reply_to, audience=to, created_at=now_naive()))
     kaizala_events.text_message_created(conn, group_id, sender, reference, message, reply_to)
     return {"referenceId": reference}

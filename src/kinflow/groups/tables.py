@@ -94,6 +94,8 @@ messages = sa.Table(
     sa.Column("sender_id", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("reply_to", UUID, nullable=True),
+    # Who a public group's message went to: null for the group, "all" for every subscriber, or numbers.
+    sa.Column("audience", sa.JSON, nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Index("ix_kaizala_messages_group", "group_id", "created_at"),
 )
@@ -127,4 +129,16 @@ subgroups = sa.Table(
     sa.Column("added_by", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
     sa.Column("added_at", sa.DateTime, nullable=False),
     sa.Index("ix_kaizala_subgroups_child", "child_id"),
+)
+
+# Subscribers of a public group (ConnectGroup): they receive its admins' messages and do not see each
+# other. The integer id orders them for paging.
+subscribers = sa.Table(
+    "kaizala_subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("group_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("added_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("group_id", "person_id", name="uq_kaizala_subscribers_person"),
 )

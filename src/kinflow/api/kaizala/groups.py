@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from kinflow.api.kaizala.http import Call, caller_of
-from kinflow.groups import groups, members, messages, subgroups
+from kinflow.groups import groups, members, messages, subgroups, subscribers
 from kinflow.groups.groups import Group
 from kinflow.groups.signin import Caller
 
@@ -47,8 +47,8 @@ def remove_member(call: Call) -> dict:
 
 
 def send_message(call: Call) -> dict:
-    who, group, _ = _in_group(call, "textmessage.write")
-    return messages.send_text(call.conn, group.id, who.person, call.body)
+    who, group, role = _in_group(call, "textmessage.write")
+    return messages.send_text(call.conn, group, role, who.person, call.body)
 
 
 def create_subgroup(call: Call) -> dict:
@@ -65,3 +65,18 @@ def list_subgroups(call: Call) -> dict:
 
 def remove_subgroup(call: Call) -> dict:
     return subgroups.remove_subgroup(call.conn, _caller(call), call.path["groupId"], call.path["subGroupId"])
+
+
+def add_subscribers(call: Call) -> dict:
+    _, group, role = _in_group(call, "groupmember.write")
+    return subscribers.add_subscribers(call.conn, group, role, call.body)
+
+
+def remove_subscribers(call: Call) -> dict:
+    _, group, role = _in_group(call, "groupmember.remove")
+    return subscribers.remove_subscribers(call.conn, group, role, call.body)
+
+
+def list_subscribers(call: Call) -> dict:
+    _, group, role = _in_group(call, "groupmember.read")
+    return subscribers.list_subscribers(call.conn, group, role, call.body)

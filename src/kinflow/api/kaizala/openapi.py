@@ -83,7 +83,16 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/groups/{groupId}/messages", "post"): {"operationId": "SendMessage", "parameters": [_path("groupId")],
                                             "requestBody": _body({
                                                 "message": {"type": "string", "maxLength": MAX_MESSAGE},
-                                                "replyToReferenceId": _ID}, ["message"])},
+                                                "replyToReferenceId": _ID, "subscribers": _MOBILES,
+                                                "sendToAllSubscribers": _FLAG}, ["message"])},
+    ("/groups/{groupId}/subscribers", "post"): {"operationId": "GetSubscribers", "parameters": [_path("groupId")],
+                                               "requestBody": _body({"cursor": _TEXT, "count": {
+                                                   "type": "integer", "minimum": 1, "maximum": 50}}, [])},
+    ("/groups/{groupId}/subscribers/add", "put"): {"operationId": "AddSubscribers", "parameters": [_path("groupId")],
+                                                  "requestBody": _body({"subscribers": _MOBILES}, ["subscribers"])},
+    ("/groups/{groupId}/subscribers/remove", "put"): {"operationId": "RemoveSubscribers",
+                                                     "parameters": [_path("groupId")],
+                                                     "requestBody": _body({"subscribers": _MOBILES}, ["subscribers"])},
     ("/webhook", "post"): {"operationId": "SubscribeToAllEvents", "requestBody": _body(
         _WEBHOOK, ["objectId", "objectType", "eventTypes", "callBackUrl"])},
     ("/webhook", "get"): {"operationId": "GetAllWebhooks", "parameters": [
