@@ -1,5 +1,6 @@
-"""A real webhook receiver on loopback: records every request it gets, and can be told to answer with
-errors or to go down and come back, as a receiving service does."""
+"""Real webhook receivers on loopback. `Receiver` records every request it gets, and can be told to
+answer with errors or any body, or to go down and come back, as a receiving service does; `BlackHole`
+accepts connections and never answers; `Flood` answers every request with a 2 GB body."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.status = 200
+        self.answer = b'{"ok": true}'  # the body of a successful answer
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._connections: set[socket.socket] = set()
@@ -61,7 +63,7 @@ class Receiver:
                 status = receiver.status
                 if status < 300:
                     receiver._add(Received(self.path, dict(self.headers), body, time.time()))
-                answer = b'{"ok": true}' if status < 300 else b"receiver is failing"
+                answer = receiver.answer if status < 300 else b"receiver is failing"
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
@@ -113,3 +115,72 @@ class Receiver:
 
     def close(self) -> None:
         self.stop()
+
+
+class BlackHole:
+    """Accepts every connection and never answers (a receiver that hangs)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+        self.port = self._listener.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "hook") -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)  # held open, never read from or written to
+
+    def close(self) -> None:
+        self._listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+class Flood:
+    """Answers every request `200` with a body of `size` bytes, made as it is sent (never held in
+    memory), until the client hangs up; notes how many bytes each answer got out."""
+
+    CHUNK = b"x" * 65536
+
+    def __init__(self, size: int = 2 * 1024**3) -> None:
+        self.size = size
+        self.sent: list[int] = []
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        sent = 0
+        with connection:
+            try:
+                connection.recv(65536)  # the request (its size does not matter here)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                   b"Content-Length: %d\r\n\r\n" % self.size)
+                while sent < self.size:
+                    connection.sendall(self.CHUNK)
+                    sent += len(self.CHUNK)
+            except OSError:
+                pass
+        self.sent.append(sent)
+
+    def close(self) -> None:
+        self._listener.close()

@@ -97,11 +97,33 @@ class Settings:
                   "help": "Seconds before each retry of a failed delivery (comma-separated; ±20% jitter); "
                           "after the last one the delivery is marked failed. The default spans 38 hours."},
     )
+    webhooks_per_app: int = field(
+        default=100,
+        metadata={"env": "KINFLOW_WEBHOOKS_PER_APP",
+                  "help": "Webhooks one app may have (kintone allows 10; flows subscribe through webhooks too)."},
+    )
+    webhook_destination_concurrency: int = field(
+        default=16,
+        metadata={"env": "KINFLOW_WEBHOOK_DESTINATION_CONCURRENCY",
+                  "help": "Webhook requests one worker keeps in flight to one host:port, so a slow or dead "
+                          "receiver cannot take every slot."},
+    )
+    webhook_breaker_failures: int = field(
+        default=5,
+        metadata={"env": "KINFLOW_WEBHOOK_BREAKER_FAILURES",
+                  "help": "Consecutive timeouts (no answer in time) of one host:port after which its "
+                          "deliveries are logged and rescheduled without a request, until the cool-down passes."},
+    )
+    webhook_breaker_cooldown: float = field(
+        default=60.0,
+        metadata={"env": "KINFLOW_WEBHOOK_BREAKER_COOLDOWN",
+                  "help": "Seconds a failing host:port is left alone before it is tried again."},
+    )
     webhook_allow: str = field(
         default="",
         metadata={"env": "KINFLOW_WEBHOOK_ALLOW",
-                  "help": "Private, loopback or link-local networks (CIDR, comma-separated) webhooks may "
-                          "call; all others of those are refused."},
+                  "help": "Networks (CIDR, comma-separated) webhooks may call besides globally routable "
+                          "addresses; private, loopback, link-local, shared and other special ones are refused."},
     )
     smtp_host: str = field(
         default="",

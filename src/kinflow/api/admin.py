@@ -138,7 +138,7 @@ def _create_webhook(conn, identity: Identity, body: dict, settings: Settings) ->
     app = _managed(conn, identity, body)
     webhook, created = subscriptions.subscribe(
         conn, kintone_events.SOURCE, str(app.id), url=body.get("url"), events=body.get("events"),
-        allowed=kintone_events.EVENT_TYPES, allow=settings.webhook_networks, creator=identity.code,
+        allowed=kintone_events.EVENT_TYPES, allow=settings.webhook_networks, cap=settings.webhooks_per_app, creator=identity.code,
         description=body.get("description"), active=body.get("active", True), secret=body.get("secret"))
     return {**webhook.as_json(with_secret=True), "created": created}
 

@@ -57,8 +57,8 @@ class LocalWorker(Protocol):
     def wake(self) -> None:
         """There may be work in the database (thread-safe)."""
 
-    def room(self) -> int:
-        """How many more deliveries it would take now."""
+    def admits(self, urls: list[str]) -> bool:
+        """Whether it would send deliveries to these URLs at once (thread-safe)."""
 
     def take(self, claimed: list[Claimed]) -> None:
         """Send these, already leased to it (thread-safe)."""
@@ -116,7 +116,8 @@ def publish(conn: Connection, source: str, scope: str, event_type: str, subjects
         for webhook in listeners
     ]
     worker = _local_workers[0] if _local_workers else None
-    handed = _lease_to(conn, worker, rows, now) if worker is not None and worker.room() >= len(rows) else []
+    urls = [webhook.url for _ in event_ids for webhook in listeners]  # the rows' order
+    handed = _lease_to(conn, worker, rows, now) if worker is not None and worker.admits(urls) else []
     delivery_ids = conn.execute(_INSERT_DELIVERIES, rows).scalars().all()
     if handed:
         by_webhook = {webhook.id: webhook for webhook in listeners}

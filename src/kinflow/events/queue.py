@@ -9,6 +9,7 @@ when the lease runs out, which is what makes delivery at-least-once across crash
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -24,11 +25,14 @@ STATES = (PENDING, DELIVERED, FAILED)
 
 _earlier = deliveries.alias("earlier")
 # Due, not leased (or the lease ran out), and the first undelivered one of its ordering key: later
-# events of one record wait for earlier ones to one endpoint.
+# events of one record wait for earlier ones to one endpoint. Webhooks whose destination the worker
+# has no room for are skipped, so they cannot fill its claims.
 _DUE = (
-    sa.select(deliveries.c.id)
+    sa.select(deliveries.c.id, deliveries.c.webhook_id, webhooks.c.url)
+    .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
     .where(
         is_pending(deliveries),
+        deliveries.c.webhook_id.not_in(sa.bindparam("skip", expanding=True)),
         deliveries.c.next_attempt_at <= sa.bindparam("now"),
         sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < sa.bindparam("now")),
         ~sa.exists().where(
@@ -52,10 +56,14 @@ _CLAIMED = (
 )
 
 
-def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[Claimed]:
+def claim(conn: Connection, worker: str, limit: int, lease_seconds: float, *, skip: Sequence[int] = (),
+          admit: Callable[[Sequence[tuple[int, int, str]]], list[int]] | None = None) -> list[Claimed]:
+    """Lease up to `limit` due deliveries to `worker`, not of the webhooks in `skip`; `admit` picks
+    which of the due (delivery id, webhook id, url) to take (all by default)."""
     now = now_naive()
     due = _DUE if conn.dialect.name == "sqlite" else _DUE_LOCKED
-    ids = conn.execute(due, {"now": now, "limit": limit}).scalars().all()
+    candidates = conn.execute(due, {"now": now, "limit": limit, "skip": list(skip)}).all()
+    ids = admit(candidates) if admit is not None else [row.id for row in candidates]
     if not ids:
         return []
     conn.execute(
@@ -97,7 +105,7 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
         if delay is None:
             values.update(state=FAILED, finished_at=now)
         else:
-            values["next_attempt_at"] = now + timedelta(seconds=delay)
+            values["next_attempt_at"] = now + timedelta(seconds=max(delay, outcome.not_before))
         conn.execute(deliveries.update().where(deliveries.c.id == claimed.id, *mine).values(**values))
 
 

@@ -14,9 +14,12 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
+
+from sqlalchemy.engine import Connection
 
 from kinflow.config import Settings
 from kinflow.events import queue
@@ -25,7 +28,8 @@ from kinflow.events.outbox import CHANNEL, now_naive, serve_locally
 from kinflow.events.retry import RetrySchedule
 from kinflow.polling import Poller
 from kinflow.storage.database import Database
-from kinflow.webhooks.sender import Outcome, Sender
+from kinflow.webhooks.destinations import Destinations, destination
+from kinflow.webhooks.sender import Outcome, Sender, loggable
 
 log = logging.getLogger("kinflow.delivery")
 PURGE_INTERVAL = 3600.0
@@ -44,6 +48,10 @@ class DeliveryWorker(Poller):
         self._next_purge = 0.0
         self.sender = Sender(timeout=settings.webhook_timeout, allow=settings.webhook_networks,
                              max_connections=self.concurrency)
+        self.destinations = Destinations(limit=settings.webhook_destination_concurrency,
+                                         failures=settings.webhook_breaker_failures,
+                                         cooldown=settings.webhook_breaker_cooldown)
+        self._refused = 0  # due deliveries the last claim left for want of room at their destination
         self._in_flight: set[asyncio.Task] = set()
         self._done: list[Attempt] = []
         self._done_since = 0.0
@@ -51,6 +59,10 @@ class DeliveryWorker(Poller):
 
     def room(self) -> int:
         return self.concurrency - len(self._in_flight) - self._handed
+
+    def admits(self, urls: list[str]) -> bool:
+        """Whether it would send deliveries to these URLs at once (thread-safe)."""
+        return self.room() >= len(urls) and self.destinations.admits(urls)
 
     def take(self, claimed: list[Claimed]) -> None:
         """Send deliveries leased to this worker by the transaction that wrote them (thread-safe)."""
@@ -63,7 +75,7 @@ class DeliveryWorker(Poller):
         if handed:
             self._handed -= len(claimed)
         for item in claimed:
-            task = asyncio.create_task(self._deliver(item))
+            task = asyncio.create_task(self._deliver(item, self.destinations.started(item.url)))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
@@ -103,9 +115,19 @@ class DeliveryWorker(Poller):
         room = self.room()
         if room <= 0:
             return False
-        claimed = await self._in_transaction(queue.claim, self.name, room, self.lease)
+        claimed = await self._in_transaction(self._claim, room)
         self._start(claimed)
-        return len(claimed) == room
+        # Refused ones belong to destinations now skipped: the next claim looks past them.
+        return len(claimed) == room or self._refused > 0
+
+    def _claim(self, conn: Connection, room: int) -> list[Claimed]:
+        def admit(candidates: Sequence[tuple[int, int, str]]) -> list[int]:
+            admitted = self.destinations.admit(candidates)
+            self._refused = len(candidates) - len(admitted)
+            return admitted
+
+        self._refused = 0
+        return queue.claim(conn, self.name, room, self.lease, skip=self.destinations.full_webhooks(), admit=admit)
 
     async def _purge(self) -> None:
         """Forget what is past the retention period, a batch per transaction (at most hourly)."""
@@ -121,21 +143,41 @@ class DeliveryWorker(Poller):
         await self._record_finished(now=True)
         await self.sender.close()
 
-    async def _deliver(self, item: Claimed) -> None:
+    async def _deliver(self, item: Claimed, slots: asyncio.Semaphore) -> None:
         started_at = now_naive()
         try:
-            outcome = await self.sender.send(item.url, item.payload, item.secret,
-                                             {**item.headers, "X-Kinflow-Event": item.event_type,
-                                              "X-Kinflow-Notification-Id": item.event_uuid})
-        except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
-            log.exception("delivery %s", item.id)
-            outcome = Outcome(None, 0.0, f"{type(exc).__name__}: {exc}")
+            outcome = self._left_alone(item)
+            if outcome is None:
+                async with slots:  # a few requests at a time per destination
+                    started_at = now_naive()
+                    outcome = await self._attempt(item)
+        finally:
+            self.destinations.finished(item.url)
         if not self._done:
             self._done_since = time.monotonic()
             asyncio.get_running_loop().call_later(RECORD_DELAY, self._wakeup.set)
         self._done.append(Attempt(item, started_at, outcome))
         if len(self._done) >= RECORD_BATCH:
             self._wakeup.set()
+
+    def _left_alone(self, item: Claimed) -> Outcome | None:
+        """The attempt logged, without a request, while the destination's breaker is open."""
+        closed_for = self.destinations.open_for(item.url)
+        if closed_for is None:
+            return None
+        return Outcome(None, 0.0, f"Not sent: {destination(item.url)} kept failing; it is left alone for "
+                                  f"{closed_for:.0f} more seconds.", not_before=closed_for)
+
+    async def _attempt(self, item: Claimed) -> Outcome:
+        try:
+            outcome = await self.sender.send(item.url, item.payload, item.secret,
+                                             {**item.headers, "X-Kinflow-Event": item.event_type,
+                                              "X-Kinflow-Notification-Id": item.event_uuid})
+        except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt
+            log.exception("delivery %s", item.id)
+            return Outcome(None, 0.0, loggable(f"{type(exc).__name__}: {exc}"))
+        self.destinations.observe(item.url, timed_out=outcome.timed_out)
+        return outcome
 
     async def _record_finished(self, *, now: bool = False) -> None:
         # Attempts are logged in batches (a few milliseconds late at most): a transaction per
@@ -144,7 +186,26 @@ class DeliveryWorker(Poller):
                                   or time.monotonic() - self._done_since >= RECORD_DELAY):
             return
         done, self._done = self._done, []
-        await self._in_transaction(queue.record, self.name, done, self.schedule)
+        try:
+            await self._in_transaction(queue.record, self.name, done, self.schedule)
+        except Exception:
+            log.exception("delivery worker %s: logging %d attempts together failed; logging each alone",
+                          self.name, len(done))
+            for attempt in done:  # one attempt that cannot be logged must not lose the others
+                await self._record_alone(attempt)
+
+    async def _record_alone(self, attempt: Attempt) -> None:
+        try:
+            await self._in_transaction(queue.record, self.name, [attempt], self.schedule)
+            return
+        except Exception as exc:
+            log.exception("delivery %s: logging its attempt failed", attempt.claimed.id)
+            error = loggable(f"The attempt could not be logged ({type(exc).__name__}).")
+        bare = replace(attempt, outcome=replace(attempt.outcome, error=error, excerpt=""))
+        try:
+            await self._in_transaction(queue.record, self.name, [bare], self.schedule)
+        except Exception:  # the database is away: the lease runs out and the delivery is retaken
+            log.exception("delivery %s: logging its attempt failed again", attempt.claimed.id)
 
     async def _in_transaction(self, function: Callable[..., T], *args: object) -> T:
         def run() -> T:

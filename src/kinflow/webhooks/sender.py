@@ -15,7 +15,17 @@ from kinflow.webhooks.signing import signature_headers
 
 # kintone refuses payloads over 1 MB; so does kinflow, as a failed delivery rather than a silent drop.
 MAX_PAYLOAD = 1024 * 1024
+# Of a receiver's answer only this many bytes are read (then the connection is dropped): an answer
+# of any size costs the same memory and time.
 EXCERPT = 500
+
+
+def loggable(text: str | bytes) -> str:
+    """A receiver's words as the delivery log can keep them: valid UTF-8 without NUL (which
+    PostgreSQL's text refuses), at most EXCERPT characters."""
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return text.replace("\x00", "\ufffd").encode(errors="replace").decode()[:EXCERPT]
 
 
 @dataclass(frozen=True)
@@ -26,10 +36,15 @@ class Outcome:
     excerpt: str = ""
     # A permanent failure is not retried (the payload is too big, the address is refused).
     permanent: bool = False
+    # Seconds before which the next attempt may not be made (a destination left alone for a while).
+    not_before: float = 0.0
 
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+    # No answer in time: what the circuit breaker counts (a refused connection costs nothing).
+    timed_out: bool = False
 
 
 class Sender:
@@ -65,13 +80,14 @@ class Sender:
         except aiohttp.ClientConnectorError as exc:
             elapsed = (time.perf_counter() - started) * 1000
             if isinstance(exc.os_error, AddressRefused):
-                return Outcome(None, elapsed, str(exc.os_error), permanent=True)
-            return Outcome(None, elapsed, f"{type(exc).__name__}: {exc}"[:EXCERPT])
+                return Outcome(None, elapsed, loggable(str(exc.os_error)), permanent=True)
+            return Outcome(None, elapsed, loggable(f"{type(exc).__name__}: {exc}"))
         except (aiohttp.ClientError, TimeoutError) as exc:
             elapsed = (time.perf_counter() - started) * 1000
-            return Outcome(None, elapsed, f"{type(exc).__name__}: {exc}"[:EXCERPT] or type(exc).__name__)
+            return Outcome(None, elapsed, loggable(f"{type(exc).__name__}: {exc}"),
+                           timed_out=isinstance(exc, TimeoutError))
         elapsed = (time.perf_counter() - started) * 1000
-        return Outcome(status, elapsed, "", excerpt.decode(errors="replace"))
+        return Outcome(status, elapsed, "", loggable(excerpt))
 
     async def close(self) -> None:
         if self._session is not None:

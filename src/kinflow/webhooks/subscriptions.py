@@ -78,15 +78,19 @@ def _flag(value: object, name: str) -> bool:
 
 
 def subscribe(conn: Connection, source: str, scope: str, *, url: object, events: object,
-              allowed: tuple[str, ...], allow: tuple[Network, ...], creator: str, description: object = None,
-              active: object = True, secret: object = None) -> tuple[Webhook, bool]:
+              allowed: tuple[str, ...], allow: tuple[Network, ...], cap: int, creator: str,
+              description: object = None, active: object = True, secret: object = None) -> tuple[Webhook, bool]:
     """The webhook for (url, events) on `scope`, created unless the same one exists already.
-    Returns it and whether it was created."""
+    Returns it and whether it was created. A scope has at most `cap` webhooks: each event is sent
+    to every one of them, so their number is what one app's write costs the delivery workers."""
     checked_url = _checked_url(url, allow)
     checked_events = _checked_events(events, allowed)
-    for existing in list_webhooks(conn, source, scope):
+    existing_webhooks = list_webhooks(conn, source, scope)
+    for existing in existing_webhooks:
         if existing.url == checked_url and existing.events == checked_events:
             return existing, False
+    if len(existing_webhooks) >= cap:
+        raise invalid_input({"url": [f"An app can have at most {cap} webhooks."]})
     values = {
         "source": source, "scope": scope, "url": checked_url, "events": checked_events,
         "active": _flag(active, "active"), "description": _text(description, "description"),

@@ -23,7 +23,8 @@ def _subscribe(call: Call, event: object) -> Created:
     app = call.managed_app()
     webhook, _ = subscribe(
         call.conn, SOURCE, str(app.id), url=call.params.get("url"), events=event, allowed=EVENT_TYPES,
-        allow=call.settings.webhook_networks, creator=call.identity.code,
+        allow=call.settings.webhook_networks, cap=call.settings.webhooks_per_app,
+        creator=call.identity.code,
         description=call.params.get("description"),
     )
     query = urlencode({"app": app.id, "id": webhook.id})
