@@ -85,6 +85,9 @@ def test_two_hundred_black_hole_webhooks_of_one_app_do_not_delay_another_app(ser
         busy_app = make_app(admin, FIELDS, name="Two hundred black holes")
         for n in range(200):
             subscribe(admin, busy_app, hole.url(f"hole/{n}"), events=["ADD_RECORD"])
+        one_more = admin.post("/kinflow/v1/webhooks.json",
+                              json={"app": busy_app, "url": hole.url("hole/200"), "events": ["ADD_RECORD"]})
+        assert one_more.status_code == 400 and "at most 200 webhooks" in one_more.text  # KINFLOW_WEBHOOKS_PER_APP
         other_app = make_app(admin, FIELDS, name="Served on time")
         subscribe(admin, other_app, receiver.url, events=["ADD_RECORD"])
 

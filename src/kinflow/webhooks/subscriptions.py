@@ -78,18 +78,18 @@ def _flag(value: object, name: str) -> bool:
 
 
 def subscribe(conn: Connection, source: str, scope: str, *, url: object, events: object,
-              allowed: tuple[str, ...], allow: tuple[Network, ...], cap: int, creator: str,
+              allowed: tuple[str, ...], allow: tuple[Network, ...], creator: str, cap: int | None = None,
               description: object = None, active: object = True, secret: object = None) -> tuple[Webhook, bool]:
     """The webhook for (url, events) on `scope`, created unless the same one exists already.
-    Returns it and whether it was created. A scope has at most `cap` webhooks: each event is sent
-    to every one of them, so their number is what one app's write costs the delivery workers."""
+    Returns it and whether it was created. A scope (an app) has at most `cap` webhooks: each event
+    goes to every one of them, so their number is what one write costs the delivery workers."""
     checked_url = _checked_url(url, allow)
     checked_events = _checked_events(events, allowed)
     existing_webhooks = list_webhooks(conn, source, scope)
     for existing in existing_webhooks:
         if existing.url == checked_url and existing.events == checked_events:
             return existing, False
-    if len(existing_webhooks) >= cap:
+    if cap is not None and len(existing_webhooks) >= cap:
         raise invalid_input({"url": [f"An app can have at most {cap} webhooks."]})
     values = {
         "source": source, "scope": scope, "url": checked_url, "events": checked_events,
