@@ -1,0 +1,305 @@
+"""Every route x every kind of caller, from the route tables themselves: a route added without a rule
+here fails `test_every_route_has_a_rule`, so it is covered the day it is added.
+
+A rule says who may call a route; the matrix checks the outcome class of each cell: `401` for a
+caller who is not signed in, `403` (`GAIA_NO01` or `CB_NO02`) for one who may not, and anything but
+`401`/`403` (and never a `500`) for one who may. Bodies are the smallest that pass authorization, so
+a permitted call may still answer `400`/`404`: what is checked is who is let in, not what they do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from kinflow.api import admin as admin_api
+from kinflow.api.kintone.calls import ROUTES as KINTONE_ROUTES
+from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
+from kinflow.api.server import create_app
+from kinflow.config import Settings
+from tests.conftest import deploy_and_wait, make_app, make_token, password_header
+
+# --- who may call what ------------------------------------------------------------------------
+
+PUBLIC = "public"  # anyone, signed in or not
+ADMIN = "admin"  # administrators only
+PERSON = "person"  # any signed-in user (their own inbox, their own apps), never a token
+SIGNED_IN = "signed in"  # any user or token (a cursor is found only by its owner)
+
+
+@dataclass(frozen=True)
+class App:
+    """Permissions on the app named in the body; `tokens=False`: never with a token, whatever it may."""
+
+    permissions: frozenset[str]
+    tokens: bool = True
+
+
+def app(*permissions: str, tokens: bool = True) -> App:
+    return App(frozenset(permissions), tokens)
+
+
+# Placeholders in bodies: {app}, {record}, {prefix} (/k/v1 or the guest path), {unique}.
+RECORD = {"app": "{app}", "id": "{record}"}
+MISSING = 999_999
+KINTONE_RULES: dict[tuple[str, str], tuple[object, dict]] = {
+    ("POST", "preview/app"): (PERSON, {"name": "Matrix"}),
+    ("GET", "apps"): (PERSON, {}),
+    ("GET", "app"): (app("view"), {"id": "{app}"}),
+    # Settings (kintone.dev "Get Form Fields", "Get Views", ...: view records for live, app
+    # management for preview; "Get App Permissions" and notification settings: management for both).
+    **{("GET", resource): (app("view"), {"app": "{app}"})
+       for resource in ("app/form/fields", "app/form/layout", "app/views", "app/settings", "app/status")},
+    **{("GET", f"preview/{resource}"): (app("manage"), {"app": "{app}"})
+       for resource in ("app/form/fields", "app/form/layout", "app/views", "app/settings", "app/status")},
+    **{("GET", f"{preview}app/{resource}"): (app("manage"), {"app": "{app}"})
+       for preview in ("", "preview/")
+       for resource in ("acl", "notifications/general", "notifications/perRecord", "notifications/reminder")},
+    ("POST", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "properties": {}}),
+    ("PUT", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "properties": {}}),
+    ("DELETE", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "fields": ["no_such_field"]}),
+    ("PUT", "preview/app/form/layout"): (app("manage"), {"app": "{app}", "layout": []}),
+    ("PUT", "preview/app/views"): (app("manage"), {"app": "{app}", "views": {}}),
+    ("PUT", "preview/app/settings"): (app("manage"), {"app": "{app}"}),
+    ("PUT", "preview/app/acl"): (app("manage"), {"app": "{app}", "rights": "{rights}"}),
+    ("PUT", "preview/app/status"): (app("manage"), {"app": "{app}"}),
+    **{("PUT", f"preview/app/notifications/{kind}"): (app("manage"), {"app": "{app}"})
+       for kind in ("general", "perRecord", "reminder")},
+    ("POST", "preview/app/deploy"): (app("manage"), {"apps": [{"app": "{app}"}]}),
+    ("GET", "preview/app/deploy"): (app("manage"), {"apps": ["{app}"]}),
+    ("GET", "record"): (app("view"), RECORD),
+    ("POST", "record"): (app("add"), {"app": "{app}", "record": {}}),
+    ("PUT", "record"): (app("edit"), {**RECORD, "record": {}}),
+    ("GET", "records"): (app("view"), {"app": "{app}"}),
+    ("POST", "records"): (app("add"), {"app": "{app}", "records": [{}]}),
+    ("PUT", "records"): (app("edit"), {"app": "{app}", "records": [{"id": "{record}", "record": {}}]}),
+    ("DELETE", "records"): (app("delete"), {"app": "{app}", "ids": [MISSING]}),
+    ("POST", "records/cursor"): (app("view"), {"app": "{app}"}),
+    ("GET", "records/cursor"): (SIGNED_IN, {"id": "no-such-cursor"}),
+    ("DELETE", "records/cursor"): (SIGNED_IN, {"id": "no-such-cursor"}),
+    ("GET", "record/comments"): (app("view"), {"app": "{app}", "record": "{record}"}),
+    ("POST", "record/comment"): (app("view"), {"app": "{app}", "record": "{record}", "comment": {"text": "hi"}}),
+    ("DELETE", "record/comment"): (app("view"), {"app": "{app}", "record": "{record}", "comment": MISSING}),
+    ("PUT", "record/status"): (app("view"), {**RECORD, "action": "Start"}),
+    ("PUT", "records/status"): (app("view"), {"app": "{app}", "records": [{"id": "{record}", "action": "Start"}]}),
+    # kintone: changing assignees needs app management as well as view.
+    ("PUT", "record/assignees"): (app("view", "manage"), {**RECORD, "assignees": []}),
+    ("POST", "bulkRequest"): (app("add"), {"requests": [
+        {"method": "POST", "api": "{prefix}/record.json", "payload": {"app": "{app}", "record": {}}}]}),
+    # The subscriptions connectors make: an address that is refused, so no webhook is left behind.
+    ("POST", "integration/preview/app/webhook"): (
+        app("manage"), {"app": "{app}", "url": "ftp://matrix.invalid/", "type": "ADD_RECORD"}),
+    **{("POST", f"integration/preview/app/webhook/{event}"): (
+        app("manage"), {"app": "{app}", "url": "ftp://matrix.invalid/"})
+       for event in ("update_record", "delete_record", "add_record_comment", "update_status")},
+    ("DELETE", "integration/preview/app/webhook"): (app("manage"), {"app": "{app}", "id": MISSING}),
+}
+
+WEBHOOK = {"app": "{app}", "id": MISSING}
+ADMIN_RULES: dict[tuple[str, str], tuple[object, dict]] = {
+    ("GET", "notifications"): (PERSON, {}),
+    ("GET", "notifications/count"): (PERSON, {}),
+    ("PUT", "notifications/read"): (PERSON, {"all": True}),
+    ("GET", "users"): (ADMIN, {}),
+    ("POST", "users"): (ADMIN, {"code": "{unique}"}),
+    ("PUT", "users"): (ADMIN, {"code": "{unique}"}),
+    ("POST", "departments"): (ADMIN, {"code": "{unique}"}),
+    ("POST", "groups"): (ADMIN, {"code": "{unique}"}),
+    ("POST", "spaces"): (ADMIN, {"name": "{unique}"}),
+    ("GET", "apiTokens"): (app("manage", tokens=False), {"app": "{app}"}),
+    ("POST", "apiTokens"): (app("manage", tokens=False), {"app": "{app}", "permissions": {"view": True}}),
+    ("PUT", "apiTokens"): (app("manage", tokens=False), {"app": "{app}", "id": MISSING, "permissions": {}}),
+    ("DELETE", "apiTokens"): (app("manage", tokens=False), {"app": "{app}", "id": MISSING}),
+    ("GET", "webhooks"): (app("manage"), {"app": "{app}"}),
+    ("POST", "webhooks"): (app("manage"), {"app": "{app}", "url": "ftp://matrix.invalid/", "events": ["ADD_RECORD"]}),
+    ("PUT", "webhooks"): (app("manage"), WEBHOOK),
+    ("DELETE", "webhooks"): (app("manage"), WEBHOOK),
+    ("GET", "webhook/deliveries"): (app("manage"), WEBHOOK),
+    ("POST", "webhook/redeliver"): (app("manage"), WEBHOOK),
+}
+
+# Every path mounted on the application, and which handler table serves it.
+MOUNTS = {
+    "/k/v1/{resource:path}.json": "kintone",
+    "/k/guest/{space_id:int}/v1/{resource:path}.json": "kintone in a guest space",
+    "/k/integration/v1/{resource:path}.json": "integration",
+    "/kinflow/v1/{resource:path}.json": "kinflow",
+    "/openapi.json": PUBLIC,
+    "/healthz": PUBLIC,
+}
+INTEGRATION = "integration/"
+
+# --- callers --------------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+SEPARATOR_TOKEN = "separator-only token"
+STRANGER = "user without permission"
+VIEW_TOKEN = "view-only token"
+MANAGE_TOKEN = "manage-only token"
+OTHER_TOKEN = "another app's token"
+ADMINISTRATOR = "administrator"
+CALLERS = [ANONYMOUS, SEPARATOR_TOKEN, STRANGER, VIEW_TOKEN, MANAGE_TOKEN, OTHER_TOKEN, ADMINISTRATOR]
+TOKEN_PERMISSIONS = {VIEW_TOKEN: {"view"}, MANAGE_TOKEN: {"manage"}, OTHER_TOKEN: set()}
+
+ALLOWED, REFUSED, UNAUTHENTICATED = "allowed", "refused", "401"
+
+
+def expected(rule: object, caller: str) -> str:
+    if rule == PUBLIC:
+        return ALLOWED
+    if caller in (ANONYMOUS, SEPARATOR_TOKEN):
+        return UNAUTHENTICATED
+    if caller == ADMINISTRATOR or rule == SIGNED_IN:
+        return ALLOWED
+    is_token = caller in TOKEN_PERMISSIONS
+    if rule == ADMIN:
+        return REFUSED
+    if rule == PERSON:
+        return REFUSED if is_token else ALLOWED
+    assert isinstance(rule, App), rule
+    if caller == STRANGER or not rule.tokens:
+        return REFUSED
+    return ALLOWED if rule.permissions <= TOKEN_PERMISSIONS[caller] else REFUSED
+
+
+def test_every_route_has_a_rule(tmp_path):
+    """The application's mounts and both handler tables, against the rules above."""
+    application = create_app(Settings(data_dir=tmp_path))
+    mounted = {route.path for route in application.routes}
+    assert mounted - set(MOUNTS) == set(), "a route is mounted without a rule in MOUNTS"
+    assert set(KINTONE_ROUTES) - set(KINTONE_RULES) == set(), "a kintone route has no rule"
+    assert set(admin_api.ROUTES) - set(ADMIN_RULES) == set(), "a /kinflow/v1/ route has no rule"
+
+
+# --- the world the matrix runs in -----------------------------------------------------------
+
+# Only the creator (the administrator) has rights: a signed-in user has none.
+CREATOR_ONLY = [{"entity": {"type": "CREATOR", "code": None}, "appEditable": True, "recordViewable": True,
+                 "recordAddable": True, "recordEditable": True, "recordDeletable": True}]
+
+
+@dataclass
+class Target:
+    """One app the matrix calls, the path prefix it is called through, and its callers' headers."""
+
+    prefix: str
+    app: str
+    record: str
+    headers: dict[str, dict[str, str]]
+
+
+def _target(admin, space: int | None, stranger: dict[str, str], other_token: str) -> Target:
+    prefix = f"/k/guest/{space}/v1" if space else "/k/v1"
+    app_id = make_app(admin, {}, name="Matrix", space=space)
+    changed = admin.put(f"{prefix}/preview/app/acl.json", json={"app": app_id, "rights": CREATOR_ONLY})
+    assert changed.status_code == 200, changed.text
+    assert deploy_and_wait_at(admin, prefix, app_id) == "SUCCESS"
+    added = admin.post(f"{prefix}/record.json", json={"app": app_id, "record": {}})
+    assert added.status_code == 200, added.text
+    headers = {
+        ANONYMOUS: {},
+        SEPARATOR_TOKEN: {"X-Cybozu-API-Token": ","},
+        STRANGER: stranger,
+        VIEW_TOKEN: {"X-Cybozu-API-Token": _token(admin, prefix, app_id, view=True)},
+        MANAGE_TOKEN: {"X-Cybozu-API-Token": _token(admin, prefix, app_id, view=False, manage=True)},
+        OTHER_TOKEN: {"X-Cybozu-API-Token": other_token},
+        ADMINISTRATOR: dict(admin.headers),
+    }
+    return Target(prefix, app_id, added.json()["id"], headers)
+
+
+def deploy_and_wait_at(admin, prefix: str, app_id: str) -> str:
+    if prefix == "/k/v1":
+        return deploy_and_wait(admin, app_id)
+    assert admin.post(f"{prefix}/preview/app/deploy.json", json={"apps": [{"app": app_id}]}).status_code == 200
+    for _ in range(100):
+        state = admin.get(f"{prefix}/preview/app/deploy.json", params={"apps[0]": app_id}).json()["apps"][0]["status"]
+        if state != "PROCESSING":
+            return state
+    raise AssertionError("deploy did not finish")
+
+
+def _token(admin, prefix: str, app_id: str, **permissions: bool) -> str:
+    created = admin.post("/kinflow/v1/apiTokens.json", json={"app": app_id, "permissions": permissions})
+    assert created.status_code == 200, created.text
+    assert deploy_and_wait_at(admin, prefix, app_id) == "SUCCESS"
+    return created.json()["token"]
+
+
+def _fill(template: object, target: Target) -> object:
+    if isinstance(template, dict):
+        return {key: _fill(value, target) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_fill(value, target) for value in template]
+    if template == "{rights}":
+        return CREATOR_ONLY
+    if template == "{unique}":
+        return f"matrix-{uuid.uuid4().hex[:10]}"
+    if isinstance(template, str):
+        return template.replace("{app}", target.app).replace("{record}", target.record).replace(
+            "{prefix}", target.prefix)
+    return template
+
+
+def _error_code(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    if "results" in body:  # a bulk request's failure sits at its index
+        return next((_error_code(result) for result in body["results"] if result), None)
+    return body.get("code")
+
+
+def _outcome(response) -> str:
+    if response.status_code == 401:
+        return UNAUTHENTICATED
+    if response.status_code == 403 and _error_code(response.json()) in ("GAIA_NO01", "CB_NO02"):
+        return REFUSED
+    if response.status_code in (401, 403) or response.status_code >= 500:
+        return f"unexpected {response.status_code}"
+    return ALLOWED
+
+
+def _cells(targets: list[Target]):
+    """(path, method, rule, body template, target) of every route as mounted."""
+    plain = targets[0]
+    for (method, resource), (rule, body) in sorted(KINTONE_RULES.items()):
+        if resource.startswith(INTEGRATION):
+            yield f"/k/integration/v1/{resource[len(INTEGRATION):]}.json", method, rule, body, plain
+            continue
+        for target in targets:
+            yield f"{target.prefix}/{resource}.json", method, rule, body, target
+    for (method, resource), (rule, body) in sorted(ADMIN_RULES.items()):
+        if (method, resource) in admin_api.ROUTES:
+            yield f"/kinflow/v1/{resource}.json", method, rule, body, plain
+    for path in ("/openapi.json", "/healthz"):
+        yield path, "GET", PUBLIC, None, plain
+
+
+def test_authorization_matrix(server, admin):
+    stranger_code = f"matrix-{uuid.uuid4().hex[:8]}"
+    assert admin.post("/kinflow/v1/users.json", json={"code": stranger_code, "password": "pw"}).status_code == 200
+    other_app = make_app(admin, {}, name="Another app")
+    other_token = _token(admin, "/k/v1", other_app, view=True, add=True, edit=True, delete=True, manage=True)
+    space = int(admin.post("/kinflow/v1/spaces.json", json={"name": "Matrix guests", "isGuest": True}).json()["id"])
+    stranger = password_header(stranger_code, "pw")
+    targets = [_target(admin, None, stranger, other_token), _target(admin, space, stranger, other_token)]
+
+    clients = {caller: server.client() for caller in CALLERS}
+    wrong = []
+    try:
+        for path, method, rule, template, target in _cells(targets):
+            for caller in CALLERS:
+                body = _fill(template, target)
+                response = clients[caller].request(method, path, headers=target.headers[caller],
+                                                   **({"json": body} if body else {}))
+                got, want = _outcome(response), expected(rule, caller)
+                if got != want:
+                    wrong.append(f"{method} {path} as {caller}: {got}, expected {want} ({response.text[:160]})")
+                if path.endswith("records/cursor.json") and method == "POST" and response.status_code == 200:
+                    clients[caller].delete(path, headers=target.headers[caller], params={"id": response.json()["id"]})
+    finally:
+        for client in clients.values():
+            client.close()
+    assert wrong == [], f"{len(wrong)} cells differ:\n" + "\n".join(wrong)
