@@ -2,9 +2,10 @@
 here fails `test_every_route_has_a_rule`, so it is covered the day it is added.
 
 A rule says who may call a route; the matrix checks the outcome class of each cell: `401` for a
-caller who is not signed in, `403` (`GAIA_NO01` or `CB_NO02`) for one who may not, and anything but
-`401`/`403` (and never a `500`) for one who may. Bodies are the smallest that pass authorization, so
-a permitted call may still answer `400`/`404`: what is checked is who is let in, not what they do.
+caller who is not signed in, `403` (`GAIA_NO01` or `CB_NO02`; the groups API's `Forbidden`) for one
+who may not, and anything but `401`/`403` (and never a `500`) for one who may. Bodies are the
+smallest that pass authorization, so a permitted call may still answer `400`/`404`: what is checked
+is who is let in, not what they do.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 from kinflow.api import admin as admin_api
+from kinflow.api.kaizala import routes as groups_api
 from kinflow.api.kintone.calls import ROUTES as KINTONE_ROUTES
 from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
 from kinflow.api.server import create_app
@@ -27,6 +29,7 @@ PUBLIC = "public"  # anyone, signed in or not
 ADMIN = "admin"  # administrators only
 PERSON = "person"  # any signed-in user (their own inbox, their own apps), never a token
 SIGNED_IN = "signed in"  # any user or token (a cursor is found only by its owner)
+GROUPS = "groups"  # the groups API signs in with its own access token: every kintone caller is 401
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,31 @@ ADMIN_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("POST", "webhook/redeliver"): (app("manage"), WEBHOOK),
 }
 
-# Every path mounted on the application, and which handler table serves it.
+K = groups_api.KAIZALA
+GROUP = f"{K}/groups/{{groupId}}"
+# The groups API (kinflow.api.kaizala.routes.TABLE), by path and method; path parameters name nothing.
+GROUPS_RULES: dict[tuple[str, str], tuple[object, dict]] = {
+    # Asking for a PIN and signing in with it take no credentials (a bad body is 400 for anyone).
+    ("POST", f"{K}/generatePin"): (PUBLIC, {}),
+    ("POST", f"{K}/loginWithPinAndApplicationId"): (PUBLIC, {}),
+    ("GET", f"{K}/accessToken"): (GROUPS, {}),  # a connector's id and secret, which no kintone caller has
+    ("POST", f"{K}/groups"): (GROUPS, {"groupName": "Matrix"}),
+    ("GET", f"{K}/groups"): (GROUPS, {}),
+    ("GET", GROUP): (GROUPS, {}),
+    ("GET", f"{GROUP}/members"): (GROUPS, {}),
+    ("PUT", f"{GROUP}/members"): (GROUPS, {"members": []}),
+    ("DELETE", f"{GROUP}/members/{{memberId}}"): (GROUPS, {}),
+    ("POST", f"{GROUP}/messages"): (GROUPS, {"message": "hi"}),
+    ("POST", f"{K}/webhook"): (GROUPS, {}),
+    ("GET", f"{K}/webhook"): (GROUPS, {}),
+    ("PUT", f"{K}/webhook/{{webhookId}}"): (GROUPS, {}),
+    ("DELETE", f"{K}/webhook/{{webhookId}}"): (GROUPS, {}),
+    ("POST", groups_api.ADMIN_CONNECTORS): (ADMIN, {"name": "{unique}", "scopes": []}),
+    ("GET", groups_api.ADMIN_CONNECTORS): (ADMIN, {}),
+    ("DELETE", groups_api.ADMIN_CONNECTORS): (ADMIN, {"applicationId": "no-such-connector"}),
+}
+
+# Every path mounted on the application that is not in a handler table above, and its rule.
 MOUNTS = {
     "/k/v1/{resource:path}.json": "kintone",
     "/k/guest/{space_id:int}/v1/{resource:path}.json": "kintone in a guest space",
@@ -128,7 +155,12 @@ MOUNTS = {
     "/kinflow/v1/{resource:path}.json": "kinflow",
     "/openapi.json": PUBLIC,
     "/healthz": PUBLIC,
+    "/kaizala/openapi.json": PUBLIC,
+    f"{K}/{{rest:path}}": PUBLIC,  # any other path under the groups API: 404 for anyone
 }
+# The path each public mount is called at.
+PUBLIC_PATHS = {"/openapi.json": "/openapi.json", "/healthz": "/healthz",
+                "/kaizala/openapi.json": "/kaizala/openapi.json", f"{K}/{{rest:path}}": f"{K}/no/such/path"}
 INTEGRATION = "integration/"
 
 # --- callers --------------------------------------------------------------------------------
@@ -151,6 +183,8 @@ def expected(rule: object, caller: str) -> str:
         return ALLOWED
     if caller in (ANONYMOUS, SEPARATOR_TOKEN):
         return UNAUTHENTICATED
+    if rule == GROUPS:
+        return UNAUTHENTICATED
     if caller == ADMINISTRATOR or rule == SIGNED_IN:
         return ALLOWED
     is_token = caller in TOKEN_PERMISSIONS
@@ -168,9 +202,12 @@ def test_every_route_has_a_rule(tmp_path):
     """The application's mounts and both handler tables, against the rules above."""
     application = create_app(Settings(data_dir=tmp_path))
     mounted = {route.path for route in application.routes}
-    assert mounted - set(MOUNTS) == set(), "a route is mounted without a rule in MOUNTS"
+    assert mounted - set(MOUNTS) - set(groups_api.TABLE) == set(), "a route is mounted without a rule in MOUNTS"
     assert set(KINTONE_ROUTES) - set(KINTONE_RULES) == set(), "a kintone route has no rule"
     assert set(admin_api.ROUTES) - set(ADMIN_RULES) == set(), "a /kinflow/v1/ route has no rule"
+    groups_routes = {(method, path) for path, methods in groups_api.TABLE.items() for method in methods}
+    assert groups_routes - set(GROUPS_RULES) == set(), "a groups API route has no rule"
+    assert {path for path, rule in MOUNTS.items() if rule == PUBLIC} == set(PUBLIC_PATHS)
 
 
 # --- the world the matrix runs in -----------------------------------------------------------
@@ -254,7 +291,7 @@ def _error_code(body: object) -> str | None:
 def _outcome(response) -> str:
     if response.status_code == 401:
         return UNAUTHENTICATED
-    if response.status_code == 403 and _error_code(response.json()) in ("GAIA_NO01", "CB_NO02"):
+    if response.status_code == 403 and _error_code(response.json()) in ("GAIA_NO01", "CB_NO02", "Forbidden"):
         return REFUSED
     if response.status_code in (401, 403) or response.status_code >= 500:
         return f"unexpected {response.status_code}"
@@ -273,7 +310,11 @@ def _cells(targets: list[Target]):
     for (method, resource), (rule, body) in sorted(ADMIN_RULES.items()):
         if (method, resource) in admin_api.ROUTES:
             yield f"/kinflow/v1/{resource}.json", method, rule, body, plain
-    for path in ("/openapi.json", "/healthz"):
+    for (method, path), (rule, body) in sorted(GROUPS_RULES.items()):
+        if method in groups_api.TABLE.get(path, {}):
+            yield path.replace("{groupId}", "no-such-group").replace("{memberId}", "no-such-member").replace(
+                "{webhookId}", "no-such-webhook"), method, rule, body, plain
+    for path in PUBLIC_PATHS.values():
         yield path, "GET", PUBLIC, None, plain
 
 
