@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import smtplib
 import socket
 from collections.abc import Callable
@@ -48,13 +49,22 @@ def enabled(settings: Settings) -> bool:
     return bool(settings.smtp_host)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def header_text(text: str) -> str:
+    """`text` fit for a header: line breaks and other control characters become one space (a
+    record title with a line break must neither break the header nor add one)."""
+    return _CONTROL.sub(" ", text).strip()
+
+
 def queue(conn: Connection, entries: list[Entry], ids: list[int], app_name: str) -> None:
     """Queue an e-mail for each entry whose recipient has an address."""
     addresses = dict(conn.execute(sa.select(users.c.code, users.c.email).where(
         users.c.code.in_({e.user for e in entries}), users.c.email != "")).all())
     now = now_naive()
     rows = [{"notification_id": notification_id, "to_address": addresses[entry.user],
-             "subject": f"[{app_name}] {entry.title}", "body": f"{entry.message}\n\n{entry.url}\n",
+             "subject": header_text(f"[{app_name}] {entry.title}"), "body": f"{entry.message}\n\n{entry.url}\n",
              "state": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
             for entry, notification_id in zip(entries, ids) if entry.user in addresses]
     if rows:
@@ -92,12 +102,15 @@ def claim(conn: Connection, worker: str) -> list[Mail]:
     return [Mail(r.id, r.attempts, r.to_address, r.subject, r.body) for r in rows]
 
 
-def settle(conn: Connection, worker: str, mail: Mail, error: str | None) -> None:
+def settle(conn: Connection, worker: str, mail: Mail, error: str | None, *, final: bool = False) -> None:
+    """Mark the mail sent (no error), or retried later, or failed for good (`final`, or after the
+    last retry)."""
     now = now_naive()
-    values: dict = {"lease_until": None, "lease_owner": None, "last_error": error or ""}
+    values: dict = {"lease_until": None, "lease_owner": None,
+                    "last_error": (error or "").replace("\x00", "\ufffd")[:2000]}
     if error is None:
         values.update(state=SENT, sent_at=now)
-    elif mail.attempts > len(RETRY_DELAYS):
+    elif final or mail.attempts > len(RETRY_DELAYS):
         values["state"] = FAILED
     else:
         values["next_attempt_at"] = now + timedelta(seconds=RETRY_DELAYS[mail.attempts - 1])
@@ -108,10 +121,12 @@ def settle(conn: Connection, worker: str, mail: Mail, error: str | None) -> None
 
 def send(settings: Settings, mail: Mail) -> None:
     """Hand one mail to the SMTP server (blocking)."""
+    if _CONTROL.search(mail.to):
+        raise ValueError(f"The address {mail.to!r} has a line break or control character.")
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    message["Subject"] = header_text(mail.subject)  # also for mails queued before titles were cleaned
     message["X-Kinflow-Mail-Id"] = str(mail.id)
     message.set_content(mail.body)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
@@ -141,12 +156,23 @@ class MailWorker(Poller):
         with self.db.write() as conn:
             mails = claim(conn, self.name)
         for mail in mails:
-            try:
-                send(self.settings, mail)
-                error = None
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                log.warning("mail %s to %s: %s", mail.id, mail.to, error)
-            with self.db.write() as conn:
-                settle(conn, self.name, mail, error)
+            self._send(mail)
         return len(mails) == BATCH
+
+    def _send(self, mail: Mail) -> None:
+        """Send one mail and settle it; whatever happens to it, the others of the batch go on."""
+        final = False
+        try:
+            send(self.settings, mail)
+            error = None
+        except (OSError, smtplib.SMTPException) as exc:  # the server or the network: try again later
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("mail %s to %s: %s", mail.id, mail.to, error)
+        except Exception as exc:  # the mail itself cannot be sent: failed with its error, no retry
+            error, final = f"{type(exc).__name__}: {exc}", True
+            log.exception("mail %s to %s cannot be sent", mail.id, mail.to)
+        try:
+            with self.db.write() as conn:
+                settle(conn, self.name, mail, error, final=final)
+        except Exception:  # its lease runs out and it is claimed again; the batch goes on
+            log.exception("mail %s: settling it failed", mail.id)

@@ -123,7 +123,9 @@ def _candidates(conn: Connection, live: LiveApp, timing: dict, since: datetime, 
 
 
 def fire_app(conn: Connection, settings: Settings, app_id: int, document: dict, now: datetime) -> int:
-    """Fire the due reminders of one app; how many notifications were written."""
+    """Fire the due reminders of one app; how many notifications were written. A setting whose
+    firing fails is logged and its window skipped (it would fail again on every look); the app's
+    other settings fire all the same."""
     app = load_app_anywhere(conn, app_id)
     if not app.deployed:
         return 0
@@ -136,26 +138,38 @@ def fire_app(conn: Connection, settings: Settings, app_id: int, document: dict, 
         since = _cursor(conn, app_id, key, now)
         if since >= now:
             continue
-        due = _candidates(conn, live, setting["timing"], since, now, zone)
-        condition = condition_of(setting.get("filterCond"))
-        for rec in fetch_records(conn, live, list(due)).values() if due else []:
-            if not matches(condition, stored_record_values(rec, live.form), live.form, ctx):
-                continue
-            if not _insert_ignoring_duplicates(conn, reminders_sent, {
-                    "app_id": app_id, "setting_key": key, "record_id": rec.id, "due_at": due[rec.id], "sent_at": now}):
-                continue
-            users = reachable(conn, live, named_users(conn, live, setting.get("targets") or [], rec), None)
-            title = setting.get("title") or record_title(live, rec)
-            message = f"Reminder: {setting['timing']['code']} {_shown(rec.values.get(setting['timing']['code']))}"
-            entries.extend(Entry(user, app_id, rec.id, "reminder", title, message.rstrip(), "",  # type: ignore[arg-type]
-                                 permalink(settings.public_url, live, rec.id), now)  # type: ignore[arg-type]
-                           for user in sorted(users))
+        try:
+            with conn.begin_nested():
+                entries.extend(_fire_setting(conn, settings, live, setting, key, since, now, zone, ctx))
+        except Exception:
+            log.exception("reminder %s of app %s failed; its records due until %s are skipped", key, app_id, now)
         conn.execute(reminder_cursors.update().where(
             reminder_cursors.c.app_id == app_id, reminder_cursors.c.setting_key == key).values(scanned_until=now))
     ids = store(conn, entries, with_ids=mail.enabled(settings))
     if mail.enabled(settings) and entries:
         mail.queue(conn, entries, ids, live.app.name)
     return len(entries)
+
+
+def _fire_setting(conn: Connection, settings: Settings, live: LiveApp, setting: dict, key: str, since: datetime,
+                  now: datetime, zone: ZoneInfo, ctx: QueryContext) -> list[Entry]:
+    """The notifications of one reminder setting for records due in (since, now], each recorded as sent."""
+    due = _candidates(conn, live, setting["timing"], since, now, zone)
+    condition = condition_of(setting.get("filterCond"))
+    entries: list[Entry] = []
+    for rec in fetch_records(conn, live, list(due)).values() if due else []:
+        if not matches(condition, stored_record_values(rec, live.form), live.form, ctx):
+            continue
+        if not _insert_ignoring_duplicates(conn, reminders_sent, {
+                "app_id": live.id, "setting_key": key, "record_id": rec.id, "due_at": due[rec.id], "sent_at": now}):
+            continue
+        users = reachable(conn, live, named_users(conn, live, setting.get("targets") or [], rec), None)
+        title = setting.get("title") or record_title(live, rec)
+        message = f"Reminder: {setting['timing']['code']} {_shown(rec.values.get(setting['timing']['code']))}"
+        entries.extend(Entry(user, live.id, rec.id, "reminder", title, message.rstrip(), "",  # type: ignore[arg-type]
+                             permalink(settings.public_url, live, rec.id), now)  # type: ignore[arg-type]
+                       for user in sorted(users))
+    return entries
 
 
 def _shown(value: object) -> str:
