@@ -246,7 +246,7 @@ async def admin_endpoint(request: Request) -> Response:
     transaction = db.read if key in _READS else db.write
 
     def run(identity: Identity | None) -> dict:
-        with transaction() as conn:
+        with transaction(request.app.state.settings.query_timeout) as conn:
             identity = identity or token_identity(conn, headers)
             if identity.by_token and key[1] in _NOT_FOR_TOKENS:
                 raise token_forbidden()

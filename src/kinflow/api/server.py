@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,9 +37,22 @@ async def _health(request: Request) -> Response:
     return json_response({"status": "ok"})
 
 
+# What one failure may write to the log: a database error's message carries the whole statement
+# and its parameters, which a client can make megabytes long.
+_LOGGED_CHARS = 4_000
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= _LOGGED_CHARS:
+        return text
+    half = _LOGGED_CHARS // 2
+    return f"{text[:half]}\n... {len(text) - _LOGGED_CHARS} characters left out ...\n{text[-half:]}"
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page: an unexpected failure still answers in kintone's error format.
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    detail = "".join(traceback.format_exception(exc))
+    log.error("unexpected error on %s %s\n%s", request.method, request.url.path[:200], _shortened(detail))
     return error_response(KintoneError("CB_IL01", "An unexpected error occurred on the server.", 500))
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kinflow.errors import KintoneError
+
 _SQLITE_PRAGMAS = (
     # Set before the first table exists (it cannot change later in WAL mode). Each insert dirties a
     # leaf page of every index it touches, and with larger pages fewer of them: about 5% faster
@@ -152,6 +154,17 @@ def _ping_when_idle(engine: Engine) -> None:
             raise
 
 
+# SQLite calls the time check after this many steps of its virtual machine: about a millisecond.
+_PROGRESS_STEPS = 10_000
+# PostgreSQL's SQLSTATE for a statement stopped by `statement_timeout`.
+_QUERY_CANCELED = "57014"
+
+
+def timed_out(seconds: float) -> KintoneError:
+    return KintoneError("GAIA_TO01", f"The request took longer than {seconds:g} seconds and was stopped. "
+                                     "Narrow the query, or read fewer records at a time.", 400)
+
+
 def _unicode_lower(text: object) -> object:
     return text.lower() if isinstance(text, str) else text
 
@@ -196,19 +209,20 @@ class Database:
             conn.connection.dbapi_connection.execute(statement)
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, timeout: float | None = None) -> Iterator[Connection]:
         """One write transaction: commits on success, rolls back on any exception. Functions given
-        to `after_commit` during the transaction run once it has committed."""
+        to `after_commit` during the transaction run once it has committed. With `timeout`, its
+        database work is stopped after that many seconds (`timed_out`)."""
         callbacks: list[Callable[[], None]] = []
         if self._write_lock is None:
             with self.engine.begin() as conn:
-                with _collecting(conn, callbacks):
+                with _collecting(conn, callbacks), self._time_limit(conn, timeout):
                     yield conn
         else:
             with self._holding_writers():
                 conn = self._writer_connection()
                 conn.info["immediate"] = True
-                with conn.begin(), _collecting(conn, callbacks):
+                with conn.begin(), _collecting(conn, callbacks), self._time_limit(conn, timeout):
                     yield conn
             self._checkpoint_soon()
         for callback in callbacks:
@@ -247,11 +261,39 @@ class Database:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only transaction: one consistent snapshot for the whole block."""
+    def read(self, timeout: float | None = None) -> Iterator[Connection]:
+        """A read-only transaction: one consistent snapshot for the whole block (its database work
+        stopped after `timeout` seconds, when given)."""
         with self.engine.connect() as conn:
-            with conn.begin():
+            with conn.begin(), self._time_limit(conn, timeout):
                 yield conn
+
+    @contextmanager
+    def _time_limit(self, conn: Connection, timeout: float | None) -> Iterator[None]:
+        """Stop the transaction's statements once `timeout` seconds have passed: SQLite's progress
+        handler (which also stops a statement that is still running), PostgreSQL's
+        `statement_timeout` for this transaction only."""
+        if timeout is None or timeout <= 0:
+            yield
+            return
+        raw = None
+        if self.is_sqlite:
+            raw = conn.connection.dbapi_connection
+            deadline = time.monotonic() + timeout
+            raw.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
+        else:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}")
+        try:
+            yield
+        except sa.exc.OperationalError as error:
+            cancelled = (str(error.orig) == "interrupted" if self.is_sqlite
+                         else getattr(error.orig, "sqlstate", None) == _QUERY_CANCELED)
+            if cancelled:
+                raise timed_out(timeout) from None
+            raise
+        finally:
+            if raw is not None:
+                raw.set_progress_handler(None, 0)
 
     def dispose(self) -> None:
         if self._checkpointer is not None:

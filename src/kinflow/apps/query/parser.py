@@ -29,10 +29,16 @@ from kinflow.apps.query.ast import (
     Symbol,
 )
 from kinflow.digits import is_digits
+from kinflow.errors import KintoneError
 
 # Deeper nesting than any real filter; the cap keeps every later (recursive) pass within Python's
 # stack however the text is crafted.
 MAX_DEPTH = 64
+# A query is bounded in size before any work is spent on it: its text (kintone's own URL limit is
+# 8 KB; a POST with `X-HTTP-Method-Override: GET` may carry more), and the conditions and listed
+# values it holds, each of which costs compiling and database work.
+MAX_LENGTH = 100_000
+MAX_TERMS = 1_000
 
 _ESCAPES = {"t": "\t", "n": "\n"}
 
@@ -156,10 +162,31 @@ def _depth(condition: Condition | None) -> int:
     return deepest
 
 
+def _terms(condition: Condition | None) -> int:
+    """Conditions and the values of `in` lists: what the query costs to compile and run."""
+    count, stack = 0, [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (And, Or)):
+            stack.extend(node.items)
+        elif isinstance(node, InList):
+            count += len(node.values)
+        elif node is not None:
+            count += 1
+    return count
+
+
+def _too_large() -> KintoneError:
+    return errors.syntax_error(f"A query may be at most {MAX_LENGTH} characters long and hold at most "
+                               f"{MAX_TERMS} conditions and listed values.")
+
+
 def _parse(text: str, start: str):
     # NUL can be stored by neither database (PostgreSQL refuses it in text), so no query names it.
     if not isinstance(text, str) or "\x00" in text:
         raise errors.syntax_error()
+    if len(text) > MAX_LENGTH:
+        raise _too_large()
     try:
         tree = _parser().parse(text, start=start)
     except LarkError:
@@ -167,9 +194,11 @@ def _parse(text: str, start: str):
     return _ToTree().transform(tree)
 
 
-def _check_depth(condition: Condition | None) -> None:
+def _check_bounds(condition: Condition | None) -> None:
     if _depth(condition) > MAX_DEPTH:
         raise errors.syntax_error(f"Conditions may nest at most {MAX_DEPTH} levels deep.")
+    if _terms(condition) > MAX_TERMS:
+        raise _too_large()
 
 
 def parse_query(text: str) -> Query:
@@ -184,7 +213,7 @@ def parse_query(text: str) -> Query:
 @lru_cache(maxsize=1024)
 def _parse_query(text: str) -> Query:
     parsed: Query = _parse(text, "query")
-    _check_depth(parsed.condition)
+    _check_bounds(parsed.condition)
     # The transformer keeps the counts as text: errors raised inside lark would come out wrapped.
     query = Query(parsed.condition, parsed.order_by, _count(parsed.limit), _count(parsed.offset))
     if query.limit is not None and query.limit > errors.MAX_LIMIT:
@@ -197,5 +226,5 @@ def _parse_query(text: str) -> Query:
 def parse_condition(text: str) -> Condition | None:
     """A condition alone (a view's or a notification's filterCond); None when the text is blank."""
     condition = _parse(text, "filter")
-    _check_depth(condition)
+    _check_bounds(condition)
     return condition

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from kinflow.apps.form import Field, Form
 from kinflow.apps.query.ast import Condition, Query
@@ -102,9 +102,9 @@ class _Compiler:
 
     def plan(self, plan: Plan) -> ColumnElement[bool]:
         if isinstance(plan, AllOf):
-            return sa.and_(*(self.plan(item) for item in plan.items))
+            return _joined(sa.and_, [self.plan(item) for item in plan.items])
         if isinstance(plan, AnyOf):
-            return sa.or_(*(self.plan(item) for item in plan.items))
+            return _joined(sa.or_, [self.plan(item) for item in plan.items])
         if isinstance(plan, SomeRow):
             rows = self.tables.subtables[plan.table]
             return self._rows(rows, *(self.predicate(p, rows) for p in plan.predicates))
@@ -131,7 +131,7 @@ class _Compiler:
         parts = _clauses(column, predicate.clauses)
         if predicate.empty:
             parts.append(_is_empty(predicate.field, column))
-        positive = sa.or_(*parts) if parts else sa.false()
+        positive = _joined(sa.or_, parts) if parts else sa.false()
         if not predicate.negated:
             return positive
         if predicate.empty or not column.nullable:
@@ -155,11 +155,31 @@ class _Compiler:
             return ~found if predicate.negated else found
         parts = []
         if predicate.clauses:
-            parts.append(exists(sa.or_(*_clauses(values.c.value, predicate.clauses))))
+            parts.append(exists(_joined(sa.or_, _clauses(values.c.value, predicate.clauses))))
         if predicate.empty:
             parts.append(~exists())
         positive = sa.or_(*parts) if parts else sa.false()
         return ~positive if predicate.negated else positive
+
+
+# Terms joined flat beside each other: SQLite parses `a OR b OR c ...` into a tree as deep as the
+# list is long, and refuses one deeper than 1,000 ("Expression tree is too large").
+_FLAT = 32
+
+
+class _Group(Grouping):
+    """Parentheses kept: SQLAlchemy flattens a plain Grouping of `OR`s into an enclosing `OR`."""
+
+    operator = None
+    inherit_cache = True
+
+
+def _joined(join, items: list[ColumnElement[bool]]) -> ColumnElement[bool]:  # noqa: ANN001
+    """`join(*items)` as a tree of parenthesised groups of at most _FLAT terms: as deep as the
+    logarithm of the list, not its length."""
+    while len(items) > _FLAT:
+        items = [_Group(join(*items[i:i + _FLAT])) for i in range(0, len(items), _FLAT)]
+    return join(*items)
 
 
 def _clauses(column: ColumnElement, clauses: tuple[Clause, ...]) -> list[ColumnElement[bool]]:
