@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import Server
 
 ALL_SCOPES = ["groupinfo.read", "groupinfo.write", "groupinfo.remove", "groupmember.read", "groupmember.write", "groupmember.remove",
-              "textmessage.write", "webhook.read", "webhook.write", "webhook.remove", "webhook.update"]
+              "textmessage.write", "webhook.read", "webhook.write", "webhook.remove", "webhook.update",
+              "reaction.read", "reaction.write"]
 # Valid numbers (libphonenumber checks the plan of each country), a new one per call.
 _numbers = itertools.count(9652000000)
 

@@ -3,7 +3,8 @@ permission scopes it may use; it gets an application id and a secret, shown once
 
 Scope names are those of Kaizala's token responses (shared/reference/kaizala-rest-api.swagger.json,
 `grantedScope`), plus `textmessage.write`: Kaizala granted posting with `textmessage.read`, which reads
-as a permission to read; kinflow asks for the write scope to post."""
+as a permission to read; kinflow asks for the write scope to post. Kaizala's "Reactions" permission has
+no documented scope name; kinflow calls it `reaction.read` / `reaction.write`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ SCOPES = (
     "action.read", "action.write", "action.update",
     "profile.write", "media.read",
     "webhook.read", "webhook.write", "webhook.remove", "webhook.update",
+    "reaction.read", "reaction.write",
 )
 MAX_NAME = 128
 

@@ -27,7 +27,7 @@ def _require_admin(conn: Connection, caller: Caller, group: Group) -> None:
         raise forbidden(f"Only an admin of the group ({group.id}) changes its sub-groups.")
 
 
-def _descendants(conn: Connection, group_id: str) -> list[str]:
+def descendants(conn: Connection, group_id: str) -> list[str]:
     """The sub-groups of the group across the hierarchy, nearest first."""
     found: list[str] = []
     level = [group_id]
@@ -42,7 +42,7 @@ def _descendants(conn: Connection, group_id: str) -> list[str]:
 
 
 def _link(conn: Connection, caller: Caller, parent: Group, child: Group) -> None:
-    if child.id == parent.id or parent.id in _descendants(conn, child.id):
+    if child.id == parent.id or parent.id in descendants(conn, child.id):
         raise bad_input("subGroups", f"The group ({child.id}) contains the group ({parent.id}): no cycles.")
     exists = conn.execute(sa.select(subgroups.c.child_id).where(
         subgroups.c.parent_id == parent.id, subgroups.c.child_id == child.id)).first()
@@ -89,7 +89,7 @@ def list_subgroups(conn: Connection, caller: Caller, parent_id: str, query: dict
     parent = load_group(conn, parent_id)
     role_of(conn, parent, caller)
     if flag(query.get("fetchAllGroups"), "fetchAllGroups"):
-        child_ids = _descendants(conn, parent.id)
+        child_ids = descendants(conn, parent.id)
     else:
         child_ids = list(conn.execute(sa.select(subgroups.c.child_id).where(subgroups.c.parent_id == parent.id)
                                       .order_by(subgroups.c.added_at, subgroups.c.child_id)).scalars())

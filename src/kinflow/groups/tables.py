@@ -142,3 +142,19 @@ subscribers = sa.Table(
     sa.Column("added_at", sa.DateTime, nullable=False),
     sa.UniqueConstraint("group_id", "person_id", name="uq_kaizala_subscribers_person"),
 )
+
+# Likes and comments on a message (later on actions too). A person likes a message once; comments are many.
+reactions = sa.Table(
+    "kaizala_reactions",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("group_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("source_group_id", UUID, nullable=False),
+    sa.Column("reference_id", UUID, nullable=False),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # Like | Comment
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("modified_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_reactions_reference", "reference_id", "modified_at"),
+    sa.Index("ix_kaizala_reactions_group", "group_id", "modified_at"),
+)

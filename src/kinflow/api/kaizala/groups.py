@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from kinflow.api.kaizala.http import Call, caller_of
-from kinflow.groups import groups, members, messages, subgroups, subscribers
+from kinflow.groups import groups, members, messages, reactions, subgroups, subscribers
 from kinflow.groups.groups import Group
 from kinflow.groups.signin import Caller
 
@@ -80,3 +80,23 @@ def remove_subscribers(call: Call) -> dict:
 def list_subscribers(call: Call) -> dict:
     _, group, role = _in_group(call, "groupmember.read")
     return subscribers.list_subscribers(call.conn, group, role, call.body)
+
+
+def react(call: Call) -> dict:
+    who, group, _ = _in_group(call, "reaction.write")
+    return reactions.react(call.conn, group, who.person, call.body)
+
+
+def reaction_summary(call: Call) -> dict:
+    _, group, _ = _in_group(call, "reaction.read")
+    return reactions.message_summary(call.conn, group, call.path["referenceId"], call.query)
+
+
+def group_reaction_summary(call: Call) -> dict:
+    _, group, _ = _in_group(call, "reaction.read")
+    return reactions.group_summary(call.conn, group, call.query)
+
+
+def reaction_details(call: Call) -> dict:
+    _, group, _ = _in_group(call, "reaction.read")
+    return reactions.details(call.conn, group, call.path["referenceId"], call.query)

@@ -85,6 +85,19 @@ OPERATIONS: dict[tuple[str, str], dict] = {
                                                 "message": {"type": "string", "maxLength": MAX_MESSAGE},
                                                 "replyToReferenceId": _ID, "subscribers": _MOBILES,
                                                 "sendToAllSubscribers": _FLAG}, ["message"])},
+    ("/groups/{groupId}/reaction", "post"): {"operationId": "PostReaction", "parameters": [_path("groupId")],
+                                            "requestBody": _body({
+                                                "referenceId": _ID, "sourceGroupId": _ID,
+                                                "reactionType": {"type": "string", "enum": ["Like", "Comment"]},
+                                                "comment": {"type": "string", "maxLength": 4000}},
+                                                ["referenceId", "reactionType"])},
+    ("/groups/{groupId}/reaction/summary", "get"): {"operationId": "GetGroupReactionSummary", "parameters": [
+        _path("groupId"), _query("sourceGroupId", _ID), _query("cursor", _TEXT)]},
+    ("/groups/{groupId}/reaction/{referenceId}/summary", "get"): {"operationId": "GetReactionSummary", "parameters": [
+        _path("groupId"), _path("referenceId"), _query("sourceGroupId", _ID)]},
+    ("/groups/{groupId}/reaction/{referenceId}", "get"): {"operationId": "GetReactionDetails", "parameters": [
+        _path("groupId"), _path("referenceId"), _query("sourceGroupId", _ID),
+        _query("reactionType", {"type": "string", "enum": ["Like", "Comment"]}), _query("cursor", _TEXT)]},
     ("/groups/{groupId}/subscribers", "post"): {"operationId": "GetSubscribers", "parameters": [_path("groupId")],
                                                "requestBody": _body({"cursor": _TEXT, "count": {
                                                    "type": "integer", "minimum": 1, "maximum": 50}}, [])},

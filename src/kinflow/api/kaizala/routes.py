@@ -29,6 +29,11 @@ TABLE = {
     f"{KAIZALA}/groups/{{groupId}}/subscribers": {"POST": (groups.list_subscribers, False)},
     f"{KAIZALA}/groups/{{groupId}}/subscribers/add": {"PUT": (groups.add_subscribers, True)},
     f"{KAIZALA}/groups/{{groupId}}/subscribers/remove": {"PUT": (groups.remove_subscribers, True)},
+    f"{KAIZALA}/groups/{{groupId}}/reaction": {"POST": (groups.react, True)},
+    # Before `reaction/{referenceId}`: the first route that matches a path serves it.
+    f"{KAIZALA}/groups/{{groupId}}/reaction/summary": {"GET": (groups.group_reaction_summary, False)},
+    f"{KAIZALA}/groups/{{groupId}}/reaction/{{referenceId}}/summary": {"GET": (groups.reaction_summary, False)},
+    f"{KAIZALA}/groups/{{groupId}}/reaction/{{referenceId}}": {"GET": (groups.reaction_details, False)},
     f"{KAIZALA}/groups/{{groupId}}/messages": {"POST": (groups.send_message, True)},
     f"{KAIZALA}/webhook": {"POST": webhooks.subscribe, "GET": (webhooks.list_subscriptions, False)},
     f"{KAIZALA}/webhook/{{webhookId}}": {"PUT": webhooks.change, "DELETE": (webhooks.unsubscribe, True)},
