@@ -1,12 +1,15 @@
 """Cursors: a record set fixed when created, read page by page (kintone's cursor API).
 
-At most 10 live cursors, each expiring 10 minutes after its last read; a cursor read to the end is
-freed. Records deleted after creation are skipped, so a page marked `next` can be short or empty,
-as in kintone (shared/reference/kintone-rest-api.md §3.4).
+kintone allows 10 live cursors per domain (shared/reference/kintone-rest-api.md §3.4); here the ten
+are per caller (a user, or a set of API tokens), so that one client cannot take every cursor of the
+server from the others; a larger server-wide bound keeps the table small. Each expires 10 minutes
+after its last read; a cursor read to the end is freed. Records deleted after creation are skipped,
+so a page marked `next` can be short or empty, as in kintone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -21,7 +24,8 @@ from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import cursors
 
-MAX_LIVE = 10
+MAX_PER_CALLER = 10
+MAX_LIVE = 1_000
 MAX_SIZE = 500
 LIFETIME = timedelta(minutes=10)
 
@@ -32,6 +36,15 @@ def _now():  # noqa: ANN202
 
 def _missing() -> KintoneError:
     return KintoneError("GAIA_CN01", "The specified cursor does not exist. It may have expired.", 400)
+
+
+def _caller(identity: Identity) -> str:
+    """Who owns a cursor: the user's login, or (as operations done with tokens are all recorded as
+    Administrator) a digest of the tokens, so that a token's cursors are its own."""
+    if not identity.by_token:
+        return identity.code
+    tokens = ",".join(sorted(t.token for t in identity.tokens.values()))
+    return "token:" + hashlib.sha256(tokens.encode()).hexdigest()
 
 
 def create_cursor(conn: Connection, live: LiveApp, identity: Identity, fields: object, query: object,
@@ -48,15 +61,17 @@ def create_cursor(conn: Connection, live: LiveApp, identity: Identity, fields: o
     if query is not None and not isinstance(query, str):
         raise invalid_input({"query": ["Enter a string value."]})
     conn.execute(cursors.delete().where(cursors.c.expires_at < _now()))
-    live_count = conn.execute(sa.select(sa.func.count()).select_from(cursors)).scalar_one()
-    if live_count >= MAX_LIVE:
-        raise KintoneError("GAIA_CU01", f"Up to {MAX_LIVE} cursors can be open at the same time.", 400)
+    caller = _caller(identity)
+    mine = sa.func.count().filter(cursors.c.user_code == caller)
+    live_count, own_count = conn.execute(sa.select(sa.func.count(), mine).select_from(cursors)).one()
+    if own_count >= MAX_PER_CALLER or live_count >= MAX_LIVE:
+        raise KintoneError("GAIA_CU01", f"Up to {MAX_PER_CALLER} cursors can be open at the same time.", 400)
     select, _ = find_ids(conn, live, identity, query, cursor=True)
     ids = list(conn.execute(select).scalars())
     cursor_id = str(uuid.uuid4())
     conn.execute(
         cursors.insert().values(
-            id=cursor_id, app_id=live.id, user_code=identity.code,
+            id=cursor_id, app_id=live.id, user_code=caller,
             fields=sorted(wanted_fields(fields)) if wanted_fields(fields) is not None else None,
             record_ids=ids, position=0, size=page, expires_at=_now() + LIFETIME,
         )
@@ -68,7 +83,7 @@ def _load(conn: Connection, cursor_id: object, identity: Identity):  # noqa: ANN
     if not isinstance(cursor_id, str) or not cursor_id:
         raise invalid_input({"id": ["Required field."]})
     row = conn.execute(sa.select(cursors).where(cursors.c.id == cursor_id)).first()
-    if row is None or row.expires_at < _now() or row.user_code != identity.code:
+    if row is None or row.expires_at < _now() or row.user_code != _caller(identity):
         raise _missing()
     return row
 
