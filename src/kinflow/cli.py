@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -18,12 +19,30 @@ def main() -> None:
     """kinflow: business apps (kintone-compatible API) on SQLite or PostgreSQL."""
 
 
+def _fail(message: str) -> NoReturn:
+    """One clear line on stderr and exit status 1, instead of a traceback."""
+    click.echo(f"kinflow: {message}", err=True)
+    raise SystemExit(1)
+
+
+def _shown_url(settings) -> str:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    return sa.make_url(settings.url).render_as_string(hide_password=True)
+
+
 def _prepare(settings):  # noqa: ANN001, ANN202
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kinflow.storage.database import Database
     from kinflow.storage.migrate import upgrade
 
-    db = Database(settings.url)
-    upgrade(db)
+    try:
+        db = Database(settings.url)
+        upgrade(db)
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        _fail(f"cannot use the database {_shown_url(settings)}: {reason}")
     return db
 
 
@@ -32,7 +51,7 @@ def migrate() -> None:
     """Bring the database to the newest schema."""
     settings = load_settings()
     _prepare(settings).dispose()
-    console.print(f"[green]Database is up to date[/green] ({settings.url})")
+    console.print(f"[green]Database is up to date[/green] ({_shown_url(settings)})")
 
 
 @main.command()
@@ -46,8 +65,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
     from pathlib import Path
 
-    import uvicorn
-
+    from kinflow.api import serving
     from kinflow.bootstrap import ensure_initial_data
 
     settings = load_settings().with_overrides(
@@ -56,11 +74,17 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     )
     if "KINFLOW_PUBLIC_URL" not in os.environ:
         settings = settings.with_overrides(public_url=f"http://{settings.host}:{settings.port}")
+    # The port first: when it is taken, nothing (data folder, database) has been created yet.
+    try:
+        sock = serving.bind(settings.host, settings.port)
+    except OSError as exc:
+        _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
     db = _prepare(settings)
     first = ensure_initial_data(settings, db)
     db.dispose()
     base = f"http://{settings.host}:{settings.port}"
-    console.print(f"[bold green]kinflow[/bold green] listening on {base}  (database: {settings.url})")
+    # Bound and listening: a client connecting from now on waits for the server, it is not refused.
+    console.print(f"[bold green]kinflow[/bold green] listening on {base}  (database: {_shown_url(settings)})")
     if first.admin_password:
         console.print(f"Log in as [bold]Administrator[/bold] with password [bold]{first.admin_password}[/bold]")
     else:
@@ -77,18 +101,10 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     # Worker processes read the same settings from the environment.
     os.environ.update({
         "KINFLOW_DATA_DIR": str(settings.data_dir), "KINFLOW_DATABASE_URL": settings.database_url,
-        "KINFLOW_PUBLIC_URL": settings.public_url,
+        "KINFLOW_PUBLIC_URL": settings.public_url, "KINFLOW_HOST": settings.host, "KINFLOW_PORT": str(settings.port),
         "KINFLOW_DELIVERY_WORKER": "true" if settings.delivery_worker else "false",
     })
-    uvicorn.run(
-        "kinflow.api.server:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level="warning",
-        access_log=False,
-    )
+    serving.serve(settings, sock)
 
 
 @main.group()

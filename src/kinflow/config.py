@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,18 @@ class Settings:
     public_url: str = field(
         default="http://127.0.0.1:8080",
         metadata={"env": "KINFLOW_PUBLIC_URL", "help": "Base of permalinks in notifications."},
+    )
+    allowed_hosts: str = field(
+        default="",
+        metadata={"env": "KINFLOW_ALLOWED_HOSTS",
+                  "help": "Host names requests may address (comma-separated, `*.example.com` for subdomains, `*` "
+                          "for any); empty means the public URL's host, localhost, 127.0.0.1, ::1 and the "
+                          "listen address. Others get 400 (DNS rebinding); /healthz answers any host."},
+    )
+    header_timeout: float = field(
+        default=10.0,
+        metadata={"env": "KINFLOW_HEADER_TIMEOUT",
+                  "help": "Seconds a client has to send a request's line and headers; then the connection is closed."},
     )
     redis_url: str = field(default="", metadata={"env": "KINFLOW_REDIS_URL", "help": "Optional Redis."})
     example_app: bool = field(
@@ -190,6 +203,18 @@ class Settings:
         return tuple(ipaddress.ip_network(part.strip(), strict=False)
                      for part in self.webhook_allow.split(",") if part.strip())
 
+    @cached_property
+    def host_names(self) -> frozenset[str] | None:
+        """The names `Host` may carry (lower case, no port; `*.x` patterns kept as written); None: any."""
+        names = [host_name(part) for part in self.allowed_hosts.split(",") if part.strip()]
+        if "*" in names:
+            return None
+        if not names:
+            # A wildcard listen address is no name a client addresses.
+            listen = [] if self.host in ("", "0.0.0.0", "::") else [host_name(self.host)]
+            names = [host_name(urlsplit(self.public_url).netloc), "localhost", "127.0.0.1", "::1", *listen]
+        return frozenset(names)
+
     @property
     def url(self) -> str:
         if self.database_url:
@@ -200,6 +225,16 @@ class Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Settings(**values)
+
+
+def host_name(host: str) -> str:
+    """`Example.COM:8080`, `[::1]:8080` or `::1` as the bare lower-case name: `example.com`, `::1`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host.rstrip(".")
 
 
 def _convert(kind: object, raw: str) -> object:

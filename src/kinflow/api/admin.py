@@ -18,7 +18,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kinflow.api.authentication import password_identity
-from kinflow.api.kintone.http import error_response, invalid_json, json_response, reject_nul, request_headers
+from kinflow.api.kintone.http import (
+    check_content_type,
+    error_response,
+    invalid_json,
+    json_response,
+    reject_nul,
+    request_headers,
+)
 from kinflow.api.threads import run_blocking
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import create_space, load_app_anywhere
@@ -231,8 +238,10 @@ async def admin_endpoint(request: Request) -> Response:
     if action is None:
         return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
     raw = await request.body()
+    headers = request_headers(request)
     try:
         reject_nul(request.url.query, raw)
+        check_content_type(request, headers, raw)
         body = orjson.loads(raw) if raw.strip() else dict(request.query_params)
     except orjson.JSONDecodeError:
         return error_response(invalid_json())
@@ -241,8 +250,6 @@ async def admin_endpoint(request: Request) -> Response:
     if not isinstance(body, dict):
         return error_response(invalid_json())
     db = request.app.state.db
-    headers = request_headers(request)
-
     transaction = db.read if key in _READS else db.write
 
     def run(identity: Identity | None) -> dict:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from kinflow.api import admin
 from kinflow.api.body_limit import BodyLimit
+from kinflow.api.hosts import HostGuard
 from kinflow.api.kaizala.routes import routes as kaizala_routes
 from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
 from kinflow.api.openapi import openapi_document
@@ -87,7 +88,8 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/healthz", _health),
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan,
-                    middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])
+                    middleware=[Middleware(HostGuard, allowed=settings.host_names),
+                                Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])
     app.state.settings = settings
     app.state.db = db or Database(settings.url)
     return app

@@ -83,6 +83,16 @@ def password_login(headers: dict[str, str]) -> tuple[str, str] | None:
     raise not_logged_in()
 
 
+def by_password(headers: dict[str, str]) -> bool:
+    """Whether `password_login` takes these headers as a login and password (the same precedence),
+    without decoding them."""
+    if headers.get("x-cybozu-authorization"):
+        return True
+    if headers.get("x-cybozu-api-token"):
+        return False
+    return headers.get("authorization", "")[:6].lower() == "basic "
+
+
 def token_identity(conn: Connection, headers: dict[str, str]) -> Identity:
     """The API tokens of a request for which `password_login` gave None."""
     given = [t.strip() for t in headers.get("x-cybozu-api-token", "").split(",") if t.strip()]

@@ -22,7 +22,7 @@ from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_foun
 from kinflow.api.params import parse_query_string
 from kinflow.api.threads import run_blocking
 from kinflow.apps.deploy import DeployFailed, record_failure
-from kinflow.directory.identity import Identity, token_identity
+from kinflow.directory.identity import Identity, by_password, token_identity
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.database import Database
 
@@ -45,16 +45,30 @@ def reject_nul(query: str, body: bytes) -> None:
         raise invalid_input({"request": ["The request contains a NUL character (U+0000), which cannot be stored."]})
 
 
-async def _params(request: Request, method: str) -> dict:
+def check_content_type(request: Request, headers: dict[str, str], body: bytes) -> None:
+    """kintone wants `Content-Type: application/json` with every JSON body. A browser attaches Basic
+    credentials (and, later, a session cookie) to a cross-site form or a `no-cors` fetch on its own,
+    but can send neither with that content type: so a request authenticated by password must send
+    it with any body, and with every POST (a body-less POST takes its parameters from the query
+    string). An API token is never sent by a browser on its own: token clients keep the leniency they
+    had (no content type, or text/plain)."""
+    media = headers.get("content-type", "").partition(";")[0].strip().lower()
+    if by_password(headers):
+        if (body.strip() or request.method == "POST") and media != "application/json":
+            raise KintoneError("CB_IL02", "Illegal request. A request authenticated by password must send "
+                                          "its body as JSON (Content-Type: application/json).", 400)
+    elif body.strip() and media and "json" not in media and media != "text/plain":
+        raise KintoneError("CB_IL02", "Illegal request. Send a JSON body.", 400)
+
+
+async def _params(request: Request, headers: dict[str, str]) -> dict:
     body = await request.body()
     # The raw query string, as `request.url.query` gives it, without building the whole URL.
     query = request.scope["query_string"].decode("latin-1")
     reject_nul(query, body)
+    check_content_type(request, headers, body)
     params = parse_query_string(query)
     if body.strip():
-        content_type = request.headers.get("content-type", "")
-        if "json" not in content_type and "text/plain" not in content_type and content_type:
-            raise KintoneError("CB_IL02", "Illegal request. Send a JSON body.", 400)
         try:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -109,10 +123,10 @@ async def kintone_endpoint(request: Request) -> Response:
     try:
         if (method, resource) not in ROUTES:
             raise not_found_api(method, resource)
-        params = await _params(request, method)
+        headers = request_headers(request)
+        params = await _params(request, headers)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
                      "settings": request.app.state.settings}
-        headers = request_headers(request)
         identity = await password_identity(request, headers)
         run_args = (db, call_args, identity, headers)
         if db.is_sqlite and (method, resource) not in _OFF_THE_LOOP:

@@ -1,0 +1,101 @@
+"""Serving HTTP with uvicorn: the listening socket, bound before anything else, and a protocol that
+closes connections whose request headers do not arrive in time."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
+
+from kinflow.config import Settings
+
+
+class HeaderTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline for a request's line and headers.
+
+    uvicorn times out idle keep-alive connections only after a response: a client that connects and
+    sends half a request line keeps its connection (and a file descriptor) forever, so a few thousand
+    of them exhaust the server. The deadline runs from the connection, and again from the first byte
+    of each further request on it, until that request's headers are complete.
+    """
+
+    def __init__(self, config: ServerConfig, *args: object, **kwargs: object) -> None:
+        super().__init__(config, *args, **kwargs)  # type: ignore[arg-type]
+        self.header_timeout = config.header_timeout
+        self.header_timer: asyncio.TimerHandle | None = None
+
+    def _arm_header_timer(self) -> None:
+        if self.header_timer is None:
+            self.header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if self.header_timer is not None:
+            self.header_timer.cancel()
+            self.header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self.header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._disarm_header_timer()
+        super().on_headers_complete()
+
+
+class ServerConfig(uvicorn.Config):
+    """uvicorn's settings for kinflow: its protocol, its headers, and no `server: uvicorn`."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            "kinflow.api.server:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            http=HeaderTimeoutProtocol,
+            server_header=False,
+            # Browsers must not guess a type other than the one sent (a JSON error rendered as HTML).
+            headers=[("X-Content-Type-Options", "nosniff")],
+            log_level="warning",
+            access_log=False,
+        )
+        self.header_timeout = settings.header_timeout
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket (OSError when the address is taken or not ours to use)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(settings: Settings, sock: socket.socket) -> None:
+    """Serve on `sock` until stopped: one process, or `settings.workers` sharing the socket."""
+    config = ServerConfig(settings)
+    if config.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
