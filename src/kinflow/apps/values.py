@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from kinflow.apps.field_types import (
     CHOICE_TYPES,
@@ -57,23 +57,46 @@ _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
+# kintone's field limits (help article 040528, "Field Entry Limits"): a number has at most 30 digits
+# (its "Total Number of Digits" setting goes up to 30, fractions rounded past at most 10 places);
+# a date lies between the years 1000 and 9999; a text field that prohibits duplicates holds at most
+# 64 characters. The text limits are not in that article: single-line text 64,000 characters (as
+# kintone answers), and 65,535 for multi-line and rich text (kintone's documented limit of its other
+# long texts, comments and threads).
+MAX_DIGITS = 30
+MIN_YEAR, MAX_YEAR = 1000, 9999
+MAX_UNIQUE_TEXT = 64
+MAX_TEXT = {"SINGLE_LINE_TEXT": 64_000, "LINK": 64_000, "MULTI_LINE_TEXT": 65_535, "RICH_TEXT": 65_535}
+# Not documented by kintone: kinflow's own bound, so that one request cannot write a million rows.
+MAX_TABLE_ROWS = 5_000
+# Room for every digit a number may have on both sides of the point (Python's default keeps 28).
+_WIDE = Context(prec=2 * MAX_DIGITS)
+
+
 def normalise_number(raw: object) -> Decimal | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise Invalid("Only numbers are allowed.", "bracket")
+    text = str(raw).strip()
+    if len(text) > 100:  # no number within the limits is spelt longer; Decimal's work grows with it
+        raise Invalid(f"Enter a number of at most {MAX_DIGITS} digits.")
     try:
-        number = Decimal(str(raw).strip())
+        number = Decimal(text)
     except InvalidOperation:
         raise Invalid("Only numbers are allowed.", "bracket") from None
     if not number.is_finite():
         raise Invalid("Only numbers are allowed.", "bracket")
+    if number and number.adjusted() >= MAX_DIGITS:  # `1e999999999` would be a billion digits long
+        raise Invalid(f"Enter a number of at most {MAX_DIGITS} digits.")
+    if number.as_tuple().exponent < -MAX_DIGITS:  # type: ignore[operator]
+        number = number.quantize(Decimal(1).scaleb(-MAX_DIGITS), context=_WIDE)
     return number
 
 
 def number_text(number: Decimal) -> str:
     """kintone normalises numbers on save: "1.5e1" is stored as "15", "1.50" as "1.5"."""
-    text = format(number.normalize(), "f")
+    text = format(number.normalize(_WIDE), "f")
     return "0" if text in ("-0", "") else text
 
 
@@ -84,9 +107,12 @@ def parse_date(raw: object) -> date | None:
     if not match:
         raise Invalid("The date format is invalid. Use YYYY-MM-DD.")
     try:
-        return date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
+        day = date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
     except ValueError:
         raise Invalid("The date is invalid.") from None
+    if day.year < MIN_YEAR:
+        raise Invalid(f"Enter a date between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31.")
+    return day
 
 
 def parse_time(raw: object) -> time | None:
@@ -112,7 +138,12 @@ def parse_datetime(raw: object) -> datetime | None:
     except ValueError:
         raise Invalid("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ.") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 moved past the calendar's ends
+            raise Invalid(f"Enter a date and time between {MIN_YEAR} and {MAX_YEAR}.") from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise Invalid(f"Enter a date and time between {MIN_YEAR} and {MAX_YEAR}.")
     return moment.replace(second=0, microsecond=0)
 
 
@@ -122,6 +153,19 @@ def _text(raw: object) -> str:
     if isinstance(raw, bool) or isinstance(raw, (list, dict)):
         raise Invalid("Enter a string value.")
     return str(raw) if isinstance(raw, (int, float)) else raw
+
+
+def _bounded_text(limit: int):  # noqa: ANN202
+    def parse(raw: object) -> str:
+        text = _text(raw)
+        if len(text) > limit:
+            raise Invalid(f"Enter less than {limit + 1} characters.")
+        return text
+    return parse
+
+
+_TEXT_PARSERS = {t: _bounded_text(limit) for t, limit in MAX_TEXT.items()}
+_UNIQUE_TEXT = _bounded_text(MAX_UNIQUE_TEXT)
 
 
 def _string_list(raw: object) -> list[str]:
@@ -159,7 +203,9 @@ def parser(f: Field):  # noqa: ANN201
     """The function reading one field's storage value from the `value` of kintone's JSON."""
     t = f.type
     if t in TEXT_TYPES:
-        return _text
+        if f.props.get("unique") and t in ("SINGLE_LINE_TEXT", "LINK"):
+            return _UNIQUE_TEXT
+        return _TEXT_PARSERS.get(t, _text)
     if t == "NUMBER":
         return normalise_number
     if t == "DATE":
@@ -188,6 +234,9 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
     if not isinstance(raw, list):
         errors.setdefault(f"{base}.{table.code}.value", []).append("Enter an array of rows.")
         return []
+    if len(raw) > MAX_TABLE_ROWS:
+        errors.setdefault(f"{base}.{table.code}.value", []).append(f"A table may have at most {MAX_TABLE_ROWS} rows.")
+        return []
     inner = {f.code: f for f in form.inner_fields(table.code)}
     rows = []
     for index, item in enumerate(raw):
@@ -209,7 +258,7 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
             try:
                 values[code] = parse_value(f, raw_value)
             except Invalid as problem:
-                if f.type == "NUMBER":
+                if f.type == "NUMBER" and problem.key_style == "bracket":
                     # kintone stores a non-numeric number inside a table as empty instead.
                     values[code] = None
                 else:
