@@ -205,12 +205,15 @@ def parse_query(text: str) -> Query:
     """A whole `query`: `[condition] [order by ...] [limit N] [offset N]`; '' is the empty query."""
     if not isinstance(text, str):
         raise errors.syntax_error()
-    return _parse_query(text)
+    return _parse_cached(text) if len(text) <= _CACHED_LENGTH else _parse_query(text)
 
 
 # Clients repeat the same queries (a list view, a poller, a page of an export): the tree is
 # immutable, so each text is parsed once. Errors are not cached; they are raised again each time.
-@lru_cache(maxsize=1024)
+# Only short texts: a thousand cached queries of the largest size would hold hundreds of megabytes.
+_CACHED_LENGTH = 2_000
+
+
 def _parse_query(text: str) -> Query:
     parsed: Query = _parse(text, "query")
     _check_bounds(parsed.condition)
@@ -221,6 +224,9 @@ def _parse_query(text: str) -> Query:
     if query.offset is not None and query.offset > errors.MAX_OFFSET:
         raise errors.offset_too_large()
     return query
+
+
+_parse_cached = lru_cache(maxsize=1024)(_parse_query)
 
 
 def parse_condition(text: str) -> Condition | None:
