@@ -154,3 +154,26 @@ def test_half_open_connections_are_closed_and_others_still_served(quick_server):
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_oversized_request_headers_are_refused(quick_server):
+    started = time.monotonic()
+    cut_short = False
+    answer = b""
+    with socket.create_connection(("127.0.0.1", _port(quick_server)), timeout=HEADER_TIMEOUT + 10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: ")
+        try:
+            for _ in range(100):  # 10 MB of one header, never finished
+                sock.sendall(b"x" * 100_000)
+        except (BrokenPipeError, ConnectionResetError):
+            cut_short = True  # refused and closed while still sending
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass  # the reset may overtake the answer
+    assert time.monotonic() - started < HEADER_TIMEOUT  # refused for its size, not for its slowness
+    if answer or not cut_short:
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 431"), answer[:200]
+        assert b"x-content-type-options: nosniff" in head and b'"code":"CB_IL02"' in body

@@ -6,11 +6,18 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
 from kinflow.config import Settings
+from kinflow.errors import KintoneError
+
+# The request line and headers of one request, at most. kintone's clients send a few hundred bytes;
+# without a bound, httptools keeps whatever arrives before the blank line (measured: 10 MB of one
+# header, accepted).
+MAX_HEADER_BYTES = 64 * 1024
 
 
 class HeaderTimeoutProtocol(HttpToolsProtocol):
@@ -19,13 +26,15 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
     uvicorn times out idle keep-alive connections only after a response: a client that connects and
     sends half a request line keeps its connection (and a file descriptor) forever, so a few thousand
     of them exhaust the server. The deadline runs from the connection, and again from the first byte
-    of each further request on it, until that request's headers are complete.
+    of each further request on it, until that request's headers are complete. Headers larger than
+    MAX_HEADER_BYTES are refused (`431`) and the connection closed.
     """
 
     def __init__(self, config: ServerConfig, *args: object, **kwargs: object) -> None:
         super().__init__(config, *args, **kwargs)  # type: ignore[arg-type]
         self.header_timeout = config.header_timeout
         self.header_timer: asyncio.TimerHandle | None = None
+        self.header_bytes = 0
 
     def _arm_header_timer(self) -> None:
         if self.header_timer is None:
@@ -55,7 +64,25 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm_header_timer()
+        self.header_bytes = 0
         super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.header_timer is None or self.transport.is_closing():
+            return
+        # Still waiting for the end of the headers: all of this was header bytes (but for the tail
+        # of an earlier request pipelined on the same read, which clients hardly ever do).
+        self.header_bytes += len(data)
+        if self.header_bytes > MAX_HEADER_BYTES:
+            self._disarm_header_timer()
+            error = KintoneError("CB_IL02", "Illegal request. The request headers are too large.", 431)
+            body = orjson.dumps(error.body())
+            head = [b"HTTP/1.1 431 Request Header Fields Too Large\r\n"]
+            head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+            head += [b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(body)]
+            self.transport.write(b"".join(head) + body)
+            self.transport.close()
 
 
 class ServerConfig(uvicorn.Config):
