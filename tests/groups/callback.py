@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 class Callback:
     def __init__(self) -> None:
         self.handshake = "echo"  # echo | wrong | slow
+        self.status = 200  # what events are answered with
         self.validations: list[str] = []
         self.events: list[tuple[dict, dict]] = []  # (headers, payload)
         self._changed = threading.Condition()
@@ -37,6 +38,9 @@ class Callback:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.status >= 300:
+                    self._answer(receiver.status, b"failing")
+                    return
                 with receiver._changed:
                     receiver.events.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
                     receiver._changed.notify_all()

@@ -34,7 +34,7 @@ def test_subscribing_validates_the_callback_url_first(alice, callback):
     listed = alice.client.get("/webhook", params={"objectId": group_id, "objectType": "Group"}).json()["webhooks"]
     (hook,) = listed
     assert set(hook) == {"id", "objectId", "objectType", "events", "filters", "callbackUrl", "callbackToken",
-                         "callbackContext", "ts", "validity", "active"}
+                         "callbackContext", "ts", "validity", "active", "disabledReason"}
     assert hook["id"] == created.json()["webhookId"] and hook["objectId"] == group_id
     assert hook["events"] == ["TextMessageCreated", "MemberAdded"] and hook["active"] is True
     assert hook["callbackUrl"] == callback.url and hook["callbackToken"] == "t0k" and hook["callbackContext"] == "ctx"
@@ -97,3 +97,25 @@ def test_subscriptions_need_the_scopes_membership_and_good_input(alice, server, 
     assert callback.validations == []  # nothing called before the request was found good
     assert alice.client.get("/webhook", params={"objectId": group_id}).status_code == 400
     assert alice.client.put("/webhook/unknown", json={"Active": True}).status_code == 404
+
+
+def test_a_subscription_whose_delivery_fails_after_the_last_retry_is_disabled_until_enabled(alice, callback):
+    group_id = make_group(alice)
+    webhook_id = alice.client.post("/webhook", json=subscription(group_id, callback.url)).json()["webhookId"]
+    callback.status = 500
+    alice.client.post(f"/groups/{group_id}/messages", json={"message": "lost"})
+    deadline = time.monotonic() + 30  # the test server retries 8 times, 0.3 s apart
+    while True:
+        (hook,) = alice.client.get("/webhook", params={"objectId": group_id, "objectType": "Group"}).json()["webhooks"]
+        if not hook["active"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert hook["active"] is False and "after the last retry" in hook["disabledReason"]
+    callback.status = 200
+    alice.client.post(f"/groups/{group_id}/messages", json={"message": "while disabled"})
+    assert alice.client.put(f"/webhook/{webhook_id}", json={"Active": "true"}).status_code == 200
+    (hook,) = alice.client.get("/webhook", params={"objectId": group_id, "objectType": "Group"}).json()["webhooks"]
+    assert hook["active"] is True and hook["disabledReason"] == ""
+    alice.client.post(f"/groups/{group_id}/messages", json={"message": "back"})
+    ((_, event),) = callback.wait_for(1)
+    assert event["data"]["text"] == "back"

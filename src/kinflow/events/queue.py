@@ -95,6 +95,7 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
                 deliveries.c.id.in_([a.claimed.id for a in delivered if a.outcome.status_code == status]), *mine,
             ).values(state=DELIVERED, finished_at=now, lease_until=None, lease_owner=None, last_status=status,
                      last_error=""))
+    failed: list[int] = []
     for attempt in results:
         claimed, outcome = attempt.claimed, attempt.outcome
         if outcome.ok:
@@ -104,9 +105,21 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
         delay = None if outcome.permanent else schedule.delay_after(claimed.attempt)
         if delay is None:
             values.update(state=FAILED, finished_at=now)
+            failed.append(claimed.id)
         else:
             values["next_attempt_at"] = now + timedelta(seconds=max(delay, outcome.not_before))
         conn.execute(deliveries.update().where(deliveries.c.id == claimed.id, *mine).values(**values))
+    if failed:
+        _disable_after_failure(conn, failed, now)
+
+
+def _disable_after_failure(conn: Connection, failed: list[int], now: datetime) -> None:
+    """Disable the webhooks that ask for it (Kaizala's) whose deliveries have just failed for good."""
+    of_failed = sa.select(deliveries.c.webhook_id).where(deliveries.c.id.in_(failed), deliveries.c.state == FAILED)
+    conn.execute(webhooks.update().where(webhooks.c.id.in_(of_failed), webhooks.c.disable_on_failure,
+                                         webhooks.c.active).values(
+        active=False, disabled_reason=f"Disabled at {now:%Y-%m-%dT%H:%M:%SZ}: a delivery still failed after the last "
+                                      "retry. Enable it again once the callback URL answers."))
 
 
 def _iso(moment) -> str | None:  # noqa: ANN001

@@ -4,7 +4,8 @@ callback URL, an optional `callBackToken` (sent as header `kz-callback-token`) a
 
 Each subscription owns a row of the shared `webhooks` table, so the outbox, the workers, the address
 guard, signing and the attempt log serve it as they serve kintone's webhooks. Only Group objects can
-be subscribed to until actions exist. Creating one, and changing its URL, needs the validation
+be subscribed to until actions exist. As Kaizala, a subscription whose delivery still fails after the
+last retry is disabled (`active: false`, with `disabledReason`) until `PUT {"Active": true}`. Creating one, and changing its URL, needs the validation
 handshake first (`kinflow.webhooks.handshake`), made between two transactions: `plan` checks the
 request in one, the caller makes the handshake, `create` or `update` writes in another."""
 
@@ -105,7 +106,7 @@ def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network
     webhook, _ = shared.subscribe(conn, SOURCE, subscription_id, url=checked.url, events=checked.events,
                                   allowed=EVENT_TYPES, allow=allow, creator=caller.person.mobile)
     conn.execute(webhooks.update().where(webhooks.c.id == webhook.id).values(
-        headers={CALLBACK_HEADER: checked.token} if checked.token else None))
+        headers={CALLBACK_HEADER: checked.token} if checked.token else None, disable_on_failure=True))
     now = now_naive()
     conn.execute(subscriptions.insert().values(
         id=subscription_id, webhook_id=webhook.id, object_id=checked.object_id, object_type="Group",
@@ -115,7 +116,8 @@ def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network
     return {"webhookId": subscription_id}
 
 
-_JOINED = sa.select(subscriptions, webhooks.c.url, webhooks.c.events, webhooks.c.active).join(
+_JOINED = sa.select(subscriptions, webhooks.c.url, webhooks.c.events, webhooks.c.active,
+                    webhooks.c.disabled_reason).join(
     webhooks, webhooks.c.id == subscriptions.c.webhook_id)
 
 
@@ -123,7 +125,7 @@ def _as_json(row) -> dict:  # noqa: ANN001
     return {"id": row.id, "objectId": row.object_id, "objectType": row.object_type, "events": list(row.events),
             "filters": [], "callbackUrl": row.url, "callbackToken": row.callback_token,
             "callbackContext": row.context, "ts": epoch_ms(row.created_at), "validity": epoch_ms(row.valid_until),
-            "active": bool(row.active) and row.valid_until > now_naive()}
+            "active": bool(row.active) and row.valid_until > now_naive(), "disabledReason": row.disabled_reason}
 
 
 def list_subscriptions(conn: Connection, caller: Caller, query: dict) -> dict:
@@ -174,6 +176,8 @@ def update(conn: Connection, caller: Caller, subscription_id: str, change: Plan)
         shared_values["events"] = change.events
     if change.active is not None:
         shared_values["active"] = change.active
+        if change.active:
+            shared_values["disabled_reason"] = ""
     own: dict = {}
     if change.token is not None:
         own["callback_token"] = change.token

@@ -149,6 +149,10 @@ webhooks = sa.Table(
     sa.Column("creator", sa.String(128), nullable=False),
     # Headers sent with every delivery besides kinflow's own (Kaizala's `kz-callback-token`).
     sa.Column("headers", sa.JSON, nullable=True),
+    # Kaizala's rule: a webhook whose delivery fails for good (after the last retry) is disabled,
+    # saying why, until its owner enables it again.
+    sa.Column("disable_on_failure", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("disabled_reason", sa.Text, nullable=False, server_default=""),
     sa.Index("ix_webhooks_scope", "source", "scope"),
 )
 
