@@ -119,6 +119,16 @@ def database_url(backend: str, tmp: Path) -> str:
     return url
 
 
+def server_with(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                env: dict[str, str]) -> Iterator[Server]:
+    """A server of its own with these settings, on the back-end `request.param`: the body of a
+    module fixture parametrized like `server` (`yield from server_with(...)`)."""
+    tmp = tmp_path_factory.mktemp(f"own-{request.param}")
+    srv = start_server(tmp, database_url(request.param, tmp), request.param, env)
+    yield srv
+    stop_server(srv)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp(request.param)

@@ -10,18 +10,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import Server, database_url, make_app, make_token, start_server, stop_server
+from tests.conftest import Server, make_app, make_token, server_with
 
-TIMEOUT = 0.3
+TIMEOUT = 0.5
 RECORDS = 2_000
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def slow_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp(f"query-{request.param}")
-    srv = start_server(tmp, database_url(request.param, tmp), request.param, {"KINFLOW_QUERY_TIMEOUT": str(TIMEOUT)})
-    yield srv
-    stop_server(srv)
+    yield from server_with(request, tmp_path_factory, {"KINFLOW_QUERY_TIMEOUT": str(TIMEOUT)})
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +40,17 @@ def _search(client: httpx.Client, app: str, query: str) -> httpx.Response:
                        headers={"X-HTTP-Method-Override": "GET"})
 
 
-def _slowest_health_check_while(server: Server, work) -> tuple[float, object]:  # noqa: ANN001
-    """Run `work()` while probing `/healthz`; returns the slowest probe (seconds) and work's result."""
-    slowest, done = 0.0, threading.Event()
+def _health_checks_while(server: Server, work) -> tuple[list[float], object]:  # noqa: ANN001
+    """Run `work()` while probing `/healthz`; returns each probe's time (seconds, slowest first) and
+    work's result."""
+    times, done = [], threading.Event()
 
     def probe() -> None:
-        nonlocal slowest
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             while not done.is_set():
                 started = time.monotonic()
                 assert client.get("/healthz").status_code == 200
-                slowest = max(slowest, time.monotonic() - started)
+                times.append(time.monotonic() - started)
                 time.sleep(0.005)
 
     prober = threading.Thread(target=probe)
@@ -63,7 +60,14 @@ def _slowest_health_check_while(server: Server, work) -> tuple[float, object]:  
     finally:
         done.set()
         prober.join()
-    return slowest, result
+    return sorted(times, reverse=True), result
+
+
+def _assert_served_meanwhile(times: list[float]) -> None:
+    # Nine probes in ten within 100 ms, and none waiting for the whole query (which on the event
+    # loop every probe would): allowance for the shared machine's scheduling, not for the server.
+    assert times[len(times) // 10] < 0.1, f"/healthz took {times[len(times) // 10] * 1000:.0f} ms (90th percentile)"
+    assert times[0] < TIMEOUT * 0.8, f"/healthz took {times[0] * 1000:.0f} ms while the query ran"
 
 
 def test_a_long_query_is_stopped_with_a_clear_error_and_others_are_served_meanwhile(
@@ -72,11 +76,11 @@ def test_a_long_query_is_stopped_with_a_clear_error_and_others_are_served_meanwh
     # A thousand conditions, each scanning every record's text: seconds of work, within the size bound.
     query = " or ".join(f't like "missing {i}"' for i in range(1_000))
     started = time.monotonic()
-    slowest, response = _slowest_health_check_while(slow_server, lambda: _search(client, app, query))
+    times, response = _health_checks_while(slow_server, lambda: _search(client, app, query))
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "GAIA_TO01"
     assert time.monotonic() - started < TIMEOUT + 3
-    assert slowest < 0.1, f"/healthz took {slowest * 1000:.0f} ms while the query ran"
+    _assert_served_meanwhile(times)
     # The server is well afterwards, and a query within bounds is answered.
     found = _search(client, app, 't like "1999 lorem"')
     assert found.status_code == 200 and len(found.json()["records"]) == 1
@@ -87,10 +91,10 @@ def test_a_query_too_large_is_refused_early_without_a_large_log(
     client, app = viewer
     logged = slow_server.log_path.stat().st_size
     huge = " or ".join(f't = "v{i}"' for i in range(20_000))
-    slowest, response = _slowest_health_check_while(slow_server, lambda: _search(client, app, huge))
+    times, response = _health_checks_while(slow_server, lambda: _search(client, app, huge))
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "CB_VA01" and "query" in response.json()["errors"]
-    assert slowest < 0.1
+    assert max(times, default=0.0) < 0.2
     # Short in text, but too many listed values.
     values = ", ".join(f'"v{i}"' for i in range(5_000))
     listed = _search(client, app, f"t in ({values})")

@@ -7,17 +7,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import Server, database_url, start_server, stop_server
+from tests.conftest import Server, server_with
 
 LIMIT = 100_000
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def small_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp(f"body-{request.param}")
-    srv = start_server(tmp, database_url(request.param, tmp), request.param, {"KINFLOW_MAX_BODY_BYTES": str(LIMIT)})
-    yield srv
-    stop_server(srv)
+    yield from server_with(request, tmp_path_factory, {"KINFLOW_MAX_BODY_BYTES": str(LIMIT)})
 
 
 def _assert_too_large(response: httpx.Response) -> None:
