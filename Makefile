@@ -31,6 +31,7 @@ bench: $(STAMP) $(JS_STAMP)
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/auth.py
+	$(BIN)/python bench/groups.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

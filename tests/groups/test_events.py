@@ -50,7 +50,9 @@ def test_a_text_message_and_a_reply_reach_the_subscriber(alice, callback):
     sent = alice.client.post(f"/groups/{group_id}/messages", json={"message": "Hello All!"}).json()["referenceId"]
     reply = alice.client.post(f"/groups/{group_id}/messages",
                               json={"message": "Re: hello", "replyToReferenceId": sent}).json()["referenceId"]
-    (first_headers, first), (second_headers, second) = callback.wait_for(2)
+    # Kaizala promises no order: find each message's event by its id.
+    by_message = {event["data"]["messageId"]: (headers, event) for headers, event in callback.wait_for(2)}
+    (first_headers, first), (second_headers, second) = by_message[sent], by_message[reply]
     data = check_envelope(first_headers, first, group_id, "TextMessageCreated", alice.mobile)
     assert TEXT_MESSAGE_CREATED <= set(data)
     assert data["text"] == data["textMessage"] == "Hello All!"

@@ -36,8 +36,13 @@ def _sender(person: Person) -> dict:
             "fromUserProfilePic": person.profile_pic}
 
 
-def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, datas: Sequence[dict]) -> None:
-    """One event per item of `datas`, for each live subscription to the group."""
+def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, datas: Sequence[dict],
+             subjects: Sequence[str]) -> None:
+    """One event per item of `datas` (about the matching `subjects`), for each live subscription to the group.
+
+    Kaizala promises no order between events, so each event has its own subject: deliveries to one
+    receiver go out side by side instead of one after another (ordering by group held a busy group's
+    receiver to one request at a time)."""
     listening = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.context).where(
         subscriptions.c.object_type == "Group", subscriptions.c.object_id == group_id,
         subscriptions.c.valid_until > now_naive())).all()
@@ -46,15 +51,14 @@ def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, d
             return [{"objectId": group_id, "objectType": "Group", "eventType": event_type, "data": data,
                      "context": context, **_sender(sender)} for data in datas]
 
-        # The group is the subject: a receiver gets one group's events in order.
-        publish(conn, SOURCE, subscription_id, event_type, [group_id] * len(datas), build, id_key="eventId")
+        publish(conn, SOURCE, subscription_id, event_type, subjects, build, id_key="eventId")
 
 
 def text_message_created(conn: Connection, group_id: str, sender: Person, message_id: str, text: str,
                          reply_to: str | None) -> None:
     data = {"text": text, "textMessage": text, **_sender(sender), "groupId": group_id, "sourceGroupId": group_id,
             "messageId": message_id, "isReply": reply_to is not None, "originalMessageId": reply_to or ""}
-    _publish(conn, group_id, "TextMessageCreated", sender, [data])
+    _publish(conn, group_id, "TextMessageCreated", sender, [data], [message_id])
 
 
 def members_changed(conn: Connection, event_type: str, group_id: str, by: Person,
@@ -63,18 +67,18 @@ def members_changed(conn: Connection, event_type: str, group_id: str, by: Person
     by_fields = {"fromUser": by.mobile, "fromUserName": by.name, "fromUserProfilePic": by.profile_pic}
     _publish(conn, group_id, event_type, by, [
         {"member": person.mobile, "memberName": person.name, "memberProfilePic": person.profile_pic,
-         "type": role, **by_fields} for person, role in changed])
+         "type": role, **by_fields} for person, role in changed], [person.id for person, _ in changed])
 
 
 def group_changed(conn: Connection, event_type: str, parent_id: str, child: object, by: Person) -> None:
     """`GroupAdded` or `GroupRemoved`: `child` (a `kinflow.groups.groups.Group`) joined or left the parent."""
     _publish(conn, parent_id, event_type, by, [{
         "groupId": child.id, "groupName": child.name, "groupPicUrl": "", "groupType": child.group_type,  # type: ignore[attr-defined]
-        "fromUser": by.mobile, "fromUserName": by.name, "fromUserProfilePic": by.profile_pic}])
+        "fromUser": by.mobile, "fromUserName": by.name, "fromUserProfilePic": by.profile_pic}], [child.id])  # type: ignore[attr-defined]
 
 
 def user_joined(conn: Connection, person: Person) -> None:
     """`UserJoined` in every group the person was added to before signing in for the first time."""
     group_ids = conn.execute(sa.select(members.c.group_id).where(members.c.person_id == person.id)).scalars().all()
     for group_id in group_ids:
-        _publish(conn, group_id, "UserJoined", person, [{**_sender(person), "groupId": group_id}])
+        _publish(conn, group_id, "UserJoined", person, [{**_sender(person), "groupId": group_id}], [person.id])
