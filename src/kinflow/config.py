@@ -187,7 +187,7 @@ class Settings:
     query_timeout: float = field(
         default=10.0,
         metadata={"env": "KINFLOW_QUERY_TIMEOUT",
-                  "help": "Seconds one request's database work may run before it is stopped with an error."},
+                  "help": "Seconds one request's database work may run before it is stopped with an error (0: no limit)."},
     )
 
     def __post_init__(self) -> None:
