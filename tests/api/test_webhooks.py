@@ -260,9 +260,14 @@ def test_integration_endpoints_need_app_management(server, admin, app, receiver)
     assert response.json()["code"] == "CB_NO02"
 
 
-def test_payload_over_one_megabyte_is_a_failed_delivery(admin, app, receiver):
+def test_payload_over_one_megabyte_is_a_failed_delivery(admin, receiver):
+    # No one field may hold a megabyte (kintone's text limits), so the record carries it in table rows.
+    line = {"type": "MULTI_LINE_TEXT", "code": "Line", "label": "Line"}
+    app = make_app(admin, {"Lines": {"type": "SUBTABLE", "code": "Lines", "fields": {"Line": line}}})
     webhook = subscribe(admin, app, receiver.url, events=["ADD_RECORD"])
-    add(admin, app, Company="Huge", Notes="x" * (1024 * 1024 + 10))
+    rows = [{"value": {"Line": {"value": "x" * 60_000}}} for _ in range(18)]
+    response = admin.post("/k/v1/record.json", json={"app": app, "record": {"Lines": {"value": rows}}})
+    assert response.status_code == 200, response.text
     failed = wait_until(lambda: deliveries(admin, app, webhook["id"], state="failed"), what="a failed delivery")
     [delivery] = failed
     assert len(delivery["attempts"]) == 1
