@@ -52,7 +52,8 @@ def test_a_token_read_stays_fast_while_four_clients_guess_passwords(server, admi
         stop.set()
         for thread in guessers:
             thread.join()
-    assert set(guesses) == {401} and len(guesses) >= 8
+    # Guessing went on throughout (a few per second even on a loaded machine).
+    assert set(guesses) == {401} and len(guesses) >= 4
     # One argon2 run takes ~140 ms; with the hash on the event loop or inside the transaction, the read
     # waited for several of them (a p50 of ~430 ms).
     assert statistics.median(latencies) < 0.1, statistics.median(latencies)
