@@ -51,6 +51,8 @@ def generate_pin(conn: Connection, mobile: str, application_id: object, settings
         raise KintoneError("TooManyRequests", f"At most {PIN_SENDS_PER_HOUR} PINs are sent to a number in an hour; "
                            "try again later.", 429)
     # No leading zero: Kaizala's clients may send the PIN as a JSON number, which would lose it.
+    # PINs older than the hour the send limit looks back on are of no more use.
+    conn.execute(pins.delete().where(pins.c.mobile == mobile, pins.c.created_at <= now - timedelta(hours=1)))
     pin = secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS - 1))
     conn.execute(pins.insert().values(mobile=mobile, connector_id=connector.id, pin_hash=digest(pin), tries=0,
                                       used=False, created_at=now, expires_at=now + PIN_LIFETIME))
@@ -112,6 +114,9 @@ def access_token(conn: Connection, connector: Connector, refresh_token: object, 
         raise refused
     person = get_person(conn, row.person_id)
     assert person is not None  # tokens go with their person
+    # Each call adds an access token: those of this person and connector that have run out go.
+    conn.execute(tokens.delete().where(tokens.c.connector_id == connector.id, tokens.c.person_id == person.id,
+                                       tokens.c.expires_at <= now))
     access, expires = _new_token(conn, "access", connector, person, ACCESS_LIFETIME, now)
     renewed = ""
     if now - row.created_at >= REFRESH_RENEWAL:
