@@ -116,7 +116,7 @@ class Settings:
                   "help": "Webhooks one app may have (kintone allows 10; flows subscribe through webhooks too)."},
     )
     webhook_destination_concurrency: int = field(
-        default=16,
+        default=32,
         metadata={"env": "KINFLOW_WEBHOOK_DESTINATION_CONCURRENCY",
                   "help": "Webhook requests one worker keeps in flight to one host:port, so a slow or dead "
                           "receiver cannot take every slot."},

@@ -51,14 +51,16 @@ class DeliveryWorker(Poller):
         self.destinations = Destinations(limit=settings.webhook_destination_concurrency,
                                          failures=settings.webhook_breaker_failures,
                                          cooldown=settings.webhook_breaker_cooldown)
-        self._refused = 0  # due deliveries the last claim left for want of room at their destination
+        self._seen = 0  # due deliveries the last claim looked at
         self._in_flight: set[asyncio.Task] = set()
         self._done: list[Attempt] = []
         self._done_since = 0.0
         self._handed = 0  # deliveries handed over but not started yet
+        self._waiting = 0  # deliveries waiting for a slot of their destination
 
     def room(self) -> int:
-        return self.concurrency - len(self._in_flight) - self._handed
+        # Deliveries waiting for a slot of their destination take none of the worker's.
+        return self.concurrency - len(self._in_flight) - self._handed + self._waiting
 
     def admits(self, urls: list[str]) -> bool:
         """Whether it would send deliveries to these URLs at once (thread-safe)."""
@@ -117,16 +119,16 @@ class DeliveryWorker(Poller):
             return False
         claimed = await self._in_transaction(self._claim, room)
         self._start(claimed)
-        # Refused ones belong to destinations now skipped: the next claim looks past them.
-        return len(claimed) == room or self._refused > 0
+        # A full look may have more behind it; those left for want of room at their destination
+        # belong to webhooks the next claim skips, so it looks past them.
+        return self._seen == room
 
     def _claim(self, conn: Connection, room: int) -> list[Claimed]:
         def admit(candidates: Sequence[tuple[int, int, str]]) -> list[int]:
-            admitted = self.destinations.admit(candidates)
-            self._refused = len(candidates) - len(admitted)
-            return admitted
+            self._seen = len(candidates)
+            return self.destinations.admit(candidates)
 
-        self._refused = 0
+        self._seen = 0
         return queue.claim(conn, self.name, room, self.lease, skip=self.destinations.full_webhooks(), admit=admit)
 
     async def _purge(self) -> None:
@@ -146,11 +148,15 @@ class DeliveryWorker(Poller):
     async def _deliver(self, item: Claimed, slots: asyncio.Semaphore) -> None:
         started_at = now_naive()
         try:
-            outcome = self._left_alone(item)
+            outcome = self._left_alone(item, going=False)  # not worth waiting for a slot
             if outcome is None:
-                async with slots:  # a few requests at a time per destination
+                await self._slot(slots)
+                try:
                     started_at = now_naive()
-                    outcome = await self._attempt(item)
+                    # The breaker may have opened while this one waited.
+                    outcome = self._left_alone(item) or await self._attempt(item)
+                finally:
+                    slots.release()
         finally:
             self.destinations.finished(item.url)
         if not self._done:
@@ -160,9 +166,20 @@ class DeliveryWorker(Poller):
         if len(self._done) >= RECORD_BATCH:
             self._wakeup.set()
 
-    def _left_alone(self, item: Claimed) -> Outcome | None:
+    async def _slot(self, slots: asyncio.Semaphore) -> None:
+        """One of the destination's slots (a few requests at a time per destination)."""
+        if not slots.locked():
+            await slots.acquire()
+            return
+        self._waiting += 1
+        try:
+            await slots.acquire()
+        finally:
+            self._waiting -= 1
+
+    def _left_alone(self, item: Claimed, *, going: bool = True) -> Outcome | None:
         """The attempt logged, without a request, while the destination's breaker is open."""
-        closed_for = self.destinations.open_for(item.url)
+        closed_for = self.destinations.open_for(item.url, going=going)
         if closed_for is None:
             return None
         return Outcome(None, 0.0, f"Not sent: {destination(item.url)} kept failing; it is left alone for "

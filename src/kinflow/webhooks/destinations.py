@@ -1,7 +1,11 @@
 """Fair delivery per destination (a receiver's host:port), within one worker.
 
 - A cap on requests in flight to one destination, so 200 webhooks pointing at a receiver that never
-  answers hold a few of a worker's slots, not all of them, and other apps' deliveries go on.
+  answers hold part of a worker's slots (half, by default), not all of them, and other apps'
+  deliveries go on. A worker holds up to twice as many deliveries of a destination as it sends at
+  once: the next ones wait in memory (without taking a slot of the worker) and start the moment a
+  request ends, so a receiver that answers quickly is kept busy without a round trip to the
+  database between requests.
 - A circuit breaker: after a number of consecutive timeouts (a receiver that hangs, a host that
   drops connections; a refused connection costs nothing and does not count) a destination is left
   alone for a cool-down; its deliveries are logged as attempts and rescheduled without a
@@ -31,7 +35,7 @@ def destination(url: str) -> str:
 @dataclass
 class _Destination:
     slots: asyncio.Semaphore
-    in_flight: int = 0
+    held: int = 0  # deliveries of this worker for the destination, sending or waiting for a slot
     failures: int = 0  # consecutive timeouts
     open_until: float = 0.0
     webhooks: set[int] = field(default_factory=set)  # known to send here; skipped while it is full
@@ -55,7 +59,7 @@ class Destinations:
 
     def _full(self, name: str, adding: int = 0) -> bool:
         known = self._known.get(name)
-        return known is not None and known.in_flight + adding > self.limit
+        return known is not None and known.held + adding > 2 * self.limit
 
     def admits(self, urls: Sequence[str]) -> bool:
         """Whether requests to these URLs can all start now (an estimate for handing new deliveries
@@ -79,28 +83,28 @@ class Destinations:
     def full_webhooks(self) -> list[int]:
         """Webhooks whose destination has no room: not worth claiming now."""
         with self._lock:
-            return [webhook for known in self._known.values() if known.in_flight >= self.limit
+            return [webhook for known in self._known.values() if known.held >= 2 * self.limit
                     for webhook in known.webhooks]
 
     def started(self, url: str) -> asyncio.Semaphore:
-        """Count a delivery to `url` as in flight; returns the destination's slots to send in."""
+        """Count a delivery to `url` as held; returns the destination's slots to send in."""
         with self._lock:
             known = self._get(destination(url))
-            known.in_flight += 1
+            known.held += 1
             return known.slots
 
     def finished(self, url: str) -> None:
         with self._lock:
             name = destination(url)
             known = self._known[name]
-            known.in_flight -= 1
-            if known.in_flight == 0 and known.failures == 0:
+            known.held -= 1
+            if known.held == 0 and known.failures == 0:
                 del self._known[name]  # nothing to remember about a destination that answers
 
-    def open_for(self, url: str) -> float | None:
+    def open_for(self, url: str, *, going: bool = True) -> float | None:
         """Seconds left while the destination's breaker is open, or None when a request may go.
-        Once the cool-down has passed one request goes (the probe), and the breaker stays open for
-        the others until the probe's outcome is observed."""
+        Once the cool-down has passed one request goes (the probe: the first asked with `going`),
+        and the breaker stays open for the others until the probe's outcome is observed."""
         with self._lock:
             known = self._known.get(destination(url))
             if known is None or known.failures < self.failures:
@@ -108,7 +112,8 @@ class Destinations:
             left = known.open_until - self._clock()
             if left > 0:
                 return left
-            known.open_until = self._clock() + self.cooldown
+            if going:
+                known.open_until = self._clock() + self.cooldown
             return None
 
     def observe(self, url: str, *, timed_out: bool) -> None:
