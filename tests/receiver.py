@@ -117,17 +117,13 @@ class Receiver:
         self.stop()
 
 
-class BlackHole:
-    """Accepts every connection and never answers (a receiver that hangs)."""
+class _Listener:
+    """A bare TCP server on loopback that hands each connection to `_connected`."""
 
     def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
         self.port = self._listener.getsockname()[1]
-        self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, path: str = "hook") -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
 
     def _accept(self) -> None:
         while True:
@@ -135,15 +131,35 @@ class BlackHole:
                 connection, _ = self._listener.accept()
             except OSError:
                 return
-            self.connections.append(connection)  # held open, never read from or written to
+            self._connected(connection)
+
+    def _connected(self, connection: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self._listener.close()
+
+
+class BlackHole(_Listener):
+    """Accepts every connection and never answers (a receiver that hangs)."""
+
+    def __init__(self) -> None:
+        self.connections: list[socket.socket] = []
+        super().__init__()
+
+    def url(self, path: str = "hook") -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def _connected(self, connection: socket.socket) -> None:
+        self.connections.append(connection)  # held open, never read from or written to
+
+    def close(self) -> None:
+        super().close()
         for connection in self.connections:
             connection.close()
 
 
-class Flood:
+class Flood(_Listener):
     """Answers every request `200` with a body of `size` bytes, made as it is sent (never held in
     memory), until the client hangs up; notes how many bytes each answer got out."""
 
@@ -152,21 +168,14 @@ class Flood:
     def __init__(self, size: int = 2 * 1024**3) -> None:
         self.size = size
         self.sent: list[int] = []
-        self._listener = socket.create_server(("127.0.0.1", 0), backlog=128)
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+    def _connected(self, connection: socket.socket) -> None:
+        threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
     def _answer(self, connection: socket.socket) -> None:
         sent = 0
@@ -181,6 +190,3 @@ class Flood:
             except OSError:
                 pass
         self.sent.append(sent)
-
-    def close(self) -> None:
-        self._listener.close()

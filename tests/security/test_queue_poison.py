@@ -7,20 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.test_notifications_delivery import Mailbox, deployed_app, entity, general
-from tests.conftest import Server, free_port
+from tests.api.test_notifications_delivery import deployed_app, entity, general
+from tests.api.test_notifications_delivery import mailbox  # noqa: F401 - the SMTP server fixture
+from tests.conftest import Server
 from tests.security.delivery_servers import dedicated_server
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
