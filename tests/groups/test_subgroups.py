@@ -77,3 +77,22 @@ def test_no_cycles_and_only_admins_change_sub_groups(alice, server, connector):
     assert alice.client.put(f"/groups/{parent}/subGroups", json={"subGroups": []}).status_code == 400
     assert alice.client.put(f"/groups/{parent}/subGroups", json={"subGroups": ["nope"]}).status_code == 404
     assert alice.client.post(f"/groups/{parent}/subgroups", json={"welcomeMessage": "Hi"}).status_code == 400
+
+
+def test_a_message_flows_down_to_the_sub_groups(alice, callback):
+    parent = make_group(alice)
+    child = alice.client.post(f"/groups/{parent}/subgroups", json={"groupName": "Child", "welcomeMessage": "Hi"}).json()["groupId"]
+    grandchild = alice.client.post(f"/groups/{child}/subgroups",
+                                   json={"groupName": "Grandchild", "welcomeMessage": "Hi"}).json()["groupId"]
+    assert alice.client.post("/webhook", json={"objectId": grandchild, "objectType": "Group", "callBackUrl": callback.url,
+                                               "eventTypes": ["TextMessageCreated"]}).status_code == 200
+    sent = alice.client.post(f"/groups/{parent}/messages", json={"message": "To everyone below"}).json()["referenceId"]
+    ((_, event),) = callback.wait_for(1)
+    assert event["objectId"] == grandchild
+    assert event["data"]["groupId"] == grandchild and event["data"]["sourceGroupId"] == parent
+    assert event["data"]["messageId"] == sent and event["data"]["text"] == "To everyone below"
+    alice.client.post(f"/groups/{grandchild}/messages", json={"message": "Only here"})
+    events = callback.wait_for(2)
+    assert events[1][1]["data"]["sourceGroupId"] == grandchild
+    alice.client.post(f"/groups/{child}/messages", json={"message": "Down one level"})
+    assert callback.wait_for(3)[2][1]["data"]["sourceGroupId"] == child

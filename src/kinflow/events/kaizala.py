@@ -55,10 +55,13 @@ def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, d
 
 
 def text_message_created(conn: Connection, group_id: str, sender: Person, message_id: str, text: str,
-                         reply_to: str | None) -> None:
-    data = {"text": text, "textMessage": text, **_sender(sender), "groupId": group_id, "sourceGroupId": group_id,
-            "messageId": message_id, "isReply": reply_to is not None, "originalMessageId": reply_to or ""}
-    _publish(conn, group_id, "TextMessageCreated", sender, [data], [message_id])
+                         reply_to: str | None, reaches: Sequence[str] = ()) -> None:
+    """The message's event in its group and in each group it `reaches` down the hierarchy, where
+    `groupId` is that group and `sourceGroupId` the one it was sent in."""
+    for target in (group_id, *reaches):
+        data = {"text": text, "textMessage": text, **_sender(sender), "groupId": target, "sourceGroupId": group_id,
+                "messageId": message_id, "isReply": reply_to is not None, "originalMessageId": reply_to or ""}
+        _publish(conn, target, "TextMessageCreated", sender, [data], [message_id])
 
 
 def members_changed(conn: Connection, event_type: str, group_id: str, by: Person,

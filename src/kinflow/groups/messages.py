@@ -1,6 +1,7 @@
 """Text messages to a group (at most 4,000 characters, Kaizala's limit), replies to them, and messages
 from a public group's admins to its subscribers (all, or chosen ones: at most 1,000 characters, the
-Swagger file's limit for them). Each one announces itself (`TextMessageCreated`) in its own transaction."""
+Swagger file's limit for them). Each one announces itself (`TextMessageCreated`) in its own transaction,
+in its group and in every sub-group below it, where messages flow down."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kinflow.events.outbox import now_naive
 from kinflow.groups import subscribers
 from kinflow.groups.errors import bad_input, text
 from kinflow.groups.groups import Group
+from kinflow.groups.subgroups import descendants
 from kinflow.groups.people import Person
 from kinflow.groups.tables import messages
 
@@ -32,5 +34,8 @@ def send_text(conn: Connection, group: Group, role: str, sender: Person, body: d
     reference = str(uuid.uuid4())
     conn.execute(messages.insert().values(id=reference, group_id=group_id, sender_id=sender.id, text=message,
                                           reply_to=reply_to, audience=to, created_at=now_naive()))
-    kaizala_events.text_message_created(conn, group_id, sender, reference, message, reply_to)
+    # A message to a group flows down to its sub-groups (Kaizala's hierarchical groups); one to
+    # subscribers stays with them.
+    reaches = descendants(conn, group_id) if to is None else []
+    kaizala_events.text_message_created(conn, group_id, sender, reference, message, reply_to, reaches)
     return {"referenceId": reference}

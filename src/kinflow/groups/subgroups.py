@@ -3,7 +3,8 @@ to one, list a group's sub-groups (the whole hierarchy with `fetchAllGroups`), r
 parent's admins change its sub-groups; adding an existing group also needs its admin. A group is
 never its own ancestor. Each change announces itself (`GroupAdded`, `GroupRemoved`) on the parent.
 
-Not yet: messages flowing down the hierarchy, and parents' members sending announcements into it."""
+Messages flow down the hierarchy (`kinflow.groups.messages`). Not yet: parents' members sending only
+announcements into sub-groups (with actions)."""
 
 from __future__ import annotations
 
