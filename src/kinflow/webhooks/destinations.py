@@ -23,9 +23,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
+@lru_cache(maxsize=4096)  # asked several times per delivery, of a handful of URLs
 def destination(url: str) -> str:
     """The host:port a webhook URL sends to."""
     parts = urlsplit(url)
