@@ -1,4 +1,7 @@
-"""First start: the Administrator login, an example app with records, and an API token for it."""
+"""First start: the Administrator login, an example app with records, and an API token for it.
+
+The token's value is known on that start only: the database keeps its hash.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from kinflow.apps.deploy import deploy
 from kinflow.apps.records import Writer
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
-from kinflow.directory.tokens import create_token, list_tokens
+from kinflow.directory.tokens import create_token
 from kinflow.directory.passwords import verify_password
 from kinflow.directory.users import ADMINISTRATOR, create_user, get_user, get_user_with_hash
 from kinflow.storage.database import Database
@@ -41,7 +44,7 @@ EXAMPLE_RECORDS = [
 class FirstStart:
     admin_password: str | None  # set only when this start created the login
     example_app: int | None
-    api_token: str | None
+    api_token: str | None  # set only when this start created it
     # KINFLOW_ADMIN_PASSWORD was given but is not Administrator's password: it applies to the first start only.
     admin_password_ignored: bool = False
 
@@ -51,9 +54,8 @@ def ensure_initial_data(settings: Settings, db: Database) -> FirstStart:
         existing = get_user_with_hash(conn, ADMINISTRATOR)
         if existing is not None:
             first_app = conn.execute(sa.select(sa.func.min(apps.c.id))).scalar()
-            tokens = list_tokens(conn, first_app) if first_app else []
             ignored = bool(settings.admin_password) and not verify_password(existing[1], settings.admin_password)
-            return FirstStart(None, first_app, tokens[0].token if tokens else None, ignored)
+            return FirstStart(None, first_app, None, ignored)
         password = settings.admin_password or secrets.token_urlsafe(12)
         create_user(conn, ADMINISTRATOR, ADMINISTRATOR, password, is_admin=True)
         if not settings.example_app:
@@ -63,7 +65,7 @@ def ensure_initial_data(settings: Settings, db: Database) -> FirstStart:
         document = app_settings.get_document(conn, app, "form", preview=True)
         form_fields.add_fields(document, EXAMPLE_FIELDS)
         app_settings.put_document(conn, app, "form", document, ADMINISTRATOR)
-        token = create_token(conn, app.id, view=True, add=True, edit=True, delete=True)
+        _, token = create_token(conn, settings.keys, app.id, view=True, add=True, edit=True, delete=True)
         deploy(db, conn, [(app.id, None)], revert=False, guest_space_id=None, can_manage=lambda c, a: None)
         live = load_live(conn, app.id)
         raws = [
@@ -73,4 +75,4 @@ def ensure_initial_data(settings: Settings, db: Database) -> FirstStart:
         ]
         Writer(conn, live, identity, lambda: True).add(raws, bases=[f"records[{i}]" for i in range(len(raws))])
         assert load_app(conn, app.id).deployed
-        return FirstStart(password, app.id, token.token)
+        return FirstStart(password, app.id, token)

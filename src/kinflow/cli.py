@@ -17,6 +17,22 @@ console = Console(soft_wrap=True)
 @click.group()
 def main() -> None:
     """kinflow: business apps (kintone-compatible API) on SQLite or PostgreSQL."""
+    # What kinflow creates (the data folder, database files with their -wal and -shm, the key file)
+    # is for the user running it only.
+    os.umask(0o077)
+
+
+def _secret_key(settings, *, create: bool = False):  # noqa: ANN001, ANN202
+    """The settings' secret key, the key file written first if `create` and there is no key yet."""
+    from kinflow.secret_key import SecretKeyError, create_key_file, key_file
+
+    if create and not settings.secret_key and not key_file(settings.data_dir).exists():
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        console.print(f"Created the secret key {create_key_file(settings.data_dir)}: keep it with the backups")
+    try:
+        return settings.keys
+    except SecretKeyError as error:
+        raise SystemExit(f"kinflow: {error}") from None
 
 
 def _fail(message: str) -> NoReturn:
@@ -35,11 +51,14 @@ def _prepare(settings):  # noqa: ANN001, ANN202
     from sqlalchemy.exc import SQLAlchemyError
 
     from kinflow.storage.database import Database
-    from kinflow.storage.migrate import upgrade
+    from kinflow.storage.migrate import holds_protected_secrets, upgrade
 
     try:
         db = Database(settings.url)
-        upgrade(db)
+        # A new key for a database whose tokens and secrets an old one protects would lock them away
+        # for good: only a database that has none yet gets a key made for it.
+        key = _secret_key(settings, create=not holds_protected_secrets(db))
+        upgrade(db, key)
     except (OSError, SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         _fail(f"cannot use the database {_shown_url(settings)}: {reason}")
@@ -92,12 +111,15 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     if first.admin_password_ignored:
         console.print("[yellow]KINFLOW_ADMIN_PASSWORD is ignored[/yellow]: Administrator exists already and keeps "
                       "its password (change it with `kinflow users set-password Administrator`)")
-    if first.example_app:
+    if first.api_token:  # shown once: the database keeps only its hash
         console.print(f"Example app {first.example_app} (Customers), API token: [bold]{first.api_token}[/bold]")
         console.print(
             f"  curl -H 'X-Cybozu-API-Token: {first.api_token}' "
             f"'{base}/k/v1/records.json?app={first.example_app}'"
         )
+    elif first.example_app:
+        console.print(f"Example app {first.example_app} (Customers): create an API token with "
+                      f"POST {base}/kinflow/v1/apiTokens.json {{\"app\": {first.example_app}}}")
     # Worker processes read the same settings from the environment.
     os.environ.update({
         "KINFLOW_DATA_DIR": str(settings.data_dir), "KINFLOW_DATABASE_URL": settings.database_url,
@@ -156,6 +178,7 @@ def worker(name: str | None) -> None:
     from kinflow.storage.database import Database
 
     settings = load_settings()
+    _secret_key(settings)  # the server's key, from its data folder or KINFLOW_SECRET_KEY: never a new one
     db = Database(settings.url)
 
     async def run() -> None:

@@ -12,6 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kinflow.secret_key import SecretKey, load_secret_key
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -68,6 +70,13 @@ class Settings:
                   "help": "Seconds a client has to send a request's line and headers; then the connection is closed."},
     )
     redis_url: str = field(default="", metadata={"env": "KINFLOW_REDIS_URL", "help": "Optional Redis."})
+    secret_key: str = field(
+        default="",
+        repr=False,
+        metadata={"env": "KINFLOW_SECRET_KEY",
+                  "help": "Key of API token hashes and webhook secret encryption (at least 32 characters); "
+                          "empty means the file secret.key in DATA_DIR, created on first start."},
+    )
     example_app: bool = field(
         default=True,
         metadata={"env": "KINFLOW_EXAMPLE_APP", "help": "Create an example app with records on first start."},
@@ -214,6 +223,11 @@ class Settings:
             listen = [] if self.host in ("", "0.0.0.0", "::") else [host_name(self.host)]
             names = [host_name(urlsplit(self.public_url).netloc), "localhost", "127.0.0.1", "::1", *listen]
         return frozenset(names)
+
+    @cached_property
+    def keys(self) -> SecretKey:
+        """The secret key (raises `SecretKeyError` when there is none: see kinflow.secret_key)."""
+        return load_secret_key(self.secret_key, self.data_dir)
 
     @property
     def url(self) -> str:

@@ -89,7 +89,8 @@ def test_two_postgresql_workers_deliver_each_event_once(tmp_path: Path) -> None:
     # Workers would look for work only every ten minutes: PostgreSQL's notifications must wake them.
     env = {**WEBHOOK_ENV, "KINFLOW_DELIVERY_WORKER": "false", "KINFLOW_DELIVERY_POLL": "600"}
     server = start_server(tmp_path, url, "postgresql", env)
-    worker_env = {**os.environ, **env, "KINFLOW_DATABASE_URL": url}
+    # The server's data folder holds the secret key the webhook secrets are encrypted with.
+    worker_env = {**os.environ, **env, "KINFLOW_DATABASE_URL": url, "KINFLOW_DATA_DIR": str(server.data_dir)}
     workers = [subprocess.Popen([sys.executable, "-m", "kinflow.cli", "worker", "--name", name], env=worker_env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) for name in ("w1", "w2")]
     try:

@@ -3,7 +3,7 @@ counterpart here): users, departments, groups, guest spaces and per-app API toke
 person's notification inbox (kintone shows it in its web interface only).
 
 Paths live under `/kinflow/v1/`; only administrators may call them (reads too: the directory holds
-every login and e-mail), except that an app's managers may list and create its API tokens and
+every login and e-mail), except that an app's managers manage its API tokens and
 webhooks, and every user reads their own inbox. A request made with an API token never manages API
 tokens, as in kintone, where tokens are made in the app's settings screen by a person.
 """
@@ -118,17 +118,37 @@ def _managed(conn, identity: Identity, body: dict):  # noqa: ANN001, ANN202
     return app
 
 
-def _create_token(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    app = _managed(conn, identity, body)
+def _permissions(body: dict) -> dict:
     permissions = body.get("permissions") or {}
     if not isinstance(permissions, dict):
         raise invalid_input({"permissions": ["Enter an object."]})
-    return api_tokens.create_token(conn, app.id, **{k: bool(v) for k, v in permissions.items()}).as_json()
+    return permissions
 
 
-def _list_tokens(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
+def _create_token(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    token, value = api_tokens.create_token(conn, settings.keys, app.id, **_permissions(body))
+    return {**token.as_json(), "token": value}  # the only time the token's value is shown
+
+
+def _list_tokens(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
     app = _managed(conn, identity, body)
     return {"tokens": [t.as_json() for t in api_tokens.list_tokens(conn, app.id)]}
+
+
+def _app_token(conn, identity: Identity, body: dict) -> api_tokens.ApiToken:  # noqa: ANN001
+    app = _managed(conn, identity, body)
+    return api_tokens.get_token(conn, app.id, body.get("id"))
+
+
+def _update_token(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    token = _app_token(conn, identity, body)
+    return api_tokens.change_permissions(conn, token, _permissions(body)).as_json()
+
+
+def _delete_token(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+    api_tokens.revoke_token(conn, _app_token(conn, identity, body))
+    return {}
 
 
 def _app_webhook(conn, identity: Identity, body: dict) -> Webhook:  # noqa: ANN001
@@ -145,15 +165,16 @@ def _create_webhook(conn, identity: Identity, body: dict, settings: Settings) ->
     app = _managed(conn, identity, body)
     webhook, created = subscriptions.subscribe(
         conn, kintone_events.SOURCE, str(app.id), url=body.get("url"), events=body.get("events"),
-        allowed=kintone_events.EVENT_TYPES, allow=settings.webhook_networks, cap=settings.webhooks_per_app, creator=identity.code,
+        allowed=kintone_events.EVENT_TYPES, allow=settings.webhook_networks, cap=settings.webhooks_per_app,
+        key=settings.keys, creator=identity.code,
         description=body.get("description"), active=body.get("active", True), secret=body.get("secret"))
-    return {**webhook.as_json(with_secret=True), "created": created}
+    return {**webhook.as_json(settings.keys), "created": created}
 
 
 def _update_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
     webhook = _app_webhook(conn, identity, body)
     return subscriptions.update_webhook(conn, webhook, body, allowed=kintone_events.EVENT_TYPES,
-                                        allow=settings.webhook_networks).as_json()
+                                        allow=settings.webhook_networks, key=settings.keys).as_json()
 
 
 def _delete_webhook(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
@@ -207,8 +228,6 @@ _ACTIONS = {
     ("POST", "departments"): _create_department,
     ("POST", "groups"): _create_group,
     ("POST", "spaces"): _create_space,
-    ("POST", "apiTokens"): _create_token,
-    ("GET", "apiTokens"): _list_tokens,
 }
 # Actions that only read: they run in a read transaction, beside writers.
 _READS = {("GET", "notifications"), ("GET", "notifications/count")}
@@ -217,6 +236,11 @@ _READS = {("GET", "notifications"), ("GET", "notifications/count")}
 _NOT_FOR_TOKENS = {"apiTokens"}
 # Actions that need the settings too.
 _SETTINGS_ACTIONS = {
+    # Token changes, like kintone's, go live at the app's next deploy.
+    ("POST", "apiTokens"): _create_token,
+    ("GET", "apiTokens"): _list_tokens,
+    ("PUT", "apiTokens"): _update_token,
+    ("DELETE", "apiTokens"): _delete_token,
     ("GET", "webhooks"): _list_webhooks,
     ("POST", "webhooks"): _create_webhook,
     ("PUT", "webhooks"): _update_webhook,
@@ -254,7 +278,7 @@ async def admin_endpoint(request: Request) -> Response:
 
     def run(identity: Identity | None) -> dict:
         with transaction(request.app.state.settings.query_timeout) as conn:
-            identity = identity or token_identity(conn, headers)
+            identity = identity or token_identity(conn, headers, request.app.state.settings.keys)
             if identity.by_token and key[1] in _NOT_FOR_TOKENS:
                 raise token_forbidden()
             return action(conn, identity, body)

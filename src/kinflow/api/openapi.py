@@ -62,7 +62,7 @@ ADMIN_PARAMETERS: dict[str, dict[str, dict]] = {
     "departments": {"code": _TEXT, "name": _TEXT, "parent": _TEXT},
     "groups": {"code": _TEXT, "name": _TEXT, "members": _TEXTS},
     "spaces": {"name": _TEXT, "isGuest": _FLAG},
-    "apiTokens": {"app": _ID, "permissions": {"type": "object", "additionalProperties": _FLAG}},
+    "apiTokens": {"app": _ID, "id": _ID, "permissions": {"type": "object", "additionalProperties": _FLAG}},
     "webhooks": {**_WEBHOOK, "events": _TEXTS, "active": _FLAG, "secret": _TEXT},
     "webhook/deliveries": {"app": _ID, "id": _ID, "state": _TEXT, "limit": _ID, "offset": _ID},
     "webhook/redeliver": {"app": _ID, "id": _ID, "delivery": _ID},

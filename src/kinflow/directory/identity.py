@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from kinflow.directory.tokens import ApiToken, find_tokens
 from kinflow.directory.users import ADMINISTRATOR, User
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.secret_key import SecretKey
 
 MAX_TOKENS_PER_REQUEST = 9
 
@@ -93,7 +94,7 @@ def by_password(headers: dict[str, str]) -> bool:
     return headers.get("authorization", "")[:6].lower() == "basic "
 
 
-def token_identity(conn: Connection, headers: dict[str, str]) -> Identity:
+def token_identity(conn: Connection, headers: dict[str, str], key: SecretKey) -> Identity:
     """The API tokens of a request for which `password_login` gave None."""
     given = [t.strip() for t in headers.get("x-cybozu-api-token", "").split(",") if t.strip()]
     if not given:  # a header of separators only names no token: not a way in without one
@@ -102,7 +103,7 @@ def token_identity(conn: Connection, headers: dict[str, str]) -> Identity:
         raise invalid_input(
             {"X-Cybozu-API-Token": [f"You can specify up to {MAX_TOKENS_PER_REQUEST} API tokens."]}
         )
-    known = find_tokens(conn, given)
+    known = find_tokens(conn, key, given)
     by_app: dict[int, ApiToken] = {}
     for text in given:
         token = known.get(text)

@@ -13,7 +13,7 @@ class Claimed:
     id: int
     attempt: int
     url: str
-    secret: str
+    secret: str  # as stored: encrypted (the worker decrypts it to sign)
     payload: bytes
     event_uuid: str
     event_type: str

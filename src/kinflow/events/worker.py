@@ -45,6 +45,7 @@ class DeliveryWorker(Poller):
         self.lease = settings.delivery_lease
         self.schedule = RetrySchedule.parse(settings.webhook_retry_delays)
         self.retention = timedelta(days=settings.delivery_retention_days)
+        self.key = settings.keys  # webhook secrets are stored encrypted
         self._next_purge = 0.0
         self.sender = Sender(timeout=settings.webhook_timeout, allow=settings.webhook_networks,
                              max_connections=self.concurrency)
@@ -187,7 +188,7 @@ class DeliveryWorker(Poller):
 
     async def _attempt(self, item: Claimed) -> Outcome:
         try:
-            outcome = await self.sender.send(item.url, item.payload, item.secret,
+            outcome = await self.sender.send(item.url, item.payload, self.key.decrypt(item.secret),
                                              {**item.headers, "X-Kinflow-Event": item.event_type,
                                               "X-Kinflow-Notification-Id": item.event_uuid})
         except Exception as exc:  # a bug must not lose the delivery: log it as a failed attempt

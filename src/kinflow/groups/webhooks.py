@@ -24,6 +24,7 @@ from kinflow.groups.errors import bad_input, flag, not_found, text
 from kinflow.groups.groups import load_group, role_of
 from kinflow.groups.signin import Caller, epoch_ms
 from kinflow.groups.tables import subscriptions
+from kinflow.secret_key import SecretKey
 from kinflow.storage.schema import webhooks
 from kinflow.webhooks import subscriptions as shared
 from kinflow.webhooks.guard import Network, literal_refusal, url_problem
@@ -100,11 +101,11 @@ def plan(conn: Connection, caller: Caller, body: dict, allow: tuple[Network, ...
                 _valid_until(body.get("validity")), True)
 
 
-def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network, ...]) -> dict:
+def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network, ...], key: SecretKey) -> dict:
     _group_of(conn, caller, checked.object_id)  # still a member after the handshake
     subscription_id = str(uuid.uuid4())
     webhook, _ = shared.subscribe(conn, SOURCE, subscription_id, url=checked.url, events=checked.events,
-                                  allowed=EVENT_TYPES, allow=allow, creator=caller.person.mobile)
+                                  allowed=EVENT_TYPES, allow=allow, key=key, creator=caller.person.mobile)
     conn.execute(webhooks.update().where(webhooks.c.id == webhook.id).values(
         headers={CALLBACK_HEADER: checked.token} if checked.token else None, disable_on_failure=True))
     now = now_naive()

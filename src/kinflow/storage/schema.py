@@ -102,7 +102,9 @@ api_tokens = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    # HMAC-SHA256 of the token under the server's secret key: the token itself is never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_tail", sa.String(4), nullable=False, server_default=""),
     sa.Column("view", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("add", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("edit", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -110,6 +112,9 @@ api_tokens = sa.Table(
     sa.Column("manage", sa.Boolean, nullable=False, server_default=sa.false()),
     # kintone: a new or changed token only works once the app has been deployed.
     sa.Column("live", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Permissions the next deploy gives the token, and whether it deletes it.
+    sa.Column("pending", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("revoked", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 cursors = sa.Table(
@@ -144,7 +149,8 @@ webhooks = sa.Table(
     sa.Column("events", sa.JSON, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
-    sa.Column("secret", sa.String(128), nullable=False, server_default=""),
+    # Encrypted with the server's secret key (kinflow.secret_key); empty: requests are not signed.
+    sa.Column("secret", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("creator", sa.String(128), nullable=False),
     # Headers sent with every delivery besides kinflow's own (Kaizala's `kz-callback-token`).

@@ -1,4 +1,8 @@
-"""Webhook subscriptions: who listens to which events of what (for kintone: an app's events)."""
+"""Webhook subscriptions: who listens to which events of what (for kintone: an app's events).
+
+Signing secrets are stored encrypted with the server's secret key (kinflow.secret_key); a
+`Webhook`'s `secret` is that stored form, decrypted only to answer its creator and to sign.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.clock import clock, utc_text
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.secret_key import SecretKey
 from kinflow.storage.schema import MAX_ID, webhooks
 from kinflow.webhooks.guard import Network, literal_refusal, url_problem
 from kinflow.webhooks.signing import new_secret
@@ -24,16 +29,17 @@ class Webhook:
     events: list[str]
     active: bool
     description: str
-    secret: str
+    secret: str  # encrypted
     created_at: datetime
     creator: str
 
-    def as_json(self, *, with_secret: bool = False) -> dict:
+    def as_json(self, key: SecretKey | None = None) -> dict:
+        """With `key`, the answer holds the signing secret (for the one who subscribes)."""
         body = {"id": str(self.id), "url": self.url, "events": self.events, "active": self.active,
                 "description": self.description, "createdAt": utc_text(self.created_at),
                 "creator": self.creator}
-        if with_secret:
-            body["secret"] = self.secret
+        if key is not None:
+            body["secret"] = key.decrypt(self.secret)
         return body
 
 
@@ -78,7 +84,8 @@ def _flag(value: object, name: str) -> bool:
 
 
 def subscribe(conn: Connection, source: str, scope: str, *, url: object, events: object,
-              allowed: tuple[str, ...], allow: tuple[Network, ...], creator: str, cap: int | None = None,
+              allowed: tuple[str, ...], allow: tuple[Network, ...], key: SecretKey, creator: str,
+              cap: int | None = None,
               description: object = None, active: object = True, secret: object = None) -> tuple[Webhook, bool]:
     """The webhook for (url, events) on `scope`, created unless the same one exists already.
     Returns it and whether it was created. A scope (an app) has at most `cap` webhooks: each event
@@ -94,7 +101,7 @@ def subscribe(conn: Connection, source: str, scope: str, *, url: object, events:
     values = {
         "source": source, "scope": scope, "url": checked_url, "events": checked_events,
         "active": _flag(active, "active"), "description": _text(description, "description"),
-        "secret": _text(secret, "secret") or new_secret(), "created_at": clock.now().replace(tzinfo=None),
+        "secret": key.encrypt(_text(secret, "secret") or new_secret()), "created_at": clock.now().replace(tzinfo=None),
         "creator": creator,
     }
     new_id = conn.execute(webhooks.insert().values(**values)).inserted_primary_key[0]
@@ -122,7 +129,7 @@ def get_webhook(conn: Connection, source: str, scope: str, webhook_id: object) -
 
 
 def update_webhook(conn: Connection, webhook: Webhook, changes: dict, *, allowed: tuple[str, ...],
-                   allow: tuple[Network, ...]) -> Webhook:
+                   allow: tuple[Network, ...], key: SecretKey) -> Webhook:
     values: dict = {}
     if "url" in changes:
         values["url"] = _checked_url(changes["url"], allow)
@@ -133,7 +140,7 @@ def update_webhook(conn: Connection, webhook: Webhook, changes: dict, *, allowed
     if "description" in changes:
         values["description"] = _text(changes["description"], "description")
     if changes.get("secret"):
-        values["secret"] = _text(changes["secret"], "secret")
+        values["secret"] = key.encrypt(_text(changes["secret"], "secret"))
     if values:
         conn.execute(webhooks.update().where(webhooks.c.id == webhook.id).values(**values))
     return get_webhook(conn, webhook.source, webhook.scope, webhook.id)

@@ -14,7 +14,8 @@ from kinflow.groups.errors import forbidden
 
 
 def _administrator(call: Call) -> str:
-    identity = call.identity or token_identity(call.conn, {k.lower(): v for k, v in call.headers.items()})
+    identity = call.identity or token_identity(call.conn, {k.lower(): v for k, v in call.headers.items()},
+                                               call.settings.keys)
     if identity.user is None or not identity.user.is_admin:
         raise forbidden("Only kinflow's administrators manage connectors.")
     return identity.code

@@ -30,7 +30,8 @@ async def _handshake(plan: webhooks.Plan, settings: Settings) -> None:
 subscribe = Checked(
     check=lambda call: webhooks.plan(call.conn, _caller(call), call.body, call.settings.webhook_networks),
     outside=_handshake,
-    write=lambda call, plan: webhooks.create(call.conn, _again(call), plan, call.settings.webhook_networks))
+    write=lambda call, plan: webhooks.create(call.conn, _again(call), plan, call.settings.webhook_networks,
+                                        call.settings.keys))
 
 change = Checked(
     check=lambda call: webhooks.plan_change(call.conn, _caller(call), call.path["webhookId"], call.body,

@@ -105,7 +105,7 @@ def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict
     timeout = None if key in _UNBOUNDED else call_args["settings"].query_timeout
     try:
         with transaction(timeout) as conn:
-            identity = identity or token_identity(conn, headers)
+            identity = identity or token_identity(conn, headers, call_args["settings"].keys)
             return handler(Call(db=db, conn=conn, identity=identity, **call_args))
     except DeployFailed as failure:
         with db.write() as conn:

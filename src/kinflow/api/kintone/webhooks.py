@@ -24,6 +24,7 @@ def _subscribe(call: Call, event: object) -> Created:
     webhook, _ = subscribe(
         call.conn, SOURCE, str(app.id), url=call.params.get("url"), events=event, allowed=EVENT_TYPES,
         allow=call.settings.webhook_networks, cap=call.settings.webhooks_per_app,
+        key=call.settings.keys,
         creator=call.identity.code,
         description=call.params.get("description"),
     )
