@@ -40,10 +40,10 @@ def _missing() -> KintoneError:
 
 def _caller(identity: Identity) -> str:
     """Who owns a cursor: the user's login, or (as operations done with tokens are all recorded as
-    Administrator) a digest of the tokens, so that a token's cursors are its own."""
+    Administrator) a digest of the tokens' ids, so that a token's cursors are its own."""
     if not identity.by_token:
         return identity.code
-    tokens = ",".join(sorted(t.token for t in identity.tokens.values()))
+    tokens = ",".join(sorted(str(t.id) for t in identity.tokens.values()))
     return "token:" + hashlib.sha256(tokens.encode()).hexdigest()
 
 
