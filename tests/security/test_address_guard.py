@@ -70,7 +70,7 @@ def test_a_webhook_stored_with_a_numeric_spelling_is_refused_when_connecting(ser
     with database(server).begin() as conn:
         webhook_id = conn.execute(webhooks.insert().values(
             source="kintone", scope=str(app), url=f"http://2130706433:{receiver.port}/hook", events=["ADD_RECORD"],
-            active=True, description="", secret="s", created_at=datetime(2026, 1, 1),
+            active=True, description="", secret="", created_at=datetime(2026, 1, 1),
             creator="Administrator")).inserted_primary_key[0]
     try:
         add(admin, app, Company="Loopback")

@@ -55,8 +55,11 @@ def test_a_later_admin_password_is_reported_as_ignored(server, tmp_path):
     first = start_server(tmp_path / "first", url, server.backend, {"KINFLOW_DELIVERY_WORKER": "false"})
     stop_server(first)
     assert "KINFLOW_ADMIN_PASSWORD is ignored" not in first.log_path.read_text()
+    # Another data folder: the database's secret key comes with it (kinflow never makes a new one for it).
+    key = (first.data_dir / "secret.key").read_text().strip()
     again = start_server(tmp_path / "again", url, server.backend,
-                         {"KINFLOW_DELIVERY_WORKER": "false", "KINFLOW_ADMIN_PASSWORD": "a-new-one"})
+                         {"KINFLOW_DELIVERY_WORKER": "false", "KINFLOW_ADMIN_PASSWORD": "a-new-one",
+                          "KINFLOW_SECRET_KEY": key})
     try:
         assert _status(again, "Administrator", "a-new-one") == 401
         assert _status(again, "Administrator", "admin-secret") == 200
