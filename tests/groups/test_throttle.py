@@ -68,8 +68,9 @@ def test_with_redis_the_count_holds_across_processes(tmp_path):
     url = database_url("sqlite", tmp_path)
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
+    # Two processes of one installation, with data folders of their own: they share its secret key.
     env = {"KINFLOW_REDIS_URL": "redis://127.0.0.1:6379/0", "KINFLOW_GROUPS_CONNECTOR_RATE": "6",
-           "KINFLOW_GROUPS_TENANT_RATE": "0"}
+           "KINFLOW_GROUPS_TENANT_RATE": "0", "KINFLOW_SECRET_KEY": "a shared key of the two processes, 43 chars"}
     one = start_server(tmp_path / "one", url, "sqlite", env)
     two = start_server(tmp_path / "two", url, "sqlite", env)
     try:

@@ -1,7 +1,7 @@
 """secrets at rest: API tokens become keyed hashes with pending changes, webhook secrets are encrypted
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 
 Existing values are converted with the server's secret key, which kinflow hands over as the
 `secret_key` attribute of the Alembic configuration (see kinflow.storage.migrate). There is no way
@@ -12,8 +12,8 @@ from alembic import context, op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
