@@ -23,7 +23,7 @@ from kinflow.groups.connectors import Connector, digest, get_connector, new_secr
 from kinflow.groups import pin_delivery
 from kinflow.groups.errors import bad_input, forbidden, unauthorized
 from kinflow.groups.people import Person, get_person, provision
-from kinflow.groups.tables import pins, tokens
+from kinflow.groups.tables import connectors, people, pins, tokens
 from kinflow.storage.database import after_commit
 
 PIN_DIGITS = 6
@@ -142,12 +142,21 @@ def caller(conn: Connection, access: object) -> Caller:
         raise unauthorized("Send the accessToken header (from GET /kaizala/v1/accessToken).")
     if len(access) > MAX_TOKEN:
         raise unauthorized("The accessToken is not valid.")
-    row = conn.execute(sa.select(tokens).where(
-        tokens.c.token_hash == digest(access), tokens.c.kind == "access")).first()
+    row = conn.execute(_CALLER.where(tokens.c.token_hash == digest(access))).first()
     if row is None:
         raise unauthorized("The accessToken is not valid.")
     if row.expires_at <= now_naive():
         raise unauthorized("The accessToken has expired; get a new one with the refresh token.")
-    person = get_person(conn, row.person_id)
-    assert person is not None
-    return Caller(person, get_connector(conn, row.connector_id))
+    return Caller(Person(row.person_id, row.mobile, row.name, bool(row.provisioned)),
+                  Connector(row.connector_id, row.connector_name, tuple(row.scopes), row.connector_created_at,
+                            row.creator))
+
+
+# Asked on every call of the groups API: the token, its person and its connector in one statement.
+_CALLER = (
+    sa.select(tokens.c.expires_at, tokens.c.person_id, people.c.mobile, people.c.name, people.c.provisioned,
+              tokens.c.connector_id, connectors.c.name.label("connector_name"), connectors.c.scopes,
+              connectors.c.created_at.label("connector_created_at"), connectors.c.creator)
+    .join(people, people.c.id == tokens.c.person_id)
+    .join(connectors, connectors.c.id == tokens.c.connector_id)
+    .where(tokens.c.kind == "access"))
