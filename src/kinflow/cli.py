@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
 from rich.console import Console
 
+from kinflow import __version__
 from kinflow.config import load_settings
 
 console = Console(soft_wrap=True)
 
 
 @click.group()
+@click.version_option(__version__, prog_name="kinflow", message="%(prog)s %(version)s")
 def main() -> None:
     """kinflow: business apps (kintone-compatible API) on SQLite or PostgreSQL."""
     # What kinflow creates (the data folder, database files with their -wal and -shm, the key file)
@@ -47,14 +50,15 @@ def _shown_url(settings) -> str:  # noqa: ANN001
     return sa.make_url(settings.url).render_as_string(hide_password=True)
 
 
-def _prepare(settings):  # noqa: ANN001, ANN202
+def _prepare(settings, report_new: bool = False):  # noqa: ANN001, ANN202
     from sqlalchemy.exc import SQLAlchemyError
 
     from kinflow.storage.database import Database
-    from kinflow.storage.migrate import holds_protected_secrets, upgrade
+    from kinflow.storage.migrate import has_schema, holds_protected_secrets, upgrade
 
     try:
         db = Database(settings.url)
+        new = not has_schema(db)
         # A new key for a database whose tokens and secrets an old one protects would lock them away
         # for good: only a database that has none yet gets a key made for it.
         key = _secret_key(settings, create=not holds_protected_secrets(db))
@@ -62,14 +66,16 @@ def _prepare(settings):  # noqa: ANN001, ANN202
     except (OSError, SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         _fail(f"cannot use the database {_shown_url(settings)}: {reason}")
+    if report_new and new:
+        console.print(f"[green]Created the database[/green] {_shown_url(settings)}")
     return db
 
 
 @main.command()
 def migrate() -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema, creating it when new."""
     settings = load_settings()
-    _prepare(settings).dispose()
+    _prepare(settings, report_new=True).dispose()
     console.print(f"[green]Database is up to date[/green] ({_shown_url(settings)})")
 
 
@@ -82,8 +88,6 @@ def migrate() -> None:
               help="Do not deliver webhooks in this process (run `kinflow worker` elsewhere).")
 def serve(host: str | None, port: int | None, data_dir: str | None, workers: int | None, no_delivery: bool) -> None:
     """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
-    from pathlib import Path
-
     from kinflow.api import serving
     from kinflow.bootstrap import ensure_initial_data
 
@@ -104,6 +108,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     base = f"http://{settings.host}:{settings.port}"
     # Bound and listening: a client connecting from now on waits for the server, it is not refused.
     console.print(f"[bold green]kinflow[/bold green] listening on {base}  (database: {_shown_url(settings)})")
+    console.print(f"Data folder: {settings.data_dir.resolve()}", highlight=False)
     if first.admin_password:
         console.print(f"Log in as [bold]Administrator[/bold] with password [bold]{first.admin_password}[/bold]")
     else:
@@ -127,6 +132,47 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
         "KINFLOW_DELIVERY_WORKER": "true" if settings.delivery_worker else "false",
     })
     serving.serve(settings, sock)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data-dir", default=None, help="Data folder (KINFLOW_DATA_DIR, default ./kinflow-data).")
+def backup(file: Path, data_dir: str | None) -> None:
+    """Write a backup of this kinflow (SQLite) to FILE while it runs: the database and the secret key.
+    With PostgreSQL, use pg_dump (see the README)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from kinflow.storage import backup as backups
+
+    settings = _with_data_dir(data_dir)
+    try:
+        with Progress(TextColumn("Copying the database"), BarColumn(), TaskProgressColumn(),
+                      console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("copy", total=None)
+            names = backups.backup(settings.url, settings.data_dir, file,
+                                   lambda done, total: progress.update(task, completed=done, total=total))
+    except (backups.BackupError, OSError) as exc:
+        _fail(str(exc))
+    console.print(f"[green]Backup written[/green] to {file.resolve()} ({', '.join(names)})", highlight=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--data-dir", default=None, help="Data folder to create (KINFLOW_DATA_DIR, default ./kinflow-data).")
+def restore(file: Path, data_dir: str | None) -> None:
+    """Restore the backup FILE into a new or empty data folder (then start `kinflow serve` on it)."""
+    from kinflow.storage import backup as backups
+
+    settings = _with_data_dir(data_dir)
+    try:
+        folder = backups.restore(file, settings.url, settings.data_dir)
+    except (backups.BackupError, OSError) as exc:
+        _fail(str(exc))
+    console.print(f"[green]Restored[/green] {file} into {folder}", highlight=False)
+
+
+def _with_data_dir(data_dir: str | None):  # noqa: ANN202
+    return load_settings().with_overrides(data_dir=Path(data_dir) if data_dir else None)
 
 
 @main.group()

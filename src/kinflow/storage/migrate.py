@@ -33,3 +33,8 @@ def holds_protected_secrets(db: Database) -> bool:
     inspector = sa.inspect(db.engine)
     return inspector.has_table("api_tokens") and any(
         column["name"] == "token_hash" for column in inspector.get_columns("api_tokens"))
+
+
+def has_schema(db: Database) -> bool:
+    """Whether kinflow's schema was ever created in this database (False: a new, empty one)."""
+    return sa.inspect(db.engine).has_table("alembic_version")

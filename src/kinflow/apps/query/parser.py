@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 
 from lark import Lark, Transformer_NonRecursive
-from lark.exceptions import LarkError
+from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from kinflow.apps.query import errors
 from kinflow.apps.query.ast import (
@@ -189,9 +189,33 @@ def _parse(text: str, start: str):
         raise _too_large()
     try:
         tree = _parser().parse(text, start=start)
+    except UnexpectedInput as error:
+        raise errors.syntax_error(_where(text, error)) from None
     except LarkError:
         raise errors.syntax_error() from None
     return _ToTree().transform(tree)
+
+
+# At most this much of the offending text is quoted back: the message stays short whatever was sent.
+_QUOTED = 40
+
+
+def _where(text: str, error: UnexpectedInput) -> str:
+    """Where parsing stopped, for a person fixing the query: the text found there and its column
+    (and line, when the query has several)."""
+    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
+        return "The query ends too early."
+    pos = error.pos_in_stream or 0
+    words = text[pos:].split(maxsplit=1)
+    found = words[0] if words else text[pos:pos + 1]
+    if len(found) > _QUOTED:
+        found = found[:_QUOTED] + "…"
+    line_start = text.rfind("\n", 0, pos) + 1
+    place = f"column {pos - line_start + 1}"
+    if "\n" in text:
+        line = text.count("\n", 0, pos) + 1
+        place = f"line {line}, {place}"
+    return f'Unexpected "{found}" at {place}.'
 
 
 def _check_bounds(condition: Condition | None) -> None:
