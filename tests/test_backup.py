@@ -15,12 +15,16 @@ from pathlib import Path
 import pytest
 
 from kinflow.secret_key import KEY_FILE
-from tests.conftest import make_app, make_token, server_with, start_server, stop_server
+from kinflow.webhooks.signing import verify
+from tests.conftest import WEBHOOK_ENV, make_app, make_token, server_with, start_server, stop_server
+from tests.receiver import Receiver
+
+ENV = {"KINFLOW_EXAMPLE_APP": "false", **WEBHOOK_ENV}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def busy_server(request, tmp_path_factory):
-    yield from server_with(request, tmp_path_factory, {"KINFLOW_EXAMPLE_APP": "false"})
+    yield from server_with(request, tmp_path_factory, ENV)
 
 
 def _kinflow(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -70,6 +74,12 @@ def test_backup_under_writes_restores_every_acknowledged_record(busy_server, tmp
         token = make_token(admin, app, view=True, add=True)
         for n in range(50):
             admin.post("/k/v1/records.json", json={"app": app, "records": [{"n": {"value": str(n)}}] * 100})
+        hooked = make_app(admin, {"n": {"type": "NUMBER", "code": "n", "label": "n"}}, name="Hooked")
+        receiver = Receiver()
+        subscribed = admin.post("/kinflow/v1/webhooks.json",
+                                json={"app": hooked, "url": receiver.url, "events": ["ADD_RECORD"]})
+        assert subscribed.status_code == 200, subscribed.text
+        secret = subscribed.json()["secret"]
     archive = tmp_path / "backups" / "kinflow-backup.tar"
     with busy_server.client({"X-Cybozu-API-Token": token}) as client:
         writer = _Writer(client, app)
@@ -94,13 +104,19 @@ def test_backup_under_writes_restores_every_acknowledged_record(busy_server, tmp
     for path in restored_dir.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
-    restored = start_server(tmp_path / "restored", "", "sqlite", {"KINFLOW_EXAMPLE_APP": "false"})
+    restored = start_server(tmp_path / "restored", "", "sqlite", ENV)
     try:
         with restored.client({"X-Cybozu-API-Token": token}) as client:  # the token still signs in
             found = _all_ids(client, app)
         assert len(found) >= 5_000 + len(before)
         assert before <= found, f"{len(before - found)} acknowledged records are missing"
+        with restored.admin() as admin:  # the webhook still signs with its secret
+            admin.post("/k/v1/record.json", json={"app": hooked, "record": {}}).raise_for_status()
+        request = receiver.wait_for(1)[0]
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        assert verify(secret, headers["x-kinflow-timestamp"], request.body, headers["x-kinflow-signature"])
     finally:
+        receiver.close()
         stop_server(restored)
 
 

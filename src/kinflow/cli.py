@@ -154,6 +154,8 @@ def backup(file: Path, data_dir: str | None) -> None:
     except (backups.BackupError, OSError) as exc:
         _fail(str(exc))
     console.print(f"[green]Backup written[/green] to {file.resolve()} ({', '.join(names)})", highlight=False)
+    if settings.secret_key:
+        console.print("[yellow]The secret key is KINFLOW_SECRET_KEY, not a file[/yellow]: keep its value with the backup")
 
 
 @main.command()
