@@ -46,11 +46,11 @@ def test_serve_prints_the_absolute_data_folder(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     try:
-        deadline, output = time.monotonic() + 60, ""
-        while "Data folder" not in output:
-            assert time.monotonic() < deadline and process.poll() is None, output
-            output += process.stdout.readline()
-        assert f"Data folder: {(tmp_path / 'relative' / 'data').resolve()}\n" in output
+        deadline, line = time.monotonic() + 60, ""
+        while "listening" not in line:
+            assert time.monotonic() < deadline and process.poll() is None, line
+            line = process.stdout.readline()
+        assert process.stdout.readline() == f"Data folder: {(tmp_path / 'relative' / 'data').resolve()}\n"
     finally:
         process.terminate()
         process.communicate(timeout=30)
