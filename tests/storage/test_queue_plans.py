@@ -17,7 +17,7 @@ from kinflow.storage.database import Database
 from kinflow.storage.migrate import upgrade
 from tests.conftest import database_url
 
-PARAMS = {"now": datetime(2026, 1, 1), "limit": 64, "key": "1:1"}
+PARAMS = {"now": datetime(2026, 1, 1), "limit": 64, "key": "1:1", "skip": [0]}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -30,21 +30,24 @@ def db(request, tmp_path) -> Database:
 
 def _plan(db: Database, statement: sa.Select) -> str:
     compiled = statement.compile(dialect=db.engine.dialect)
+    # Expanding parameters (the webhooks a claim skips) rendered as the values they are given.
+    given = {name: PARAMS[name] for name in compiled.params if name in PARAMS}
+    expanded = compiled.construct_expanded_state(given)
+    text = expanded.statement
 
     def value(name: str) -> object:
-        return PARAMS[name] if name in PARAMS else compiled.params[name]
+        return expanded.parameters[name]
 
     with db.write() as conn:
         raw = conn.connection.dbapi_connection
         if db.is_sqlite:
-            rows = raw.execute(f"EXPLAIN QUERY PLAN {compiled}", [value(n) for n in compiled.positiontup]).fetchall()
+            rows = raw.execute(f"EXPLAIN QUERY PLAN {text}", [value(n) for n in expanded.positiontup]).fetchall()
             return "\n".join(str(row) for row in rows)
         # The plan PostgreSQL keeps for a prepared statement whatever its values, with table scans
         # made the last resort: only an index the query cannot use leaves one in the plan.
         raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         raw.execute("SET LOCAL enable_seqscan = off")
-        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", str(compiled))))
-        text = str(compiled)
+        names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", text)))
         for number, name in enumerate(names, start=1):
             text = text.replace(f"%({name})s", f"${number}")
         raw.execute(f"PREPARE claim_plan AS {text}")
