@@ -45,9 +45,9 @@ def _fail(message: str) -> NoReturn:
 
 
 def _shown_url(settings) -> str:  # noqa: ANN001
-    import sqlalchemy as sa
+    from kinflow.logs import masked_url
 
-    return sa.make_url(settings.url).render_as_string(hide_password=True)
+    return masked_url(settings.url)
 
 
 def _prepare(settings, report_new: bool = False):  # noqa: ANN001, ANN202
@@ -90,6 +90,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
     from kinflow.api import serving
     from kinflow.bootstrap import ensure_initial_data
+    from kinflow.logs import log_settings, setup_logging
 
     settings = load_settings().with_overrides(
         host=host, port=port, data_dir=Path(data_dir) if data_dir else None, workers=workers,
@@ -97,12 +98,14 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     )
     if "KINFLOW_PUBLIC_URL" not in os.environ:
         settings = settings.with_overrides(public_url=f"http://{settings.host}:{settings.port}")
+    setup_logging(settings)
     # The port first: when it is taken, nothing (data folder, database) has been created yet.
     try:
         sock = serving.bind(settings.host, settings.port)
     except OSError as exc:
         _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
     db = _prepare(settings)
+    log_settings(settings)
     first = ensure_initial_data(settings, db)
     db.dispose()
     base = f"http://{settings.host}:{settings.port}"
@@ -131,6 +134,8 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
         "KINFLOW_PUBLIC_URL": settings.public_url, "KINFLOW_HOST": settings.host, "KINFLOW_PORT": str(settings.port),
         "KINFLOW_DELIVERY_WORKER": "true" if settings.delivery_worker else "false",
     })
+    if settings.workers > 1:
+        _count_across_processes(settings.data_dir / "metrics")
     serving.serve(settings, sock)
 
 
@@ -175,6 +180,16 @@ def restore(file: Path, data_dir: str | None) -> None:
 
 def _with_data_dir(data_dir: str | None):  # noqa: ANN202
     return load_settings().with_overrides(data_dir=Path(data_dir) if data_dir else None)
+
+
+def _count_across_processes(folder) -> None:  # noqa: ANN001
+    """HTTP worker processes keep their /metrics counters in files of `folder`, which a scrape of any
+    of them adds up (prometheus-client's multiprocess mode); the last run's files are removed."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 @main.group()
@@ -223,11 +238,16 @@ def worker(name: str | None) -> None:
     import signal
 
     from kinflow.background import Background
+    from kinflow.logs import log_settings, setup_logging
+    from kinflow.metrics import time_statements
     from kinflow.storage.database import Database
 
     settings = load_settings()
     _secret_key(settings)  # the server's key, from its data folder or KINFLOW_SECRET_KEY: never a new one
+    setup_logging(settings)
+    log_settings(settings)
     db = Database(settings.url)
+    time_statements(db.engine, settings.slow_query_ms / 1000)
 
     async def run() -> None:
         background = Background(db, settings, name)
@@ -235,7 +255,7 @@ def worker(name: str | None) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, lambda: asyncio.ensure_future(background.stop()))
         console.print(f"[bold green]kinflow worker[/bold green] {background.delivery.name} "
-                      f"delivering from {settings.url}")
+                      f"delivering from {_shown_url(settings)}")
         await background.run()
 
     try:

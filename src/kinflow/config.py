@@ -199,12 +199,43 @@ class Settings:
                   "help": "Seconds one request's database work may run before it is stopped with an error (0: no limit)."},
     )
 
+    log_level: str = field(
+        default="info",
+        metadata={"env": "KINFLOW_LOG_LEVEL",
+                  "help": "Least severe log messages written to stderr: debug, info, warning or error."},
+    )
+    log_format: str = field(
+        default="text",
+        metadata={"env": "KINFLOW_LOG_FORMAT",
+                  "help": "`text` (one readable line a message) or `json` (one JSON object a line)."},
+    )
+    access_log: bool = field(
+        default=True,
+        metadata={"env": "KINFLOW_ACCESS_LOG",
+                  "help": "Log one line per request: method, path, status, duration and user or token id."},
+    )
+    slow_query_ms: float = field(
+        default=1000.0,
+        metadata={"env": "KINFLOW_SLOW_QUERY_MS",
+                  "help": "Database statements slower than this many milliseconds are logged (0: none)."},
+    )
+    metrics_token: str = field(
+        default="",
+        metadata={"env": "KINFLOW_METRICS_TOKEN",
+                  "help": "Bearer token a scraper sends to read /metrics (`Authorization: Bearer ...`); "
+                          "administrators may read it with their password. Empty: administrators only."},
+    )
+
     def __post_init__(self) -> None:
         # Parsed now, so a malformed value stops kinflow at start (from the environment or a flag).
         try:
             self.webhook_networks  # noqa: B018
         except ValueError as exc:
             raise ValueError(f"invalid KINFLOW_WEBHOOK_ALLOW: {exc}") from None
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"invalid KINFLOW_LOG_FORMAT: {self.log_format!r} (text or json)")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"invalid KINFLOW_LOG_LEVEL: {self.log_level!r} (debug, info, warning or error)")
 
     @cached_property
     def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

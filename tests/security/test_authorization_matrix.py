@@ -151,6 +151,7 @@ MOUNTS = {
     "/kinflow/v1/{resource:path}.json": "kinflow",
     "/openapi.json": PUBLIC,
     "/healthz": PUBLIC,
+    "/metrics": ADMIN,  # and the scraper's bearer token (tests/api/test_metrics.py)
     "/kaizala/openapi.json": PUBLIC,
     f"{K}/{{rest:path}}": PUBLIC,  # any other path under the groups API: 404 for anyone
 }
@@ -312,6 +313,7 @@ def _cells(targets: list[Target]):
             yield re.sub(r"\{(\w+)\}", r"no-such-\1", path), method, rule, body, plain
     for path in PUBLIC_PATHS.values():
         yield path, "GET", PUBLIC, None, plain
+    yield "/metrics", "GET", ADMIN, None, plain
 
 
 def test_authorization_matrix(server, admin):

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kinflow.api.access_log import note_caller
 from kinflow.api.authentication import password_identity
 from kinflow.api.kintone.http import (
     check_content_type,
@@ -278,7 +279,9 @@ async def admin_endpoint(request: Request) -> Response:
 
     def run(identity: Identity | None) -> dict:
         with transaction(request.app.state.settings.query_timeout) as conn:
-            identity = identity or token_identity(conn, headers, request.app.state.settings.keys)
+            if identity is None:
+                identity = token_identity(conn, headers, request.app.state.settings.keys)
+                note_caller(identity)
             if identity.by_token and key[1] in _NOT_FOR_TOKENS:
                 raise token_forbidden()
             return action(conn, identity, body)

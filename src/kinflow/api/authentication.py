@@ -17,11 +17,13 @@ import anyio
 import anyio.to_thread
 from starlette.requests import Request
 
+from kinflow.api.access_log import note_caller
 from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
 from kinflow.directory import logins
 from kinflow.directory.identity import Identity, password_failed, password_login
 from kinflow.directory.passwords import recently_verified, verify_password
+from kinflow.metrics import THROTTLED
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -75,10 +77,12 @@ async def password_identity(request: Request, headers: dict[str, str]) -> Identi
     refused = logins.refusal(attempt)
     if refused is not None:
         log.warning("login refused for %r from %s: locked out after failed logins", login, address)
+        THROTTLED.labels("login").inc()
         raise refused
     if await _verify(attempt.password_hash, password) and attempt.user is not None:
         if attempt.failures:
             await run_blocking(_forget_failures, db, login, address)
+        note_caller(login)
         return Identity(attempt.user)
     limits = logins.LoginLimits(settings.login_max_failures, settings.login_window, settings.login_lockout)
     locked = await run_blocking(_count_failure, db, login, address, limits)

@@ -16,14 +16,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kinflow.api import admin
+from kinflow.api.access_log import AccessLog
 from kinflow.api.body_limit import BodyLimit
 from kinflow.api.hosts import HostGuard
 from kinflow.api.kaizala.routes import routes as kaizala_routes
 from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
+from kinflow.api.metrics import metrics_endpoint
 from kinflow.api.openapi import openapi_document
 from kinflow.background import Background
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
+from kinflow.logs import setup_logging
+from kinflow.metrics import time_statements
 from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow")
@@ -86,15 +90,20 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         *admin.routes,
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),
+        Route("/metrics", metrics_endpoint),
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan,
-                    middleware=[Middleware(HostGuard, allowed=settings.host_names),
+                    middleware=[Middleware(AccessLog, enabled=settings.access_log),
+                                Middleware(HostGuard, allowed=settings.host_names),
                                 Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])
     app.state.settings = settings
     app.state.db = db or Database(settings.url)
+    time_statements(app.state.db.engine, settings.slow_query_ms / 1000)
     return app
 
 
 def app_from_environment() -> Starlette:
     """Factory for uvicorn worker processes: settings come from KINFLOW_* variables."""
-    return create_app(load_settings())
+    settings = load_settings()
+    setup_logging(settings)  # in each HTTP worker process too
+    return create_app(settings)

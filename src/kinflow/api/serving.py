@@ -99,6 +99,9 @@ class ServerConfig(uvicorn.Config):
             server_header=False,
             # Browsers must not guess a type other than the one sent (a JSON error rendered as HTML).
             headers=[("X-Content-Type-Options", "nosniff")],
+            # kinflow's own access log (kinflow.api.access_log) replaces uvicorn's; uvicorn's warnings
+            # go through kinflow's logging setup (kinflow.logs), in its format.
+            log_config=None,
             log_level="warning",
             access_log=False,
         )

@@ -8,6 +8,8 @@ CANCEL and nothing changes (shared/reference/kintone-rest-api.md §6.2).
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +25,7 @@ from kinflow.storage.database import Database
 from kinflow.storage.schema import app_settings, apps
 
 MAX_APPS = 300
+log = logging.getLogger("kinflow.deploy")
 
 
 def parse_targets(items: object) -> list[tuple[int, object]]:
@@ -76,7 +79,7 @@ def _deploy_one(conn: Connection, app: App) -> None:
         apps.update()
         .where(apps.c.id == app.id)
         .values(live_version=app.live_version + 1, live_revision=app.revision,
-                deploy_status="SUCCESS", name=settings.get("name", app.name),
+                deploy_status="SUCCESS", deploy_reason="", name=settings.get("name", app.name),
                 description=settings.get("description", app.description))
     )
 
@@ -84,7 +87,8 @@ def _deploy_one(conn: Connection, app: App) -> None:
 def _revert_one(conn: Connection, app: App) -> None:
     if app.deployed:
         _copy_stage(conn, app.id, "live", "preview")
-    conn.execute(apps.update().where(apps.c.id == app.id).values(revision=app.revision + 1, deploy_status="CANCEL"))
+    conn.execute(apps.update().where(apps.c.id == app.id).values(revision=app.revision + 1, deploy_status="CANCEL",
+                                                                          deploy_reason=""))
 
 
 def deploy(db: Database, conn: Connection, targets: list[tuple[int, object]], *, revert: bool,
@@ -109,14 +113,14 @@ def deploy(db: Database, conn: Connection, targets: list[tuple[int, object]], *,
             else:
                 with conn.begin_nested():
                     _deploy_one(conn, app)
-    except IntegrityError:
-        raise DeployFailed([a.id for a in loaded], failing) from None
+    except IntegrityError as error:
+        raise DeployFailed([a.id for a in loaded], failing, str(error.orig)) from None
 
 
 class DeployFailed(KintoneError):
     """Existing records violate the new form (say, a new unique field)."""
 
-    def __init__(self, app_ids: list[int], failing: int | None) -> None:
+    def __init__(self, app_ids: list[int], failing: int | None, detail: str = "") -> None:
         super().__init__(
             "GAIA_DE01",
             f"Failed to deploy the app (ID: {failing}): existing records violate the new settings.",
@@ -124,12 +128,18 @@ class DeployFailed(KintoneError):
         )
         self.app_ids = app_ids
         self.failing = failing
+        # The database's first line (the constraint and, on PostgreSQL, the duplicated key), kept short.
+        self.reason = self.message + (f" ({detail.strip().splitlines()[0][:300]})" if detail.strip() else "")
 
 
 def record_failure(conn: Connection, error: DeployFailed) -> None:
+    """FAIL for the app that failed and CANCEL for the others of its batch, each with the reason."""
+    log.warning("deploy of apps %s failed: %s", ",".join(map(str, error.app_ids)), error.reason)
     for app_id in error.app_ids:
         status = "FAIL" if app_id == error.failing else "CANCEL"
-        conn.execute(apps.update().where(apps.c.id == app_id).values(deploy_status=status))
+        reason = error.reason if app_id == error.failing else (
+            f"Cancelled: the deploy of app {error.failing} in the same request failed.")
+        conn.execute(apps.update().where(apps.c.id == app_id).values(deploy_status=status, deploy_reason=reason))
 
 
 def deploy_statuses(conn: Connection, app_ids: list[int], guest_space_id: int | None, can_manage) -> list[dict]:
@@ -138,4 +148,8 @@ def deploy_statuses(conn: Connection, app_ids: list[int], guest_space_id: int | 
         app = load_app(conn, app_id, guest_space_id=guest_space_id)
         can_manage(conn, app)
         result.append({"app": str(app.id), "status": app.deploy_status})
+        if app.deploy_status in ("FAIL", "CANCEL"):
+            # kinflow's own key: kintone's clients read `app` and `status` and ignore the rest.
+            result[-1]["reason"] = conn.execute(
+                sa.select(apps.c.deploy_reason).where(apps.c.id == app.id)).scalar_one()
     return result

@@ -9,6 +9,7 @@ when the lease runs out, which is what makes delivery at-least-once across crash
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -19,6 +20,9 @@ from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import now_naive, wake_workers_after_commit
 from kinflow.events.retry import RetrySchedule
 from kinflow.storage.schema import PENDING, deliveries, delivery_attempts, events, is_pending, webhooks
+from kinflow.webhooks.destinations import destination
+
+log = logging.getLogger("kinflow.delivery")
 
 DELIVERED, FAILED = "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
@@ -91,10 +95,13 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
     delivered = [a for a in results if a.outcome.ok]
     if delivered:  # the common case, in one statement (the last status is the same 2xx for most)
         for status in {a.outcome.status_code for a in delivered}:
-            conn.execute(deliveries.update().where(
-                deliveries.c.id.in_([a.claimed.id for a in delivered if a.outcome.status_code == status]), *mine,
-            ).values(state=DELIVERED, finished_at=now, lease_until=None, lease_owner=None, last_status=status,
-                     last_error=""))
+            ids = [a.claimed.id for a in delivered if a.outcome.status_code == status]
+            settled = conn.execute(deliveries.update().where(deliveries.c.id.in_(ids), *mine).values(
+                state=DELIVERED, finished_at=now, lease_until=None, lease_owner=None, last_status=status,
+                last_error="")).rowcount
+            if settled < len(ids):
+                log.warning("worker %s: %d delivered deliveries had been taken over by another worker (the claim "
+                            "ran out); they may be delivered twice", worker, len(ids) - settled)
     failed: list[int] = []
     for attempt in results:
         claimed, outcome = attempt.claimed, attempt.outcome
@@ -106,9 +113,16 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
         if delay is None:
             values.update(state=FAILED, finished_at=now)
             failed.append(claimed.id)
+            then = "failed for good"
         else:
             values["next_attempt_at"] = now + timedelta(seconds=max(delay, outcome.not_before))
-        conn.execute(deliveries.update().where(deliveries.c.id == claimed.id, *mine).values(**values))
+            then = f"retried in {max(delay, outcome.not_before):.0f} s"
+        settled = conn.execute(deliveries.update().where(deliveries.c.id == claimed.id, *mine).values(**values))
+        if not settled.rowcount:
+            log.warning("delivery %s: worker %s lost its claim (another worker took it over)", claimed.id, worker)
+            continue
+        log.warning("delivery %s to %s, attempt %d: %s; %s", claimed.id, destination(claimed.url), claimed.attempt,
+                    f"HTTP {outcome.status_code}" if outcome.status_code else outcome.error[:200], then)
     if failed:
         _disable_after_failure(conn, failed, now)
 

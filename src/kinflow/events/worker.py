@@ -26,6 +26,7 @@ from kinflow.events import queue
 from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import CHANNEL, now_naive, serve_locally
 from kinflow.events.retry import RetrySchedule
+from kinflow.metrics import DELIVERY_ATTEMPTS
 from kinflow.polling import Poller
 from kinflow.storage.database import Database
 from kinflow.webhooks.destinations import Destinations, destination
@@ -164,6 +165,8 @@ class DeliveryWorker(Poller):
             self._done_since = time.monotonic()
             asyncio.get_running_loop().call_later(RECORD_DELAY, self._wakeup.set)
         self._done.append(Attempt(item, started_at, outcome))
+        left_alone = outcome.status_code is None and outcome.not_before > 0
+        DELIVERY_ATTEMPTS.labels("delivered" if outcome.ok else "skipped" if left_alone else "failed").inc()
         if len(self._done) >= RECORD_BATCH:
             self._wakeup.set()
 

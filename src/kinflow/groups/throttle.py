@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from kinflow.errors import KintoneError
+from kinflow.metrics import THROTTLED
 
 log = logging.getLogger("kinflow.groups")
 
@@ -79,6 +80,7 @@ class Throttle:
         window = int(moment // WINDOW)
         counts = self._store.incr([key for key, _ in limits], window)
         if any(count > limit for count, (_, limit) in zip(counts, limits)):
+            THROTTLED.labels("groups").inc()
             raise too_many(max(1, int((window + 1) * WINDOW - moment + 0.999)))
 
 

@@ -84,6 +84,8 @@ apps = sa.Table(
     # The pre-live revision that the last deploy made live.
     sa.Column("live_revision", sa.Integer, nullable=False, server_default="0"),
     sa.Column("deploy_status", sa.String(16), nullable=False, server_default="SUCCESS"),
+    # Why the last deploy failed (FAIL) or was cancelled (CANCEL); empty otherwise.
+    sa.Column("deploy_reason", sa.Text, nullable=False, server_default=""),
 )
 
 # Every settings document of an app (form, layout, views, general settings, acl, process

@@ -19,6 +19,7 @@ from kinflow.api.kintone import process as _process  # noqa: F401
 from kinflow.api.kintone import records as _records  # noqa: F401
 from kinflow.api.kintone import webhooks as _webhooks  # noqa: F401
 from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_found_api
+from kinflow.api.access_log import note_caller
 from kinflow.api.params import parse_query_string
 from kinflow.api.threads import run_blocking
 from kinflow.apps.deploy import DeployFailed, record_failure
@@ -105,7 +106,9 @@ def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict
     timeout = None if key in _UNBOUNDED else call_args["settings"].query_timeout
     try:
         with transaction(timeout) as conn:
-            identity = identity or token_identity(conn, headers, call_args["settings"].keys)
+            if identity is None:
+                identity = token_identity(conn, headers, call_args["settings"].keys)
+                note_caller(identity)
             return handler(Call(db=db, conn=conn, identity=identity, **call_args))
     except DeployFailed as failure:
         with db.write() as conn:
