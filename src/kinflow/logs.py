@@ -72,7 +72,10 @@ def setup_logging(settings: Settings) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.addHandler(_QueueHandler(records))
-    root.setLevel(settings.log_level.upper())
+    # Libraries (alembic's every migration step, uvicorn's) say only what goes wrong; kinflow's own
+    # loggers, at the level asked for.
+    root.setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level.upper())))
+    logging.getLogger("kinflow").setLevel(settings.log_level.upper())
 
 
 def masked_url(url: str) -> str:
