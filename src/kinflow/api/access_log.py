@@ -10,16 +10,15 @@ by raw path: a path parameter or an unknown resource would otherwise make a seri
 
 from __future__ import annotations
 
-import logging
 import time
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kinflow.directory.identity import Identity
+from kinflow.logs import log_access
 from kinflow.metrics import REQUESTS
 
-log = logging.getLogger("kinflow.access")
 _PATH_CHARS = 200
 
 # Who the current request is, filled in by whichever part of the API learns it.
@@ -89,9 +88,5 @@ class AccessLog:
             method = scope["method"]
             REQUESTS.labels(route_template(scope, status), method, str(status)).observe(elapsed)
             if self.enabled:
-                path = scope["path"][:_PATH_CHARS]
-                user = holder[0] if holder else "-"
-                duration_ms = round(elapsed * 1000, 1)
-                log.info("%s %s %d %.1fms %s", method, path, status, duration_ms, user,
-                         extra={"fields": {"method": method, "path": path, "status": status,
-                                           "duration_ms": duration_ms, "user": user}})
+                log_access(method, scope["path"][:_PATH_CHARS], status, round(elapsed * 1000, 1),
+                           holder[0] if holder else "-")
