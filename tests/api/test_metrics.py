@@ -67,6 +67,14 @@ def test_request_counts_latency_and_database_time_move_after_requests(metrics_se
     unknown = {"route": "/k/v1/{resource}.json", "method": "GET", "status": "404"}
     assert _value(after, name, **unknown) - _value(before, name, **unknown) == 1
     assert not any("no/such" in str(labels) for _, labels in after)
+    # A path parameter is its name: one series however many groups are asked for.
+    with httpx.Client(base_url=metrics_server.base_url) as anonymous:
+        for group in ("group-one-3b7", "group-two-3b7"):
+            anonymous.get(f"/kaizala/v1/groups/{group}/members")
+    after = _scrape(metrics_server)
+    members = {"route": "/kaizala/v1/groups/{groupId}/members", "method": "GET", "status": "401"}
+    assert _value(after, name, **members) - _value(before, name, **members) == 2
+    assert not any("3b7" in str(labels) for _, labels in after)
     database = "kinflow_database_statement_duration_seconds_count"
     assert _value(after, database) > _value(before, database)
 
