@@ -9,7 +9,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Server, make_app, make_token, password_header, server_with
+from tests.conftest import ADMIN_PASSWORD, Server, make_app, make_token, password_header, server_with
 
 METRICS_TOKEN = "scraper-token-0c4d"
 
@@ -93,3 +93,21 @@ def test_a_locked_out_login_is_counted_as_throttled(metrics_server):
     assert codes[-1] in (401, 403, 429)
     after = _value(_scrape(metrics_server), "kinflow_throttled_calls_total", kind="login")
     assert after - before >= 1
+
+
+@pytest.fixture(scope="module", params=["sqlite"])
+def two_process_server(request, tmp_path_factory) -> Iterator[Server]:
+    yield from server_with(request, tmp_path_factory, {"KINFLOW_METRICS_TOKEN": METRICS_TOKEN,
+                                                       "KINFLOW_HTTP_WORKERS": "2"})
+
+
+def test_with_two_http_processes_any_scrape_counts_both(two_process_server):
+    """Each request may land on either process; the counts add up over both (multiprocess mode)."""
+    route = {"route": "/k/v1/apps.json", "method": "GET", "status": "200"}
+    name = "kinflow_http_request_duration_seconds_count"
+    before = _value(_scrape(two_process_server), name, **route)
+    for _ in range(12):  # a new connection each time: the kernel spreads them over the processes
+        assert httpx.get(f"{two_process_server.base_url}/k/v1/apps.json",
+                         headers=password_header("Administrator", ADMIN_PASSWORD)).status_code == 200
+    for _ in range(4):  # whichever process answers the scrape
+        assert _value(_scrape(two_process_server), name, **route) - before == 12

@@ -19,6 +19,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kinflow.api.access_log import note_caller
 from kinflow.api.authentication import password_identity
 from kinflow.api.kintone.http import error_response, request_headers
 from kinflow.api.threads import run_blocking
@@ -83,6 +84,8 @@ async def metrics_endpoint(request: Request) -> Response:
         allowed = _bearer_allowed(request, request.app.state.settings.metrics_token)
         if allowed is False:
             raise KintoneError("CB_WA01", "The bearer token is not the metrics token.", 401)
+        if allowed:
+            note_caller("metrics-token")
         if allowed is None:
             headers = request_headers(request)
             identity: Identity | None = await password_identity(request, headers)
