@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import orjson
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, Server, deploy_and_wait, make_app, make_token, server_with
+from tests.conftest import ADMIN_PASSWORD, Server, deploy_and_wait, free_port, make_app, make_token, server_with
 
 SMTP_PASSWORD = "smtp-secret-3f9a"
 METRICS_TOKEN = "metrics-secret-77c1"
@@ -115,3 +115,16 @@ def test_a_failed_deploy_says_why_in_the_api_and_the_log(server, admin):
     assert deploy_and_wait(admin, app_id) == "SUCCESS"
     status = admin.get("/k/v1/preview/app/deploy.json", params={"apps[0]": app_id}).json()["apps"][0]
     assert "reason" not in status
+
+
+def test_a_failed_delivery_is_logged_with_its_destination_not_its_url(server, admin):
+    app_id = make_app(admin, {})
+    port = free_port()  # nothing listens there: every attempt is refused
+    created = admin.post("/kinflow/v1/webhooks.json", json={
+        "app": app_id, "url": f"http://127.0.0.1:{port}/hook?key=hook-secret-41a", "events": ["ADD_RECORD"]})
+    assert created.status_code == 200, created.text
+    assert admin.post("/k/v1/record.json", json={"app": app_id, "record": {}}).status_code == 200
+    text = _wait_for(server, lambda t: f"to 127.0.0.1:{port}, attempt 1:" in t)
+    line = next(line for line in text.splitlines() if f"to 127.0.0.1:{port}, attempt 1:" in line)
+    assert "WARNING kinflow.delivery" in line and "retried in" in line
+    assert "hook-secret-41a" not in text

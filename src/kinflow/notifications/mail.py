@@ -114,9 +114,12 @@ def settle(conn: Connection, worker: str, mail: Mail, error: str | None, *, fina
         values["state"] = FAILED
     else:
         values["next_attempt_at"] = now + timedelta(seconds=RETRY_DELAYS[mail.attempts - 1])
-    conn.execute(notification_mails.update().where(
+    settled = conn.execute(notification_mails.update().where(
         notification_mails.c.id == mail.id, notification_mails.c.lease_owner == worker,
         notification_mails.c.state == PENDING).values(**values))
+    if not settled.rowcount:
+        log.warning("mail %s: worker %s lost its claim (the lease ran out and another worker took it)",
+                    mail.id, worker)
 
 
 def send(settings: Settings, mail: Mail) -> None:
