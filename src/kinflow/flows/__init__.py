@@ -1,0 +1,1 @@
+"""Flows: automation in the manner of Power Automate / Logic Apps (connectors, definitions, runs)."""
