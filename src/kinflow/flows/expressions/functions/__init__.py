@@ -3,6 +3,7 @@
 from kinflow.flows.expressions.functions import (  # noqa: F401  (importing a module registers its functions)
     collections,
     conversion,
+    dates,
     logic,
     math,
     objects,
