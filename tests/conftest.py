@@ -23,7 +23,8 @@ import pytest
 ADMIN_PASSWORD = "admin-secret"
 # Webhook tests deliver to receivers on loopback, which the address guard refuses unless allowed, and
 # go through retries in seconds rather than kintone-like minutes.
-WEBHOOK_ENV = {"KINFLOW_WEBHOOK_ALLOW": "127.0.0.0/8", "KINFLOW_WEBHOOK_RETRY_DELAYS": ",".join(["0.3"] * 8)}
+WEBHOOK_ENV = {"KINFLOW_WEBHOOK_ALLOW": "127.0.0.0/8", "KINFLOW_WEBHOOK_RETRY_DELAYS": ",".join(["0.3"] * 8),
+               "KINFLOW_GROUPS_WEBHOOK_RETRY_DELAYS": ",".join(["0.3"] * 6)}
 # The groups API's Kaizala-like throttling (300 calls a minute) would stop the suite; its own tests set it.
 GROUPS_ENV = {"KINFLOW_GROUPS_CONNECTOR_RATE": "0", "KINFLOW_GROUPS_TENANT_RATE": "0"}
 POSTGRES_ADMIN_URL = os.environ.get("KINFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

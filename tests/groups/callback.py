@@ -16,6 +16,7 @@ class Callback:
         self.status = 200  # what events are answered with
         self.validations: list[str] = []
         self.events: list[tuple[dict, dict]] = []  # (headers, payload)
+        self.posts = 0  # every event posted, answered or refused
         self._changed = threading.Condition()
         receiver = self
 
@@ -38,6 +39,7 @@ class Callback:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.posts += 1
                 if receiver.status >= 300:
                     self._answer(receiver.status, b"failing")
                     return

@@ -18,6 +18,8 @@ class Claimed:
     event_uuid: str
     event_type: str
     headers: dict[str, str] = field(default_factory=dict)  # the webhook's own, sent with each attempt
+    # A webhook disabled when a delivery fails for good (Kaizala's) retries on its own schedule.
+    disable_on_failure: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ _DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=deliveries)
 
 _CLAIMED = (
     sa.select(deliveries.c.id, deliveries.c.attempts, webhooks.c.url, webhooks.c.secret, events.c.payload,
-              events.c.uuid, events.c.type, webhooks.c.headers)
+              events.c.uuid, events.c.type, webhooks.c.headers, webhooks.c.disable_on_failure)
     .join(webhooks, webhooks.c.id == deliveries.c.webhook_id)
     .join(events, events.c.id == deliveries.c.event_id)
     .where(deliveries.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -75,12 +75,14 @@ def claim(conn: Connection, worker: str, limit: int, lease_seconds: float, *, sk
             lease_until=now + timedelta(seconds=lease_seconds), lease_owner=worker,
             attempts=deliveries.c.attempts + 1))
     return [Claimed(row.id, row.attempts, row.url, row.secret, row.payload.encode(), row.uuid, row.type,
-                    row.headers or {})
+                    row.headers or {}, bool(row.disable_on_failure))
             for row in conn.execute(_CLAIMED, {"ids": ids})]
 
 
-def record(conn: Connection, worker: str, results: list[Attempt], schedule: RetrySchedule) -> None:
+def record(conn: Connection, worker: str, results: list[Attempt], schedule: RetrySchedule,
+           disabling: RetrySchedule | None = None) -> None:
     """Log each attempt and settle its delivery: delivered, retried later, or failed for good.
+    Deliveries to webhooks disabled after their last retry (Kaizala's) follow the `disabling` schedule.
     A delivery whose lease another worker has taken over meanwhile keeps that worker's state."""
     if not results:
         return
@@ -102,17 +104,18 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
             if settled < len(ids):
                 log.warning("worker %s: %d delivered deliveries had been taken over by another worker (the claim "
                             "ran out); they may be delivered twice", worker, len(ids) - settled)
-    failed: list[int] = []
+    failed: dict[int, int] = {}  # delivery id -> attempts made
     for attempt in results:
         claimed, outcome = attempt.claimed, attempt.outcome
         if outcome.ok:
             continue
         values: dict = {"lease_until": None, "lease_owner": None, "last_status": outcome.status_code,
                         "last_error": outcome.error}
-        delay = None if outcome.permanent else schedule.delay_after(claimed.attempt)
+        own = disabling if claimed.disable_on_failure and disabling is not None else schedule
+        delay = None if outcome.permanent else own.delay_after(claimed.attempt)
         if delay is None:
             values.update(state=FAILED, finished_at=now)
-            failed.append(claimed.id)
+            failed[claimed.id] = claimed.attempt
             then = "failed for good"
         else:
             values["next_attempt_at"] = now + timedelta(seconds=max(delay, outcome.not_before))
@@ -127,13 +130,17 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
         _disable_after_failure(conn, failed, now)
 
 
-def _disable_after_failure(conn: Connection, failed: list[int], now: datetime) -> None:
-    """Disable the webhooks that ask for it (Kaizala's) whose deliveries have just failed for good."""
-    of_failed = sa.select(deliveries.c.webhook_id).where(deliveries.c.id.in_(failed), deliveries.c.state == FAILED)
-    conn.execute(webhooks.update().where(webhooks.c.id.in_(of_failed), webhooks.c.disable_on_failure,
-                                         webhooks.c.active).values(
-        active=False, disabled_reason=f"Disabled at {now:%Y-%m-%dT%H:%M:%SZ}: a delivery still failed after the last "
-                                      "retry. Enable it again once the callback URL answers."))
+def _disable_after_failure(conn: Connection, failed: dict[int, int], now: datetime) -> None:
+    """Disable the webhooks that ask for it (Kaizala's) whose deliveries have just failed for good,
+    saying why: a subscriber reads it in `disabledReason`."""
+    for delivery_id, attempts in failed.items():
+        of_failed = sa.select(deliveries.c.webhook_id).where(deliveries.c.id == delivery_id,
+                                                             deliveries.c.state == FAILED)
+        conn.execute(webhooks.update().where(webhooks.c.id.in_(of_failed), webhooks.c.disable_on_failure,
+                                             webhooks.c.active).values(
+            active=False, disabled_reason=f"Disabled at {now:%Y-%m-%dT%H:%M:%SZ}: a delivery still failed after the "
+                                          f"last retry ({attempts - 1} retries). Enable it again once the callback "
+                                          "URL answers."))
 
 
 def _iso(moment) -> str | None:  # noqa: ANN001

@@ -45,6 +45,7 @@ class DeliveryWorker(Poller):
         self.concurrency = settings.delivery_concurrency
         self.lease = settings.delivery_lease
         self.schedule = RetrySchedule.parse(settings.webhook_retry_delays)
+        self.groups_schedule = RetrySchedule.parse(settings.groups_webhook_retry_delays)
         self.retention = timedelta(days=settings.delivery_retention_days)
         self.key = settings.keys  # webhook secrets are stored encrypted
         self._next_purge = 0.0
@@ -208,7 +209,8 @@ class DeliveryWorker(Poller):
             return
         done, self._done = self._done, []
         try:
-            await self._in_transaction(queue.record, self.name, done, self.schedule)
+            await self._in_transaction(queue.record, self.name, done, self.schedule,
+                                       self.groups_schedule)
         except Exception:
             log.exception("delivery worker %s: logging %d attempts together failed; logging each alone",
                           self.name, len(done))
@@ -217,14 +219,16 @@ class DeliveryWorker(Poller):
 
     async def _record_alone(self, attempt: Attempt) -> None:
         try:
-            await self._in_transaction(queue.record, self.name, [attempt], self.schedule)
+            await self._in_transaction(queue.record, self.name, [attempt], self.schedule,
+                                       self.groups_schedule)
             return
         except Exception as exc:
             log.exception("delivery %s: logging its attempt failed", attempt.claimed.id)
             error = loggable(f"The attempt could not be logged ({type(exc).__name__}).")
         bare = replace(attempt, outcome=replace(attempt.outcome, error=error, excerpt=""))
         try:
-            await self._in_transaction(queue.record, self.name, [bare], self.schedule)
+            await self._in_transaction(queue.record, self.name, [bare], self.schedule,
+                                       self.groups_schedule)
         except Exception:  # the database is away: the lease runs out and the delivery is retaken
             log.exception("delivery %s: logging its attempt failed again", attempt.claimed.id)
 
