@@ -181,6 +181,18 @@ class Settings:
                   "help": "Calls a minute all connectors together may make to the groups API (Kaizala's 300; "
                           "0: no limit). Counted in Redis across processes when KINFLOW_REDIS_URL is set."},
     )
+    groups_media_max_bytes: int = field(
+        default=20 * 1024 * 1024,
+        metadata={"env": "KINFLOW_GROUPS_MEDIA_MAX_BYTES",
+                  "help": "Largest media upload of the groups API, in bytes (the files of one upload together; "
+                          "kept in the database)."},
+    )
+    groups_webhook_retry_delays: str = field(
+        default="600,1800,7200,21600,43200,98400",
+        metadata={"env": "KINFLOW_GROUPS_WEBHOOK_RETRY_DELAYS",
+                  "help": "Seconds before each retry of a failed groups webhook delivery (Kaizala's rule: 6 "
+                          "retries over 2 days); after the last one the subscription is disabled."},
+    )
     reminder_poll: float = field(
         default=30.0,
         metadata={"env": "KINFLOW_REMINDER_POLL",

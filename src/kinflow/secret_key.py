@@ -38,10 +38,16 @@ class SecretKey:
         master = key.encode()
         self._token_key = _derive(master, b"api token hash")
         self._cipher = AESGCM(_derive(master, b"webhook secret encryption"))
+        self._media_key = _derive(master, b"media url")
 
     def token_hash(self, token: str) -> str:
         """What the database keeps of an API token: 64 hex digits, looked up by equality."""
         return hmac.digest(self._token_key, token.encode(), "sha256").hex()
+
+    def media_signature(self, media_id: str) -> str:
+        """The signature in a media file's URL: whoever holds the URL may read the file, as with
+        Kaizala's media URLs, which webhook receivers fetch without a token."""
+        return hmac.digest(self._media_key, media_id.encode(), "sha256").hex()[:32]
 
     def encrypt(self, text: str) -> str:
         if not text:

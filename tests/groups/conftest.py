@@ -15,7 +15,7 @@ from tests.conftest import Server
 
 ALL_SCOPES = ["groupinfo.read", "groupinfo.write", "groupinfo.remove", "groupmember.read", "groupmember.write", "groupmember.remove",
               "textmessage.write", "webhook.read", "webhook.write", "webhook.remove", "webhook.update",
-              "reaction.read", "reaction.write"]
+              "reaction.read", "reaction.write", "action.write", "media.read", "media.write"]
 # Valid numbers (libphonenumber checks the plan of each country), a new one per call.
 _numbers = itertools.count(9652000000)
 

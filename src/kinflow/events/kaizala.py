@@ -64,6 +64,15 @@ def text_message_created(conn: Connection, group_id: str, sender: Person, messag
         _publish(conn, target, "TextMessageCreated", sender, [data], [message_id])
 
 
+def attachment_created(conn: Connection, group_id: str, sender: Person, message_id: str, action_type: str,
+                       caption: str, media: list[dict], media_content: list[dict], reaches: Sequence[str] = ()) -> None:
+    """An Image, Audio, Document or Album message, in its group and each group it `reaches` below."""
+    for target in (group_id, *reaches):
+        data = {"actionType": action_type, "caption": caption, "media": media, "mediaContent": media_content,
+                **_sender(sender), "groupId": target, "sourceGroupId": group_id, "messageId": message_id}
+        _publish(conn, target, "AttachmentCreated", sender, [data], [message_id])
+
+
 def members_changed(conn: Connection, event_type: str, group_id: str, by: Person,
                     changed: Sequence[tuple[Person, str]]) -> None:
     """`MemberAdded` or `MemberRemoved`, one event per member."""

@@ -4,7 +4,8 @@ permission scopes it may use; it gets an application id and a secret, shown once
 Scope names are those of Kaizala's token responses (shared/reference/kaizala-rest-api.swagger.json,
 `grantedScope`), plus `textmessage.write`: Kaizala granted posting with `textmessage.read`, which reads
 as a permission to read; kinflow asks for the write scope to post. Kaizala's "Reactions" permission has
-no documented scope name; kinflow calls it `reaction.read` / `reaction.write`."""
+no documented scope name; kinflow calls it `reaction.read` / `reaction.write`. Uploading media needs
+`media.write` (Kaizala let `media.read` upload too); reading a file with a token, `media.read`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ SCOPES = (
     "groupmember.read", "groupmember.write", "groupmember.remove",
     "textmessage.read", "textmessage.write",
     "action.read", "action.write", "action.update",
-    "profile.write", "media.read",
+    "profile.write", "media.read", "media.write",
     "webhook.read", "webhook.write", "webhook.remove", "webhook.update",
     "reaction.read", "reaction.write",
 )

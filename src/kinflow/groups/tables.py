@@ -108,7 +108,8 @@ subscriptions = sa.Table(
     sa.Column("id", UUID, primary_key=True),  # Kaizala's webhookId
     sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False,
               unique=True),
-    sa.Column("object_id", UUID, nullable=False),
+    # A group's or action's id, or an action package's (reverse domain name notation, up to 64 characters).
+    sa.Column("object_id", sa.String(64), nullable=False),
     sa.Column("object_type", sa.String(16), nullable=False),  # Group | Action | ActionPackage
     sa.Column("callback_token", sa.Text, nullable=False, server_default=""),
     sa.Column("context", sa.Text, nullable=False, server_default=""),
@@ -157,4 +158,51 @@ reactions = sa.Table(
     sa.Column("modified_at", sa.DateTime, nullable=False),
     sa.Index("ix_kaizala_reactions_reference", "reference_id", "modified_at"),
     sa.Index("ix_kaizala_reactions_group", "group_id", "modified_at"),
+)
+
+# Uploaded media (images, audio, documents, videos), kept in the database so that every kinflow process,
+# on any machine, serves the same files: there is no shared disk to assume.
+media = sa.Table(
+    "kaizala_media",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(128), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Image, Audio, Document and Album messages: an attachment action that holds uploaded media.
+attachments = sa.Table(
+    "kaizala_attachments",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's referenceId
+    sa.Column("group_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sender_id", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
+    sa.Column("action_type", sa.String(16), nullable=False),  # Image | Audio | Document | Album
+    sa.Column("caption", sa.Text, nullable=False, server_default=""),
+    sa.Column("media", sa.JSON, nullable=False),  # the ids of its media, in order
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_attachments_group", "group_id", "created_at"),
+)
+
+# Custom action packages (Kaizala's Actions SDK): a zip of at most 1 MB with a manifest, imported by an
+# administrator. One row per package id; importing a package again replaces it.
+action_packages = sa.Table(
+    "kaizala_action_packages",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # the manifest's id
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("description", sa.String(128), nullable=False),
+    sa.Column("provider_name", sa.String(64), nullable=False),
+    sa.Column("manifest", sa.JSON, nullable=False),
+    sa.Column("archive", sa.LargeBinary, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+    sa.Column("importer", sa.String(128), nullable=False),
 )

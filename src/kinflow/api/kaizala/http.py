@@ -48,18 +48,23 @@ def not_found_route(method: str, path: str) -> KintoneError:
     return KintoneError("NotFound", f"There is no {method} {path[:200]} in the groups API.", 404)
 
 
-async def read_json(request: Request) -> dict:
-    """The request's JSON object, read no further than MAX_BODY; an empty body is an empty object."""
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, read no further than `limit` bytes (413 beyond)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise KintoneError("PayloadTooLarge", f"The body is over {MAX_BODY} bytes.", 413)
+    if declared.isdigit() and int(declared) > limit:
+        raise KintoneError("PayloadTooLarge", f"The body is over {limit} bytes.", 413)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
-            raise KintoneError("PayloadTooLarge", f"The body is over {MAX_BODY} bytes.", 413)
+        if size > limit:
+            raise KintoneError("PayloadTooLarge", f"The body is over {limit} bytes.", 413)
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int = MAX_BODY) -> dict:
+    """The request's JSON object, read no further than `limit`; an empty body is an empty object."""
+    raw = await read_body(request, limit)
     if not raw.strip():
         return {}
     if b"\x00" in raw or b"\\u0000" in raw:
@@ -85,7 +90,7 @@ class Call:
     identity: Identity | None = None  # a kinflow password login, for routes that take one (see `endpoint`)
 
 
-Handler = Callable[[Call], "dict | KintoneError"]
+Handler = Callable[[Call], "dict | Response | KintoneError"]
 
 
 def counted(settings: Settings, connector_id: str) -> None:
@@ -111,7 +116,21 @@ class Checked:
     write: Handler
 
 
-def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"],
+@dataclass(frozen=True)
+class Received:
+    """A call whose body the handler reads itself, with no transaction open (media: files far larger
+    than a JSON call's, or a file fetched from a URL): `check` authenticates in a read transaction,
+    `receive(request, checked, settings)` reads the body, `write(call, received)` writes in another."""
+    check: Callable[[Call], object]
+    receive: Callable[[Request, object, Settings], Awaitable[object]]
+    write: Callable[[Call, object], dict]
+
+
+def _render(result: "dict | Response") -> Response:
+    return result if isinstance(result, Response) else json_response(result)
+
+
+def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked | Received"],
              kinflow_login: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """An endpoint for one path: `handlers` maps a method to (handler, writes?) or to a `Checked`.
     With `kinflow_login`, a kinflow password login is checked before any transaction opens (see
@@ -126,12 +145,13 @@ def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"],
                 raise not_found_route(request.method, request.url.path)
             if "\x00" in request.url.query or "%00" in request.url.query:
                 raise bad_input("query", "The query string contains a NUL character (U+0000).")
-            body = await read_json(request) if request.method in ("POST", "PUT", "DELETE") else {}
+            reads = request.method in ("POST", "PUT", "DELETE") and not isinstance(entry, Received)
+            body = await read_json(request) if reads else {}
             db = request.app.state.db
             settings = request.app.state.settings
             identity = await password_identity(request, dict(request.headers.items())) if kinflow_login else None
 
-            def run(handler: Handler, writes: bool) -> dict:
+            def run(handler: Handler, writes: bool) -> "dict | Response":
                 with (db.write if writes else db.read)() as conn:
                     result = handler(Call(conn, body, request.query_params, request.path_params, request.headers,
                                           settings, identity))
@@ -143,7 +163,11 @@ def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked"],
                 plan = await run_blocking(run, entry.check, False)
                 await entry.outside(plan, settings)
                 return json_response(await run_blocking(run, lambda call: entry.write(call, plan), True))
-            return json_response(await run_blocking(run, *entry))
+            if isinstance(entry, Received):
+                checked = await run_blocking(run, entry.check, False)
+                received = await entry.receive(request, checked, settings)
+                return json_response(await run_blocking(run, lambda call: entry.write(call, received), True))
+            return _render(await run_blocking(run, *entry))
         except KintoneError as error:
             return error_response(error)
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from kinflow.events.kaizala import EVENT_TYPES
+from kinflow.groups.attachments import ACTION_TYPES as ATTACHMENT_TYPES, MAX_CAPTION
 from kinflow.groups.groups import GROUP_TYPES, MAX_NAME, MAX_TEXT
+from kinflow.groups.media import MAX_FILES, MAX_NAME as MAX_FILE_NAME, MAX_RESOURCE
+from kinflow.groups.media_fetch import MAX_URL as MAX_MEDIA_URL
 from kinflow.groups.members import MAX_PER_CALL
 from kinflow.groups.messages import MAX_TEXT as MAX_MESSAGE
 from kinflow.groups.webhooks import MAX_CONTEXT, MAX_TOKEN, MAX_URL, OBJECT_TYPES
@@ -44,6 +47,10 @@ _WEBHOOK = {"objectId": _ID, "objectType": {"type": "string", "enum": list(OBJEC
             "callBackToken": {"type": "string", "maxLength": MAX_TOKEN},
             "callBackContext": {"type": "string", "maxLength": MAX_CONTEXT},
             "validity": {"type": "integer", "description": "End of validity, epoch milliseconds (default: 2 years)."}}
+
+_RESOURCE = {"type": "string", "maxLength": MAX_RESOURCE, "description": "A mediaResource answered by /media."}
+_MEDIA_LIMIT = ("At most KINFLOW_GROUPS_MEDIA_MAX_BYTES (20 MB by default) in one upload; JPEG, PNG, MP3, WAV, "
+                "PDF, Word, Excel, PowerPoint, MP4 or 3GPP, each with its media type (415 otherwise).")
 
 # (path, method) -> operation; `public` operations need no access token.
 OPERATIONS: dict[tuple[str, str], dict] = {
@@ -106,6 +113,30 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/groups/{groupId}/subscribers/remove", "put"): {"operationId": "RemoveSubscribers",
                                                      "parameters": [_path("groupId")],
                                                      "requestBody": _body({"subscribers": _MOBILES}, ["subscribers"])},
+    ("/groups/{groupId}/actions", "post"): {"operationId": "SendSurvey", "parameters": [_path("groupId")],
+                                           "requestBody": _body({
+                                               "actionType": {"type": "string", "enum": list(ATTACHMENT_TYPES)},
+                                               "actionBody": {"type": "object", "properties": {
+                                                   "mediaResource": _RESOURCE,
+                                                   "mediaResources": {"type": "array", "items": _RESOURCE,
+                                                                      "maxItems": MAX_FILES},
+                                                   "caption": {"type": "string", "maxLength": MAX_CAPTION}}}},
+                                               ["actionType", "actionBody"])},
+    ("/media", "post"): {"operationId": "UploadMedia", "description": _MEDIA_LIMIT, "requestBody": {
+        "required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+            "FileName": {"type": "string", "format": "binary"}}, "required": ["FileName"]}}}}},
+    ("/media/attachment", "post"): {"operationId": "UploadMediaFromAttachment", "description": _MEDIA_LIMIT,
+                                    "requestBody": _body({
+                                        "fileContent": {"oneOf": [{"type": "string", "format": "byte"}, {
+                                            "type": "object", "properties": {
+                                                "$content-type": {"type": "string", "maxLength": 128},
+                                                "$content": {"type": "string", "format": "byte"}}}]},
+                                        "contentType": {"type": "string", "maxLength": 128},
+                                        "fileName": {"type": "string", "maxLength": MAX_FILE_NAME}}, ["fileContent"])},
+    ("/media/url", "post"): {"operationId": "UploadMediaFromURL", "description": _MEDIA_LIMIT, "requestBody": _body(
+        {"mediaUrl": {"type": "string", "maxLength": MAX_MEDIA_URL}}, ["mediaUrl"])},
+    ("/media/{mediaId}", "get"): {"operationId": "GetMedia", "parameters": [
+        _path("mediaId"), _query("sig", {"type": "string", "maxLength": 64})]},
     ("/webhook", "post"): {"operationId": "SubscribeToAllEvents", "requestBody": _body(
         _WEBHOOK, ["objectId", "objectType", "eventTypes", "callBackUrl"])},
     ("/webhook", "get"): {"operationId": "GetAllWebhooks", "parameters": [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from kinflow.api.kaizala import connectors, groups, signin, webhooks
+from kinflow.api.kaizala import actions, connectors, groups, media, signin, webhooks
 from kinflow.api.kaizala.http import METHODS, endpoint, error_response, json_response, not_found_route
 from kinflow.api.kaizala.openapi import openapi_document
 
@@ -35,6 +35,11 @@ TABLE = {
     f"{KAIZALA}/groups/{{groupId}}/reaction/{{referenceId}}/summary": {"GET": (groups.reaction_summary, False)},
     f"{KAIZALA}/groups/{{groupId}}/reaction/{{referenceId}}": {"GET": (groups.reaction_details, False)},
     f"{KAIZALA}/groups/{{groupId}}/messages": {"POST": (groups.send_message, True)},
+    f"{KAIZALA}/groups/{{groupId}}/actions": {"POST": (actions.send_action, True)},
+    f"{KAIZALA}/media": {"POST": media.upload},
+    f"{KAIZALA}/media/attachment": {"POST": media.upload_attachment},
+    f"{KAIZALA}/media/url": {"POST": media.upload_url},
+    f"{KAIZALA}/media/{{mediaId}}": {"GET": (media.download, False)},
     f"{KAIZALA}/webhook": {"POST": webhooks.subscribe, "GET": (webhooks.list_subscriptions, False)},
     f"{KAIZALA}/webhook/{{webhookId}}": {"PUT": webhooks.change, "DELETE": (webhooks.unsubscribe, True)},
     ADMIN_CONNECTORS: {"POST": (connectors.create_connector, True), "GET": (connectors.list_connectors, False),
