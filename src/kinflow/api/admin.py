@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kinflow.api import directory
 from kinflow.api.access_log import note_caller
 from kinflow.api.authentication import password_identity
 from kinflow.api.kintone.http import (
@@ -27,90 +28,20 @@ from kinflow.api.kintone.http import (
     reject_nul,
     request_headers,
 )
+from kinflow.api.params import parse_query_string
 from kinflow.api.threads import run_blocking
 from kinflow.apps import settings as app_settings
-from kinflow.apps.app import create_space, load_app_anywhere
+from kinflow.apps.app import load_app_anywhere
 from kinflow.apps.permissions import require, token_forbidden
 from kinflow.directory import tokens as api_tokens
-from kinflow.directory import users
 from kinflow.directory.identity import Identity, token_identity
 from kinflow.config import Settings
-from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege, texts_param
+from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege
 from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
 from kinflow.notifications import inbox
 from kinflow.webhooks import subscriptions
 from kinflow.webhooks.subscriptions import Webhook, get_webhook
-
-
-def _require_admin(identity: Identity) -> None:
-    if identity.user is None or not identity.user.is_admin:
-        raise no_privilege()
-
-
-def _str(body: dict, name: str, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value in (None, ""):
-        if required:
-            raise invalid_input({name: ["Required field."]})
-        return None
-    if not isinstance(value, str):
-        raise invalid_input({name: ["Enter a string."]})
-    return value
-
-
-def _flag(body: dict, name: str, default: bool) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        raise invalid_input({name: ["Enter true or false."]})
-    return value
-
-
-def _create_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    _require_admin(identity)
-    user = users.create_user(
-        conn, _str(body, "code"), _str(body, "name", False), _str(body, "password", False) or "",
-        email=_str(body, "email", False) or "", is_admin=_flag(body, "admin", False),
-        active=_flag(body, "active", True), timezone=_str(body, "timezone", False) or "UTC",
-        departments_codes=texts_param(body, "departments") or [],
-        primary_department=_str(body, "primaryDepartment", False),
-    )
-    return {"code": user.code}
-
-
-def _update_user(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    _require_admin(identity)
-    code = _str(body, "code")
-    if users.get_user(conn, code) is None:
-        raise KintoneError("GAIA_US01", f"The user ({code}) is not found.", 404)
-    if "active" in body:
-        users.set_user_active(conn, code, _flag(body, "active", True))
-    password = _str(body, "password", False)
-    if password:
-        users.set_password(conn, code, password)
-    return {}
-
-
-def _list_users(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    _require_admin(identity)
-    return {"users": users.list_users(conn)}
-
-
-def _create_department(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    _require_admin(identity)
-    users.create_department(conn, _str(body, "code"), _str(body, "name", False), _str(body, "parent", False))
-    return {}
-
-
-def _create_group(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    _require_admin(identity)
-    users.create_group(conn, _str(body, "code"), _str(body, "name", False), texts_param(body, "members") or [])
-    return {}
-
-
-def _create_space(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
-    _require_admin(identity)
-    return {"id": str(create_space(conn, _str(body, "name"), guest=_flag(body, "isGuest", False)))}
 
 
 def _managed(conn, identity: Identity, body: dict):  # noqa: ANN001, ANN202
@@ -223,15 +154,10 @@ _ACTIONS = {
     ("GET", "notifications"): _list_notifications,
     ("GET", "notifications/count"): _count_notifications,
     ("PUT", "notifications/read"): _read_notifications,
-    ("POST", "users"): _create_user,
-    ("PUT", "users"): _update_user,
-    ("GET", "users"): _list_users,
-    ("POST", "departments"): _create_department,
-    ("POST", "groups"): _create_group,
-    ("POST", "spaces"): _create_space,
+    **directory.ACTIONS,
 }
 # Actions that only read: they run in a read transaction, beside writers.
-_READS = {("GET", "notifications"), ("GET", "notifications/count")}
+_READS = {("GET", "notifications"), ("GET", "notifications/count"), *directory.READS}
 # Resources a request authenticated by an API token may not call with any method: otherwise a token
 # allowed to manage its app could mint itself a token with every permission.
 _NOT_FOR_TOKENS = {"apiTokens"}
@@ -267,7 +193,7 @@ async def admin_endpoint(request: Request) -> Response:
     try:
         reject_nul(request.url.query, raw)
         check_content_type(request, headers, raw)
-        body = orjson.loads(raw) if raw.strip() else dict(request.query_params)
+        body = orjson.loads(raw) if raw.strip() else parse_query_string(request.url.query)
     except orjson.JSONDecodeError:
         return error_response(invalid_json())
     except KintoneError as error:

@@ -58,10 +58,14 @@ _FLAG = {"type": "boolean"}
 # kinflow's own API under /kinflow/v1/ (see kinflow.api.admin).
 ADMIN_PARAMETERS: dict[str, dict[str, dict]] = {
     "users": {"code": _TEXT, "name": _TEXT, "password": _TEXT, "email": _TEXT, "admin": _FLAG, "active": _FLAG,
-              "timezone": _TEXT, "departments": _TEXTS, "primaryDepartment": _TEXT},
-    "departments": {"code": _TEXT, "name": _TEXT, "parent": _TEXT},
-    "groups": {"code": _TEXT, "name": _TEXT, "members": _TEXTS},
-    "spaces": {"name": _TEXT, "isGuest": _FLAG},
+              "timezone": _TEXT, "language": _TEXT, "mobileNumber": _TEXT, "departments": _TEXTS,
+              "primaryDepartment": _TEXT, "search": _TEXT, "codes": _TEXTS, "offset": _ID, "size": _ID},
+    "departments": {"code": _TEXT, "name": _TEXT, "parent": _TEXT, "members": _TEXTS, "offset": _ID, "size": _ID},
+    "department/users": {"code": _TEXT, "offset": _ID, "size": _ID},
+    "groups": {"code": _TEXT, "name": _TEXT, "members": _TEXTS, "offset": _ID, "size": _ID},
+    "group/users": {"code": _TEXT, "offset": _ID, "size": _ID},
+    "spaces": {"id": _ID, "name": _TEXT, "isGuest": _FLAG, "offset": _ID, "size": _ID},
+    "space/members": {"id": _ID, "members": {"type": "array", "items": {"type": "object"}}},
     "apiTokens": {"app": _ID, "id": _ID, "permissions": {"type": "object", "additionalProperties": _FLAG}},
     "webhooks": {**_WEBHOOK, "events": _TEXTS, "active": _FLAG, "secret": _TEXT},
     "webhook/deliveries": {"app": _ID, "id": _ID, "state": _TEXT, "limit": _ID, "offset": _ID},

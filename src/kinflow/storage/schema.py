@@ -21,6 +21,10 @@ users = sa.Table(
     sa.Column("primary_department_id", sa.Integer, nullable=True),
     sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
     sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    # kintone's language setting: "auto" (the browser's) or a language code.
+    sa.Column("language", sa.String(16), nullable=False, server_default="auto"),
+    # E.164 (`+14155550123`): the same person in Groups, where people are phone numbers.
+    sa.Column("mobile_number", sa.String(32), nullable=True, unique=True),
 )
 
 departments = sa.Table(
@@ -62,6 +66,17 @@ spaces = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(128), nullable=False),
     sa.Column("is_guest", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# Who belongs to a space (kintone's space members): users, departments and groups, some its admins.
+space_members = sa.Table(
+    "space_members",
+    metadata,
+    sa.Column("space_id", sa.Integer, sa.ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("entity_type", sa.String(16), primary_key=True),  # USER | ORGANIZATION | GROUP
+    sa.Column("code", sa.String(128), primary_key=True),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("include_subs", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 apps = sa.Table(
