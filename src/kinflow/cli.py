@@ -311,5 +311,30 @@ def connector_list() -> None:
         db.dispose()
 
 
+@groups.group()
+def package() -> None:
+    """Custom action packages (zip files of at most 1 MB with a manifest)."""
+
+
+@package.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def package_import(file: Path) -> None:
+    """Check an action package and keep it (a package of the same id is replaced)."""
+    from kinflow.errors import KintoneError
+    from kinflow.groups.packages import MAX_SIZE, import_package
+
+    if file.stat().st_size > MAX_SIZE:
+        raise click.ClickException(f"An action package is at most {MAX_SIZE} bytes (1 MB).")
+    db = _prepare(load_settings())
+    try:
+        with db.write() as conn:
+            imported = import_package(conn, file.read_bytes(), "cli")
+    except KintoneError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        db.dispose()
+    console.print(f"{imported['id']}  {imported['version']}  {imported['displayName']}", highlight=False)
+
+
 if __name__ == "__main__":
     main()

@@ -148,6 +148,9 @@ GROUPS_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("POST", groups_api.ADMIN_CONNECTORS): (ADMIN, {"name": "{unique}", "scopes": []}),
     ("GET", groups_api.ADMIN_CONNECTORS): (ADMIN, {}),
     ("DELETE", groups_api.ADMIN_CONNECTORS): (ADMIN, {"applicationId": "no-such-connector"}),
+    ("POST", groups_api.ADMIN_PACKAGES): (ADMIN, {"package": "not a zip"}),
+    ("GET", groups_api.ADMIN_PACKAGES): (ADMIN, {}),
+    ("DELETE", groups_api.ADMIN_PACKAGES): (ADMIN, {"id": "com.example.no-such-package"}),
 }
 
 

@@ -3,8 +3,9 @@ callback URL, an optional `callBackToken` (sent as header `kz-callback-token`) a
 (sent as `context` in each event), valid until `validity` (epoch milliseconds, default two years).
 
 Each subscription owns a row of the shared `webhooks` table, so the outbox, the workers, the address
-guard, signing and the attempt log serve it as they serve kintone's webhooks. Only Group objects can
-be subscribed to until actions exist. As Kaizala, a subscription whose delivery still fails after the
+guard, signing and the attempt log serve it as they serve kintone's webhooks. A subscription is to a
+group the caller is a member of, or to an imported action package (its instances' `ActionCreated` and
+`ActionResponse`, as Kaizala's SubscribeToAllEventsAtActionLevelWithActionPackageId). As Kaizala, a subscription whose delivery still fails after the
 last retry is disabled (`active: false`, with `disabledReason`) until `PUT {"Active": true}`. Creating one, and changing its URL, needs the validation
 handshake first (`kinflow.webhooks.handshake`), made between two transactions: `plan` checks the
 request in one, the caller makes the handshake, `create` or `update` writes in another."""
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.events.kaizala import EVENT_TYPES, SOURCE
 from kinflow.events.outbox import now_naive
+from kinflow.groups import packages
 from kinflow.groups.errors import bad_input, flag, not_found, text
 from kinflow.groups.groups import load_group, role_of
 from kinflow.groups.signin import Caller, epoch_ms
@@ -30,6 +32,7 @@ from kinflow.webhooks import subscriptions as shared
 from kinflow.webhooks.guard import Network, literal_refusal, url_problem
 
 OBJECT_TYPES = ("Group", "Action", "ActionPackage")
+PACKAGE_EVENTS = ("ActionCreated", "ActionResponse")
 DEFAULT_VALIDITY = timedelta(days=730)
 MAX_URL = 2048
 MAX_TOKEN = 512
@@ -40,6 +43,7 @@ CALLBACK_HEADER = "kz-callback-token"
 @dataclass(frozen=True)
 class Plan:
     """A checked subscription request (or change), waiting for its handshake."""
+    object_type: str
     object_id: str
     url: str | None
     events: list[str] | None
@@ -81,9 +85,19 @@ def _valid_until(value: object) -> datetime | None:
     return moment
 
 
-def _group_of(conn: Connection, caller: Caller, object_id: str) -> None:
-    """Subscriptions are to groups the caller is a member of."""
-    role_of(conn, load_group(conn, object_id), caller)
+def _object(conn: Connection, caller: Caller, object_type: str, object_id: str) -> None:
+    """Subscriptions are to groups the caller is a member of, or to an imported action package."""
+    if object_type == "ActionPackage":
+        packages.require_package(conn, object_id)
+    else:
+        role_of(conn, load_group(conn, object_id), caller)
+
+
+def _events_of(object_type: str, value: object, required: bool) -> list[str] | None:
+    events = _events(value, required)
+    if object_type == "ActionPackage" and events and set(events) - set(PACKAGE_EVENTS):
+        raise bad_input("eventTypes", f"An action package has the events {', '.join(PACKAGE_EVENTS)}.")
+    return events
 
 
 def plan(conn: Connection, caller: Caller, body: dict, allow: tuple[Network, ...]) -> Plan:
@@ -91,18 +105,19 @@ def plan(conn: Connection, caller: Caller, body: dict, allow: tuple[Network, ...
     object_type = text(body, "objectType", limit=16)
     if object_type not in OBJECT_TYPES:
         raise bad_input("objectType", f"Enter one of {', '.join(OBJECT_TYPES)}.")
-    if object_type != "Group":
-        raise bad_input("objectType", "Only Group subscriptions are supported until actions exist.")
-    object_id = text(body, "objectId", limit=36)
-    _group_of(conn, caller, object_id)
-    return Plan(object_id, _url(body, allow, True), _events(body.get("eventTypes"), True),
+    if object_type == "Action":
+        raise bad_input("objectType", "Subscriptions to one action are not supported yet; subscribe to its group.")
+    object_id = text(body, "objectId", limit=64)
+    _object(conn, caller, object_type, object_id)
+    return Plan(object_type, object_id, _url(body, allow, True),
+                _events_of(object_type, body.get("eventTypes"), True),
                 text(body, "callBackToken", limit=MAX_TOKEN, required=False),
                 text(body, "callBackContext", limit=MAX_CONTEXT, required=False),
                 _valid_until(body.get("validity")), True)
 
 
 def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network, ...], key: SecretKey) -> dict:
-    _group_of(conn, caller, checked.object_id)  # still a member after the handshake
+    _object(conn, caller, checked.object_type, checked.object_id)  # still there after the handshake
     subscription_id = str(uuid.uuid4())
     webhook, _ = shared.subscribe(conn, SOURCE, subscription_id, url=checked.url, events=checked.events,
                                   allowed=EVENT_TYPES, allow=allow, key=key, creator=caller.person.mobile)
@@ -110,7 +125,7 @@ def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network
         headers={CALLBACK_HEADER: checked.token} if checked.token else None, disable_on_failure=True))
     now = now_naive()
     conn.execute(subscriptions.insert().values(
-        id=subscription_id, webhook_id=webhook.id, object_id=checked.object_id, object_type="Group",
+        id=subscription_id, webhook_id=webhook.id, object_id=checked.object_id, object_type=checked.object_type,
         callback_token=checked.token or "", context=checked.context or "",
         valid_until=checked.valid_until or now + DEFAULT_VALIDITY, connector_id=caller.connector.id,
         person_id=caller.person.id, created_at=now))
@@ -135,9 +150,9 @@ def list_subscriptions(conn: Connection, caller: Caller, query: dict) -> dict:
     object_type = text(query, "objectType", limit=16)
     if object_type not in OBJECT_TYPES:
         raise bad_input("objectType", f"Enter one of {', '.join(OBJECT_TYPES)}.")
-    object_id = text(query, "objectId", limit=36)
-    if object_type == "Group":
-        _group_of(conn, caller, object_id)
+    object_id = text(query, "objectId", limit=64)
+    if object_type != "Action":
+        _object(conn, caller, object_type, object_id)
     rows = conn.execute(_JOINED.where(subscriptions.c.object_type == object_type,
                                       subscriptions.c.object_id == object_id,
                                       subscriptions.c.connector_id == caller.connector.id)
@@ -149,7 +164,7 @@ def _own(conn: Connection, caller: Caller, subscription_id: str):  # noqa: ANN20
     row = conn.execute(_JOINED.where(subscriptions.c.id == subscription_id[:36])).first()
     if row is None or row.connector_id != caller.connector.id:
         raise not_found("webhook", subscription_id[:40])
-    _group_of(conn, caller, row.object_id)
+    _object(conn, caller, row.object_type, row.object_id)
     return row
 
 
@@ -162,7 +177,8 @@ def plan_change(conn: Connection, caller: Caller, subscription_id: str, body: di
         if field in body and body[field] != now_value:
             raise bad_input(field, "A subscription keeps its object; create another one for a new object.")
     active = body.get("Active", body.get("active"))
-    return Plan(row.object_id, _url(body, allow, False), _events(body.get("eventTypes"), False),
+    return Plan(row.object_type, row.object_id, _url(body, allow, False),
+                _events_of(row.object_type, body.get("eventTypes"), False),
                 text(body, "callBackToken", limit=MAX_TOKEN, required=False) if "callBackToken" in body else None,
                 text(body, "callBackContext", limit=MAX_CONTEXT, required=False) if "callBackContext" in body else None,
                 _valid_until(body.get("validity")), None if active is None else flag(active, "Active"))
@@ -206,3 +222,12 @@ def needs_handshake(change: Plan) -> bool:
     return change.url is not None
 
 
+
+
+def drop_object(conn: Connection, object_type: str, object_id: str) -> None:
+    """Delete every subscription to an object that is going away (an action package)."""
+    rows = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.webhook_id).where(
+        subscriptions.c.object_type == object_type, subscriptions.c.object_id == object_id)).all()
+    if rows:
+        conn.execute(subscriptions.delete().where(subscriptions.c.id.in_([r.id for r in rows])))
+        conn.execute(webhooks.delete().where(webhooks.c.id.in_([r.webhook_id for r in rows])))

@@ -13,7 +13,7 @@ from kinflow.groups import connectors
 from kinflow.groups.errors import forbidden
 
 
-def _administrator(call: Call) -> str:
+def administrator(call: Call) -> str:
     identity = call.identity or token_identity(call.conn, {k.lower(): v for k, v in call.headers.items()},
                                                call.settings.keys)
     if identity.user is None or not identity.user.is_admin:
@@ -23,16 +23,16 @@ def _administrator(call: Call) -> str:
 
 def create_connector(call: Call) -> dict:
     connector, secret = connectors.create_connector(call.conn, call.body.get("name"), call.body.get("scopes"),
-                                                    _administrator(call))
+                                                    administrator(call))
     return {**connector.as_json(), "applicationSecret": secret}
 
 
 def list_connectors(call: Call) -> dict:
-    _administrator(call)
+    administrator(call)
     return {"connectors": [c.as_json() for c in connectors.list_connectors(call.conn)]}
 
 
 def delete_connector(call: Call) -> dict:
-    _administrator(call)
+    administrator(call)
     connectors.delete_connector(call.conn, call.body.get("applicationId") or call.query.get("applicationId"))
     return {}

@@ -41,7 +41,8 @@ def _header(name: str) -> dict:
     return {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
 
 
-_WEBHOOK = {"objectId": _ID, "objectType": {"type": "string", "enum": list(OBJECT_TYPES)},
+_OBJECT_ID = {"type": "string", "maxLength": 64, "description": "A group's id, or an action package's."}
+_WEBHOOK = {"objectId": _OBJECT_ID, "objectType": {"type": "string", "enum": list(OBJECT_TYPES)},
             "eventTypes": {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}},
             "callBackUrl": {"type": "string", "maxLength": MAX_URL},
             "callBackToken": {"type": "string", "maxLength": MAX_TOKEN},
@@ -140,7 +141,7 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/webhook", "post"): {"operationId": "SubscribeToAllEvents", "requestBody": _body(
         _WEBHOOK, ["objectId", "objectType", "eventTypes", "callBackUrl"])},
     ("/webhook", "get"): {"operationId": "GetAllWebhooks", "parameters": [
-        _query("objectId", _ID, True), _query("objectType", {"type": "string", "enum": list(OBJECT_TYPES)}, True)]},
+        _query("objectId", _OBJECT_ID, True), _query("objectType", {"type": "string", "enum": list(OBJECT_TYPES)}, True)]},
     ("/webhook/{webhookId}", "put"): {"operationId": "UpdateWebhook", "parameters": [_path("webhookId")],
                                       "requestBody": _body({**_WEBHOOK, "Active": _FLAG}, [])},
     ("/webhook/{webhookId}", "delete"): {"operationId": "UnsubscribingAWebhook", "parameters": [_path("webhookId")]},

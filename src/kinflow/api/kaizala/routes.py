@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from kinflow.api.kaizala import actions, connectors, groups, media, signin, webhooks
+from kinflow.api.kaizala import actions, connectors, groups, media, packages, signin, webhooks
 from kinflow.api.kaizala.http import METHODS, endpoint, error_response, json_response, not_found_route
 from kinflow.api.kaizala.openapi import openapi_document
 
 KAIZALA = "/kaizala/v1"
 ADMIN_CONNECTORS = "/kinflow/v1/groups/connectors.json"
+ADMIN_PACKAGES = "/kinflow/v1/groups/actionPackages.json"
+ADMIN = (ADMIN_CONNECTORS, ADMIN_PACKAGES)  # signed in with a kinflow login
 
 # path -> method -> (handler, writes?), or a Checked call (see http.endpoint)
 TABLE = {
@@ -44,6 +46,8 @@ TABLE = {
     f"{KAIZALA}/webhook/{{webhookId}}": {"PUT": webhooks.change, "DELETE": (webhooks.unsubscribe, True)},
     ADMIN_CONNECTORS: {"POST": (connectors.create_connector, True), "GET": (connectors.list_connectors, False),
                        "DELETE": (connectors.delete_connector, True)},
+    ADMIN_PACKAGES: {"POST": packages.import_package, "GET": (packages.list_packages, False),
+                     "DELETE": (packages.delete_package, True)},
 }
 
 
@@ -57,7 +61,7 @@ async def _openapi(request) -> object:  # noqa: ANN001
 
 routes = [
     Route("/kaizala/openapi.json", _openapi),
-    *(Route(path, endpoint(handlers, kinflow_login=path == ADMIN_CONNECTORS), methods=METHODS)
+    *(Route(path, endpoint(handlers, kinflow_login=path in ADMIN), methods=METHODS)
       for path, handlers in TABLE.items()),
     Route(f"{KAIZALA}/{{rest:path}}", _unknown, methods=METHODS),
 ]
