@@ -56,7 +56,8 @@ def generate_pin(conn: Connection, mobile: str, application_id: object, settings
     pin = secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS - 1))
     conn.execute(pins.insert().values(mobile=mobile, connector_id=connector.id, pin_hash=digest(pin), tries=0,
                                       used=False, created_at=now, expires_at=now + PIN_LIFETIME))
-    after_commit(conn, lambda: pin_delivery.deliver(settings, mobile, connector.name, pin))
+    address = pin_delivery.address_of(conn, mobile)
+    after_commit(conn, lambda: pin_delivery.deliver(settings, mobile, connector.name, pin, address))
 
 
 def _pin_text(value: object) -> str:
