@@ -230,6 +230,29 @@ def set_password(login: str) -> None:
     console.print(f"[green]Password of {login} changed[/green]")
 
 
+@users.command("set-mobile")
+@click.argument("login")
+@click.argument("number")
+def set_mobile(login: str, number: str) -> None:
+    """Give LOGIN the mobile NUMBER (E.164, such as +14155550123; "" removes it): the same person in
+    Groups, whose sign-in PINs then go to LOGIN's e-mail address."""
+    from kinflow.directory import people
+    from kinflow.errors import KintoneError
+    from kinflow.storage.database import Database
+
+    settings = load_settings()
+    db = Database(settings.url)
+    try:
+        with db.write() as conn:
+            people.update_user(conn, login, {"mobileNumber": number})
+    except KintoneError as error:
+        reasons = [m for messages in (error.errors or {}).values() for m in messages]
+        raise click.ClickException(" ".join(reasons) or error.message) from None
+    finally:
+        db.dispose()
+    console.print(f"[green]Mobile number of {login} {'set' if number else 'removed'}[/green]")
+
+
 @main.command()
 @click.option("--name", default=None, help="Worker name in the delivery log (default host:pid).")
 def worker(name: str | None) -> None:

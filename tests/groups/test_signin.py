@@ -141,3 +141,32 @@ def test_the_cli_creates_a_connector_that_signs_in(server):
     refused = subprocess.run([sys.executable, "-m", "kinflow.cli", "groups", "connector", "create", "Bad",
                               "--scope", "everything"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "everything" in refused.stderr
+
+
+def test_kinflow_users_set_mobile_gives_a_user_a_number(server, admin):
+    import os
+    import subprocess
+    import sys
+
+    from tests.groups.conftest import new_number
+
+    env = {**os.environ, "KINFLOW_DATA_DIR": str(server.data_dir), "KINFLOW_DATABASE_URL": server.database_url}
+    assert admin.post("/kinflow/v1/users.json", json={"code": "cli-mobile", "password": "pw"}).status_code == 200
+    number = new_number()
+
+    def set_mobile(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kinflow.cli", "users", "set-mobile", *args],
+                              env=env, capture_output=True, text=True, timeout=60)
+
+    done = set_mobile("cli-mobile", number)
+    assert done.returncode == 0, done.stderr
+
+    def mobile_of(code: str) -> str:
+        found = admin.get("/kinflow/v1/users.json", params={"search": code}).json()["users"]
+        return next(u for u in found if u["code"] == code)["mobileNumber"]
+
+    assert mobile_of("cli-mobile") == number
+    refused = set_mobile("cli-mobile", "0123")
+    assert refused.returncode == 1 and "country code" in refused.stderr
+    assert set_mobile("no-such-login", number).returncode == 1
+    assert set_mobile("cli-mobile", "").returncode == 0 and mobile_of("cli-mobile") == ""
