@@ -397,3 +397,48 @@ def test_functions_never_change_their_arguments():
     evaluate("@removeProperty(variables('r'), 'a')", context)
     evaluate("@addProperty(variables('r'), 'b', 3)", context)
     assert record == {"a": 1}
+
+
+LOCATION_XML = '<?xml version="1.0"?><file xmlns="https://contoso.com"><location>Paris</location></file>'
+PRICED_XML = ("<?xml version=\"1.0\"?><produce><item><name expired='true' price='12'>Gala</name><type>apple</type>"
+              "<count>20</count></item><item><name expired='false' price='40'>Honeycrisp</name><type>apple</type>"
+              "<count>10</count></item></produce>")
+
+
+def xml_text(value) -> str:
+    return evaluate("@string(variables('v'))", Context(variables={"v": value}))
+
+
+@pytest.mark.parametrize(
+    "document, path, result",
+    [
+        (ITEMS_XML, "/produce/item/name", ["<name>Gala</name>", "<name>Honeycrisp</name>"]),
+        (ITEMS_XML, "/produce/item[1]/name", "<name>Gala</name>"),
+        (ITEMS_XML, "/produce/item[last()]/name", "<name>Honeycrisp</name>"),
+        (PRICED_XML, "//name[@expired]", ["<name expired=\"true\" price=\"12\">Gala</name>",
+                                          "<name expired=\"false\" price=\"40\">Honeycrisp</name>"]),
+        (PRICED_XML, "//name[@expired = 'true']", "<name expired=\"true\" price=\"12\">Gala</name>"),
+        (PRICED_XML, "//name[@price > 35]", "<name expired=\"false\" price=\"40\">Honeycrisp</name>"),
+        (ITEMS_XML, "sum(/produce/item/count)", 30),
+        (ITEMS_XML, "//name/text()", ["Gala", "Honeycrisp"]),
+        (LOCATION_XML, '/*[name()="file"]/*[name()="location"]', '<location xmlns="https://contoso.com">Paris</location>'),
+        (LOCATION_XML, '/*[local-name()="file" and namespace-uri()="https://contoso.com"]/*[local-name()="location"]',
+         '<location xmlns="https://contoso.com">Paris</location>'),
+        (LOCATION_XML, 'string(/*[name()="file"]/*[name()="location"])', "Paris"),
+    ],
+)
+def test_xpath_documented_examples(document, path, result):
+    quoted = path.replace("'", "''")
+    value = run(f"xpath(xml(parameters('items')), '{quoted}')", parameters={"items": document})
+    if isinstance(result, list):
+        assert [item if isinstance(result[0], str) and not result[0].startswith("<") else xml_text(item)
+                for item in value] == result
+    elif isinstance(result, str) and result.startswith("<"):
+        assert xml_text(value) == result
+    else:
+        assert value == result
+
+
+def test_xpath_refuses_a_bad_path():
+    with pytest.raises(ExpressionError, match="XPath is not valid"):
+        run("xpath(xml('<a/>'), '//[')")

@@ -8,8 +8,6 @@ from datetime import timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from tzlocal.windows_tz import win_tz
-
 from kinflow.flows.expressions.values import fail, need_text
 
 
@@ -19,6 +17,9 @@ def _key(name: str) -> str:
 
 @cache
 def _windows_names() -> dict[str, str]:
+    # Imported on first use: the table is needed only by the time zone functions.
+    from tzlocal.windows_tz import win_tz
+
     return {_key(windows): iana for windows, iana in win_tz.items()}
 
 
