@@ -253,6 +253,89 @@ def set_mobile(login: str, number: str) -> None:
     console.print(f"[green]Mobile number of {login} {'set' if number else 'removed'}[/green]")
 
 
+def _directory_write(action):  # noqa: ANN001, ANN202
+    """Run `action(conn)` in one write transaction; a refusal is one line and exit status 1."""
+    from kinflow.errors import KintoneError
+
+    db = _prepare(load_settings())
+    try:
+        with db.write() as conn:
+            return action(conn)
+    except KintoneError as error:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.errors or {}).items())
+        raise click.ClickException(f"{error.message} {details}".strip()) from None
+    finally:
+        db.dispose()
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--name", default=None, help="Display name (default: the login).")
+@click.option("--email", default="", help="E-mail address (notification mails go there).")
+@click.option("--admin", is_flag=True, default=False, help="Make the user an administrator.")
+@click.option("--no-password", is_flag=True, default=False, help="No password: the user cannot log in yet.")
+def users_add(login: str, name: str | None, email: str, admin: bool, no_password: bool) -> None:
+    """Add the user LOGIN; the password is typed twice at the terminal or, piped, stdin's first line."""
+    from kinflow.directory import people
+    from kinflow.directory import users as directory
+
+    password = "" if no_password else _new_password()
+
+    def add(conn) -> None:  # noqa: ANN001
+        for field, value in (("name", name), ("email", email)):
+            people.checked_text({field: value}, field)
+        directory.create_user(conn, login, name, password, email=email, is_admin=admin)
+
+    _directory_write(add)
+    console.print(f"[green]User {login} added[/green]", highlight=False)
+
+
+@users.command("list")
+@click.option("--search", default="", help="Only users whose login, name or e-mail contains this.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many users.")
+@click.option("--size", type=click.IntRange(1, 100), default=100, help="Users to show (at most 100).")
+def users_list(search: str, offset: int, size: int) -> None:
+    """List users by id: login, name, e-mail, state, administrator."""
+    from kinflow.directory import people
+
+    found = _directory_write(lambda conn: people.list_users(conn, offset=offset, size=size, search=search[:128]))
+    for user in found:
+        state = "active" if user["valid"] else "inactive"
+        # Tab-separated, for scripts (`cut -f1`).
+        click.echo("\t".join([user["code"], user["name"], user["email"], state] + (["admin"] if user["admin"] else [])))
+
+
+@users.command("deactivate")
+@click.argument("login")
+def users_deactivate(login: str) -> None:
+    """Deactivate LOGIN: no more logins, named nowhere new; their records keep their code."""
+    from kinflow.directory import people
+
+    _directory_write(lambda conn: people.deactivate(conn, login))
+    console.print(f"[green]User {login} deactivated[/green]", highlight=False)
+
+
+@users.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def users_import(file: Path) -> None:
+    """Add the users of a CSV FILE (header: code,name,email,password,language,timezone,mobileNumber,
+    departments,admin), all or none, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from kinflow.directory import user_import
+
+    try:
+        rows = user_import.read_rows(file)
+        with Progress(TextColumn("Importing users"), BarColumn(), MofNCompleteColumn(),
+                      console=Console(stderr=True)) as progress:
+            task = progress.add_task("import", total=len(rows))
+            count = _directory_write(lambda conn: user_import.import_users(
+                conn, rows, lambda done: progress.update(task, completed=done)))
+    except (user_import.UserImportError, UnicodeDecodeError) as error:
+        _fail(f"{file}: {error}")
+    console.print(f"[green]Imported {count} users[/green] from {file}", highlight=False)
+
+
 @main.command()
 @click.option("--name", default=None, help="Worker name in the delivery log (default host:pid).")
 def worker(name: str | None) -> None:
