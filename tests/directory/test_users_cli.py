@@ -54,7 +54,7 @@ def test_import_is_all_or_nothing_with_progress(server, admin, tmp_path):
     assert [(u["language"], u["mobileNumber"], u["departments"]) for u in found] == [
         ("ja", f"+8190123456{n:02d}", [dept]) for n in range(3)]
     bad = tmp_path / "bad.csv"
-    bad.write_text(f"code,mobileNumber\nimp-{tag}-new,+14155550123\nimp-{tag}-worse,12345\n")
+    bad.write_text(f"code,mobileNumber\nimp-{tag}-new,+1212555{int(tag, 16) % 100 + 100:04d}\nimp-{tag}-worse,12345\n")
     refused = kinflow_users(server, "import", str(bad))
     assert refused.returncode == 1 and "line 3" in refused.stderr and "mobileNumber" in refused.stderr
     assert admin.get("/kinflow/v1/users.json", params={"search": f"imp-{tag}-new"}).json()["users"] == []
