@@ -140,7 +140,8 @@ def event_media(conn: Connection, files: list[StoredMedia], public_url: str, key
     links = [{"mediaUrl": media_url(public_url, key, f.id), "mediaFileName": f.name} for f in files]
     if sum(f.size for f in files) > MAX_INLINE:
         return links, []
-    content = dict(conn.execute(sa.select(media.c.id, media.c.content).where(media.c.id.in_([f.id for f in files]))).all())
+    ids = [f.id for f in files]
+    content = dict(conn.execute(sa.select(media.c.id, media.c.content).where(media.c.id.in_(ids))).all())
     return links, [{"$content-type": f.content_type, "$content": base64.b64encode(content[f.id]).decode()}
                    for f in files]
 

@@ -5,10 +5,12 @@ callback URL, an optional `callBackToken` (sent as header `kz-callback-token`) a
 Each subscription owns a row of the shared `webhooks` table, so the outbox, the workers, the address
 guard, signing and the attempt log serve it as they serve kintone's webhooks. A subscription is to a
 group the caller is a member of, or to an imported action package (its instances' `ActionCreated` and
-`ActionResponse`, as Kaizala's SubscribeToAllEventsAtActionLevelWithActionPackageId). As Kaizala, a subscription whose delivery still fails after the
-last retry is disabled (`active: false`, with `disabledReason`) until `PUT {"Active": true}`. Creating one, and changing its URL, needs the validation
-handshake first (`kinflow.webhooks.handshake`), made between two transactions: `plan` checks the
-request in one, the caller makes the handshake, `create` or `update` writes in another."""
+`ActionResponse`, as Kaizala's SubscribeToAllEventsAtActionLevelWithActionPackageId). As Kaizala, a
+subscription whose delivery still fails after the last retry (6 retries over 2 days) is disabled
+(`active: false`, with `disabledReason`) until `PUT {"Active": true}`. Creating one, and changing its
+URL, needs the validation handshake first (`kinflow.webhooks.handshake`), made between two
+transactions: `plan` checks the request in one, the caller makes the handshake, `create` or `update`
+writes in another."""
 
 from __future__ import annotations
 

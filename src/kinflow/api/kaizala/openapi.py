@@ -141,7 +141,8 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/webhook", "post"): {"operationId": "SubscribeToAllEvents", "requestBody": _body(
         _WEBHOOK, ["objectId", "objectType", "eventTypes", "callBackUrl"])},
     ("/webhook", "get"): {"operationId": "GetAllWebhooks", "parameters": [
-        _query("objectId", _OBJECT_ID, True), _query("objectType", {"type": "string", "enum": list(OBJECT_TYPES)}, True)]},
+        _query("objectId", _OBJECT_ID, True),
+        _query("objectType", {"type": "string", "enum": list(OBJECT_TYPES)}, True)]},
     ("/webhook/{webhookId}", "put"): {"operationId": "UpdateWebhook", "parameters": [_path("webhookId")],
                                       "requestBody": _body({**_WEBHOOK, "Active": _FLAG}, [])},
     ("/webhook/{webhookId}", "delete"): {"operationId": "UnsubscribingAWebhook", "parameters": [_path("webhookId")]},
