@@ -442,5 +442,44 @@ def package_import(file: Path) -> None:
     console.print(f"{imported['id']}  {imported['version']}  {imported['displayName']}", highlight=False)
 
 
+@main.group()
+def connectors() -> None:
+    """Flow connectors: the kintone and Kaizala connectors, in the Power Platform's format."""
+
+
+@connectors.command("list")
+def connectors_list() -> None:
+    """List the connectors with their operations and throttling."""
+    from kinflow.flows.connectors import catalog
+
+    for name in catalog.names():
+        connector = catalog.load(name)
+        limit = connector.throttling
+        throttling = f"{limit.calls} calls per {limit.period:g} s per connection" if limit else "no throttling"
+        click.echo(f"{name}\t{len(connector.operations())} operations\t"
+                   f"{len(connector.triggers())} triggers\t{throttling}")
+
+
+@connectors.command("export")
+@click.argument("name")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--server", default=None,
+              help="The kinflow (or kintone) address the definition points at, e.g. https://kinflow.example.com "
+                   "(default: KINFLOW_PUBLIC_URL).")
+def connectors_export(name: str, directory: Path, server: str | None) -> None:
+    """Write connector NAME (apiDefinition.swagger.json and apiProperties.json) into DIRECTORY, to
+    import into Power Automate as a custom connector."""
+    from kinflow.flows.connectors import catalog
+
+    try:
+        written = catalog.export(name, directory, server or load_settings().public_url)
+    except (catalog.UnknownConnector, ValueError) as error:
+        _fail(str(error.args[0]))
+    except OSError as error:
+        _fail(f"cannot write into {directory}: {error.strerror or error}")
+    for path in written:
+        console.print(f"Wrote {path}", highlight=False)
+
+
 if __name__ == "__main__":
     main()
