@@ -53,6 +53,17 @@ class Settings:
         metadata={"env": "KINFLOW_LOGIN_LOCKOUT",
                   "help": "Seconds a locked-out (login, address) pair is refused, even with the right password."},
     )
+    session_idle: float = field(
+        default=86_400.0,
+        metadata={"env": "KINFLOW_SESSION_IDLE",
+                  "help": "Seconds a browser session lasts without use (kintone's request token: a day from "
+                          "the last access); then its user signs in again."},
+    )
+    session_lifetime: float = field(
+        default=7 * 86_400.0,
+        metadata={"env": "KINFLOW_SESSION_LIFETIME",
+                  "help": "Seconds a browser session lasts at most from its sign-in, however often it is used."},
+    )
     public_url: str = field(
         default="http://127.0.0.1:8080",
         metadata={"env": "KINFLOW_PUBLIC_URL", "help": "Base of permalinks in notifications."},
@@ -254,6 +265,11 @@ class Settings:
         """`webhook_allow` parsed: networks (`127.0.0.0/8`) or single addresses."""
         return tuple(ipaddress.ip_network(part.strip(), strict=False)
                      for part in self.webhook_allow.split(",") if part.strip())
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies are `Secure` when kinflow is reached over HTTPS (its public URL says so)."""
+        return urlsplit(self.public_url).scheme == "https"
 
     @cached_property
     def host_names(self) -> frozenset[str] | None:

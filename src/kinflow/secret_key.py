@@ -39,6 +39,8 @@ class SecretKey:
         self._token_key = _derive(master, b"api token hash")
         self._cipher = AESGCM(_derive(master, b"webhook secret encryption"))
         self._media_key = _derive(master, b"media url")
+        self._session_key = _derive(master, b"web session")
+        self._request_token_key = _derive(master, b"web request token")
 
     def token_hash(self, token: str) -> str:
         """What the database keeps of an API token: 64 hex digits, looked up by equality."""
@@ -48,6 +50,15 @@ class SecretKey:
         """The signature in a media file's URL: whoever holds the URL may read the file, as with
         Kaizala's media URLs, which webhook receivers fetch without a token."""
         return hmac.digest(self._media_key, media_id.encode(), "sha256").hex()[:32]
+
+    def session_hash(self, session_id: str) -> str:
+        """What the database keeps of a browser session's id (64 hex digits), as of an API token."""
+        return hmac.digest(self._session_key, session_id.encode(), "sha256").hex()
+
+    def request_token(self, session_id: str) -> str:
+        """The request token of a session (kintone's `__REQUEST_TOKEN__`): known only to its pages,
+        which a page of another site cannot read, and stored nowhere."""
+        return hmac.digest(self._request_token_key, session_id.encode(), "sha256").hex()[:40]
 
     def encrypt(self, text: str) -> str:
         if not text:

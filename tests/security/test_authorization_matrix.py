@@ -22,7 +22,9 @@ from kinflow.api.kintone.calls import ROUTES as KINTONE_ROUTES
 from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
 from kinflow.api.server import create_app
 from kinflow.config import Settings
-from tests.conftest import deploy_and_wait, make_app, make_token, password_header
+from kinflow.web import routes as web_pages
+from tests.conftest import ADMIN_PASSWORD, deploy_and_wait, make_app, make_token, password_header
+from tests.web.conftest import XHR, request_token, signed_in
 
 # --- who may call what ------------------------------------------------------------------------
 
@@ -31,6 +33,7 @@ ADMIN = "admin"  # administrators only
 PERSON = "person"  # any signed-in user (their own inbox, their own apps), never a token
 SIGNED_IN = "signed in"  # any user or token (a cursor is found only by its owner)
 GROUPS = "groups"  # the groups API signs in with its own access token: every kintone caller is 401
+PAGE = "page"  # a web page: a browser session (see `_page_cells`); others are sent to sign in
 
 
 @dataclass(frozen=True)
@@ -170,9 +173,16 @@ MOUNTS = {
     "/metrics": ADMIN,  # and the scraper's bearer token (tests/api/test_metrics.py)
     "/kaizala/openapi.json": PUBLIC,
     f"{K}/{{rest:path}}": PUBLIC,  # any other path under the groups API: 404 for anyone
+    # The web interface: sign-in and its assets for anyone, pages for a signed-in browser.
+    "/": PUBLIC,  # to the portal
+    "/login": PUBLIC,
+    "/static": PUBLIC,
+    "/logout": PAGE,
+    **{path: PAGE for path in web_pages.PAGES},
 }
 # The path each public mount is called at.
-PUBLIC_PATHS = {"/openapi.json": "/openapi.json", "/healthz": "/healthz",
+PUBLIC_PATHS = {"/openapi.json": "/openapi.json", "/healthz": "/healthz", "/": "/", "/login": "/login",
+                "/static": "/static/kinflow.css",
                 "/kaizala/openapi.json": "/kaizala/openapi.json", f"{K}/{{rest:path}}": f"{K}/no/such/path"}
 INTEGRATION = "integration/"
 
@@ -185,13 +195,20 @@ VIEW_TOKEN = "view-only token"
 MANAGE_TOKEN = "manage-only token"
 OTHER_TOKEN = "another app's token"
 ADMINISTRATOR = "administrator"
-CALLERS = [ANONYMOUS, SEPARATOR_TOKEN, STRANGER, VIEW_TOKEN, MANAGE_TOKEN, OTHER_TOKEN, ADMINISTRATOR]
+# A browser session calls the API as kintone's pages do (X-Requested-With, the request token): it
+# may what its user may with a password.
+STRANGER_SESSION = "user without permission, by session"
+ADMINISTRATOR_SESSION = "administrator, by session"
+SESSION_OF = {STRANGER_SESSION: STRANGER, ADMINISTRATOR_SESSION: ADMINISTRATOR}
+CALLERS = [ANONYMOUS, SEPARATOR_TOKEN, STRANGER, VIEW_TOKEN, MANAGE_TOKEN, OTHER_TOKEN, ADMINISTRATOR,
+           *SESSION_OF]
 TOKEN_PERMISSIONS = {VIEW_TOKEN: {"view"}, MANAGE_TOKEN: {"manage"}, OTHER_TOKEN: set()}
 
 ALLOWED, REFUSED, UNAUTHENTICATED = "allowed", "refused", "401"
 
 
 def expected(rule: object, caller: str) -> str:
+    caller = SESSION_OF.get(caller, caller)
     if rule == PUBLIC:
         return ALLOWED
     if caller in (ANONYMOUS, SEPARATOR_TOKEN):
@@ -240,7 +257,8 @@ class Target:
     headers: dict[str, dict[str, str]]
 
 
-def _target(admin, space: int | None, stranger: dict[str, str], other_token: str) -> Target:
+def _target(admin, space: int | None, stranger: dict[str, str], other_token: str,
+            sessions: dict[str, dict[str, str]]) -> Target:
     prefix = f"/k/guest/{space}/v1" if space else "/k/v1"
     app_id = make_app(admin, {}, name="Matrix", space=space)
     changed = admin.put(f"{prefix}/preview/app/acl.json", json={"app": app_id, "rights": CREATOR_ONLY})
@@ -256,6 +274,7 @@ def _target(admin, space: int | None, stranger: dict[str, str], other_token: str
         MANAGE_TOKEN: {"X-Cybozu-API-Token": _token(admin, prefix, app_id, view=False, manage=True)},
         OTHER_TOKEN: {"X-Cybozu-API-Token": other_token},
         ADMINISTRATOR: dict(admin.headers),
+        **sessions,
     }
     return Target(prefix, app_id, added.json()["id"], headers)
 
@@ -291,6 +310,15 @@ def _fill(template: object, target: Target) -> object:
         return template.replace("{app}", target.app).replace("{record}", target.record).replace(
             "{prefix}", target.prefix)
     return template
+
+
+def _session(server, login: str, password: str) -> dict[str, str]:
+    """The headers of a browser's API calls: its session cookie, kintone's X-Requested-With and the
+    page's request token."""
+    with signed_in(server, login, password) as client:
+        token = request_token(client)
+        cookie = client.cookies["kinflow_session"]
+    return {"Cookie": f"kinflow_session={cookie}", **XHR, "X-Request-Token": token}
 
 
 def _error_code(body: object) -> str | None:
@@ -332,6 +360,40 @@ def _cells(targets: list[Target]):
     yield "/metrics", "GET", ADMIN, None, plain
 
 
+# Each page, the address it is called at, and who may see it. Pages take a browser session only: a
+# caller without one (even with a password or a token) is sent to sign in.
+PAGE_RULES = {
+    "/k/": (PERSON, "/k/"),
+}
+PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
+SIGN_IN = "sent to sign in"
+
+
+def _page_outcome(response) -> str:
+    if response.status_code == 303 and response.headers["location"].startswith("/login?next="):
+        return SIGN_IN
+    if response.status_code == 403:
+        return REFUSED
+    return ALLOWED if response.status_code == 200 else f"unexpected {response.status_code}"
+
+
+def _page_cells(targets: list[Target]):
+    for target in targets:
+        guest = target.prefix != "/k/v1"
+        for path, (rule, address) in PAGE_RULES.items():
+            if guest != path.startswith("/k/guest/"):
+                continue
+            space = target.prefix.split("/")[3] if guest else ""
+            url = address.replace("{app}", target.app).replace("{record}", target.record).replace("{space}", space)
+            for caller in PAGE_CALLERS:
+                want = expected(rule, caller) if caller in SESSION_OF else SIGN_IN
+                yield url, caller, want, target
+
+
+def test_page_rules_cover_every_page():
+    assert set(PAGE_RULES) == set(web_pages.PAGES)
+
+
 def test_authorization_matrix(server, admin):
     stranger_code = f"matrix-{uuid.uuid4().hex[:8]}"
     assert admin.post("/kinflow/v1/users.json", json={"code": stranger_code, "password": "pw"}).status_code == 200
@@ -339,7 +401,10 @@ def test_authorization_matrix(server, admin):
     other_token = _token(admin, "/k/v1", other_app, view=True, add=True, edit=True, delete=True, manage=True)
     space = int(admin.post("/kinflow/v1/spaces.json", json={"name": "Matrix guests", "isGuest": True}).json()["id"])
     stranger = password_header(stranger_code, "pw")
-    targets = [_target(admin, None, stranger, other_token), _target(admin, space, stranger, other_token)]
+    sessions = {STRANGER_SESSION: _session(server, stranger_code, "pw"),
+                ADMINISTRATOR_SESSION: _session(server, "Administrator", ADMIN_PASSWORD)}
+    targets = [_target(admin, None, stranger, other_token, sessions),
+               _target(admin, space, stranger, other_token, sessions)]
 
     clients = {caller: server.client() for caller in CALLERS}
     wrong = []
@@ -354,6 +419,10 @@ def test_authorization_matrix(server, admin):
                     wrong.append(f"{method} {path} as {caller}: {got}, expected {want} ({response.text[:160]})")
                 if path.endswith("records/cursor.json") and method == "POST" and response.status_code == 200:
                     clients[caller].delete(path, headers=target.headers[caller], params={"id": response.json()["id"]})
+        for url, caller, want, target in _page_cells(targets):
+            got = _page_outcome(clients[caller].get(url, headers=target.headers[caller]))
+            if got != want:
+                wrong.append(f"page {url} as {caller}: {got}, expected {want}")
     finally:
         for client in clients.values():
             client.close()

@@ -41,6 +41,7 @@ from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
 from kinflow.notifications import inbox
 from kinflow.webhooks import subscriptions
+from kinflow.web.sessions import REQUEST_TOKEN
 from kinflow.webhooks.subscriptions import Webhook, get_webhook
 
 
@@ -200,6 +201,7 @@ async def admin_endpoint(request: Request) -> Response:
         return error_response(error)
     if not isinstance(body, dict):
         return error_response(invalid_json())
+    body.pop(REQUEST_TOKEN, None)
     db = request.app.state.db
     transaction = db.read if key in _READS else db.write
 

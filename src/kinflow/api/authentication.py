@@ -21,10 +21,12 @@ from kinflow.api.access_log import note_caller
 from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
 from kinflow.directory import logins
-from kinflow.directory.identity import Identity, password_failed, password_login
+from kinflow.directory.identity import Identity, password_failed, password_login, sends_credentials
 from kinflow.directory.passwords import recently_verified, verify_password
+from kinflow.directory.users import User
 from kinflow.metrics import THROTTLED
 from kinflow.storage.database import Database
+from kinflow.web.sessions import api_session
 
 log = logging.getLogger("kinflow")
 
@@ -62,12 +64,9 @@ def _forget_failures(db: Database, login: str, address: str) -> None:
         logins.forget_failures(conn, login, address)
 
 
-async def password_identity(request: Request, headers: dict[str, str]) -> Identity | None:
-    """The user a request logs in as with a password; None when it sends API tokens instead."""
-    credentials = password_login(headers)
-    if credentials is None:
-        return None
-    login, password = credentials
+async def check_password(request: Request, login: str, password: str) -> User:
+    """The active user with this login and password, with failures counted and locked-out pairs
+    refused (`CB_WA01`): the API's password headers and the sign-in page both come through here."""
     db: Database = request.app.state.db
     settings: Settings = request.app.state.settings
     # A proxy's X-Forwarded-For (which uvicorn trusts from loopback) may say anything: keep what fits.
@@ -82,9 +81,22 @@ async def password_identity(request: Request, headers: dict[str, str]) -> Identi
     if await _verify(attempt.password_hash, password) and attempt.user is not None:
         if attempt.failures:
             await run_blocking(_forget_failures, db, login, address)
-        note_caller(login)
-        return Identity(attempt.user)
+        return attempt.user
     limits = logins.LoginLimits(settings.login_max_failures, settings.login_window, settings.login_lockout)
     locked = await run_blocking(_count_failure, db, login, address, limits)
     log.warning("login failed for %r from %s%s", login, address, " (now locked out)" if locked else "")
     raise password_failed()
+
+
+async def password_identity(request: Request, headers: dict[str, str]) -> Identity | None:
+    """The user a request logs in as with a password, or with a browser session when it sends no
+    credentials (kintone's order: password, API token, session); None when it sends API tokens."""
+    if not sends_credentials(headers):
+        return await api_session(request, headers)
+    credentials = password_login(headers)
+    if credentials is None:
+        return None
+    login, password = credentials
+    user = await check_password(request, login, password)
+    note_caller(login)
+    return Identity(user)

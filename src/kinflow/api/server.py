@@ -29,6 +29,7 @@ from kinflow.errors import KintoneError
 from kinflow.logs import setup_logging
 from kinflow.metrics import time_statements
 from kinflow.storage.database import Database
+from kinflow.web.routes import routes as web_routes
 
 log = logging.getLogger("kinflow")
 _METHODS = ["GET", "POST", "PUT", "DELETE"]
@@ -91,6 +92,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),
         Route("/metrics", metrics_endpoint),
+        *web_routes,
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan,
                     middleware=[Middleware(AccessLog, enabled=settings.access_log),

@@ -84,6 +84,13 @@ def password_login(headers: dict[str, str]) -> tuple[str, str] | None:
     raise not_logged_in()
 
 
+def sends_credentials(headers: dict[str, str]) -> bool:
+    """Whether a request names a password or API tokens in its headers; else only a browser
+    session (a cookie) may sign it in."""
+    return bool(headers.get("x-cybozu-authorization") or headers.get("x-cybozu-api-token")
+                or headers.get("authorization", "")[:6].lower() == "basic ")
+
+
 def by_password(headers: dict[str, str]) -> bool:
     """Whether `password_login` takes these headers as a login and password (the same precedence),
     without decoding them."""

@@ -10,6 +10,7 @@ import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.directory import sessions
 from kinflow.directory.users import ADMINISTRATOR, _department_id, get_user
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import departments, group_members, notifications, user_departments, users
@@ -156,4 +157,5 @@ def delete_user(conn: Connection, code: str) -> None:
     conn.execute(group_members.delete().where(group_members.c.user_id == user.id))
     conn.execute(user_departments.delete().where(user_departments.c.user_id == user.id))
     conn.execute(notifications.delete().where(notifications.c.user_code == code))
+    sessions.end_all(conn, user.id)
     conn.execute(users.delete().where(users.c.id == user.id))

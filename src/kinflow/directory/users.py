@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from kinflow.directory.passwords import hash_password
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.prepared import Prepared
-from kinflow.storage.schema import departments, group_members, groups, user_departments, users
+from kinflow.storage.schema import departments, group_members, groups, user_departments, users, web_sessions
 
 ADMINISTRATOR = "Administrator"
 # kintone's built-in group every user belongs to.
@@ -101,7 +101,10 @@ def set_user_active(conn: Connection, code: str, active: bool) -> None:
 
 
 def set_password(conn: Connection, code: str, password: str) -> None:
+    """A new password also ends the user's browser sessions (one may have been a thief's)."""
     conn.execute(users.update().where(users.c.code == code).values(password_hash=hash_password(password)))
+    user_id = sa.select(users.c.id).where(users.c.code == code).scalar_subquery()
+    conn.execute(web_sessions.delete().where(web_sessions.c.user_id == user_id))
 
 
 def _department_id(conn: Connection, code: str) -> int:

@@ -345,3 +345,14 @@ login_failures = sa.Table(
     sa.Column("first_failed_at", sa.DateTime, nullable=False, index=True),
     sa.Column("locked_until", sa.DateTime, nullable=True),
 )
+
+# Browser sign-in sessions. Only a keyed hash of the session id is kept: a copy of the database
+# signs no one in. Expiry is worked out from the two moments and the settings in force.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("seen_at", sa.DateTime, nullable=False, index=True),
+)

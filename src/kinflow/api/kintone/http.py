@@ -26,6 +26,7 @@ from kinflow.apps.deploy import DeployFailed, record_failure
 from kinflow.directory.identity import Identity, by_password, token_identity
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.database import Database
+from kinflow.web.sessions import REQUEST_TOKEN
 
 
 def json_response(body: object, status: int = 200) -> Response:
@@ -77,6 +78,7 @@ async def _params(request: Request, headers: dict[str, str]) -> dict:
         if not isinstance(parsed, dict):
             raise invalid_json()
         params.update(parsed)
+    params.pop(REQUEST_TOKEN, None)  # a browser session's proof (kinflow.web.sessions), no parameter
     return params
 
 

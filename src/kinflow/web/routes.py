@@ -1,0 +1,31 @@
+"""The web interface's addresses, kintone's where kintone has one."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from kinflow.web import signin
+from kinflow.web.access import PORTAL
+from kinflow.web.pages.portal import portal
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse(PORTAL, status_code=303)
+
+
+# The pages of a signed-in browser (the others send the visitor to sign in first).
+PAGES = {
+    "/k/": portal,
+}
+
+routes: list[BaseRoute] = [
+    Route("/", _home),
+    Route("/login", signin.login_page, methods=["GET"]),
+    Route("/login", signin.login_submit, methods=["POST"]),
+    Route("/logout", signin.logout, methods=["POST"]),
+    *(Route(path, endpoint) for path, endpoint in PAGES.items()),
+    Mount("/static", StaticFiles(packages=[("kinflow.web", "static")]), name="static"),
+]
