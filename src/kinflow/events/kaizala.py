@@ -37,18 +37,25 @@ def _sender(person: Person) -> dict:
 
 
 def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, datas: Sequence[dict],
-             subjects: Sequence[str]) -> None:
-    """One event per item of `datas` (about the matching `subjects`), for each live subscription to the group.
+             subjects: Sequence[str], objects: Sequence[tuple[str, str]] = ()) -> None:
+    """One event per item of `datas` (about the matching `subjects`), for each live subscription to the
+    group, or to the `objects` (`(objectType, objectId)`: an action, an action package) when given.
 
     Kaizala promises no order between events, so each event has its own subject: deliveries to one
     receiver go out side by side instead of one after another (ordering by group held a busy group's
     receiver to one request at a time)."""
-    listening = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.context).where(
-        subscriptions.c.object_type == "Group", subscriptions.c.object_id == group_id,
-        subscriptions.c.valid_until > now_naive())).all()
-    for subscription_id, context in listening:
-        def build(context: str = context) -> list[dict]:
-            return [{"objectId": group_id, "objectType": "Group", "eventType": event_type, "data": data,
+    objects = objects or [("Group", group_id)]
+    where = [sa.or_(*(sa.and_(subscriptions.c.object_type == kind, subscriptions.c.object_id == object_id)
+                      for kind, object_id in objects)), subscriptions.c.valid_until > now_naive()]
+    if len(objects) > 1:
+        # A subscription to an action or a package hears only of groups its subscriber is a member of.
+        where.append(sa.or_(subscriptions.c.object_type == "Group", sa.exists().where(
+            members.c.group_id == group_id, members.c.person_id == subscriptions.c.person_id)))
+    listening = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.context, subscriptions.c.object_type,
+                                       subscriptions.c.object_id).where(*where)).all()
+    for subscription_id, context, object_type, object_id in listening:
+        def build(context: str = context, object_type: str = object_type, object_id: str = object_id) -> list[dict]:
+            return [{"objectId": object_id, "objectType": object_type, "eventType": event_type, "data": data,
                      "context": context, **_sender(sender)} for data in datas]
 
         publish(conn, SOURCE, subscription_id, event_type, subjects, build, id_key="eventId")
@@ -71,6 +78,61 @@ def attachment_created(conn: Connection, group_id: str, sender: Person, message_
         data = {"actionType": action_type, "caption": caption, "media": media, "mediaContent": media_content,
                 **_sender(sender), "groupId": target, "sourceGroupId": group_id, "messageId": message_id}
         _publish(conn, target, "AttachmentCreated", sender, [data], [message_id])
+
+
+def announcement(conn: Connection, group_id: str, sender: Person, message_id: str, title: str, text: str,
+                 media: list[dict], media_content: list[dict], reaches: Sequence[str] = ()) -> None:
+    """An Announcement, in its group and each group it `reaches` below (AnnouncementSchema)."""
+    for target in (group_id, *reaches):
+        data = {"text": text, "title": title, "media": media, "mediaContent": media_content, **_sender(sender),
+                "groupId": target, "sourceGroupId": group_id, "messageId": message_id}
+        _publish(conn, target, "Announcement", sender, [data], [message_id])
+
+
+# A survey and a job have their own events; every other action with responses (a poll, a meeting, a
+# custom action package's instance) has the generic ones.
+CREATED = {"Survey": "SurveyCreated", "Job": "JobCreated"}
+RESPONDED = {"Survey": "SurveyResponse", "Job": "JobResponse"}
+
+
+def _action_objects(group_id: str, action_id: str | None, package_id: str | None) -> list[tuple[str, str]]:
+    """Who hears of an action: its group's subscribers, the action's own (for its responses) and its
+    package's (a custom action's ActionCreated and ActionResponse)."""
+    return [("Group", group_id), *([("Action", action_id)] if action_id else []),
+            *([("ActionPackage", package_id)] if package_id else [])]
+
+
+def action_created(conn: Connection, group_id: str, sender: Person, action_id: str, message_id: str,
+                   action_type: str, title: str, fields: dict, package_id: str | None = None) -> None:
+    """SurveyCreated (SurveyCreatedSchema), JobCreated (the event-schema page's fields) or ActionCreated
+    (ActionCreatedSchema), with the kind's own `fields` (questions, due date, assignees ...)."""
+    common = {**_sender(sender), "groupId": group_id, "actionId": action_id, "messageId": message_id}
+    event_type = CREATED.get(action_type, "ActionCreated")
+    if event_type == "SurveyCreated":
+        data = {"surveyTitle": title, **common, **fields}
+    elif event_type == "JobCreated":
+        data = {"title": title, **common, **fields}
+    else:
+        data = {"actionTitle": title, "actionType": action_type, "actionPackageId": package_id or "", **common,
+                **fields}
+    _publish(conn, group_id, event_type, sender, [data], [action_id],
+             _action_objects(group_id, None, package_id))
+
+
+def response_posted(conn: Connection, group_id: str, responder: Person, action_id: str, action_type: str,
+                    package_id: str | None, response_id: str, updated: bool, anonymous: bool,
+                    details: dict) -> None:
+    """JobResponse, SurveyResponse or ActionResponse (the event-schema page's fields); an anonymous
+    response names no responder, in its data or its envelope."""
+    if anonymous:
+        responder = Person("", "", "", False)
+    event_type = RESPONDED.get(action_type, "ActionResponse")
+    data = {"actionId": action_id, "groupId": group_id, "responseId": response_id, "responseDetails": details}
+    if event_type != "JobResponse":
+        data.update({"isUpdateResponse": updated, "responder": responder.mobile, "responderName": responder.name,
+                     "responderProfilePic": responder.profile_pic, "isAnonymous": anonymous})
+    _publish(conn, group_id, event_type, responder, [data], [response_id],
+             _action_objects(group_id, action_id, package_id))
 
 
 def members_changed(conn: Connection, event_type: str, group_id: str, by: Person,

@@ -3,8 +3,8 @@ to one, list a group's sub-groups (the whole hierarchy with `fetchAllGroups`), r
 parent's admins change its sub-groups; adding an existing group also needs its admin. A group is
 never its own ancestor. Each change announces itself (`GroupAdded`, `GroupRemoved`) on the parent.
 
-Messages flow down the hierarchy (`kinflow.groups.messages`). Not yet: parents' members sending only
-announcements into sub-groups (with actions)."""
+Messages flow down the hierarchy (`kinflow.groups.messages`); the members of a parent send only
+announcements into its sub-groups (`kinflow.groups.actions`)."""
 
 from __future__ import annotations
 
@@ -28,18 +28,29 @@ def _require_admin(conn: Connection, caller: Caller, group: Group) -> None:
         raise forbidden(f"Only an admin of the group ({group.id}) changes its sub-groups.")
 
 
-def descendants(conn: Connection, group_id: str) -> list[str]:
-    """The sub-groups of the group across the hierarchy, nearest first."""
+def _walk(conn: Connection, group_id: str, down: bool) -> list[str]:
+    """The groups below (or above) the group across the hierarchy, nearest first."""
+    start, end = (subgroups.c.parent_id, subgroups.c.child_id) if down else (subgroups.c.child_id,
+                                                                              subgroups.c.parent_id)
     found: list[str] = []
     level = [group_id]
     for _ in range(MAX_DEPTH):
         if not level:
             break
-        level = [child for child in conn.execute(sa.select(subgroups.c.child_id).where(
-            subgroups.c.parent_id.in_(level)).order_by(subgroups.c.added_at, subgroups.c.child_id)).scalars()
-            if child not in found and child != group_id]
+        level = [linked for linked in conn.execute(sa.select(end).where(start.in_(level)).order_by(
+            subgroups.c.added_at, end)).scalars() if linked not in found and linked != group_id]
         found.extend(dict.fromkeys(level))
     return found
+
+
+def descendants(conn: Connection, group_id: str) -> list[str]:
+    """The sub-groups of the group across the hierarchy, nearest first."""
+    return _walk(conn, group_id, down=True)
+
+
+def ancestors(conn: Connection, group_id: str) -> list[str]:
+    """The groups the group is a sub-group of, across the hierarchy, nearest first."""
+    return _walk(conn, group_id, down=False)
 
 
 def _link(conn: Connection, caller: Caller, parent: Group, child: Group) -> None:

@@ -206,3 +206,43 @@ action_packages = sa.Table(
     sa.Column("imported_at", sa.DateTime, nullable=False),
     sa.Column("importer", sa.String(128), nullable=False),
 )
+
+# Actions with responses (Kaizala's Job, Poll, Survey, LetsMeet, and instances of custom action
+# packages) and announcements. `questions` is what a response answers, in order (a poll is one
+# single-option question); `details` holds the rest of the kind's body as sent.
+actions = sa.Table(
+    "kaizala_actions",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's actionId
+    sa.Column("reference_id", UUID, nullable=False, unique=True),  # the message that carries it
+    sa.Column("group_id", UUID, sa.ForeignKey("kaizala_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sender_id", UUID, sa.ForeignKey("kaizala_people.id"), nullable=False),
+    sa.Column("action_type", sa.String(16), nullable=False),  # Announcement | Job | Poll | Survey | LetsMeet | Custom
+    sa.Column("package_id", sa.String(64), nullable=True),  # a custom action package's id
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("questions", sa.JSON, nullable=False),
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("multiple", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("sender_only", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("expires_at", sa.DateTime, nullable=True),
+    sa.Column("audience", sa.JSON, nullable=True),  # as a message's: null, "all" or subscribers' numbers
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_actions_group", "group_id", "action_type", "created_at"),
+)
+
+# Responses to actions: one per responder, unless the action accepts several; a responder changes
+# theirs by its id.
+responses = sa.Table(
+    "kaizala_responses",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),  # Kaizala's responseId
+    sa.Column("action_id", UUID, sa.ForeignKey("kaizala_actions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("location", sa.JSON, nullable=True),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("modified_at", sa.DateTime, nullable=False),
+    sa.Index("ix_kaizala_responses_action", "action_id", "person_id"),
+)

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from kinflow.api.kaizala.actions import ACTION_TYPES
 from kinflow.events.kaizala import EVENT_TYPES
-from kinflow.groups.attachments import ACTION_TYPES as ATTACHMENT_TYPES, MAX_CAPTION
+from kinflow.groups.actions import MAX_HOURS, MAX_MINUTES, MAX_TEXT as MAX_ACTION_TEXT
+from kinflow.groups.attachments import MAX_CAPTION
 from kinflow.groups.groups import GROUP_TYPES, MAX_NAME, MAX_TEXT
 from kinflow.groups.media import MAX_FILES, MAX_NAME as MAX_FILE_NAME, MAX_RESOURCE
 from kinflow.groups.media_fetch import MAX_URL as MAX_MEDIA_URL
 from kinflow.groups.members import MAX_PER_CALL
 from kinflow.groups.messages import MAX_TEXT as MAX_MESSAGE
+from kinflow.groups.questions import MAX_OPTIONS, MAX_QUESTIONS, MAX_TITLE, TYPES as QUESTION_TYPES
 from kinflow.groups.webhooks import MAX_CONTEXT, MAX_TOKEN, MAX_URL, OBJECT_TYPES
 
 _TEXT = {"type": "string"}
@@ -52,6 +55,28 @@ _WEBHOOK = {"objectId": _OBJECT_ID, "objectType": {"type": "string", "enum": lis
 _RESOURCE = {"type": "string", "maxLength": MAX_RESOURCE, "description": "A mediaResource answered by /media."}
 _MEDIA_LIMIT = ("At most KINFLOW_GROUPS_MEDIA_MAX_BYTES (20 MB by default) in one upload; JPEG, PNG, MP3, WAV, "
                 "PDF, Word, Excel, PowerPoint, MP4 or 3GPP, each with its media type (415 otherwise).")
+
+_TITLE = {"type": "string", "maxLength": MAX_TITLE}
+_HOURS = {"type": "integer", "minimum": 1, "maximum": MAX_HOURS}
+_OPTIONS = {"type": "array", "maxItems": MAX_OPTIONS, "items": {"type": "object", "properties": {
+    "title": _TITLE, "image": _RESOURCE}, "required": ["title"]}}
+_LOCATION = {"type": "object", "properties": {"latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                                              "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                                              "name": _TITLE}}
+# Every kind's fields in one object (actions_post.md): each kind reads its own.
+_ACTION_BODY = {"type": "object", "properties": {
+    "mediaResource": _RESOURCE, "mediaResources": {"type": "array", "items": _RESOURCE, "maxItems": MAX_FILES},
+    "caption": {"type": "string", "maxLength": MAX_CAPTION},
+    "title": _TITLE, "message": {"type": "string", "maxLength": MAX_ACTION_TEXT},
+    "assignedTo": _MOBILES, "dueDate": _HOURS,
+    "question": _TITLE, "choices": _OPTIONS, "expiryInHours": _HOURS, "isSenderOnly": _FLAG,
+    "isAnonymous": _FLAG, "acceptMultipleResponses": _FLAG,
+    "questions": {"type": "array", "maxItems": MAX_QUESTIONS, "items": {"type": "object", "properties": {
+        "title": _TITLE, "type": {"type": "string", "enum": list(QUESTION_TYPES)}, "isInvisible": _FLAG,
+        "options": _OPTIONS}, "required": ["title", "type"]}},
+    "startingTime": {"type": "string", "format": "date-time"},
+    "duration": {"type": "integer", "minimum": 1, "maximum": MAX_MINUTES}, "place": _LOCATION,
+    "agenda": {"type": "string", "maxLength": MAX_ACTION_TEXT}}}
 
 # (path, method) -> operation; `public` operations need no access token.
 OPERATIONS: dict[tuple[str, str], dict] = {
@@ -116,12 +141,9 @@ OPERATIONS: dict[tuple[str, str], dict] = {
                                                      "requestBody": _body({"subscribers": _MOBILES}, ["subscribers"])},
     ("/groups/{groupId}/actions", "post"): {"operationId": "SendSurvey", "parameters": [_path("groupId")],
                                            "requestBody": _body({
-                                               "actionType": {"type": "string", "enum": list(ATTACHMENT_TYPES)},
-                                               "actionBody": {"type": "object", "properties": {
-                                                   "mediaResource": _RESOURCE,
-                                                   "mediaResources": {"type": "array", "items": _RESOURCE,
-                                                                      "maxItems": MAX_FILES},
-                                                   "caption": {"type": "string", "maxLength": MAX_CAPTION}}}},
+                                               "actionType": {"type": "string", "enum": list(ACTION_TYPES)},
+                                               "actionBody": _ACTION_BODY, "subscribers": _MOBILES,
+                                               "sendToAllSubscribers": _FLAG},
                                                ["actionType", "actionBody"])},
     ("/media", "post"): {"operationId": "UploadMedia", "description": _MEDIA_LIMIT, "requestBody": {
         "required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
