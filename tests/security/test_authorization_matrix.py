@@ -102,6 +102,7 @@ KINTONE_RULES: dict[tuple[str, str], tuple[object, dict]] = {
         app("manage"), {"app": "{app}", "url": "ftp://matrix.invalid/"})
        for event in ("update_record", "delete_record", "add_record_comment", "update_status")},
     ("DELETE", "integration/preview/app/webhook"): (app("manage"), {"app": "{app}", "id": MISSING}),
+    ("GET", "integration/app/record/schema"): (app("view"), {"app": "{app}", "type": "ACTION_POST_RECORD"}),
 }
 
 WEBHOOK = {"app": "{app}", "id": MISSING}
@@ -148,6 +149,7 @@ GROUPS_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     # Asking for a PIN and signing in with it take no credentials (a bad body is 400 for anyone).
     ("POST", f"{K}/generatePin"): (PUBLIC, {}),
     ("POST", f"{K}/loginWithPinAndApplicationId"): (PUBLIC, {}),
+    ("POST", groups_api.REPLY): (GROUPS, {}),
     ("POST", groups_api.ADMIN_CONNECTORS): (ADMIN, {"name": "{unique}", "scopes": []}),
     ("GET", groups_api.ADMIN_CONNECTORS): (ADMIN, {}),
     ("DELETE", groups_api.ADMIN_CONNECTORS): (ADMIN, {"applicationId": "no-such-connector"}),

@@ -80,6 +80,8 @@ _ERROR = {"type": "object", "required": ["code", "id", "message"], "properties":
 
 
 def _params_for(resource: str) -> dict[str, dict]:
+    if resource == "integration/app/record/schema":
+        return {"app": _ID, "type": _TEXT}
     if resource.startswith("integration/"):
         return _WEBHOOK
     return PARAMETERS.get(resource, _SETTINGS_PARAMS)

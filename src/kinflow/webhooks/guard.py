@@ -160,3 +160,23 @@ class GuardedResolver(AbstractResolver):
 
 def _resolved(host: str) -> Address:
     return ipaddress.ip_address(host.split("%", 1)[0])  # a link-local result may carry its zone
+
+
+def allowed_address(host: str, port: int, allow: tuple[Network, ...]) -> Address:
+    """For a blocking client: the first address of `host` the guard lets through, resolved now, so
+    the caller connects to the very address checked. Raises `AddressRefused` with the reason."""
+    address = host_address(host)
+    if address is False:
+        raise AddressRefused(f"The host {host} is not a valid address.")
+    if address is not None:
+        candidates = [address]
+    else:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise AddressRefused(f"The host {host} cannot be resolved ({exc.strerror}).") from None
+        candidates = list(dict.fromkeys(_resolved(info[4][0]) for info in infos))
+    for candidate in candidates:
+        if refusal(candidate, allow) is None:  # type: ignore[arg-type]
+            return candidate  # type: ignore[return-value]
+    raise AddressRefused(refusal(candidates[0], allow))  # type: ignore[arg-type]

@@ -62,11 +62,33 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class JsonBody(dict):
+    """A request's JSON object whose names match regardless of case, as Kaizala's service (ASP.NET
+    Web API, Json.NET) matched them: its Power Automate connector sends `Message`, `Members`,
+    `WelcomeMessage`, `ReactionType` where the REST documentation writes `message`, `members`,
+    `welcomeMessage`, `reactionType`. An exact match wins; nested objects are left as sent."""
+
+    def _name(self, key: object) -> object:
+        if dict.__contains__(self, key) or not isinstance(key, str):
+            return key
+        lowered = key.lower()
+        return next((name for name in self if isinstance(name, str) and name.lower() == lowered), key)
+
+    def get(self, key: object, default: object = None) -> object:
+        return dict.get(self, self._name(key), default)
+
+    def __getitem__(self, key: object) -> object:
+        return dict.__getitem__(self, self._name(key))
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, self._name(key))
+
+
 async def read_json(request: Request, limit: int = MAX_BODY) -> dict:
     """The request's JSON object, read no further than `limit`; an empty body is an empty object."""
     raw = await read_body(request, limit)
     if not raw.strip():
-        return {}
+        return JsonBody()
     if b"\x00" in raw or b"\\u0000" in raw:
         # PostgreSQL cannot store U+0000 in text; refusing it here keeps both databases alike.
         raise bad_input("body", "The body contains a NUL character (U+0000).")
@@ -76,7 +98,7 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> dict:
         raise bad_input("body", "Send a JSON object.") from None
     if not isinstance(body, dict):
         raise bad_input("body", "Send a JSON object.")
-    return body
+    return JsonBody(body)
 
 
 @dataclass(frozen=True)

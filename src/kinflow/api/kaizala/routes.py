@@ -10,6 +10,7 @@ from kinflow.api.kaizala.http import METHODS, endpoint, error_response, json_res
 from kinflow.api.kaizala.openapi import openapi_document
 
 KAIZALA = "/kaizala/v1"
+REPLY = "/kaizala/groups/{groupId}/messages"
 ADMIN_CONNECTORS = "/kinflow/v1/groups/connectors.json"
 ADMIN_PACKAGES = "/kinflow/v1/groups/actionPackages.json"
 ADMIN = (ADMIN_CONNECTORS, ADMIN_PACKAGES)  # signed in with a kinflow login
@@ -37,6 +38,8 @@ TABLE = {
     f"{KAIZALA}/groups/{{groupId}}/reaction/{{referenceId}}/summary": {"GET": (groups.reaction_summary, False)},
     f"{KAIZALA}/groups/{{groupId}}/reaction/{{referenceId}}": {"GET": (groups.reaction_details, False)},
     f"{KAIZALA}/groups/{{groupId}}/messages": {"POST": (groups.send_message, True)},
+    # The Power Automate connector's "Send reply to a message" posts here (without the version).
+    REPLY: {"POST": (groups.send_message, True)},
     f"{KAIZALA}/groups/{{groupId}}/actions": {"POST": (actions.send_action, True)},
     f"{KAIZALA}/media": {"POST": media.upload},
     f"{KAIZALA}/media/attachment": {"POST": media.upload_attachment},

@@ -14,6 +14,7 @@ from kinflow.api.authentication import password_identity
 from kinflow.api.kintone import apps as _apps  # noqa: F401
 from kinflow.api.kintone import bulk as _bulk  # noqa: F401
 from kinflow.api.kintone import comments as _comments  # noqa: F401
+from kinflow.api.kintone import connector as _connector  # noqa: F401
 from kinflow.api.kintone import notifications as _notifications  # noqa: F401
 from kinflow.api.kintone import process as _process  # noqa: F401
 from kinflow.api.kintone import records as _records  # noqa: F401
