@@ -14,10 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from kinflow.apps.app import App, load_app, parse_id
+from kinflow.apps.app import App, LiveApp, load_app, parse_id
 from kinflow.apps.form import Form
+from kinflow.apps.form_fields import check_formulas
+from kinflow.apps.formulas.check import is_calculated
+from kinflow.apps.formulas.values import Precision
 from kinflow.apps.process import settle_records
+from kinflow.apps.process_settings import default_document as default_process
 from kinflow.apps.record_tables import RecordTables, sync_schema
+from kinflow.apps.records import recalculate_all
 from kinflow.apps.settings import KINDS, check_revision
 from kinflow.directory.tokens import make_live
 from kinflow.errors import KintoneError, invalid_input
@@ -53,14 +58,30 @@ def _copy_stage(conn: Connection, app_id: int, source: str, target: str) -> None
         conn.execute(app_settings.insert().values(app_id=app_id, stage=target, kind=kind, document=document))
 
 
-def _deploy_one(conn: Connection, app: App) -> None:
-    _copy_stage(conn, app.id, "preview", "live")
-    form_document = conn.execute(
+def _live_document(conn: Connection, app_id: int, kind: str) -> dict | None:
+    return conn.execute(
         sa.select(app_settings.c.document).where(
-            app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "form"
+            app_settings.c.app_id == app_id, app_settings.c.stage == "live", app_settings.c.kind == kind
         )
-    ).scalar_one()
-    tables = RecordTables(app.id, Form.from_document(form_document), conn.dialect.name)
+    ).scalar()
+
+
+def _formulas(form_document: dict | None, settings: dict | None) -> tuple:
+    """What calculated values depend on besides the records: the formulas, and the precision."""
+    if form_document is None:
+        return ()
+    form = Form.from_document(form_document)
+    return (sorted((f.code, f.table or "", f.props.get("expression") or "") for f in form.fields.values()
+                   if is_calculated(f)), Precision.of(settings))
+
+
+def _deploy_one(conn: Connection, app: App) -> None:
+    before = _formulas(_live_document(conn, app.id, "form"), _live_document(conn, app.id, "settings"))
+    _copy_stage(conn, app.id, "preview", "live")
+    form_document = _live_document(conn, app.id, "form")
+    form = Form.from_document(form_document)
+    check_formulas(form_document)  # every save checked them; a form saved before formulas existed may not
+    tables = RecordTables(app.id, form, conn.dialect.name)
     sync_schema(conn, tables)
     process = conn.execute(
         sa.select(app_settings.c.document).where(
@@ -69,11 +90,10 @@ def _deploy_one(conn: Connection, app: App) -> None:
     ).scalar()
     if process is not None:
         settle_records(conn, tables.records, process)
-    settings = conn.execute(
-        sa.select(app_settings.c.document).where(
-            app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "settings"
-        )
-    ).scalar_one()
+    settings = _live_document(conn, app.id, "settings")
+    if _formulas(form_document, settings) != before:
+        # A deploy that changes a formula (or the number precision) recalculates existing records.
+        recalculate_all(conn, LiveApp(app, form, tables, settings, {}, process or default_process(), {}))
     make_live(conn, app.id)
     conn.execute(
         apps.update()

@@ -15,7 +15,10 @@ ENTITY_SELECT_TYPES = frozenset({"USER_SELECT", "ORGANIZATION_SELECT", "GROUP_SE
 MULTI_VALUE_TYPES = MULTI_CHOICE_TYPES | ENTITY_SELECT_TYPES
 CHOICE_TYPES = frozenset({"CHECK_BOX", "RADIO_BUTTON", "DROP_DOWN", "MULTI_SELECT"})
 TEMPORAL_TYPES = frozenset({"DATE", "TIME", "DATETIME"})
-DATA_TYPES = TEXT_TYPES | MULTI_VALUE_TYPES | TEMPORAL_TYPES | {"NUMBER"}
+# Numbers: a float column to compare and sort, and the exact decimal text beside it. A CALC field
+# keeps its formula's result there, so queries search and sort it like a number.
+NUMERIC_TYPES = frozenset({"NUMBER", "CALC"})
+DATA_TYPES = TEXT_TYPES | MULTI_VALUE_TYPES | TEMPORAL_TYPES | NUMERIC_TYPES
 
 # Maintained by kinflow itself; present in every form, never written by clients.
 SYSTEM_TYPES = frozenset(
@@ -33,7 +36,7 @@ SYSTEM_TYPES = frozenset(
 # Layout-only elements: in the form, never in records.
 LAYOUT_TYPES = frozenset({"LABEL", "SPACER", "HR", "GROUP", "REFERENCE_TABLE"})
 # Types that come with a later issue; refused clearly for now.
-UNSUPPORTED_TYPES = frozenset({"FILE", "CALC"})
+UNSUPPORTED_TYPES = frozenset({"FILE"})
 
 INNER_ALLOWED_TYPES = DATA_TYPES
 ALL_TYPES = DATA_TYPES | SYSTEM_TYPES | LAYOUT_TYPES | UNSUPPORTED_TYPES | {"SUBTABLE"}

@@ -18,6 +18,9 @@ from kinflow.apps.field_types import (
     UNIQUE_CAPABLE_TYPES,
     UNSUPPORTED_TYPES,
 )
+from kinflow.apps.form import Form
+from kinflow.apps.formulas.check import LabelledFormulaError, plan_formulas, rename_reference
+from kinflow.apps.formulas.errors import refused as formula_refused
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 
@@ -43,12 +46,18 @@ _DEFAULTS: dict[str, dict] = {
     "USER_SELECT": {"defaultValue": [], "entities": []},
     "ORGANIZATION_SELECT": {"defaultValue": [], "entities": []},
     "GROUP_SELECT": {"defaultValue": [], "entities": []},
+    "CALC": {"expression": "", "hideExpression": False, "format": "NUMBER", "displayScale": "", "unit": "",
+             "unitPosition": "BEFORE"},
     "SUBTABLE": {"fields": {}},
     "LABEL": {},
     "SPACER": {},
     "HR": {},
     "GROUP": {"openGroup": False},
 }
+# The display formats of a CALC field (kintone refuses any other with CB_VA01).
+CALC_FORMATS = frozenset({"NUMBER", "NUMBER_DIGIT", "DATETIME", "DATE", "TIME", "HOUR_MINUTE", "DAY_HOUR_MINUTE"})
+_UNIT_POSITIONS = frozenset({"BEFORE", "AFTER"})
+_ENUM = "Must be one of the enum values."
 _NUMERIC_PROPS = ("minLength", "maxLength", "minValue", "maxValue", "displayScale")
 
 
@@ -139,6 +148,15 @@ def _check_values(where: str, prop: dict) -> None:
                 raise _err(f"{where}.defaultValue", f'The value, "{value}", is not in options.')
     if field_type == "NUMBER":
         prop["defaultValue"] = _number_text(prop.get("defaultValue"), f"{where}.defaultValue")
+    if field_type in ("NUMBER", "CALC") and prop.get("unitPosition") not in _UNIT_POSITIONS:
+        raise _err(f"{where}.unitPosition", _ENUM)
+    if field_type == "CALC":
+        if prop.get("format") not in CALC_FORMATS:
+            raise _err(f"{where}.format", _ENUM)
+        if not isinstance(prop.get("expression"), str) or not prop["expression"].strip():
+            raise _err(f"{where}.expression", "Required field.")
+    if "expression" in prop and not isinstance(prop["expression"], str):
+        raise _err(f"{where}.expression", "Must be a string.")
     for name in ("minLength", "maxLength"):
         if prop.get(name) not in ("", None) and (not is_digits(str(prop[name]))):
             raise _err(f"{where}.{name}", "Enter an integer value of 0 or more.")
@@ -159,6 +177,7 @@ def add_fields(document: dict, properties: object) -> None:
         document["properties"][key] = field
         existing.add(key)
         _give_ids(document, field)
+    check_formulas(document)
 
 
 def _inner_fields(table: str, fields: object, taken: set[str]) -> dict:
@@ -229,6 +248,9 @@ def update_fields(document: dict, properties: object) -> None:
         container.pop(key)
         container[new_code] = merged
         _give_ids(document, merged)
+        if new_code != key:
+            _rename_in_formulas(document, key, new_code)
+    check_formulas(document)
 
 
 def _locate(document: dict, code: str) -> tuple[str | None, dict]:
@@ -258,6 +280,28 @@ def delete_fields(document: dict, codes: object) -> None:
             if not document["properties"][table]["fields"]:
                 raise _err("fields", f"The table ({table}) must keep at least one field.")
         document["field_ids"].pop(code, None)
+    check_formulas(document)
+
+
+def _every_property(document: dict) -> list[dict]:
+    return [inner for prop in document["properties"].values() for inner in (prop, *prop.get("fields", {}).values())]
+
+
+def _rename_in_formulas(document: dict, old: str, new: str) -> None:
+    """Formulas follow a field's new code, as kintone rewrites them."""
+    for prop in _every_property(document):
+        if prop.get("expression"):
+            prop["expression"] = rename_reference(prop["expression"], old, new)
+
+
+def check_formulas(document: dict) -> None:
+    """Every formula of the form checks against its fields (GAIA_IL01 otherwise)."""
+    if not any(prop.get("expression") for prop in _every_property(document)):
+        return
+    try:
+        plan_formulas(Form.from_document(document))
+    except LabelledFormulaError as error:
+        raise formula_refused(error.field.props.get("label") or error.field.code, error) from None
 
 
 def public_properties(document: dict) -> dict:

@@ -23,9 +23,12 @@ from kinflow.apps.field_types import (
     ENTITY_SELECT_TYPES,
     MULTI_CHOICE_TYPES,
     MULTI_VALUE_TYPES,
+    NUMERIC_TYPES,
     TEXT_TYPES,
 )
 from kinflow.apps.form import Field, Form
+from kinflow.apps.formulas.check import is_calculated
+from kinflow.apps.formulas.dates import render_calc
 from kinflow.apps.values import ENTITY_KIND, number_text, render_datetime
 
 # Columns every record has besides its fields, in the order `RecordCodec.record_row` gives them.
@@ -54,7 +57,7 @@ def _put(f: Field, table: sa.Table, dialect: Dialect | None) -> tuple[list[str],
     name = f.column_name
     column = table.c[name]
     process = _processor(column, dialect)
-    if f.type == "NUMBER":
+    if f.type in NUMERIC_TYPES:
         text_process = _processor(table.c[f"{name}_text"], dialect)
 
         def put_number(value: object, out: list) -> None:
@@ -78,7 +81,7 @@ def _put(f: Field, table: sa.Table, dialect: Dialect | None) -> tuple[list[str],
 def _load(f: Field) -> Callable[[object], object]:
     """Stored value from a fetched row (a mapping of column names): the inverse of `_put`."""
     name = f.column_name
-    if f.type == "NUMBER":
+    if f.type in NUMERIC_TYPES:
         text_name = f"{name}_text"
 
         def load_number(row) -> object:  # noqa: ANN001
@@ -96,6 +99,9 @@ def renderer(f: Field) -> Callable[[object, dict], object]:
     t = f.type
     if t == "NUMBER":
         return lambda value, names: number_text(value) if value is not None else ""  # type: ignore[arg-type]
+    if t == "CALC":
+        render = calc_renderer(f)
+        return lambda value, names: render(value)
     if t == "DROP_DOWN":
         return lambda value, names: value or None
     if t in TEXT_TYPES:
@@ -119,6 +125,14 @@ def renderer(f: Field) -> Callable[[object, dict], object]:
     if t in ("CREATOR", "MODIFIER"):
         return lambda value, names: {"code": value, "name": names["USER"].get(value, value)}
     return lambda value, names: value
+
+
+def calc_renderer(f: Field) -> Callable[[Decimal | None], str]:
+    """A CALC's API value: the number's text, or for a time `format` the time it stands for."""
+    display = f.props.get("format") or "NUMBER"
+    if display in ("NUMBER", "NUMBER_DIGIT"):
+        return lambda value: number_text(value) if value is not None else ""
+    return lambda value: render_calc(value, display) if value is not None else ""
 
 
 # Pages of records repeat the same minutes over and over (records written together share their
@@ -244,6 +258,8 @@ class RecordCodec:
 
 def _has_rules(f: Field) -> bool:
     props = f.props
+    if is_calculated(f):
+        return False  # kintone accepts `required` on calculated fields but never enforces it
     if props.get("required") or f.type in CHOICE_TYPES:
         return True
     if f.type in ("SINGLE_LINE_TEXT", "LINK", "MULTI_LINE_TEXT"):

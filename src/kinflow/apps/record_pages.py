@@ -10,10 +10,11 @@ with `repr`, and column positions go into the source.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from kinflow.apps.field_types import TEXT_TYPES
 from kinflow.apps.form import Field
-from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, datetime_text
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, calc_renderer, datetime_text
 
 # fn(row, names, users, tables, number_prefix) -> the record as `GET records.json` gives it.
 PageRenderer = Callable[[tuple, dict, dict, dict, str], dict]
@@ -40,6 +41,10 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
             return f"({row}[{index}] or '')"
         if f.type in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
             return f"datetime_text({row}[{index}])"
+        if f.type == "CALC":  # a time format, from the exact text column
+            render = calc_renderer(f)
+            renderers.append(lambda text, names: render(Decimal(text)) if text else "")
+            return f"R[{len(renderers) - 1}]({row}[{index}], names)"
         renderers.append(codec.renderers[f.code])
         return f"R[{len(renderers) - 1}]({row}[{index}], names)"
 
@@ -82,7 +87,9 @@ def _cell(f: Field, position: dict[str, int], value: Callable[[Field, int, str],
     row = "row" if f.table is None else "c"
     if f.column_name not in position:
         return "None"  # a kind of field kept in no column
-    if f.type == "NUMBER":
+    if f.type == "NUMBER" or (f.type == "CALC" and f.props.get("format", "NUMBER") in ("NUMBER", "NUMBER_DIGIT")):
         # The text column holds `number_text` of the value already.
         return f"({row}[{position[f'{f.column_name}_text']}] or '')"
+    if f.type == "CALC":
+        return value(f, position[f"{f.column_name}_text"], row)
     return value(f, position[f.column_name], row)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kinflow.apps.field_types import MULTI_VALUE_TYPES, TEXT_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.field_types import MULTI_VALUE_TYPES, NUMERIC_TYPES, TEXT_TYPES, UNIQUE_CAPABLE_TYPES
 from kinflow.apps.form import Field, Form
 
 # Field ids of system multi-value "fields" in the values table.
@@ -39,7 +39,7 @@ def _field_columns(field: Field) -> list[sa.Column]:
     t = field.type
     if t in TEXT_TYPES:
         return [sa.Column(name, sa.Text, nullable=True)]
-    if t == "NUMBER":
+    if t in NUMERIC_TYPES:
         # A float for comparing and sorting; the exact normalised decimal text for reading back.
         return [sa.Column(name, sa.Float, nullable=True), sa.Column(f"{name}_text", sa.Text, nullable=True)]
     if t == "DATE":
@@ -54,7 +54,7 @@ def _field_columns(field: Field) -> list[sa.Column]:
 
 
 def _field_indexes(table: sa.Table, field: Field, dialect: str) -> list[sa.Index]:
-    if field.type not in TEXT_TYPES | {"NUMBER", "DATE", "TIME", "DATETIME"}:
+    if field.type not in TEXT_TYPES | NUMERIC_TYPES | {"DATE", "TIME", "DATETIME"}:
         return []
     if field.type in _UNINDEXED_TYPES:
         return []

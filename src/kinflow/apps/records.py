@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
 from kinflow.apps.form import Field
+from kinflow.apps.formulas.compute import compute, formula_plan
+from kinflow.apps.formulas.values import Precision
 from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for
 from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
@@ -418,6 +420,43 @@ def _number_rows(conn: Connection, rows: list) -> None:
         row.id = offset
 
 
+def rewrite_records(conn: Connection, live: LiveApp, records: list[StoredRecord]) -> None:
+    """Store the new values of existing records (one statement, run for each), and their rows."""
+    codec = codec_for(live.tables, conn.dialect)
+    if codec.dialect is not None:
+        _plain(conn, codec.update_record_sql, [(*codec.record_row(r), r.id) for r in records])
+    else:
+        names = codec.record_columns
+        conn.execute(codec.update_record, [{**dict(zip(names, codec.record_row(r))), "_record_id": r.id}
+                                           for r in records])
+    _write_children(conn, live, records, replace=True)
+
+
+# A deploy recalculates this many records at a time.
+RECALCULATE_BATCH = 500
+
+
+def recalculate_all(conn: Connection, live: LiveApp) -> int:
+    """Every record's calculated fields computed again (after a deploy changed formulas, or the
+    app's number precision) and stored; revisions stay as they are. Returns the records changed."""
+    if not formula_plan(live.form).formulas:
+        return 0
+    precision = Precision.of(live.settings)
+    records = live.tables.records
+    last, changed = 0, 0
+    while True:
+        ids = conn.execute(sa.select(records.c.id).where(records.c.id > last).order_by(records.c.id)
+                           .limit(RECALCULATE_BATCH)).scalars().all()
+        if not ids:
+            return changed
+        batch = list(fetch_records(conn, live, ids).values())
+        for rec in batch:
+            compute(live.form, rec, precision)
+        rewrite_records(conn, live, batch)
+        changed += len(batch)
+        last = ids[-1]
+
+
 def assignee_rows(records: list[StoredRecord]) -> list[dict]:
     """STATUS_ASSIGNEE values as rows of the values table, where queries look for them."""
     return [{"record_id": rec.id, "row_id": None, "field_id": ASSIGNEE_FIELD_ID, "value": code}
@@ -446,6 +485,7 @@ class Writer:
         # Record times are kept to the minute, as kintone does.
         self.moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
         self._defaults: dict[str, object] = {}
+        self.precision = Precision.of(live.settings)
 
     def _new(self, raw: object, base: str, errors: Errors) -> StoredRecord:
         form = self.live.form
@@ -474,6 +514,7 @@ class Writer:
             from kinflow.apps.process import enter_first_state
 
             enter_first_state(self.conn, self.live, rec)
+        compute(form, rec, self.precision)
         return rec
 
     def _default(self, f: Field) -> object:
@@ -583,13 +624,13 @@ class Writer:
             current.revision += 1
             current.modifier = self.identity.code
             current.updated_at = self.moment
+            compute(self.live.form, current, self.precision)
             to_update.append((record_base, current))
             results.append(("UPDATE", current))
         _validate(self.conn, self.live, to_update + to_insert, errors)
         with _unique_races(self.live, to_update + to_insert):
             if to_update:
-                self._rewrite([r for _, r in to_update])
-                _write_children(self.conn, self.live, [r for _, r in to_update], replace=True)
+                rewrite_records(self.conn, self.live, [r for _, r in to_update])
             if to_insert:
                 self._insert([r for _, r in to_insert])
         self.on_change("UPDATE_RECORD", [r for _, r in to_update], self.now)
@@ -597,16 +638,6 @@ class Writer:
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
                 for op, rec in results]
 
-    def _rewrite(self, records: list[StoredRecord]) -> None:
-        """Store the new values of existing records: one statement, run for each record."""
-        conn = self.conn
-        codec = codec_for(self.live.tables, conn.dialect)
-        if codec.dialect is not None:
-            _plain(conn, codec.update_record_sql, [(*codec.record_row(r), r.id) for r in records])
-        else:
-            names = codec.record_columns
-            conn.execute(codec.update_record, [{**dict(zip(names, codec.record_row(r))), "_record_id": r.id}
-                                               for r in records])
 
     def delete(self, ids: list, revisions: list | None) -> list[StoredRecord]:
         numbers = [parse_id(i, f"ids[{n}]") for n, i in enumerate(ids)]

@@ -19,6 +19,7 @@ from kinflow.apps.field_types import (
     TEXT_TYPES,
 )
 from kinflow.apps.form import Field, Form
+from kinflow.apps.formulas.check import is_calculated
 
 Errors = dict[str, list[str]]
 ENTITY_KIND = {"USER_SELECT": "USER", "ORGANIZATION_SELECT": "ORGANIZATION", "GROUP_SELECT": "GROUP"}
@@ -237,7 +238,8 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
     if len(raw) > MAX_TABLE_ROWS:
         errors.setdefault(f"{base}.{table.code}.value", []).append(f"A table may have at most {MAX_TABLE_ROWS} rows.")
         return []
-    inner = {f.code: f for f in form.inner_fields(table.code)}
+    # A client's values for calculated fields are ignored, as kintone ignores them.
+    inner = {f.code: f for f in form.inner_fields(table.code) if not is_calculated(f)}
     rows = []
     for index, item in enumerate(raw):
         row_base = f"{base}.{table.code}.value[{index}].value"
@@ -278,7 +280,7 @@ def _parse_plan(form: Form) -> dict[str, tuple[Field, object, bool]]:
     if plan is None:
         plan = {}
         for f in form.top_level:
-            if f.type in _NEVER_WRITTEN:
+            if f.type in _NEVER_WRITTEN or is_calculated(f):
                 continue
             plan[f.code] = (f, None if f.type == "SUBTABLE" else parser(f), f.type in _SYSTEM_WRITTEN)
         form.__dict__["_parse_plan"] = plan

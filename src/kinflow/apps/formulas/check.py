@@ -149,6 +149,18 @@ def _order(found: dict[str, Formula], strict: bool) -> list[str]:
     return done
 
 
+def rename_reference(expression: str, old: str, new: str) -> str:
+    """The formula with every reference to field `old` naming `new` instead (as written, when it
+    does not parse)."""
+    try:
+        tree = parse_formula(expression)
+    except FormulaError:
+        return expression
+    for pos in sorted((n.pos for n in walk(tree) if isinstance(n, FieldRef) and n.code == old), reverse=True):
+        expression = expression[:pos] + new + expression[pos + len(old):]
+    return expression
+
+
 class LabelledFormulaError(FormulaError):
     def __init__(self, field: Field, error: FormulaError) -> None:
         super().__init__(error.reason, error.position)
