@@ -366,6 +366,10 @@ def _cells(targets: list[Target]):
 # caller without one (even with a password or a token) is sent to sign in.
 PAGE_RULES = {
     "/k/": (PERSON, "/k/"),
+    "/k/{app:int}/": (app("view"), "/k/{app}/"),
+    "/k/{app:int}/show": (app("view"), "/k/{app}/show?record={record}"),
+    "/k/guest/{space_id:int}/{app:int}/": (app("view"), "/k/guest/{space}/{app}/"),
+    "/k/guest/{space_id:int}/{app:int}/show": (app("view"), "/k/guest/{space}/{app}/show?record={record}"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"
@@ -383,7 +387,7 @@ def _page_cells(targets: list[Target]):
     for target in targets:
         guest = target.prefix != "/k/v1"
         for path, (rule, address) in PAGE_RULES.items():
-            if guest != path.startswith("/k/guest/"):
+            if path != "/k/" and guest != path.startswith("/k/guest/"):
                 continue
             space = target.prefix.split("/")[3] if guest else ""
             url = address.replace("{app}", target.app).replace("{record}", target.record).replace("{space}", space)

@@ -10,6 +10,8 @@ from starlette.staticfiles import StaticFiles
 from kinflow.web import signin
 from kinflow.web.access import PORTAL
 from kinflow.web.pages.portal import portal
+from kinflow.web.pages.record import record_page
+from kinflow.web.pages.records import record_list
 
 
 async def _home(request: Request) -> Response:
@@ -19,6 +21,10 @@ async def _home(request: Request) -> Response:
 # The pages of a signed-in browser (the others send the visitor to sign in first).
 PAGES = {
     "/k/": portal,
+    "/k/{app:int}/": record_list,
+    "/k/{app:int}/show": record_page,
+    "/k/guest/{space_id:int}/{app:int}/": record_list,
+    "/k/guest/{space_id:int}/{app:int}/show": record_page,
 }
 
 routes: list[BaseRoute] = [
