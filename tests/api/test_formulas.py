@@ -3,9 +3,10 @@ write path and stored where queries search and sort them, and recalculated by a 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from tests.conftest import deploy_and_wait, make_app
+from tests.conftest import deploy_and_wait, make_app, password_header
 
 FIELDS = {
     "sku": {"type": "SINGLE_LINE_TEXT", "code": "sku", "label": "SKU", "unique": True},
@@ -238,3 +239,27 @@ def test_time_formats(admin):
         "f_day_hour_minute": "25:01", "f_number_digit": "90061", "later": "2026-04-25T11:00:00Z", "age": "0"}
     listed = admin.get("/k/v1/records.json", params={"app": app, "query": "f_time = 90061"}).json()["records"]
     assert [r["f_time"]["value"] for r in listed] == ["01:01"]
+
+
+def test_a_status_change_recalculates_what_follows_the_modification(admin):
+    admin.post("/kinflow/v1/users.json", json={"code": "fx-ann", "name": "Ann", "password": "pw"})
+    app = make_app(admin, {
+        "who": {"type": "SINGLE_LINE_TEXT", "code": "who", "label": "Who", "expression": 'Updated_by & "!"'},
+        "n": {"type": "NUMBER", "code": "n", "label": "N"},
+        "plain": {"type": "CALC", "code": "plain", "label": "Plain", "expression": "n + 1"}}, name="Process formulas")
+    any_one = {"type": "ANY", "entities": []}
+    response = admin.put("/k/v1/preview/app/status.json", json={"app": app, "enable": True, "states": {
+        "Draft": {"name": "Draft", "index": "0", "assignee": any_one},
+        "Done": {"name": "Done", "index": "1", "assignee": any_one}},
+        "actions": [{"name": "Finish", "from": "Draft", "to": "Done", "filterCond": ""}]})
+    assert response.status_code == 200, response.text
+    assert deploy_and_wait(admin, app) == "SUCCESS"
+    created = admin.post("/k/v1/record.json", json={"app": app, "record": record(n=1)}).json()
+    assert get(admin, app, created["id"])["who"]["value"] == "Administrator!"
+    with httpx.Client(base_url=admin.base_url, headers=password_header("fx-ann", "pw"), timeout=60) as ann:
+        acted = ann.put("/k/v1/record/status.json", json={"app": app, "id": created["id"], "action": "Finish"})
+        assert acted.status_code == 200, acted.text
+    rec = get(admin, app, created["id"])
+    assert values(rec, "Status", "who", "plain") == {"Status": "Done", "who": "fx-ann!", "plain": "2"}
+    found = admin.get("/k/v1/records.json", params={"app": app, "query": 'who = "fx-ann!"'}).json()["records"]
+    assert [r["$id"]["value"] for r in found] == [created["id"]]

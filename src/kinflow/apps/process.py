@@ -24,7 +24,16 @@ from kinflow.apps.process_settings import first_state
 from kinflow.apps.query.evaluate import matches, stored_record_values
 from kinflow.apps.query.parser import parse_condition
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
-from kinflow.apps.records import MAX_WRITE, ChangeListener, StoredRecord, assignee_rows, fetch_records
+from kinflow.apps.formulas.compute import compute, follows_modification
+from kinflow.apps.formulas.values import Precision
+from kinflow.apps.records import (
+    MAX_WRITE,
+    ChangeListener,
+    StoredRecord,
+    assignee_rows,
+    fetch_records,
+    rewrite_records,
+)
 from kinflow.apps.search import query_context
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
@@ -227,9 +236,16 @@ def write_process_state(conn: Connection, live: LiveApp, records: list[StoredRec
     if not records:
         return
     table = live.tables.records
-    for rec in records:
-        conn.execute(table.update().where(table.c.id == rec.id).values(
-            status=rec.status, revision=rec.revision, modifier=rec.modifier, updated_at=rec.updated_at))
+    if follows_modification(live.form):
+        # Formulas that use the modifier or the update time see this change too.
+        precision = Precision.of(live.settings)
+        for rec in records:
+            compute(live.form, rec, precision)
+        rewrite_records(conn, live, records)  # status, revision and modification included
+    else:
+        for rec in records:
+            conn.execute(table.update().where(table.c.id == rec.id).values(
+                status=rec.status, revision=rec.revision, modifier=rec.modifier, updated_at=rec.updated_at))
     values = live.tables.values
     conn.execute(values.delete().where(values.c.record_id.in_([r.id for r in records]),
                                        values.c.field_id == ASSIGNEE_FIELD_ID))

@@ -29,6 +29,23 @@ def formula_plan(form: Form) -> FormulaPlan:
     return plan
 
 
+def follows_modification(form: Form) -> bool:
+    """Whether a calculated value depends, directly or through other calculated fields, on who
+    changed the record last or when: a status change must then recalculate it."""
+    found = form.__dict__.get("_follows_modification")
+    if found is None:
+        found = form.__dict__["_follows_modification"] = _follows_modification(form)
+    return found
+
+
+def _follows_modification(form: Form) -> bool:
+    touched: set[str] = {f.code for f in form.fields.values() if f.type in ("UPDATED_TIME", "MODIFIER")}
+    for formula in formula_plan(form).formulas:  # in computing order: users come after what they use
+        if formula.uses & touched:
+            touched.add(formula.field.code)
+    return any(formula.field.code in touched for formula in formula_plan(form).formulas)
+
+
 def formula_value(field: Field, stored: object) -> object:
     """A stored value as formulas see it: times in seconds, empty as EMPTY."""
     if stored is None:
