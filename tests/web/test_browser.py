@@ -1,0 +1,174 @@
+"""The web interface in a real Chromium (Debian's, driven by Playwright): signing in, the portal, a
+record list with a query error, a comment's permalink, the page's kintone.api(), Japanese, the
+keyboard. Every page passes axe-core with no serious or critical violation; each step leaves a
+screenshot in tests/output/web/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, make_app
+from tests.web.conftest import new_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).parents[1] / "output" / "web"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# The pages are the same on both databases (tests/web/test_pages.py runs on both): one is enough here.
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    if not CHROMIUM.exists() or not AXE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the browser tests need /usr/bin/chromium and axe-core (make test installs both)")
+        pytest.skip("chromium or axe-core is not installed (make test installs both)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(chromium, server):
+    # axe-core is injected as a script, which the pages' Content-Security-Policy would refuse.
+    context = chromium.new_context(base_url=server.base_url, bypass_csp=True, locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def check(page, name: str) -> None:
+    """A screenshot of the page, and axe-core's verdict on it."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert results["passes"], "axe-core checked nothing"
+    violations = results["violations"]
+    serious = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+               for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{name}: " + "\n".join(serious)
+
+
+def sign_in(page, login: str = "Administrator", password: str = ADMIN_PASSWORD) -> None:
+    page.goto("/k/")
+    page.get_by_label("Login name").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/k/")
+
+
+@pytest.fixture(scope="module")
+def orders(server) -> dict:
+    with server.admin() as admin:
+        app_id = make_app(admin, {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}},
+                          name="Browser orders")
+        records = [{"title": {"value": f"order {n}"}} for n in range(1, 31)]
+        assert admin.post("/k/v1/records.json", json={"app": app_id, "records": records}).status_code == 200
+        record = "7"
+        for number in range(1, 16):
+            admin.post("/k/v1/record/comment.json",
+                       json={"app": app_id, "record": record, "comment": {"text": f"note {number}"}})
+    return {"app": app_id, "record": record}
+
+
+def test_sign_in_portal_records_query_error_and_a_permalink(page, orders):
+    page.goto("/k/")
+    assert "/login?next=" in page.url
+    check(page, "01-sign-in")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_label("Login name").fill("Administrator")
+    page.keyboard.press("Enter")
+    assert page.get_by_role("alert").inner_text() == "The login name or the password is not correct."
+    check(page, "02-sign-in-failed")
+
+    sign_in(page)
+    assert page.get_by_role("heading", name="Portal").is_visible()
+    check(page, "03-portal")
+
+    page.get_by_role("link", name="Browser orders").click()
+    page.wait_for_url(f"**/k/{orders['app']}/")
+    assert page.locator("caption").inner_text() == "30 records"
+    assert page.get_by_text("1 to 20 of 30").is_visible()
+    check(page, "04-record-list")
+
+    query = page.get_by_label("Query")
+    query.fill('title = "unfinished')
+    query.press("Enter")
+    page.wait_for_url("**query=*")
+    error = page.locator("#query-error")
+    assert error.is_visible() and "CB_VA01" in error.inner_text()
+    assert query.get_attribute("aria-invalid") == "true"
+    check(page, "05-query-error")
+
+    query = page.get_by_label("Query")
+    query.fill('title like "order 2" order by $id asc')
+    query.press("Enter")
+    page.wait_for_selector("caption:has-text('11 records')")
+
+    page.goto(f"/k/{orders['app']}/show#record={orders['record']}&comment=3")
+    page.wait_for_url(re.compile(rf"\?record={orders['record']}&comment=3#record="))
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'comment-3'")
+    assert "current" in page.locator("#comment-3").get_attribute("class")
+    assert page.locator("#comment-3 .text").inner_text() == "note 3"
+    check(page, "06-comment-permalink")
+
+    page.get_by_role("button", name="Sign out").press("Enter")
+    page.wait_for_url("**/login")
+
+
+def test_the_page_calls_the_api_with_its_session_as_kintone_api_does(page, orders):
+    sign_in(page)
+    added = page.evaluate("""app => kintone.api('/k/v1/record.json', 'POST',
+                               {app: app, record: {title: {value: 'from the browser'}}})""", orders["app"])
+    assert added["id"]
+    read = page.evaluate("""([app, id]) => kintone.api('/k/v1/record.json', 'GET', {app: app, id: id})""",
+                         [orders["app"], added["id"]])
+    assert read["record"]["title"]["value"] == "from the browser"
+    status = page.evaluate("""app => fetch('/k/v1/record.json', {method: 'POST',
+            headers: {'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest'},
+            body: JSON.stringify({app: app, record: {}})}).then(r => r.status)""", orders["app"])
+    assert status == 403  # no request token
+    cookie = page.evaluate("document.cookie")
+    assert "kinflow_session" not in cookie  # HttpOnly
+
+
+def test_japanese_pages_for_a_user_whose_language_is_japanese(page, server, orders):
+    login = new_user(server, language="ja", timezone="Asia/Tokyo")
+    page.goto("/k/")
+    page.get_by_label("Login name").fill(login)
+    page.get_by_label("Password").fill("user-pw")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/k/")
+    assert page.get_by_role("heading", name="ポータル").is_visible()
+    assert page.locator("html").get_attribute("lang") == "ja"
+    check(page, "07-portal-ja")
+    page.goto(f"/k/{orders['app']}/show?record={orders['record']}")
+    assert page.get_by_role("heading", name="コメント").is_visible()
+    check(page, "08-record-ja")
+
+
+def test_keyboard_reaches_the_content_and_every_control(page, orders):
+    sign_in(page)
+    page.goto(f"/k/{orders['app']}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    reached = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    assert {"view", "query"} <= reached
