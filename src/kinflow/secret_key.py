@@ -1,6 +1,6 @@
 """The server's secret key, and the two keys derived from it: one keys the hashes of API tokens
 (HMAC-SHA256, so a copy of the database does not hold a single usable token), the other encrypts
-webhook signing secrets at rest (AES-256-GCM).
+webhook signing secrets and flow connections' credentials at rest (AES-256-GCM).
 
 The key is `KINFLOW_SECRET_KEY` when set, else the file `secret.key` in the data folder, which
 `kinflow serve` and `kinflow migrate` create (mode 0600) when they find neither. Every process of one
@@ -25,6 +25,7 @@ MIN_LENGTH = 32
 _NONCE = 12
 # Bound into every ciphertext: a value encrypted for one purpose never decrypts as another.
 _WEBHOOK_SECRET = b"kinflow webhook secret"
+CONNECTION_SECRET = b"kinflow connection secret"
 
 
 class SecretKeyError(Exception):
@@ -60,21 +61,22 @@ class SecretKey:
         which a page of another site cannot read, and stored nowhere."""
         return hmac.digest(self._request_token_key, session_id.encode(), "sha256").hex()[:40]
 
-    def encrypt(self, text: str) -> str:
+    def encrypt(self, text: str, purpose: bytes = _WEBHOOK_SECRET) -> str:
         if not text:
             return ""  # a webhook without a secret signs nothing: there is nothing to hide
         nonce = os.urandom(_NONCE)
-        sealed = self._cipher.encrypt(nonce, text.encode(), _WEBHOOK_SECRET)
+        sealed = self._cipher.encrypt(nonce, text.encode(), purpose)
         return base64.urlsafe_b64encode(nonce + sealed).decode()
 
-    def decrypt(self, text: str) -> str:
+    def decrypt(self, text: str, purpose: bytes = _WEBHOOK_SECRET) -> str:
         if not text:
             return ""
         try:
             raw = base64.urlsafe_b64decode(text)
-            return self._cipher.decrypt(raw[:_NONCE], raw[_NONCE:], _WEBHOOK_SECRET).decode()
+            return self._cipher.decrypt(raw[:_NONCE], raw[_NONCE:], purpose).decode()
         except (InvalidTag, ValueError):
-            raise SecretKeyError("a webhook secret does not decrypt with this secret key") from None
+            what = "a connection's credentials do" if purpose == CONNECTION_SECRET else "a webhook secret does"
+            raise SecretKeyError(f"{what} not decrypt with this secret key") from None
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 
 from kinflow.api import admin as admin_api
+from kinflow.api import flows as flows_api
 from kinflow.api.kaizala import routes as groups_api
 from kinflow.api.kintone.calls import ROUTES as KINTONE_ROUTES
 from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
@@ -141,6 +142,13 @@ ADMIN_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("POST", "webhook/redeliver"): (app("manage"), WEBHOOK),
 }
 
+# The flows API: a person's own connections (another's are as missing as none; tokens are refused).
+FLOWS_RULES: dict[tuple[str, str], tuple[object, dict]] = {
+    ("GET", flows_api.CONNECTIONS): (PERSON, {}),
+    ("POST", flows_api.CONNECTIONS): (PERSON, {"connector": "none"}),
+    ("DELETE", flows_api.CONNECTIONS): (PERSON, {"id": "no-such-connection"}),
+}
+
 K = groups_api.KAIZALA
 # The groups API (kinflow.api.kaizala.routes.TABLE) signs in with its own access token, so a route
 # under /kaizala/v1/ is GROUPS (every kintone caller 401) unless it is named here; a route of the
@@ -175,6 +183,7 @@ MOUNTS = {
     "/metrics": ADMIN,  # and the scraper's bearer token (tests/api/test_metrics.py)
     "/kaizala/openapi.json": PUBLIC,
     f"{K}/{{rest:path}}": PUBLIC,  # any other path under the groups API: 404 for anyone
+    flows_api.CONNECTIONS: "flows (FLOWS_RULES)",
     # The web interface: sign-in and its assets for anyone, pages for a signed-in browser.
     "/": PUBLIC,  # to the portal
     "/login": PUBLIC,
@@ -240,6 +249,8 @@ def test_every_route_has_a_rule(tmp_path):
     groups_routes = {(method, path) for path, methods in groups_api.TABLE.items() for method in methods}
     assert {route for route in groups_routes if groups_rule(*route) is None} == set(), "a groups route has no rule"
     assert {path for path, rule in MOUNTS.items() if rule == PUBLIC} == set(PUBLIC_PATHS)
+    flows_routes = {(method, route.path) for route in flows_api.routes for method in flows_api.METHODS}
+    assert flows_routes == set(FLOWS_RULES), "a flows route has no rule"
 
 
 # --- the world the matrix runs in -----------------------------------------------------------
@@ -357,6 +368,8 @@ def _cells(targets: list[Target]):
         for method in sorted(methods):
             rule, body = groups_rule(method, path)
             yield re.sub(r"\{(\w+)\}", r"no-such-\1", path), method, rule, body, plain
+    for (method, path), (rule, body) in sorted(FLOWS_RULES.items()):
+        yield path, method, rule, body, plain
     for path in PUBLIC_PATHS.values():
         yield path, "GET", PUBLIC, None, plain
     yield "/metrics", "GET", ADMIN, None, plain

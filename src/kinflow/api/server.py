@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kinflow.api import admin
+from kinflow.api import admin, flows
 from kinflow.api.access_log import AccessLog
 from kinflow.api.body_limit import BodyLimit
 from kinflow.api.hosts import HostGuard
@@ -88,6 +88,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/k/guest/{space_id:int}/v1/{resource:path}.json", kintone_endpoint, methods=_METHODS),
         Route("/k/integration/v1/{resource:path}.json", integration_endpoint, methods=_METHODS),
         *kaizala_routes,  # before admin's catch-all: connectors live under /kinflow/v1/groups/
+        *flows.routes,  # before it too: /kinflow/v1/flows/
         *admin.routes,
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),

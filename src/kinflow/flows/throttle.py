@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -88,5 +89,7 @@ class ConnectionThrottle:
             self._sleep(delay)
 
 
+@lru_cache(maxsize=4)
 def throttle_for(redis_url: str = "") -> ConnectionThrottle:
+    """One throttle per process and configuration (the memory log counts for this process only)."""
     return ConnectionThrottle(RedisStore(redis_url) if redis_url else MemoryStore())

@@ -1,0 +1,219 @@
+"""Connections: a person's credentials for one connector, which their flows call it with.
+
+As the seeds say of both connectors, a connection is not shareable: it belongs to the user who made
+it, who alone lists, uses and deletes it. Its credentials (an API token, a password, a refresh token)
+are encrypted at rest with the server's secret key and never leave the server again; what may be
+shown is the `account` (a login name, a mobile number).
+
+A kintone connection is a domain or base URL (kinflow itself, or any kintone-compatible server) with
+an API token or a login and password. Before one is kept, a test call through the connector's own
+`GetApps` operation checks that the server answers as kintone does and takes the credentials."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection as Db
+
+from kinflow.clock import clock, utc_text
+from kinflow.config import Settings
+from kinflow.errors import KintoneError, invalid_input
+from kinflow.flows.connectors import catalog
+from kinflow.flows.connectors.runtime import ConnectorError, Outgoing, call, origin
+from kinflow.flows.tables import connections
+from kinflow.flows.throttle import throttle_for
+from kinflow.secret_key import CONNECTION_SECRET, SecretKey
+
+MAX_NAME = 128
+MAX_URL = 2048
+MAX_SECRET = 4096
+MAX_ACCOUNT = 128
+MAX_PER_OWNER = 100
+KINTONE_AUTH = ("apiToken", "password")
+
+
+@dataclass(frozen=True)
+class Connection:
+    id: str
+    owner_id: int
+    connector: str
+    name: str
+    base_url: str
+    auth: str
+    account: str
+    secret: str  # encrypted
+    state: str
+    created_at: datetime
+
+    def as_json(self) -> dict:
+        """What its owner sees of it: never the credentials."""
+        return {"id": self.id, "connector": self.connector, "name": self.name, "baseUrl": self.base_url,
+                "auth": self.auth, "account": self.account, "state": self.state,
+                "createdAt": utc_text(self.created_at)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked request for a new connection, waiting for its test call."""
+    connector: str
+    name: str
+    base_url: str
+    auth: str
+    account: str
+    secrets: dict
+
+
+@dataclass(frozen=True)
+class Live:
+    """A connection as the runtime calls with it (kinflow.flows.connectors.runtime.Connection)."""
+    id: str
+    base_url: str
+    headers: dict
+
+    def auth_headers(self) -> dict[str, str]:
+        return self.headers
+
+
+def not_found(connection_id: object) -> KintoneError:
+    return KintoneError("KF_CN01", f"The connection (id: {str(connection_id)[:64]}) is not found.", 404)
+
+
+def _text(body: dict, name: str, limit: int, required: bool = True) -> str:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise invalid_input({name: ["Required field."]})
+        return ""
+    if not isinstance(value, str):
+        raise invalid_input({name: ["Enter a string."]})
+    if len(value) > limit:
+        raise invalid_input({name: [f"Enter at most {limit} characters."]})
+    return value
+
+
+def base_url_of(domain: str, field: str = "domain") -> str:
+    """scheme://host[:port] of a domain (`example.kintone.com`: https, as the connector's
+    `dynamichosturl` policy routes it) or of a URL (`http://127.0.0.1:8080`, kept as given)."""
+    url = domain.strip() if "://" in domain else f"https://{domain.strip()}"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise invalid_input({field: ["Enter a domain or an http or https URL."]}) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password \
+            or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise invalid_input({field: ["Enter a domain or an http or https URL (no path, no login)."]})
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def plan_kintone(body: dict) -> Plan:
+    name = _text(body, "name", MAX_NAME, required=False) or "kintone"
+    base_url = base_url_of(_text(body, "domain", MAX_URL))
+    token = _text(body, "apiToken", MAX_SECRET, required=False)
+    login = _text(body, "login", MAX_ACCOUNT, required=False)
+    if bool(token) == bool(login):
+        raise invalid_input({"apiToken": ["Enter an API token, or a login and password (one of them)."]})
+    if token:
+        return Plan("kintone", name, base_url, "apiToken", "", {"apiToken": token})
+    password = _text(body, "password", MAX_SECRET)
+    return Plan("kintone", name, base_url, "password", login, {"login": login, "password": password})
+
+
+def plan(body: dict) -> Plan:
+    """A new connection's request, checked (no call made yet)."""
+    connector = body.get("connector")
+    if connector == "kintone":
+        return plan_kintone(body)
+    raise invalid_input({"connector": [f"Enter one of: kintone (the connectors are {', '.join(catalog.names())})."]})
+
+
+def _headers(plan_or_secrets: dict, auth: str) -> dict[str, str]:
+    if auth == "apiToken":
+        return {"X-Cybozu-API-Token": plan_or_secrets["apiToken"]}
+    pair = f"{plan_or_secrets['login']}:{plan_or_secrets['password']}".encode()
+    return {"X-Cybozu-Authorization": base64.b64encode(pair).decode()}
+
+
+def outgoing_for(settings: Settings, *, wait: bool = True) -> Outgoing:
+    """How this server's connector calls leave: the webhook address guard's allowlist, this server's
+    own addresses exempt (a connection to "this kinflow" is no forgery), throttled per connection."""
+    own = {origin(settings.public_url)}
+    if settings.host in ("", "0.0.0.0", "::", "127.0.0.1", "localhost", "::1"):
+        own |= {f"http://127.0.0.1:{settings.port}", f"http://localhost:{settings.port}"}
+    else:
+        own.add(origin(f"http://{settings.host}:{settings.port}"))
+    return Outgoing(allow=settings.webhook_networks, trusted=frozenset(own), throttle=throttle_for(settings.redis_url),
+                    wait=wait)
+
+
+def test_call(checked: Plan, outgoing: Outgoing) -> None:
+    """Check a kintone connection with a call of the connector's `GetApps`: a 200, or a 403 for an
+    API token that may not list apps, means the server knows the credentials."""
+    live = Live(f"test-{uuid.uuid4()}", checked.base_url, _headers(checked.secrets, checked.auth))
+    field = "apiToken" if checked.auth == "apiToken" else "password"
+    try:
+        answer = call(catalog.load(checked.connector).definition, live, "GetApps", {"limit": 1}, outgoing)
+    except ConnectorError as error:
+        raise invalid_input({"domain": [str(error)]}) from None
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    # kintone refuses a password with 401, an unknown API token with 400 GAIA_IA02.
+    if answer.status_code == 401 or isinstance(body, dict) and body.get("code") == "GAIA_IA02":
+        raise invalid_input({field: ["The server does not accept these credentials."]})
+    if not isinstance(body, dict) or answer.status_code not in (200, 403) or \
+            (answer.status_code == 200 and "apps" not in body):
+        raise invalid_input({"domain": [f"The server does not answer as kintone does (HTTP {answer.status_code})."]})
+
+
+def _connection(row) -> Connection:  # noqa: ANN001
+    return Connection(row.id, row.owner_id, row.connector, row.name, row.base_url, row.auth, row.account,
+                      row.secret, row.state, row.created_at)
+
+
+def create(conn: Db, owner_id: int, checked: Plan, key: SecretKey) -> Connection:
+    count = conn.execute(sa.select(sa.func.count()).select_from(connections)
+                         .where(connections.c.owner_id == owner_id)).scalar_one()
+    if count >= MAX_PER_OWNER:
+        raise invalid_input({"connector": [f"A user has at most {MAX_PER_OWNER} connections."]})
+    values = {"id": str(uuid.uuid4()), "owner_id": owner_id, "connector": checked.connector, "name": checked.name,
+              "base_url": checked.base_url, "auth": checked.auth, "account": checked.account,
+              "secret": key.encrypt(json.dumps(checked.secrets), CONNECTION_SECRET), "state": "ready",
+              "created_at": clock.now().replace(tzinfo=None)}
+    conn.execute(connections.insert().values(**values))
+    return get(conn, owner_id, values["id"])
+
+
+def list_connections(conn: Db, owner_id: int) -> list[Connection]:
+    rows = conn.execute(sa.select(connections).where(connections.c.owner_id == owner_id)
+                        .order_by(connections.c.created_at, connections.c.id))
+    return [_connection(row) for row in rows]
+
+
+def get(conn: Db, owner_id: int, connection_id: object) -> Connection:
+    """One of the owner's connections; another's is as unknown as a missing one."""
+    if not isinstance(connection_id, str) or len(connection_id) > 36:
+        raise not_found(connection_id)
+    row = conn.execute(sa.select(connections).where(
+        connections.c.id == connection_id, connections.c.owner_id == owner_id)).first()
+    if row is None:
+        raise not_found(connection_id)
+    return _connection(row)
+
+
+def delete(conn: Db, owner_id: int, connection_id: object) -> None:
+    found = get(conn, owner_id, connection_id)
+    conn.execute(connections.delete().where(connections.c.id == found.id))
+
+
+def live(connection: Connection, key: SecretKey) -> Live:
+    """The connection with its credentials decrypted, to call with."""
+    secrets = json.loads(key.decrypt(connection.secret, CONNECTION_SECRET))
+    return Live(connection.id, connection.base_url, _headers(secrets, connection.auth))
