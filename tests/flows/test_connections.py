@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from kinflow.flows import connections
 from kinflow.flows.connectors import catalog
-from kinflow.flows.connectors.runtime import call
+from kinflow.flows.connectors.runtime import ConnectorError, Outgoing, call
 from kinflow.secret_key import SecretKey, key_file
 from tests.conftest import free_port, make_app, make_token, password_header
+from tests.groups.conftest import create_connector, new_number, pin_from_log
 
 PATH = "/kinflow/v1/flows/connections.json"
 
@@ -49,7 +50,7 @@ def test_a_kintone_connection_by_api_token_is_tested_kept_encrypted_and_used(ser
             stored = connections.get(conn, _admin_id(conn), connection["id"])
     finally:
         engine.dispose()
-    live = connections.live(stored, SecretKey(key_file(server.data_dir).read_text().strip()))
+    live = connections.live(stored, SecretKey(key_file(server.data_dir).read_text().strip()), Outgoing())
     added = call(catalog.load("kintone").definition, live, "AddRecord", {
         "Request body of record/app": app, "Request body of record/record/Title/value": "via connection"},
         connections.outgoing_for(_settings(server)))
@@ -119,3 +120,63 @@ def test_a_connection_is_its_owners_alone(server, admin, token):
     assert admin.request("DELETE", PATH, json={"id": mine["id"]}).status_code == 200
     assert mine["id"] not in str(admin.get(PATH).json())
     assert admin.request("DELETE", PATH, json={"id": mine["id"]}).status_code == 404
+
+
+def _stored(server, owner_code: str, connection_id: str):  # noqa: ANN001, ANN202
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            owner = conn.execute(sa.text("SELECT id FROM users WHERE code = :c"), {"c": owner_code}).scalar_one()
+            raw = conn.execute(sa.text("SELECT secret FROM flow_connections WHERE id = :id"),
+                               {"id": connection_id}).scalar_one()
+            return connections.get(conn, owner, connection_id), raw
+    finally:
+        engine.dispose()
+
+
+def test_a_kaizala_connection_by_phone_sign_in(server, admin):
+    application = create_connector(server, name="Flows")
+    mobile = new_number()
+    started = admin.post(PATH, json={"connector": "kaizala", "name": "Field team", "mobileNumber": mobile,
+                                     "applicationId": application["applicationId"],
+                                     "applicationSecret": application["applicationSecret"]})
+    assert started.status_code == 200, started.text
+    pending = started.json()
+    assert (pending["state"], pending["account"], pending["baseUrl"]) == ("pin", mobile, server.base_url)
+    assert application["applicationSecret"] not in started.text
+    stored, _ = _stored(server, "Administrator", pending["id"])
+    key = SecretKey(key_file(server.data_dir).read_text().strip())
+    with pytest.raises(ConnectorError, match="not signed in yet"):
+        connections.live(stored, key, Outgoing())
+
+    pin = pin_from_log(server, mobile)
+    wrong = admin.put(PATH, json={"id": pending["id"], "pin": "1" if pin != "1" else "2"})
+    assert wrong.status_code == 400 and "pin" in wrong.json()["errors"], wrong.text
+    signed = admin.put(PATH, json={"id": pending["id"], "pin": pin})
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["state"] == "ready"
+    again = admin.put(PATH, json={"id": pending["id"], "pin": pin})
+    assert again.status_code == 400 and "signed in already" in again.text
+
+    stored, raw = _stored(server, "Administrator", pending["id"])
+    assert application["applicationSecret"] not in raw and mobile not in raw
+    live = connections.live(stored, key, connections.outgoing_for(_settings(server)))
+    definition = catalog.load("kaizala").definition
+    group = call(definition, live, "CreateGroup", {"body/Name": "From a flow", "body/WelcomeMessage": "Hello"},
+                 connections.outgoing_for(_settings(server)))
+    assert group.status_code == 200, group.text
+    sent = call(definition, live, "SendMessage", {"groupId": group.json()["groupId"], "body/Message": "Record 9"},
+                connections.outgoing_for(_settings(server)))
+    assert sent.status_code == 200, sent.text
+    # A refused or lapsed access token is fetched again from the refresh token.
+    first = live.auth_headers()["accessToken"]
+    live.renew()
+    assert live.auth_headers()["accessToken"] != first
+
+
+def test_a_kaizala_sign_in_refused_by_the_groups_server_is_named(server, admin):
+    refused = admin.post(PATH, json={"connector": "kaizala", "mobileNumber": new_number(),
+                                     "applicationId": "00000000-0000-0000-0000-000000000000",
+                                     "applicationSecret": "nope"})
+    assert refused.status_code == 400, refused.text
+    assert "refused" in refused.json()["errors"]["mobileNumber"]["messages"][0]

@@ -146,6 +146,7 @@ ADMIN_RULES: dict[tuple[str, str], tuple[object, dict]] = {
 FLOWS_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("GET", flows_api.CONNECTIONS): (PERSON, {}),
     ("POST", flows_api.CONNECTIONS): (PERSON, {"connector": "none"}),
+    ("PUT", flows_api.CONNECTIONS): (PERSON, {"id": "no-such-connection", "pin": "1234"}),
     ("DELETE", flows_api.CONNECTIONS): (PERSON, {"id": "no-such-connection"}),
 }
 

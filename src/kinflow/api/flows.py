@@ -1,5 +1,6 @@
 """The flows API under `/kinflow/v1/flows/`: a person's connections (`connections.json`: `GET` lists
-them, `POST` makes one after a test call, `DELETE` with `id` removes one). Connections belong to a
+them, `POST` makes one after a test call (a Kaizala one waits for its PIN), `PUT` with `id` and
+`pin` signs a Kaizala one in, `DELETE` with `id` removes one). Connections belong to a
 person: a request made with an API token is refused, and a user reaches only their own. Errors are in
 kintone's format, as on the rest of `/kinflow/v1/`."""
 
@@ -22,7 +23,7 @@ from kinflow.web.sessions import REQUEST_TOKEN
 
 CONNECTIONS = "/kinflow/v1/flows/connections.json"
 MAX_BODY = 64 * 1024
-METHODS = ["GET", "POST", "DELETE"]
+METHODS = ["GET", "POST", "PUT", "DELETE"]
 
 
 async def _body(request: Request, headers: dict[str, str]) -> dict:
@@ -73,13 +74,25 @@ async def connections_endpoint(request: Request) -> Response:
                     connections.delete(conn, owner, body.get("id"))
                 return {}
             return json_response(await run_blocking(deleted))
-        checked = connections.plan(body)
-        # The test call runs with no transaction open: the connection may point at this very server.
-        await run_blocking(connections.test_call, checked, connections.outgoing_for(settings, wait=False))
+        # Calls to the connection's server run with no transaction open: it may be this very server.
+        outgoing = connections.outgoing_for(settings, wait=False)
+        if request.method == "PUT":
+            def pending() -> connections.Connection:
+                with db.read() as conn:
+                    return connections.get(conn, owner, body.get("id"))
+            found = await run_blocking(pending)
+            secret = await run_blocking(connections.signed_in_secrets, found, body.get("pin"), settings.keys, outgoing)
+
+            def signed_in() -> dict:
+                with db.write() as conn:
+                    return connections.set_secret(conn, connections.get(conn, owner, found.id), secret).as_json()
+            return json_response(await run_blocking(signed_in))
+        checked = connections.plan(body, settings.public_url)
+        state = await run_blocking(connections.first_step, checked, outgoing)
 
         def created() -> dict:
             with db.write() as conn:
-                return connections.create(conn, owner, checked, settings.keys).as_json()
+                return connections.create(conn, owner, checked, settings.keys, state).as_json()
         return json_response(await run_blocking(created))
     except KintoneError as error:
         return error_response(error)

@@ -7,13 +7,18 @@ shown is the `account` (a login name, a mobile number).
 
 A kintone connection is a domain or base URL (kinflow itself, or any kintone-compatible server) with
 an API token or a login and password. Before one is kept, a test call through the connector's own
-`GetApps` operation checks that the server answers as kintone does and takes the credentials."""
+`GetApps` operation checks that the server answers as kintone does and takes the credentials.
+
+A Kaizala connection is made by phone sign-in in two steps (`kinflow.flows.phone_signin`): it waits
+in the state `pin` until the PIN sent to its number signs it in; its test call is the first access
+token."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -26,6 +31,7 @@ from kinflow.config import Settings
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.flows.connectors import catalog
 from kinflow.flows.connectors.runtime import ConnectorError, Outgoing, call, origin
+from kinflow.flows import phone_signin
 from kinflow.flows.tables import connections
 from kinflow.flows.throttle import throttle_for
 from kinflow.secret_key import CONNECTION_SECRET, SecretKey
@@ -125,12 +131,25 @@ def plan_kintone(body: dict) -> Plan:
     return Plan("kintone", name, base_url, "password", login, {"login": login, "password": password})
 
 
-def plan(body: dict) -> Plan:
-    """A new connection's request, checked (no call made yet)."""
+def plan_kaizala(body: dict, default_endpoint: str) -> Plan:
+    name = _text(body, "name", MAX_NAME, required=False) or "Kaizala"
+    endpoint = base_url_of(_text(body, "endpoint", MAX_URL, required=False) or default_endpoint, "endpoint")
+    mobile = _text(body, "mobileNumber", 32)
+    application = _text(body, "applicationId", phone_signin.MAX_ID)
+    secret = _text(body, "applicationSecret", MAX_SECRET)
+    return Plan("kaizala", name, endpoint, "phone", mobile, {"applicationId": application,
+                                                             "applicationSecret": secret})
+
+
+def plan(body: dict, default_endpoint: str) -> Plan:
+    """A new connection's request, checked (no call made yet). A Kaizala connection's endpoint is
+    this server's groups API unless another is named."""
     connector = body.get("connector")
     if connector == "kintone":
         return plan_kintone(body)
-    raise invalid_input({"connector": [f"Enter one of: kintone (the connectors are {', '.join(catalog.names())})."]})
+    if connector == "kaizala":
+        return plan_kaizala(body, default_endpoint)
+    raise invalid_input({"connector": [f"Enter one of: {', '.join(catalog.names())}."]})
 
 
 def _headers(plan_or_secrets: dict, auth: str) -> dict[str, str]:
@@ -150,6 +169,16 @@ def outgoing_for(settings: Settings, *, wait: bool = True) -> Outgoing:
         own.add(origin(f"http://{settings.host}:{settings.port}"))
     return Outgoing(allow=settings.webhook_networks, trusted=frozenset(own), throttle=throttle_for(settings.redis_url),
                     wait=wait)
+
+
+def first_step(checked: Plan, outgoing: Outgoing) -> str:
+    """What a new connection needs before it is kept: a kintone connection's test call (state
+    `ready`), a Kaizala connection's PIN sent to its number (state `pin`)."""
+    if checked.connector == "kaizala":
+        phone_signin.send_pin(outgoing, checked.base_url, checked.account, checked.secrets["applicationId"])
+        return "pin"
+    test_call(checked, outgoing)
+    return "ready"
 
 
 def test_call(checked: Plan, outgoing: Outgoing) -> None:
@@ -178,14 +207,14 @@ def _connection(row) -> Connection:  # noqa: ANN001
                       row.secret, row.state, row.created_at)
 
 
-def create(conn: Db, owner_id: int, checked: Plan, key: SecretKey) -> Connection:
+def create(conn: Db, owner_id: int, checked: Plan, key: SecretKey, state: str = "ready") -> Connection:
     count = conn.execute(sa.select(sa.func.count()).select_from(connections)
                          .where(connections.c.owner_id == owner_id)).scalar_one()
     if count >= MAX_PER_OWNER:
         raise invalid_input({"connector": [f"A user has at most {MAX_PER_OWNER} connections."]})
     values = {"id": str(uuid.uuid4()), "owner_id": owner_id, "connector": checked.connector, "name": checked.name,
               "base_url": checked.base_url, "auth": checked.auth, "account": checked.account,
-              "secret": key.encrypt(json.dumps(checked.secrets), CONNECTION_SECRET), "state": "ready",
+              "secret": key.encrypt(json.dumps(checked.secrets), CONNECTION_SECRET), "state": state,
               "created_at": clock.now().replace(tzinfo=None)}
     conn.execute(connections.insert().values(**values))
     return get(conn, owner_id, values["id"])
@@ -213,7 +242,35 @@ def delete(conn: Db, owner_id: int, connection_id: object) -> None:
     conn.execute(connections.delete().where(connections.c.id == found.id))
 
 
-def live(connection: Connection, key: SecretKey) -> Live:
-    """The connection with its credentials decrypted, to call with."""
+def signed_in_secrets(connection: Connection, pin: object, key: SecretKey, outgoing: Outgoing) -> str:
+    """The second step of a Kaizala connection: the PIN signs in, an access token proves the
+    refresh token; returns the connection's new encrypted credentials."""
+    if connection.state != "pin":
+        raise invalid_input({"id": ["This connection is signed in already."]})
     secrets = json.loads(key.decrypt(connection.secret, CONNECTION_SECRET))
+    refresh = phone_signin.refresh_token_for(outgoing, connection.base_url, connection.account,
+                                             secrets["applicationId"], pin)
+    try:
+        _, renewed = phone_signin.fetch_access_token(outgoing, connection.base_url, secrets["applicationId"],
+                                                     secrets["applicationSecret"], refresh)
+    except ConnectorError as error:
+        raise invalid_input({"applicationSecret": [str(error)]}) from None
+    return key.encrypt(json.dumps({**secrets, "refreshToken": renewed or refresh}), CONNECTION_SECRET)
+
+
+def set_secret(conn: Db, connection: Connection, secret: str, state: str = "ready") -> Connection:
+    conn.execute(connections.update().where(connections.c.id == connection.id).values(secret=secret, state=state))
+    return get(conn, connection.owner_id, connection.id)
+
+
+def live(connection: Connection, key: SecretKey, outgoing: Outgoing,
+         keep: Callable[[str], None] = lambda refresh_token: None) -> Live | phone_signin.KaizalaLive:
+    """The connection with its credentials decrypted, to call with; `keep` stores a refresh token
+    the groups server renews (encrypt it with `key` and `set_secret`)."""
+    if connection.state != "ready":
+        raise ConnectorError(f"The connection {connection.name!r} is not signed in yet: send its PIN first.")
+    secrets = json.loads(key.decrypt(connection.secret, CONNECTION_SECRET))
+    if connection.connector == "kaizala":
+        return phone_signin.KaizalaLive(connection.id, connection.base_url, secrets["applicationId"],
+                                        secrets["applicationSecret"], secrets["refreshToken"], outgoing, keep)
     return Live(connection.id, connection.base_url, _headers(secrets, connection.auth))

@@ -174,18 +174,29 @@ def call(definition: dict, connection: Connection, operation_id: str, parameters
     Raises `ConnectorError` for a call that does not fit the operation, `Throttled` (429) when the
     connection's limit is reached and the flow does not wait, `CallRefused` when it cannot leave."""
     prepared = prepare(definition, operation_id, parameters)
-    url, pinned_headers, extensions = outgoing.target(connection.base_url.rstrip("/") + prepared.path)
     limit = throttling_of(definition)
-    if outgoing.throttle is not None and limit is not None:
-        outgoing.throttle.acquire(connection.id, *limit, wait=outgoing.wait)
-    headers = {**connection.auth_headers(), **prepared.headers, **pinned_headers}
     own = client is None
     client = client or httpx.Client(timeout=outgoing.timeout)
+
+    def send() -> httpx.Response:
+        url, pinned_headers, extensions = outgoing.target(connection.base_url.rstrip("/") + prepared.path)
+        if outgoing.throttle is not None and limit is not None:
+            outgoing.throttle.acquire(connection.id, *limit, wait=outgoing.wait)
+        headers = {**connection.auth_headers(), **prepared.headers, **pinned_headers}
+        try:
+            return client.request(prepared.method, url, params=prepared.query, headers=headers,
+                                  json=prepared.body if prepared.body is not None else None, extensions=extensions)
+        except httpx.TransportError as error:
+            raise Unreachable(f"The call to {urlsplit(url).netloc} failed: {error or type(error).__name__}") from None
+
     try:
-        return client.request(prepared.method, url, params=prepared.query, headers=headers,
-                              json=prepared.body if prepared.body is not None else None, extensions=extensions)
-    except httpx.TransportError as error:
-        raise Unreachable(f"The call to {urlsplit(url).netloc} failed: {error or type(error).__name__}") from None
+        response = send()
+        # A connection whose credentials lapse (an access token) renews them once when refused.
+        renew = getattr(connection, "renew", None)
+        if response.status_code == 401 and renew is not None:
+            renew()
+            response = send()
+        return response
     finally:
         if own:
             client.close()
