@@ -75,7 +75,7 @@ async def connections_endpoint(request: Request) -> Response:
                 return {}
             return json_response(await run_blocking(deleted))
         # Calls to the connection's server run with no transaction open: it may be this very server.
-        outgoing = connections.outgoing_for(settings, wait=False)
+        outgoing = connections.outgoing_for(settings, db, wait=False)
         if request.method == "PUT":
             def pending() -> connections.Connection:
                 with db.read() as conn:

@@ -159,15 +159,16 @@ def _headers(plan_or_secrets: dict, auth: str) -> dict[str, str]:
     return {"X-Cybozu-Authorization": base64.b64encode(pair).decode()}
 
 
-def outgoing_for(settings: Settings, *, wait: bool = True) -> Outgoing:
+def outgoing_for(settings: Settings, db=None, *, wait: bool = True) -> Outgoing:  # noqa: ANN001
     """How this server's connector calls leave: the webhook address guard's allowlist, this server's
-    own addresses exempt (a connection to "this kinflow" is no forgery), throttled per connection."""
+    own addresses exempt (a connection to "this kinflow" is no forgery), throttled per connection
+    (counted in Redis when configured, else in the database `db`)."""
     own = {origin(settings.public_url)}
     if settings.host in ("", "0.0.0.0", "::", "127.0.0.1", "localhost", "::1"):
         own |= {f"http://127.0.0.1:{settings.port}", f"http://localhost:{settings.port}"}
     else:
         own.add(origin(f"http://{settings.host}:{settings.port}"))
-    return Outgoing(allow=settings.webhook_networks, trusted=frozenset(own), throttle=throttle_for(settings.redis_url),
+    return Outgoing(allow=settings.webhook_networks, trusted=frozenset(own), throttle=throttle_for(settings.redis_url, db),
                     wait=wait)
 
 

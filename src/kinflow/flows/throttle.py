@@ -4,14 +4,17 @@ the calls granted rather than fixed minutes, which would let twice the limit thr
 edge. A call beyond the limit waits until the oldest call of the window leaves it, or, when the flow
 asks for it, fails at once with a `429` and the seconds to wait.
 
-The log is kept in this process by default; with `KINFLOW_REDIS_URL` in Redis (one sorted set per
-connection, changed atomically by a script), so every process and machine counts together."""
+With `KINFLOW_REDIS_URL` the log is kept in Redis (one sorted set per connection, changed atomically by
+a script); without it, in the database (`flow_connection_calls`, one connection's calls changed under a
+lock: SQLite's write lock, a PostgreSQL advisory lock), so every process and machine counts together
+either way. A log in memory serves a single process (and the tests)."""
 
 from __future__ import annotations
 
 import threading
 import time
 import uuid
+import zlib
 from collections import deque
 from collections.abc import Callable
 from functools import lru_cache
@@ -74,6 +77,28 @@ class RedisStore:
         return max(0.0, float(wait))
 
 
+class DatabaseStore:
+    def __init__(self, db) -> None:  # noqa: ANN001 - kinflow.storage.database.Database
+        self.db = db
+
+    def take(self, key: str, calls: int, period: float, now: float) -> float:
+        import sqlalchemy as sa
+
+        from kinflow.flows.tables import connection_calls as log
+
+        mine = log.c.connection_id == key
+        with self.db.write() as conn:
+            if not self.db.is_sqlite:  # SQLite's writers are one at a time already
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"),
+                             {"lock": zlib.crc32(f"flow throttle {key}".encode()) - 2**31})
+            conn.execute(log.delete().where(mine, log.c.called_at <= now - period))
+            count, oldest = conn.execute(sa.select(sa.func.count(), sa.func.min(log.c.called_at)).where(mine)).one()
+            if count < calls:
+                conn.execute(log.insert().values(connection_id=key, called_at=now))
+                return 0.0
+            return oldest + period - now
+
+
 class ConnectionThrottle:
     def __init__(self, store: Store, now: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -90,6 +115,9 @@ class ConnectionThrottle:
 
 
 @lru_cache(maxsize=4)
-def throttle_for(redis_url: str = "") -> ConnectionThrottle:
-    """One throttle per process and configuration (the memory log counts for this process only)."""
-    return ConnectionThrottle(RedisStore(redis_url) if redis_url else MemoryStore())
+def throttle_for(redis_url: str = "", db=None) -> ConnectionThrottle:  # noqa: ANN001
+    """One throttle per process and configuration: in Redis when there is one, else in the database,
+    else (no database given) in this process's memory."""
+    if redis_url:
+        return ConnectionThrottle(RedisStore(redis_url))
+    return ConnectionThrottle(DatabaseStore(db) if db is not None else MemoryStore())

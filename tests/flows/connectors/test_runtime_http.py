@@ -12,8 +12,10 @@ import pytest
 
 from kinflow.flows.connectors import catalog
 from kinflow.flows.connectors.runtime import CallRefused, Outgoing, Unreachable, call, origin
-from kinflow.flows.throttle import ConnectionThrottle, MemoryStore, RedisStore, Throttled
-from tests.conftest import free_port, make_app, make_token
+from kinflow.flows.throttle import ConnectionThrottle, DatabaseStore, MemoryStore, RedisStore, Throttled
+from kinflow.storage.database import Database
+from kinflow.storage.migrate import upgrade
+from tests.conftest import database_url, free_port, make_app, make_token
 from tests.groups.conftest import create_connector, signed_in
 
 BODY = "Request body of record"
@@ -186,16 +188,22 @@ def _redis_url() -> str:
     return url
 
 
-@pytest.mark.parametrize("where", ["memory", "redis"])
-def test_throttling_is_a_sliding_window(where):
+@pytest.mark.parametrize("where", ["memory", "redis", "sqlite", "postgresql"])
+def test_throttling_is_a_sliding_window(where, tmp_path):
     clock = Clock()
     key = f"window-{uuid.uuid4().hex}"
+    databases = []
     if where == "redis":
-        # Two stores on one Redis: two processes counting together.
+        # Two stores on one Redis (or one database): two processes counting together.
         url = _redis_url()
         stores = [RedisStore(url), RedisStore(url)]
-    else:
+    elif where == "memory":
         stores = [MemoryStore()] * 2
+    else:
+        url = database_url(where, tmp_path)
+        databases = [Database(url), Database(url)]
+        upgrade(databases[0])
+        stores = [DatabaseStore(db) for db in databases]
     throttles = [ConnectionThrottle(store, now=lambda: clock.now, sleep=clock.sleep) for store in stores]
     granted = []
     for index in range(300):
@@ -206,3 +214,5 @@ def test_throttling_is_a_sliding_window(where):
     for index, moment in enumerate(granted):
         assert sum(1 for other in granted[index:] if other < moment + 60) <= 100
     assert granted[100] == pytest.approx(granted[0] + 60)
+    for db in databases:
+        db.dispose()
