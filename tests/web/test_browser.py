@@ -73,7 +73,8 @@ def sign_in(page, login: str = "Administrator", password: str = ADMIN_PASSWORD) 
 @pytest.fixture(scope="module")
 def orders(server) -> dict:
     with server.admin() as admin:
-        app_id = make_app(admin, {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}},
+        app_id = make_app(admin, {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"},
+                                  "qty": {"type": "NUMBER", "code": "qty", "label": "Quantity"}},
                           name="Browser orders")
         records = [{"title": {"value": f"order {n}"}} for n in range(1, 31)]
         assert admin.post("/k/v1/records.json", json={"app": app_id, "records": records}).status_code == 200
@@ -172,3 +173,30 @@ def test_keyboard_reaches_the_content_and_every_control(page, orders):
         page.keyboard.press("Tab")
         reached.add(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
     assert {"view", "query"} <= reached
+
+
+def test_add_a_record_through_the_form_and_comment_on_it(page, orders):
+    sign_in(page)
+    page.goto(f"/k/{orders['app']}/")
+    page.get_by_role("link", name="New record").click()
+    page.wait_for_url(f"**/k/{orders['app']}/edit")
+    check(page, "09-new-record")
+    page.get_by_label("Title").fill("added in the browser")
+    page.get_by_label("Quantity").fill("a dozen")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("#error-qty")
+    assert "Only numbers" in page.locator("#error-qty").inner_text()
+    assert page.get_by_label("Quantity").get_attribute("aria-invalid") == "true"
+    check(page, "10-new-record-refused")
+
+    page.get_by_label("Quantity").fill("12")
+    page.get_by_label("Title").press("Enter")
+    page.wait_for_url(re.compile(r"/show\?record=\d+#record=\d+$"))
+    assert page.get_by_text("added in the browser").is_visible()
+
+    page.get_by_label("Your comment").fill("a comment from the page")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_url(re.compile(r"comment=1#record=\d+&comment=1$"))
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'comment-1'")
+    assert page.locator("#comment-1 .text").inner_text() == "a comment from the page"
+    check(page, "11-comment-posted")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from sqlalchemy.engine import Connection
 from starlette.requests import Request
@@ -19,7 +19,15 @@ from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
 from kinflow.web.render import page
-from kinflow.web.sessions import Browser, signed_in
+from kinflow.web.sessions import (
+    REQUEST_TOKEN,
+    Browser,
+    check_token,
+    cross_origin,
+    same_origin,
+    signed_in,
+    token_missing,
+)
 
 _T = TypeVar("_T")
 PORTAL = "/k/"
@@ -78,13 +86,68 @@ class Reader:
         return ROUTES[(method, resource)](call)  # type: ignore[return-value]
 
 
-async def read(request: Request, browser: Browser, work: Callable[[Reader], _T], guest_space_id: int | None = None) -> _T:
-    """`work` in one read transaction on a database thread."""
+def _transaction(request: Request, browser: Browser, work: Callable[[Reader], _T], guest_space_id: int | None,
+                 writes: bool) -> Callable[[], _T]:
     db = request.app.state.db
     timeout = request.app.state.settings.query_timeout
 
     def run() -> _T:
-        with db.read(timeout) as conn:
+        with (db.write if writes else db.read)(timeout) as conn:
             return work(Reader(request, browser, conn, guest_space_id))
 
-    return await run_blocking(run)
+    return run
+
+
+async def read(request: Request, browser: Browser, work: Callable[[Reader], _T], guest_space_id: int | None = None) -> _T:
+    """`work` in one read transaction on a database thread."""
+    return await run_blocking(_transaction(request, browser, work, guest_space_id, writes=False))
+
+
+async def write(request: Request, browser: Browser, work: Callable[[Reader], _T], guest_space_id: int | None = None) -> _T:
+    """`work` in one write transaction (with the events its changes make) on a database thread."""
+    return await run_blocking(_transaction(request, browser, work, guest_space_id, writes=True))
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+# A record form holds at most a few rich texts of 65,535 characters each.
+MAX_FORM_BYTES = 2 * 1024 * 1024
+MAX_FORM_FIELDS = 2_000
+
+
+async def form_data(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[str, list[str]] | None:
+    """An url-encoded form's fields, each with its values in order; None when it is too large."""
+    body = await request.body()
+    if len(body) > max_bytes:
+        return None
+    try:
+        return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:  # more fields than that
+        return None
+
+
+FormHandler = Callable[[Request, Browser, dict[str, list[str]]], Awaitable[Response]]
+
+
+def signed_in_form(handler: FormHandler) -> Callable[[Request], Awaitable[Response]]:
+    """A form post of a signed-in browser, from one of our pages (same origin, the request token)."""
+
+    async def endpoint(request: Request) -> Response:
+        browser = await signed_in(request)
+        if browser is None:
+            return to_sign_in(request)
+        fields = await form_data(request)
+        if fields is None:
+            return page(request, browser, "error.html", status=413, error=KintoneError(
+                "CB_IL02", f"The form is larger than {MAX_FORM_BYTES // 1024 // 1024} MB.", 413))
+        sent = (fields.get(REQUEST_TOKEN) or [""])[0] or request.headers.get("x-request-token", "")
+        if not same_origin(request):
+            return page(request, browser, "error.html", status=403, error=cross_origin())
+        if not check_token(browser, sent):
+            return page(request, browser, "error.html", status=403, error=token_missing())
+        try:
+            return await handler(request, browser, fields)
+        except KintoneError as error:
+            return page(request, browser, "error.html", status=error.status, error=error)
+
+    return endpoint

@@ -9,6 +9,8 @@ from starlette.staticfiles import StaticFiles
 
 from kinflow.web import signin
 from kinflow.web.access import PORTAL
+from kinflow.web.pages.comments import post_comment
+from kinflow.web.pages.edit import edit_page, edit_submit
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
@@ -25,6 +27,15 @@ PAGES = {
     "/k/{app:int}/show": record_page,
     "/k/guest/{space_id:int}/{app:int}/": record_list,
     "/k/guest/{space_id:int}/{app:int}/show": record_page,
+    "/k/{app:int}/edit": edit_page,
+    "/k/guest/{space_id:int}/{app:int}/edit": edit_page,
+}
+# Form posts of a signed-in browser (the page's request token, from our own origin).
+FORMS = {
+    "/k/{app:int}/edit": edit_submit,
+    "/k/guest/{space_id:int}/{app:int}/edit": edit_submit,
+    "/k/{app:int}/comment": post_comment,
+    "/k/guest/{space_id:int}/{app:int}/comment": post_comment,
 }
 
 routes: list[BaseRoute] = [
@@ -32,6 +43,7 @@ routes: list[BaseRoute] = [
     Route("/login", signin.login_page, methods=["GET"]),
     Route("/login", signin.login_submit, methods=["POST"]),
     Route("/logout", signin.logout, methods=["POST"]),
-    *(Route(path, endpoint) for path, endpoint in PAGES.items()),
+    *(Route(path, endpoint, methods=["GET"]) for path, endpoint in PAGES.items()),
+    *(Route(path, endpoint, methods=["POST"]) for path, endpoint in FORMS.items()),
     Mount("/static", StaticFiles(packages=[("kinflow.web", "static")]), name="static"),
 ]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kinflow.api.authentication import check_password
 from kinflow.directory.identity import MAX_LOGIN_LENGTH, password_failed
 from kinflow.errors import KintoneError
-from kinflow.web.access import local_path
+from kinflow.web.access import form_data, local_path
 from kinflow.web.render import page
 from kinflow.web.sessions import REQUEST_TOKEN, check_token, same_origin, sign_in, sign_out, signed_in
 
@@ -20,12 +18,9 @@ MAX_PASSWORD_LENGTH = 1_024
 
 
 async def form_fields(request: Request) -> dict[str, str] | None:
-    """An url-encoded form's fields (the first value of each), or None when it is too large."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return None
-    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
-    return {name: values[0] for name, values in parsed.items()}
+    """The sign-in form's fields (the first value of each), or None when it is too large."""
+    parsed = await form_data(request, MAX_FORM_BYTES)
+    return None if parsed is None else {name: values[0] for name, values in parsed.items()}
 
 
 def _form(request: Request, status: int = 200, *, error: str = "", login: str = "", next_path: str = "") -> Response:

@@ -37,7 +37,7 @@ def _layout_codes(rows: list) -> list[str]:
     return codes
 
 
-def _ordered(properties: dict, layout: list) -> list[dict]:
+def ordered(properties: dict, layout: list) -> list[dict]:
     """The form's fields in the layout's order, then any the layout does not place."""
     codes = [c for c in _layout_codes(layout) if c in properties]
     codes += [c for c in properties if c not in codes]
@@ -70,26 +70,32 @@ def _record(reader: Reader, app_id: int, record_id: str, target: str | None) -> 
     properties = reader.call("GET", "app/form/fields", app=app_id)["properties"]
     layout = reader.call("GET", "app/form/layout", app=app_id)["layout"]
     system = [p for p in properties.values() if p["type"] in SYSTEM]
-    return {"app": app, "record": record, "fields": _ordered(properties, layout), "system": system,
+    return {"app": app, "record": record, "fields": ordered(properties, layout), "system": system,
             "record_id": record_id, "comments": _comments(reader, app_id, record_id, target)}
 
 
-def _digits(raw: str | None) -> str | None:
+def digits(raw: str | None) -> str | None:
     return raw if raw and raw.isdigit() and len(raw) < 19 else None
+
+
+async def record_response(request: Request, browser: Browser, record_id: str, target: str | None,
+                          status: int = 200, **context: object) -> Response:
+    app_id = request.path_params["app"]
+    guest_space_id = request.path_params.get("space_id")  # /k/guest/{space}/...
+    found = await read(request, browser, lambda reader: _record(reader, app_id, record_id, target), guest_space_id)
+    shown = Shown(language(request, browser), browser.user.timezone)
+    app_root = request.url.path[:request.url.path.rindex("/") + 1]
+    context = {"comment_text": "", "comment_errors": [], **context}
+    return page(request, browser, "record.html", status=status, shown=shown, target=target, list_path=app_root,
+                **found, **context)
 
 
 @signed_in_page
 async def record_page(request: Request, browser: Browser) -> Response:
-    guest_space_id = request.path_params.get("space_id")  # /k/guest/{space}/...
-    app_id = request.path_params["app"]
-    record_id = _digits(request.query_params.get("record"))
-    target = _digits(request.query_params.get("comment"))
-    shown = Shown(language(request, browser), browser.user.timezone)
+    record_id = digits(request.query_params.get("record"))
     if record_id is None:  # the record is in the fragment: record.js asks again with it
-        app = await read(request, browser, lambda reader: reader.call("GET", "app", id=app_id), guest_space_id)
+        app_id = request.path_params["app"]
+        app = await read(request, browser, lambda reader: reader.call("GET", "app", id=app_id),
+                         request.path_params.get("space_id"))
         return page(request, browser, "record.html", app=app, record=None, list_path=request.url.path[:-len("show")])
-    found = await read(request, browser, lambda reader: _record(reader, app_id, record_id, target), guest_space_id)
-    return page(request, browser, "record.html", shown=shown, target=target,
-                list_path=request.url.path[:-len("show")], **found)
-
-
+    return await record_response(request, browser, record_id, digits(request.query_params.get("comment")))

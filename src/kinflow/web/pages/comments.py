@@ -1,0 +1,35 @@
+"""Posting a comment from the record page: `POST record/comment.json`'s own handler, then back to
+the record with the new comment in view (its permalink)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from kinflow.errors import KintoneError
+from kinflow.web.access import Reader, signed_in_form, write
+from kinflow.web.pages.record import digits, record_response
+from kinflow.web.sessions import Browser
+
+
+@signed_in_form
+async def post_comment(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
+    app_id = request.path_params["app"]
+    guest = request.path_params.get("space_id")
+    record_id = digits((form.get("record") or [""])[0]) or "0"
+    text = (form.get("text") or [""])[0]
+
+    def post(reader: Reader) -> str:
+        return reader.call("POST", "record/comment", app=app_id, record=record_id, comment={"text": text})["id"]
+
+    try:
+        number = await write(request, browser, post, guest)
+    except KintoneError as error:
+        if error.status != 400 or not error.errors:
+            raise
+        messages = [m for found in error.errors.values() for m in found]
+        return await record_response(request, browser, record_id, None, comment_text=text,
+                                     comment_errors=messages, status=400)
+    show = request.url.path[:-len("comment")] + "show"
+    anchor = f"record={record_id}&comment={number}"
+    return RedirectResponse(f"{show}?{anchor}#{anchor}", status_code=303)
