@@ -12,10 +12,12 @@ import httpx
 import pytest
 
 from tests.conftest import Server
+from tests.groups.callback import Callback
 
 ALL_SCOPES = ["groupinfo.read", "groupinfo.write", "groupinfo.remove", "groupmember.read", "groupmember.write", "groupmember.remove",
               "textmessage.write", "webhook.read", "webhook.write", "webhook.remove", "webhook.update",
-              "reaction.read", "reaction.write", "action.write", "media.read", "media.write"]
+              "reaction.read", "reaction.write", "action.read", "action.write", "action.update", "media.read",
+              "media.write"]
 # Valid numbers (libphonenumber checks the plan of each country), a new one per call.
 _numbers = itertools.count(9652000000)
 
@@ -96,3 +98,11 @@ def alice(server: Server, connector: dict) -> Member:
     member = signed_in(server, connector)
     yield member
     member.client.close()
+
+
+@pytest.fixture()
+def callback():
+    """A webhook receiver on loopback (see `tests.groups.callback`)."""
+    receiver = Callback()
+    yield receiver
+    receiver.close()

@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 
 import httpx
-import pytest
 
-from tests.groups.callback import Callback
 from tests.groups.conftest import ALL_SCOPES, create_connector, new_number, signed_in
 from tests.groups.test_attachments import resource
 from tests.groups.test_events import check_envelope, subscribe
@@ -38,13 +36,6 @@ SURVEY = {"isAnonymous": False, "isSenderOnly": False, "acceptMultipleResponses"
               {"title": "Location question", "type": "Location"},
               {"title": "DateTime question", "type": "DateTime"},
               {"title": "Image question", "type": "Image"}]}
-
-
-@pytest.fixture()
-def callback():
-    receiver = Callback()
-    yield receiver
-    receiver.close()
 
 
 def post_action(member, group_id: str, action_type: str, body: dict, **extra) -> httpx.Response:
@@ -188,3 +179,16 @@ def test_sending_an_action_needs_the_action_write_scope(server):
     group_id = make_group(member)
     refused = post_action(member, group_id, "Announcement", {"message": "Hi"})
     assert refused.status_code == 403 and "action.write" in refused.json()["message"]
+
+
+def test_the_power_automate_connector_names_the_kind_in_the_query(alice, callback):
+    group_id = make_group(alice)
+    subscribe(alice, group_id, callback, ACTION_EVENTS)
+    answer = alice.client.post(f"/groups/{group_id}/actions", params={"actionType": "job", "sendToAll": "No"},
+                               json={"actionBody": {"Title": "Lock up", "AssignedTo": alice.mobile}})
+    assert answer.status_code == 200, answer.text
+    ((_, event),) = callback.wait_for(1)
+    assert event["eventType"] == "JobCreated" and event["data"]["assignedTo"] == [alice.mobile]
+    refused = alice.client.post(f"/groups/{group_id}/actions", params={"sendToAll": "Maybe"},
+                                json={"actionType": "Poll", "actionBody": {}})
+    assert refused.status_code == 400 and "sendToAll" in refused.json()["errors"]

@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 
 import httpx
-import pytest
 
-from tests.groups.callback import Callback
 from tests.groups.conftest import signed_in
 from tests.groups.test_events import check_envelope, subscribe
 from tests.groups.test_groups import make_group
@@ -18,13 +16,6 @@ from tests.groups.test_media import JPEG, PDF, PNG, upload
 # shared/seeds/kaizala-connector.txt, AttachmentSchema, field by field.
 ATTACHMENT_SCHEMA = {"caption", "actionType", "media", "mediaContent", "fromUser", "fromUserName", "fromUserProfilePic",
                      "groupId", "sourceGroupId", "messageId", "fromUserId"}
-
-
-@pytest.fixture()
-def callback():
-    receiver = Callback()
-    yield receiver
-    receiver.close()
 
 
 def resource(member, name: str, data: bytes, kind: str) -> str:

@@ -4,7 +4,6 @@ Definition for the event (shared/seeds/kaizala-connector.txt), the subscriber's 
 
 from __future__ import annotations
 
-import pytest
 
 from tests.groups.callback import Callback
 from tests.groups.conftest import new_number, signed_in
@@ -18,13 +17,6 @@ TEXT_MESSAGE_CREATED = {"textMessage", "fromUser", "fromUserName", "fromUserProf
 MEMBER_CHANGED = {"member", "memberName", "memberProfilePic", "type", "fromUser", "fromUserName", "fromUserProfilePic"}
 USER_JOINED = {"fromUser", "fromUserName", "fromUserProfilePic", "fromUserId", "groupId"}
 ALL_EVENTS = ["TextMessageCreated", "MemberAdded", "MemberRemoved", "UserJoined"]
-
-
-@pytest.fixture()
-def callback():
-    receiver = Callback()
-    yield receiver
-    receiver.close()
 
 
 def subscribe(member, group_id: str, callback: Callback, events=ALL_EVENTS) -> str:

@@ -13,7 +13,6 @@ import zipfile
 
 import pytest
 
-from tests.groups.callback import Callback
 from tests.groups.test_groups import make_group
 
 MANIFEST = {"id": "com.example.kinflow.feedback", "schemaVersion": 1, "version": "1.0.0",
@@ -37,13 +36,6 @@ def package_zip(manifest: dict | bytes | None = None, files: dict | None = None,
 
 def import_package(admin, archive: bytes):
     return admin.post(PACKAGES, json={"package": base64.b64encode(archive).decode()})
-
-
-@pytest.fixture()
-def callback():
-    receiver = Callback()
-    yield receiver
-    receiver.close()
 
 
 def test_an_administrator_imports_lists_and_deletes_a_package(server, admin):

@@ -113,7 +113,8 @@ def action_created(conn: Connection, group_id: str, sender: Person, action_id: s
     elif event_type == "JobCreated":
         data = {"title": title, **common, **fields}
     else:
-        data = {"actionTitle": title, "actionType": action_type, "actionPackageId": package_id or "", **common,
+        data = {"actionTitle": title, "actionType": package_id or action_type, "actionPackageId": package_id or "",
+                **common,
                 **fields}
     _publish(conn, group_id, event_type, sender, [data], [action_id],
              _action_objects(group_id, None, package_id))

@@ -1,7 +1,8 @@
 """Actions posted to a group (actions_post.md): `{actionType, actionBody}` for an Announcement, a Job,
 a Poll, a Survey or a LetsMeet. Each is stored with what its responses answer (`questions`), answers
 `{referenceId, actionId}` and announces itself in its own transaction: `Announcement`, `JobCreated`,
-`SurveyCreated`, or `ActionCreated` for the others.
+`SurveyCreated`, or `ActionCreated` for the others. An instance of an imported custom action package is
+posted as `{id, actionBody}` (the package's id, no actionType).
 
 Where Kaizala's documents disagree, kinflow follows the Swagger file and takes the others' defaults
 when a field is missing: an announcement needs its `message` (the Swagger's AnnouncementBodyRequest;
@@ -26,7 +27,7 @@ from kinflow.clock import utc_text
 from kinflow.errors import KintoneError
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
-from kinflow.groups import media, subscribers
+from kinflow.groups import media, packages, subscribers
 from kinflow.groups.errors import bad_input, flag, text
 from kinflow.groups.groups import Group, role_of
 from kinflow.groups.members import MAX_PER_CALL
@@ -39,11 +40,15 @@ from kinflow.groups.tables import actions, members, people
 from kinflow.secret_key import SecretKey
 
 KINDS = ("Announcement", "Job", "Poll", "Survey", "LetsMeet")
+# actions_post.md's property types, for an instance of a custom action package.
+PROPERTY_TYPES = ("Text", "Numeric", "Location", "DateTime", "StringList", "Attachment", "StringSet", "AttachmentList")
+MAX_PROPERTIES, MAX_PROPERTY_NAME = 100, 128
 MAX_TEXT = 4000
 MAX_HOURS = 24 * 365 * 10
 MAX_MINUTES = 7 * 24 * 60
 # Defaults of actions_post.md: a job is due in 24 hours, a survey too; a poll expires in 720 hours.
 JOB_HOURS, SURVEY_HOURS, POLL_HOURS, MEETING_MINUTES = 24, 24, 720, 30
+CUSTOM_HOURS = 720  # a custom action's `validity` when none is given: as long as a poll's
 # What a meeting's responses answer: Kaizala's Let's Meet asks whether one attends.
 RSVP = [{"title": "Are you attending?", "type": "SingleOption", "isInvisible": False,
          "options": [{"title": "Yes"}, {"title": "No"}, {"title": "Maybe"}]}]
@@ -169,6 +174,44 @@ def _meeting(conn: Connection, group: Group, body: dict, now: datetime) -> Draft
                  expires_at=starting + timedelta(minutes=minutes))
 
 
+def _properties(value: object) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_PROPERTIES:
+        raise bad_input("properties", f"Enter a list of at most {MAX_PROPERTIES} properties.")
+    checked = []
+    for index, item in enumerate(value):
+        where = f"properties[{index}]"
+        if not isinstance(item, dict):
+            raise bad_input(where, "Enter an object with name, type and value.")
+        item = canonical(item, ("name", "type", "value"))
+        if item.get("type") not in PROPERTY_TYPES:
+            raise bad_input(f"{where}.type", f"Enter one of {', '.join(PROPERTY_TYPES)}.")
+        checked.append({"name": title_of(item.get("name"), f"{where}.name", limit=MAX_PROPERTY_NAME),
+                        "type": item["type"], "value": text(item, "value", limit=MAX_TEXT, required=False)})
+    return checked
+
+
+def _custom(conn: Connection, package_id: str, body: dict, now: datetime) -> Draft:
+    """An instance of an imported custom action package: its responses answer the questions of the
+    package's app model; the body may give it a `title`, `properties` and a `validity` (hours)."""
+    found = packages.app_model(conn, package_id)
+    if found is None:
+        raise bad_input("id", f"There is no action package {package_id!r}: an administrator imports it first.")
+    display_name, model = found
+    questions = questions_of(model["questions"], "appModel.questions") if model.get("questions") else []
+    body = canonical(body, ("title", "validity", "properties", "isAnonymous", "isSenderOnly",
+                            "acceptMultipleResponses"))
+    default_title = model.get("title") if isinstance(model.get("title"), str) else display_name
+    title = text(body, "title", limit=MAX_TITLE, required=False) or default_title[:MAX_TITLE] or package_id
+    hours = _count(body, "validity", CUSTOM_HOURS, MAX_HOURS, "hours")
+    return Draft("Custom", title, {"properties": _properties(body.get("properties"))}, questions,
+                 anonymous=flag(body.get("isAnonymous"), "isAnonymous"),
+                 multiple=flag(body.get("acceptMultipleResponses"), "acceptMultipleResponses"),
+                 sender_only=flag(body.get("isSenderOnly"), "isSenderOnly"),
+                 expires_at=now + timedelta(hours=hours), package_id=package_id)
+
+
 PARSERS = {"Announcement": _announcement, "Job": _job, "Poll": _poll, "Survey": _survey, "LetsMeet": _meeting}
 
 
@@ -186,14 +229,16 @@ def poster_role(conn: Connection, group: Group, caller: Caller, action_type: str
 
 def send(conn: Connection, group: Group, role: str, sender: Person, action_type: str, body: dict, *,
          public_url: str, key: SecretKey) -> dict:
-    """Post an Announcement, Job, Poll, Survey or LetsMeet to the group (`body` is the whole request)."""
+    """Post an Announcement, Job, Poll, Survey, LetsMeet or an instance of a custom action package
+    (`Custom`, the package's `id` in the body) to the group (`body` is the whole request)."""
     action_body = body.get("actionBody")
     if not isinstance(action_body, dict):
         raise bad_input("actionBody", f"Send the {action_type}'s fields as an object.")
     now = now_naive()
     audience = subscribers.audience(conn, group, role, body)
-    return store(conn, group, sender, PARSERS[action_type](conn, group, action_body, now), audience, now,
-                 public_url=public_url, key=key)
+    draft = _custom(conn, text(body, "id", limit=64), action_body, now) if action_type == "Custom" else \
+        PARSERS[action_type](conn, group, action_body, now)
+    return store(conn, group, sender, draft, audience, now, public_url=public_url, key=key)
 
 
 def store(conn: Connection, group: Group, sender: Person, draft: Draft, audience: object, now: datetime, *,

@@ -157,3 +157,12 @@ def read(conn: Connection, media_id: str, signature: str | None, key: SecretKey)
     if row is None:
         raise not_found("media file", media_id)
     return row
+
+
+def links_of(conn: Connection, ids: list[str], public_url: str, key: SecretKey) -> dict[str, dict]:
+    """`{mediaUrl, mediaFileName}` of each stored file of `ids` (as events and listings show files)."""
+    if not ids:
+        return {}
+    names = dict(conn.execute(sa.select(media.c.id, media.c.file_name).where(media.c.id.in_(set(ids)))).all())
+    return {media_id: {"mediaUrl": media_url(public_url, key, media_id), "mediaFileName": name}
+            for media_id, name in names.items()}

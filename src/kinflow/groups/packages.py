@@ -164,3 +164,12 @@ def require_package(conn: Connection, package_id: object) -> str:
 
 def delete_package(conn: Connection, package_id: object) -> None:
     conn.execute(action_packages.delete().where(action_packages.c.id == require_package(conn, package_id)))
+
+
+def app_model(conn: Connection, package_id: str) -> tuple[str, dict] | None:
+    """An imported package's display name and app model (its title, questions and properties), or None."""
+    row = conn.execute(sa.select(action_packages.c.display_name, action_packages.c.manifest, action_packages.c.archive)
+                       .where(action_packages.c.id == package_id)).first()
+    if row is None:
+        return None
+    return row.display_name, _json_file(zipfile.ZipFile(io.BytesIO(row.archive)), row.manifest["appModel"], "appModel")

@@ -27,7 +27,7 @@ from kinflow.groups import packages
 from kinflow.groups.errors import bad_input, flag, not_found, text
 from kinflow.groups.groups import load_group, role_of
 from kinflow.groups.signin import Caller, epoch_ms
-from kinflow.groups.tables import subscriptions
+from kinflow.groups.tables import actions, subscriptions
 from kinflow.secret_key import SecretKey
 from kinflow.storage.schema import webhooks
 from kinflow.webhooks import subscriptions as shared
@@ -35,6 +35,9 @@ from kinflow.webhooks.guard import Network, literal_refusal, url_problem
 
 OBJECT_TYPES = ("Group", "Action", "ActionPackage")
 PACKAGE_EVENTS = ("ActionCreated", "ActionResponse")
+# An action's own subscribers hear of its responses (the Swagger's sample also names ActionCreated,
+# accepted: an action that exists is created already).
+ACTION_EVENTS = ("ActionCreated", "ActionResponse", "SurveyResponse", "JobResponse")
 DEFAULT_VALIDITY = timedelta(days=730)
 MAX_URL = 2048
 MAX_TOKEN = 512
@@ -88,17 +91,24 @@ def _valid_until(value: object) -> datetime | None:
 
 
 def _object(conn: Connection, caller: Caller, object_type: str, object_id: str) -> None:
-    """Subscriptions are to groups the caller is a member of, or to an imported action package."""
+    """Subscriptions are to groups the caller is a member of, to actions of those groups, or to an
+    imported action package."""
     if object_type == "ActionPackage":
         packages.require_package(conn, object_id)
+    elif object_type == "Action":
+        group_id = conn.execute(sa.select(actions.c.group_id).where(actions.c.id == object_id[:36])).scalar()
+        if group_id is None:
+            raise not_found("action", object_id[:40])
+        role_of(conn, load_group(conn, group_id), caller)
     else:
         role_of(conn, load_group(conn, object_id), caller)
 
 
 def _events_of(object_type: str, value: object, required: bool) -> list[str] | None:
     events = _events(value, required)
-    if object_type == "ActionPackage" and events and set(events) - set(PACKAGE_EVENTS):
-        raise bad_input("eventTypes", f"An action package has the events {', '.join(PACKAGE_EVENTS)}.")
+    allowed = {"ActionPackage": PACKAGE_EVENTS, "Action": ACTION_EVENTS}.get(object_type)
+    if allowed and events and set(events) - set(allowed):
+        raise bad_input("eventTypes", f"An {object_type} subscription has the events {', '.join(allowed)}.")
     return events
 
 
@@ -107,8 +117,6 @@ def plan(conn: Connection, caller: Caller, body: dict, allow: tuple[Network, ...
     object_type = text(body, "objectType", limit=16)
     if object_type not in OBJECT_TYPES:
         raise bad_input("objectType", f"Enter one of {', '.join(OBJECT_TYPES)}.")
-    if object_type == "Action":
-        raise bad_input("objectType", "Subscriptions to one action are not supported yet; subscribe to its group.")
     object_id = text(body, "objectId", limit=64)
     _object(conn, caller, object_type, object_id)
     return Plan(object_type, object_id, _url(body, allow, True),
@@ -153,8 +161,7 @@ def list_subscriptions(conn: Connection, caller: Caller, query: dict) -> dict:
     if object_type not in OBJECT_TYPES:
         raise bad_input("objectType", f"Enter one of {', '.join(OBJECT_TYPES)}.")
     object_id = text(query, "objectId", limit=64)
-    if object_type != "Action":
-        _object(conn, caller, object_type, object_id)
+    _object(conn, caller, object_type, object_id)
     rows = conn.execute(_JOINED.where(subscriptions.c.object_type == object_type,
                                       subscriptions.c.object_id == object_id,
                                       subscriptions.c.connector_id == caller.connector.id)

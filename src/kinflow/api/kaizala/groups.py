@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from kinflow.api.kaizala.http import Call, JsonBody, caller_of
+from kinflow.api.kaizala.http import Call, caller_of, send_to_all
 from kinflow.groups import groups, members, messages, reactions, subgroups, subscribers
-from kinflow.groups.errors import bad_input
 from kinflow.groups.groups import Group
 from kinflow.groups.signin import Caller
 
@@ -47,19 +46,9 @@ def remove_member(call: Call) -> dict:
     return members.remove_member(call.conn, group.id, who.person, role, call.path["memberId"])
 
 
-def _send_to_all(call: Call) -> dict:
-    """The body, with the connector's `sendToAll=Yes|No` query parameter as `sendToAllSubscribers`."""
-    choice = call.query.get("sendToAll")
-    if choice is None:
-        return call.body
-    if choice not in ("Yes", "No"):
-        raise bad_input("sendToAll", "Enter Yes or No.")
-    return JsonBody({**call.body, "sendToAllSubscribers": choice == "Yes"})
-
-
 def send_message(call: Call) -> dict:
     who, group, role = _in_group(call, "textmessage.write")
-    return messages.send_text(call.conn, group, role, who.person, _send_to_all(call))
+    return messages.send_text(call.conn, group, role, who.person, send_to_all(call))
 
 
 def create_subgroup(call: Call) -> dict:

@@ -115,6 +115,16 @@ class Call:
 Handler = Callable[[Call], "dict | Response | KintoneError"]
 
 
+def send_to_all(call: Call) -> dict:
+    """The body, with the connector's `sendToAll=Yes|No` query parameter as `sendToAllSubscribers`."""
+    choice = call.query.get("sendToAll")
+    if choice is None:
+        return call.body
+    if choice not in ("Yes", "No"):
+        raise bad_input("sendToAll", "Enter Yes or No.")
+    return JsonBody({**call.body, "sendToAllSubscribers": choice == "Yes"})
+
+
 def counted(settings: Settings, connector_id: str) -> None:
     """Count a call against the connector's and the tenant's limits (429 beyond them)."""
     throttle_for(settings.groups_connector_rate, settings.groups_tenant_rate, settings.redis_url).check(connector_id)

@@ -8,7 +8,9 @@ from functools import lru_cache
 
 from kinflow.api.kaizala.actions import ACTION_TYPES
 from kinflow.events.kaizala import EVENT_TYPES
-from kinflow.groups.actions import MAX_HOURS, MAX_MINUTES, MAX_TEXT as MAX_ACTION_TEXT
+from kinflow.groups.action_details import MAX_PAGE
+from kinflow.groups.actions import (MAX_HOURS, MAX_MINUTES, MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_TEXT as MAX_ACTION_TEXT,
+                                    PROPERTY_TYPES)
 from kinflow.groups.attachments import MAX_CAPTION
 from kinflow.groups.groups import GROUP_TYPES, MAX_NAME, MAX_TEXT
 from kinflow.groups.media import MAX_FILES, MAX_NAME as MAX_FILE_NAME, MAX_RESOURCE
@@ -76,7 +78,11 @@ _ACTION_BODY = {"type": "object", "properties": {
         "options": _OPTIONS}, "required": ["title", "type"]}},
     "startingTime": {"type": "string", "format": "date-time"},
     "duration": {"type": "integer", "minimum": 1, "maximum": MAX_MINUTES}, "place": _LOCATION,
-    "agenda": {"type": "string", "maxLength": MAX_ACTION_TEXT}}}
+    "agenda": {"type": "string", "maxLength": MAX_ACTION_TEXT}, "validity": _HOURS,
+    "properties": {"type": "array", "maxItems": MAX_PROPERTIES, "items": {"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": MAX_PROPERTY_NAME},
+        "type": {"type": "string", "enum": list(PROPERTY_TYPES)},
+        "value": {"type": "string", "maxLength": MAX_ACTION_TEXT}}, "required": ["name", "type"]}}}}
 
 # (path, method) -> operation; `public` operations need no access token.
 OPERATIONS: dict[tuple[str, str], dict] = {
@@ -139,12 +145,30 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/groups/{groupId}/subscribers/remove", "put"): {"operationId": "RemoveSubscribers",
                                                      "parameters": [_path("groupId")],
                                                      "requestBody": _body({"subscribers": _MOBILES}, ["subscribers"])},
-    ("/groups/{groupId}/actions", "post"): {"operationId": "SendSurvey", "parameters": [_path("groupId")],
+    ("/groups/{groupId}/actions", "post"): {"operationId": "SendSurvey", "parameters": [
+        _path("groupId"), _query("sendToAll", {"type": "string", "enum": ["Yes", "No"]}),
+        _query("actionType", {"type": "string", "maxLength": 32}), _query("id", {"type": "string", "maxLength": 64})],
                                            "requestBody": _body({
                                                "actionType": {"type": "string", "enum": list(ACTION_TYPES)},
+                                               "id": {"type": "string", "maxLength": 64,
+                                                      "description": "An action package's id (for its instance)."},
                                                "actionBody": _ACTION_BODY, "subscribers": _MOBILES,
                                                "sendToAllSubscribers": _FLAG},
-                                               ["actionType", "actionBody"])},
+                                               ["actionBody"])},
+    ("/groups/{groupId}/actions", "get"): {"operationId": "FetchJobs", "parameters": [
+        _path("groupId"), _query("actionType", {"type": "string", "maxLength": 64}, True),
+        _query("fromDate", {"type": "integer", "minimum": 0, "description": "Epoch milliseconds."}),
+        _query("count", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE})]},
+    ("/groups/{groupId}/actions/{actionId}", "get"): {"operationId": "FetchingSurveyResponses", "parameters": [
+        _path("groupId"), _path("actionId"), _query("getDetails", _FLAG)]},
+    ("/groups/{groupId}/actions/{actionId}/responses", "post"): {
+        "operationId": "PostingActionResponse", "parameters": [_path("groupId"), _path("actionId")],
+        "requestBody": _body({"actionType": {"type": "string", "maxLength": 64},
+                              "id": {"type": "string", "maxLength": 64}, "responseId": _ID,
+                              "actionBody": {"type": "object", "properties": {
+                                  "isCompleted": {"type": "boolean"}, "answers": {"type": "array",
+                                                                                  "maxItems": MAX_QUESTIONS},
+                                  "responseName": _TITLE, "responseLocation": _LOCATION}}}, ["actionBody"])},
     ("/media", "post"): {"operationId": "UploadMedia", "description": _MEDIA_LIMIT, "requestBody": {
         "required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
             "FileName": {"type": "string", "format": "binary"}}, "required": ["FileName"]}}}}},

@@ -40,7 +40,10 @@ TABLE = {
     f"{KAIZALA}/groups/{{groupId}}/messages": {"POST": (groups.send_message, True)},
     # The Power Automate connector's "Send reply to a message" posts here (without the version).
     REPLY: {"POST": (groups.send_message, True)},
-    f"{KAIZALA}/groups/{{groupId}}/actions": {"POST": (actions.send_action, True)},
+    f"{KAIZALA}/groups/{{groupId}}/actions": {"POST": (actions.send_action, True),
+                                             "GET": (actions.list_actions, False)},
+    f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}": {"GET": (actions.get_action, False)},
+    f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}/responses": {"POST": (actions.respond, True)},
     f"{KAIZALA}/media": {"POST": media.upload},
     f"{KAIZALA}/media/attachment": {"POST": media.upload_attachment},
     f"{KAIZALA}/media/url": {"POST": media.upload_url},
