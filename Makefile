@@ -39,6 +39,7 @@ bench: $(STAMP) $(JS_STAMP)
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/auth.py
 	$(BIN)/python bench/groups.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules
