@@ -1,4 +1,4 @@
-"""The background work of a kinflow process: webhook deliveries, reminders at their time and, with
+"""The background work of a kinflow process: webhook deliveries, flow runs, reminders at their time and, with
 SMTP configured, notification e-mails. `kinflow serve` runs it beside HTTP (unless told not to);
 `kinflow worker` runs only this, on as many processes and machines as needed."""
 
@@ -9,6 +9,7 @@ from typing import Protocol
 
 from kinflow.config import Settings
 from kinflow.events.worker import DeliveryWorker
+from kinflow.flows.engine.worker import RunWorker
 from kinflow.notifications import mail
 from kinflow.notifications.reminders import ReminderScheduler
 from kinflow.storage.database import Database
@@ -23,7 +24,8 @@ class Worker(Protocol):
 class Background:
     def __init__(self, db: Database, settings: Settings, name: str | None = None) -> None:
         self.delivery = DeliveryWorker(db, settings, name)
-        self.workers: list[Worker] = [self.delivery, ReminderScheduler(db, settings)]
+        self.runs = RunWorker(db, settings, name)
+        self.workers: list[Worker] = [self.delivery, self.runs, ReminderScheduler(db, settings)]
         if mail.enabled(settings):
             self.workers.append(mail.MailWorker(db, settings))
 

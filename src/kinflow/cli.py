@@ -339,7 +339,7 @@ def users_import(file: Path) -> None:
 @main.command()
 @click.option("--name", default=None, help="Worker name in the delivery log (default host:pid).")
 def worker(name: str | None) -> None:
-    """Background work without HTTP: webhook deliveries, reminders, notification e-mails (until SIGTERM or Ctrl-C)."""
+    """Background work without HTTP: webhook deliveries, flow runs, reminders, notification e-mails (until SIGTERM or Ctrl-C)."""
     import asyncio
     import signal
 

@@ -120,6 +120,30 @@ class Settings:
         metadata={"env": "KINFLOW_DELIVERY_RETENTION_DAYS",
                   "help": "Days events, deliveries and their attempt logs are kept once nothing is left to deliver."},
     )
+    flow_concurrency: int = field(
+        default=16,
+        metadata={"env": "KINFLOW_FLOW_CONCURRENCY", "help": "Flow runs one worker executes at once."},
+    )
+    flow_lease: float = field(
+        default=30.0,
+        metadata={"env": "KINFLOW_FLOW_LEASE",
+                  "help": "Seconds a worker's claim of a run lasts (renewed while it runs); a crashed worker's runs "
+                          "go on elsewhere after it, from their last finished action."},
+    )
+    flow_poll: float = field(
+        default=0.5,
+        metadata={"env": "KINFLOW_FLOW_POLL",
+                  "help": "Seconds between looks for due runs (a worker in the process that starts a run is woken "
+                          "at once)."},
+    )
+    flow_http_timeout: float = field(
+        default=100.0,
+        metadata={"env": "KINFLOW_FLOW_HTTP_TIMEOUT", "help": "Seconds an Http action's request may take."},
+    )
+    run_retention_days: float = field(
+        default=30.0,
+        metadata={"env": "KINFLOW_RUN_RETENTION_DAYS", "help": "Days the history of a finished flow run is kept."},
+    )
     webhook_timeout: float = field(
         default=10.0,
         metadata={"env": "KINFLOW_WEBHOOK_TIMEOUT", "help": "Seconds a webhook receiver has to answer."},

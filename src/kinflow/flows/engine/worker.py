@@ -1,0 +1,119 @@
+"""The run worker: claims due runs under a lease and executes them, several at a time.
+
+One runs inside `kinflow serve` (unless turned off) and any number run as `kinflow worker` processes.
+A run started in this process is taken at once; others are found by polling. While a run executes,
+the worker renews its lease; if the worker dies, the lease runs out and another worker goes on from
+the run's last written result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from kinflow.config import Settings
+from kinflow.flows import runs
+from kinflow.flows.engine.executor import Execution
+from kinflow.flows.engine.outgoing import Outgoing
+from kinflow.flows.engine.services import Services
+from kinflow.flows.engine.signals import Suspend, now_naive
+from kinflow.polling import Poller
+from kinflow.storage.database import Database
+
+log = logging.getLogger("kinflow.flows")
+PURGE_INTERVAL = 3600.0
+T = TypeVar("T")
+
+
+class RunWorker(Poller):
+    def __init__(self, db: Database, settings: Settings, name: str | None = None) -> None:
+        super().__init__(name or f"{socket.gethostname()}:{os.getpid()}", settings.flow_poll)
+        self.db = db
+        self.concurrency = settings.flow_concurrency
+        self.lease = settings.flow_lease
+        self.retention = timedelta(days=settings.run_retention_days)
+        self.services = Services(Outgoing(timeout=settings.flow_http_timeout, allow=settings.webhook_networks),
+                                 settings.public_url, settings.keys)
+        self._running: dict[int, asyncio.Task] = {}
+        self._next_renewal = 0.0
+        self._next_purge = 0.0
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        unsubscribe = runs.serve_locally(self.wake)
+        try:
+            await self.loop(self._step)
+        finally:
+            unsubscribe()
+            await self._drain()
+
+    async def _step(self) -> bool:
+        now = time.monotonic()
+        if now >= self._next_renewal and self._running:
+            self._next_renewal = now + self.lease / 3
+            await self._in_transaction(runs.renew, self.name, list(self._running), self.lease)
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_INTERVAL
+            while await self._in_transaction(runs.purge, now_naive() - self.retention) and not self._stopping:
+                await asyncio.sleep(0)
+        room = self.concurrency - len(self._running)
+        if room <= 0:
+            return False
+        claimed = await self._in_transaction(runs.claim, self.name, room, self.lease)
+        for run_id in claimed:
+            task = asyncio.create_task(self._execute(run_id))
+            self._running[run_id] = task
+            task.add_done_callback(lambda _, run_id=run_id: self._finished(run_id))
+        return len(claimed) == room
+
+    def _finished(self, run_id: int) -> None:
+        self._running.pop(run_id, None)
+        self._wakeup.set()  # room for another run
+
+    async def _execute(self, run_id: int) -> None:
+        try:
+            loaded = await self._in_transaction(runs.load, run_id)
+
+            async def save(result: runs.Result, variables: dict | None, response: dict | None) -> bool:
+                return await self._in_transaction(runs.save_result, self.name, run_id, result,
+                                                  variables=variables, response=response)
+
+            status, error = await Execution(loaded, self.services, save).execute()
+            await self._in_transaction(runs.finish, self.name, run_id, status, error)
+        except Suspend as suspended:
+            await self._in_transaction(runs.suspend, self.name, run_id, suspended.until)
+        except runs.LostClaim:
+            log.warning("run %s: worker %s lost its claim (another worker took it over)", run_id, self.name)
+        except asyncio.CancelledError:
+            await self._in_transaction(runs.release, self.name, run_id)
+            raise
+        except Exception as exc:  # a bug must end the run with a reason, never leave it looping
+            log.exception("run %s", run_id)
+            try:
+                await self._in_transaction(runs.finish, self.name, run_id, runs.FAILED, {
+                    "code": "InternalError",
+                    "message": f"kinflow could not go on with this run ({type(exc).__name__}: {str(exc)[:300]})."})
+            except Exception:  # the database is away: the lease runs out and the run is retaken
+                log.exception("run %s: recording its failure failed", run_id)
+
+    async def _drain(self) -> None:
+        # Runs under way stop where they are; their claims are given up so another worker goes on.
+        for task in list(self._running.values()):
+            task.cancel()
+        if self._running:
+            await asyncio.wait(list(self._running.values()), timeout=5)
+        await self.services.outgoing.close()
+
+    async def _in_transaction(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+        def run() -> T:
+            with self.db.write() as conn:
+                return function(conn, *args, **kwargs)
+
+        # SQLite writes are short and serialised anyway: run them here rather than hop threads.
+        return run() if self.db.is_sqlite else await asyncio.to_thread(run)

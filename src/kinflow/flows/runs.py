@@ -1,0 +1,326 @@
+"""Runs in the database: started by a trigger, claimed by workers under a lease, each action's result
+written as it finishes, listed as run history, resubmitted and cancelled.
+
+Runs are claimed the way webhook deliveries are (`events/queue.py`): a claim is a lease, on PostgreSQL
+taken with `FOR UPDATE SKIP LOCKED`, so any number of `kinflow worker` processes share the runs; if a
+worker dies, its runs fall due again when the lease runs out and another worker goes on from the last
+result written. Every write a worker makes checks that the lease is still its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kinflow.errors import KintoneError, invalid_input
+from kinflow.events.outbox import now_naive
+from kinflow.flows.definitions import Definition
+from kinflow.flows.manage import Flow, definition_of
+from kinflow.flows.tables import flow_action_results, flow_runs, flows
+from kinflow.storage.database import after_commit
+
+WAITING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "Waiting", "Running", "Succeeded", "Failed", "Cancelled"
+SKIPPED, TIMED_OUT = "Skipped", "TimedOut"
+RUN_STATUSES = (WAITING, RUNNING, SUCCEEDED, FAILED, CANCELLED)
+# The statuses of an action that is over; Running and Waiting ones are still under way.
+FINISHED_ACTION = (SUCCEEDED, FAILED, SKIPPED, TIMED_OUT, CANCELLED)
+MAX_TRACKING_ID = 128
+
+_local_wakers: list[Callable[[], None]] = []
+
+
+def serve_locally(wake: Callable[[], None]) -> Callable[[], None]:
+    """Call `wake` when this process starts a run; returns a function that stops it."""
+    _local_wakers.append(wake)
+    return lambda: _local_wakers.remove(wake)
+
+
+def _wake() -> None:
+    for wake in list(_local_wakers):
+        wake()
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+class LostClaim(Exception):
+    """Another worker has taken the run over (this worker's lease ran out)."""
+
+
+def run_not_found(run: object) -> KintoneError:
+    return KintoneError("KF_FL02", f"The run {run} is not found.", 404)
+
+
+def start_run(conn: Connection, flow: Flow, trigger_outputs: dict, *, client_tracking_id: str | None = None,
+              event_id: str | None = None, resubmitted_from: str | None = None) -> str | None:
+    """Queue a run of the flow's current version. Returns its id, or None when a run was already
+    started for this event (one event is one run)."""
+    if event_id is not None:
+        seen = conn.execute(sa.select(flow_runs.c.uuid).where(
+            flow_runs.c.flow_id == flow.id, flow_runs.c.event_id == event_id)).scalar()
+        if seen is not None:
+            return None
+    run_uuid = str(uuid.uuid4())
+    now = now_naive()
+    conn.execute(flow_runs.insert().values(
+        uuid=run_uuid, flow_id=flow.id, version=flow.version, status=WAITING,
+        trigger_outputs=dumps({"name": "", "outputs": trigger_outputs, "startTime": _iso(now)}),
+        client_tracking_id=(client_tracking_id or run_uuid)[:MAX_TRACKING_ID], event_id=event_id,
+        resubmitted_from=resubmitted_from, due_at=now, created_at=now))
+    after_commit(conn, _wake)
+    return run_uuid
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+_DUE = (
+    sa.select(flow_runs.c.id)
+    .where(flow_runs.c.finished_at.is_(None), flow_runs.c.due_at <= sa.bindparam("now"),
+           sa.or_(flow_runs.c.lease_until.is_(None), flow_runs.c.lease_until < sa.bindparam("now")))
+    .order_by(flow_runs.c.due_at, flow_runs.c.id)
+    .limit(sa.bindparam("limit"))
+)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
+
+
+def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[int]:
+    """Lease up to `limit` due runs to `worker`; returns their ids."""
+    now = now_naive()
+    due = _DUE if conn.dialect.name == "sqlite" else _DUE_LOCKED
+    ids = conn.execute(due, {"now": now, "limit": limit}).scalars().all()
+    if ids:
+        conn.execute(flow_runs.update().where(flow_runs.c.id.in_(ids)).values(
+            lease_until=now + timedelta(seconds=lease_seconds), lease_owner=worker, status=RUNNING,
+            started_at=sa.func.coalesce(flow_runs.c.started_at, now)))
+    return list(ids)
+
+
+def renew(conn: Connection, worker: str, ids: list[int], lease_seconds: float) -> None:
+    """Extend the leases of the runs this worker is executing."""
+    if ids:
+        conn.execute(flow_runs.update().where(flow_runs.c.id.in_(ids), flow_runs.c.lease_owner == worker,
+                                              flow_runs.c.finished_at.is_(None))
+                     .values(lease_until=now_naive() + timedelta(seconds=lease_seconds)))
+
+
+def _mine(conn: Connection, worker: str, run_id: int, **values: Any) -> None:
+    values = values or {"lease_owner": worker}  # nothing to change: the claim is checked all the same
+    updated = conn.execute(flow_runs.update().where(
+        flow_runs.c.id == run_id, flow_runs.c.lease_owner == worker, flow_runs.c.finished_at.is_(None))
+        .values(**values)).rowcount
+    if not updated:
+        raise LostClaim(f"run {run_id}")
+
+
+# --- what a worker reads and writes ------------------------------------------------------------
+
+@dataclass
+class Result:
+    """One action's result (of one repetition, inside loops)."""
+
+    name: str
+    repetition: str
+    status: str
+    tracking_id: str
+    started_at: datetime
+    code: str = ""
+    inputs: Any = None
+    outputs: Any = None
+    error: Any = None
+    attempts: int = 0
+    history: list = None  # type: ignore[assignment]
+    finished_at: datetime | None = None
+    resume_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.history is None:
+            self.history = []
+
+    def record(self, client_tracking_id: str) -> dict:
+        """The action as expressions see it (`actions('Name')`)."""
+        return {"name": self.name, "inputs": self.inputs, "outputs": self.outputs, "status": self.status,
+                "code": self.code or None, "startTime": _iso(self.started_at), "endTime": _iso(self.finished_at),
+                "trackingId": self.tracking_id, "clientTrackingId": client_tracking_id, "error": self.error}
+
+    def row(self) -> dict:
+        return {"name": self.name, "repetition": self.repetition, "status": self.status, "code": self.code,
+                "inputs": dumps(self.inputs), "outputs": dumps(self.outputs),
+                "error": None if self.error is None else dumps(self.error), "attempts": self.attempts,
+                "history": dumps(self.history), "tracking_id": self.tracking_id, "started_at": self.started_at,
+                "finished_at": self.finished_at, "resume_at": self.resume_at}
+
+
+@dataclass
+class LoadedRun:
+    id: int
+    uuid: str
+    flow_id: int
+    flow_uuid: str
+    flow_name: str
+    owner: str
+    version: int
+    definition: Definition
+    trigger: dict
+    variables: dict
+    client_tracking_id: str
+    results: dict[tuple[str, str], Result]
+    responded: bool
+
+
+def load(conn: Connection, run_id: int) -> LoadedRun:
+    row = conn.execute(sa.select(flow_runs, flows.c.name, flows.c.owner, flows.c.uuid.label("flow_uuid")).join(flows, flows.c.id == flow_runs.c.flow_id)
+                       .where(flow_runs.c.id == run_id)).one()
+    results = {}
+    for r in conn.execute(sa.select(flow_action_results).where(flow_action_results.c.run_id == run_id)):
+        results[(r.name, r.repetition)] = Result(
+            r.name, r.repetition, r.status, r.tracking_id, r.started_at, r.code, loads(r.inputs), loads(r.outputs),
+            loads(r.error), r.attempts, loads(r.history), r.finished_at, r.resume_at)
+    trigger = loads(row.trigger_outputs)
+    definition = definition_of(conn, row.flow_id, row.version)
+    trigger["name"] = definition.trigger_name
+    return LoadedRun(row.id, row.uuid, row.flow_id, row.flow_uuid, row.name, row.owner, row.version, definition, trigger,
+                     loads(row.variables) or {}, row.client_tracking_id, results, row.response is not None)
+
+
+def save_result(conn: Connection, worker: str, run_id: int, result: Result, *, variables: dict | None = None,
+                response: dict | None = None) -> bool:
+    """Write one action's result (and the variables or the trigger's response it changed); returns
+    whether the run has been asked to stop. Raises `LostClaim` when the run is no longer this worker's."""
+    values: dict[str, Any] = {}
+    if variables is not None:
+        values["variables"] = dumps(variables)
+    if response is not None:
+        values["response"] = dumps(response)
+    _mine(conn, worker, run_id, **values)
+    row = result.row()
+    updated = conn.execute(flow_action_results.update().where(
+        flow_action_results.c.run_id == run_id, flow_action_results.c.name == result.name,
+        flow_action_results.c.repetition == result.repetition).values(**row)).rowcount
+    if not updated:
+        conn.execute(flow_action_results.insert().values(run_id=run_id, **row))
+    return bool(conn.execute(sa.select(flow_runs.c.cancel_requested).where(flow_runs.c.id == run_id)).scalar())
+
+
+def suspend(conn: Connection, worker: str, run_id: int, until: datetime) -> None:
+    """Put the run off until `until` (a retry or a Wait) and give up the claim."""
+    _mine(conn, worker, run_id, due_at=until, lease_until=None, lease_owner=None)
+
+
+def release(conn: Connection, worker: str, run_id: int) -> None:
+    """Give up the claim of a run this worker stops without finishing (it is shutting down)."""
+    conn.execute(flow_runs.update().where(flow_runs.c.id == run_id, flow_runs.c.lease_owner == worker)
+                 .values(lease_until=None, lease_owner=None))
+
+
+def finish(conn: Connection, worker: str, run_id: int, status: str, error: dict | None) -> None:
+    """Settle the run; actions still under way (a control action around a Terminate) end as Cancelled."""
+    now = now_naive()
+    _mine(conn, worker, run_id, status=status, error=None if error is None else dumps(error), finished_at=now,
+          lease_until=None, lease_owner=None)
+    conn.execute(flow_action_results.update().where(
+        flow_action_results.c.run_id == run_id, flow_action_results.c.status.in_((RUNNING, WAITING)))
+        .values(status=CANCELLED, finished_at=now, resume_at=None))
+
+
+# --- run history -------------------------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+
+def _run_json(row) -> dict:  # noqa: ANN001
+    duration = (row.finished_at - row.started_at).total_seconds() * 1000 if row.finished_at and row.started_at else None
+    return {"id": row.uuid, "flow": str(row.flow_id), "version": str(row.version), "status": row.status,
+            "createdAt": _iso(row.created_at), "startTime": _iso(row.started_at), "endTime": _iso(row.finished_at),
+            "durationMs": duration, "clientTrackingId": row.client_tracking_id, "error": loads(row.error),
+            "resubmittedFrom": row.resubmitted_from}
+
+
+def list_runs(conn: Connection, flow: Flow, *, status: str | None, offset: int, limit: int) -> list[dict]:
+    """A flow's runs, newest first."""
+    query = (sa.select(flow_runs).where(flow_runs.c.flow_id == flow.id)
+             .order_by(flow_runs.c.id.desc()).offset(offset).limit(limit))
+    if status is not None:
+        if status not in RUN_STATUSES:
+            raise invalid_input({"status": [f"Enter one of {', '.join(RUN_STATUSES)}."]})
+        query = query.where(flow_runs.c.status == status)
+    return [_run_json(row) for row in conn.execute(query)]
+
+
+def _run_row(conn: Connection, flow: Flow, run: object):  # noqa: ANN202
+    if not isinstance(run, str) or not run:
+        raise invalid_input({"run": ["Enter the run's id."]})
+    row = conn.execute(sa.select(flow_runs).where(flow_runs.c.flow_id == flow.id, flow_runs.c.uuid == run)).first()
+    if row is None:
+        raise run_not_found(run)
+    return row
+
+
+def get_run(conn: Connection, flow: Flow, run: object) -> dict:
+    """One run with its trigger outputs and each action's inputs, outputs, status, attempts and duration."""
+    row = _run_row(conn, flow, run)
+    actions = []
+    for r in conn.execute(sa.select(flow_action_results).where(flow_action_results.c.run_id == row.id)
+                          .order_by(flow_action_results.c.started_at, flow_action_results.c.id)):
+        duration = (r.finished_at - r.started_at).total_seconds() * 1000 if r.finished_at else None
+        actions.append({"name": r.name, "repetition": r.repetition or None, "status": r.status, "code": r.code or None,
+                        "inputs": loads(r.inputs), "outputs": loads(r.outputs), "error": loads(r.error),
+                        "attempts": r.attempts, "history": loads(r.history), "trackingId": r.tracking_id,
+                        "startTime": _iso(r.started_at), "endTime": _iso(r.finished_at), "durationMs": duration})
+    trigger = loads(row.trigger_outputs)
+    return {**_run_json(row), "trigger": trigger, "response": loads(row.response), "actions": actions}
+
+
+def response_of(conn: Connection, run_uuid: str) -> tuple[dict | None, str]:
+    """(what a Response action answered, the run's status), for the trigger's waiting caller."""
+    row = conn.execute(sa.select(flow_runs.c.response, flow_runs.c.status).where(flow_runs.c.uuid == run_uuid)).one()
+    return loads(row.response), row.status
+
+
+def cancel(conn: Connection, flow: Flow, run: object) -> dict:
+    """Stop a run: at once when no worker holds it, else at its next action."""
+    row = _run_row(conn, flow, run)
+    if row.finished_at is not None:
+        raise KintoneError("KF_FL03", f"The run {run} has already finished ({row.status}).", 409)
+    now = now_naive()
+    idle = conn.execute(flow_runs.update().where(
+        flow_runs.c.id == row.id, flow_runs.c.finished_at.is_(None),
+        sa.or_(flow_runs.c.lease_until.is_(None), flow_runs.c.lease_until < now))
+        .values(status=CANCELLED, finished_at=now, cancel_requested=True, lease_owner=None, lease_until=None,
+                error=dumps({"code": "Cancelled", "message": "The run was cancelled."}))).rowcount
+    if idle:
+        conn.execute(flow_action_results.update().where(
+            flow_action_results.c.run_id == row.id, flow_action_results.c.status.in_((RUNNING, WAITING)))
+            .values(status=CANCELLED, finished_at=now, resume_at=None))
+    else:
+        conn.execute(flow_runs.update().where(flow_runs.c.id == row.id).values(cancel_requested=True))
+    return get_run(conn, flow, run)
+
+
+def resubmit(conn: Connection, flow: Flow, run: object) -> str:
+    """A new run from the same trigger outputs, of the flow's current version."""
+    row = _run_row(conn, flow, run)
+    outputs = loads(row.trigger_outputs).get("outputs") or {}
+    return start_run(conn, flow, outputs, resubmitted_from=row.uuid)  # type: ignore[return-value]
+
+
+def purge(conn: Connection, cutoff: datetime, limit: int = 5000) -> int:
+    """Forget up to `limit` finished runs older than `cutoff`, with their action results."""
+    ids = conn.execute(sa.select(flow_runs.c.id).where(flow_runs.c.finished_at.is_not(None),
+                                                       flow_runs.c.finished_at < cutoff)
+                       .order_by(flow_runs.c.id).limit(limit)).scalars().all()
+    if ids:
+        conn.execute(flow_runs.delete().where(flow_runs.c.id.in_(ids)))
+    return len(ids)
