@@ -4,7 +4,7 @@ media.md). Each kind of action has its own domain module; this picks it."""
 from __future__ import annotations
 
 from kinflow.api.kaizala.http import Call, caller_of, send_to_all
-from kinflow.groups import action_details, actions, attachments, groups, responses
+from kinflow.groups import action_details, actions, attachments, groups, reminders, responses
 from kinflow.groups.errors import bad_input, text
 from kinflow.groups.questions import canonical
 
@@ -64,3 +64,12 @@ def respond(call: Call) -> dict:
     who, group = _reader(call, "action.update" if responses.is_update(call.body) else "action.write")
     return responses.respond(call.conn, group, who.person, call.path["actionId"], call.body,
                              public_url=call.settings.public_url, key=call.settings.keys)
+
+
+def remind(call: Call) -> dict:
+    who = caller_of(call)
+    who.require("action.write")
+    group = groups.load_group(call.conn, call.path["groupId"])
+    send_to_all(call)  # the connector's sendToAll is checked; a reminder goes where its action went
+    return reminders.remind(call.conn, group, groups.role_of(call.conn, group, who), who.person,
+                            call.path["actionId"], call.query)

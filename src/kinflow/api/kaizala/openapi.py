@@ -169,6 +169,11 @@ OPERATIONS: dict[tuple[str, str], dict] = {
                                   "isCompleted": {"type": "boolean"}, "answers": {"type": "array",
                                                                                   "maxItems": MAX_QUESTIONS},
                                   "responseName": _TITLE, "responseLocation": _LOCATION}}}, ["actionBody"])},
+    ("/groups/{groupId}/actions/{actionId}/reminder", "post"): {
+        "operationId": "SendActionReminder", "parameters": [
+            _path("groupId"), _path("actionId"), _query("actionType", {"type": "string", "maxLength": 64}),
+            _query("sendToAll", {"type": "string", "enum": ["Yes", "No"]})],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}},
     ("/media", "post"): {"operationId": "UploadMedia", "description": _MEDIA_LIMIT, "requestBody": {
         "required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
             "FileName": {"type": "string", "format": "binary"}}, "required": ["FileName"]}}}}},

@@ -44,6 +44,8 @@ TABLE = {
                                              "GET": (actions.list_actions, False)},
     f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}": {"GET": (actions.get_action, False)},
     f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}/responses": {"POST": (actions.respond, True)},
+    # The Power Automate connector's "Send action reminder on a group" (Kaizala's REST documents none).
+    f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}/reminder": {"POST": (actions.remind, True)},
     f"{KAIZALA}/media": {"POST": media.upload},
     f"{KAIZALA}/media/attachment": {"POST": media.upload_attachment},
     f"{KAIZALA}/media/url": {"POST": media.upload_url},
