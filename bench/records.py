@@ -37,6 +37,15 @@ FIELDS = {
     "amount": {"type": "NUMBER", "code": "amount", "label": "Amount"},
     "day": {"type": "DATE", "code": "day", "label": "Day"},
 }
+# The same form with 10 calculated fields (arithmetic, functions, dates, CALC using CALC).
+FORMULAS = {
+    "c0": "amount * 2", "c1": "amount / 7", "c2": "ROUND(amount * 1.1, 0)", "c3": "c0 + c1",
+    "c4": "IF(amount > 50000, amount - 50000, 0)", "c5": "day + 60*60*24*30", "c6": "SUM(amount, c0, c2)",
+    "c7": "amount ^ 2", "c8": "ROUNDDOWN(c1, 1)", "c9": "IF(AND(amount > 10, c0 < 100000), 1, 0)",
+}
+CALC_FIELDS = {**FIELDS, **{code: {"type": "CALC", "code": code, "label": code, "expression": formula,
+                                   **({"format": "DATE"} if code == "c5" else {})}
+                            for code, formula in FORMULAS.items()}}
 console = Console(width=140)
 WRK_THREADS = 2
 
@@ -186,6 +195,20 @@ def print_results(title: str, database_url: str, rows: list[tuple[str, str, str]
     console.print(table)
 
 
+def compare_formulas(base: str, client: httpx.Client, seconds: int, rows: Rows) -> None:
+    """Adds/s with 10 CALC fields against the same form without them, in the same run: three
+    alternating rounds, the best of each kept, so other load on the machine weighs on both alike."""
+    apps = {"plain": make_app(client, FIELDS), "calc": make_app(client, CALC_FIELDS)}
+    rates = {"plain": 0.0, "calc": 0.0}
+    for _ in range(3):
+        for label, app in apps.items():
+            r = wrk(f"{base}/k/v1/records.json", seconds=max(seconds // 3, 2), connections=4, method="POST",
+                    lua=BATCH_LUA % (app, WRK_THREADS))
+            rates[label] = max(rates[label], r["rps"] * 100)
+    rows.append(("POST records.json, 100 per batch, 10 CALC fields", f"{rates['calc']:,.0f} records/s",
+                 f"without them {rates['plain']:,.0f} records/s = {rates['calc'] / rates['plain']:.0%} (target ≥ 70%)"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="")
@@ -193,10 +216,11 @@ def main() -> None:
     parser.add_argument("--all-records", type=int, default=100_000, help="size of the getAllRecords app")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--formulas-only", action="store_true", help="only the calculated fields comparison")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    if not (ROOT / "tests" / "js" / "node_modules" / "@kintone" / "rest-api-client").is_dir():
+    if not args.formulas_only and not (ROOT / "tests" / "js" / "node_modules" / "@kintone" / "rest-api-client").is_dir():
         raise SystemExit("the official JS client is needed: make bench (or cd tests/js && npm ci)")
     work = Path(tempfile.mkdtemp(prefix="kinflow-bench-"))
     database_url = args.database_url or f"sqlite:///{work / 'data' / 'kinflow.db'}"
@@ -204,6 +228,9 @@ def main() -> None:
     rows = Rows()
     try:
         with httpx.Client(base_url=base, headers=AUTH, timeout=120) as client:
+            compare_formulas(base, client, args.seconds, rows)
+            if args.formulas_only:
+                return
             single = make_app(client)
             body = json.dumps({"app": single, "record": record(1)})
             r = wrk(f"{base}/k/v1/record.json", seconds=args.seconds, connections=16, method="POST", body=body)
@@ -245,8 +272,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print_results(f"records benchmark — {args.workers} HTTP worker(s)", args.database_url, rows)
-    shutil.rmtree(work, ignore_errors=True)
+        print_results(f"records benchmark — {args.workers} HTTP worker(s)", args.database_url, rows)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

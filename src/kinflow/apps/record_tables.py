@@ -56,7 +56,9 @@ def _field_columns(field: Field) -> list[sa.Column]:
 def _field_indexes(table: sa.Table, field: Field, dialect: str) -> list[sa.Index]:
     if field.type not in TEXT_TYPES | NUMERIC_TYPES | {"DATE", "TIME", "DATETIME"}:
         return []
-    if field.type in _UNINDEXED_TYPES:
+    if field.type in _UNINDEXED_TYPES or field.type == "CALC":
+        # A CALC's value is searched and sorted from its column like a number's, without an index:
+        # ten calculated fields would otherwise double the cost of every write (bench/records.py).
         return []
     column = table.c[field.column_name]
     if field.props.get("unique") and field.type in UNIQUE_CAPABLE_TYPES and field.table is None:

@@ -9,14 +9,13 @@ order `check.plan_formulas` gives, so a CALC that uses another sees its fresh va
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from kinflow.apps.form import Field, Form
-from kinflow.apps.formulas.check import Formula, FormulaPlan, plan_formulas
+from kinflow.apps.formulas.check import FormulaPlan, plan_formulas
 from kinflow.apps.formulas.dates import date_seconds, instant_seconds, time_seconds
-from kinflow.apps.formulas.evaluate import calc_value, evaluate, text_value
-from kinflow.apps.formulas.values import EMPTY, Choices, Column, Precision
+from kinflow.apps.formulas.evaluate import Compiled, as_number, as_text, compile_formula
+from kinflow.apps.formulas.values import EMPTY, WIDE, Choices, Column, Incalculable, Precision
 
 _SYSTEM = {"CREATED_TIME": "created_at", "UPDATED_TIME": "updated_at", "CREATOR": "creator", "MODIFIER": "modifier"}
 
@@ -48,55 +47,79 @@ def _follows_modification(form: Form) -> bool:
 
 def formula_value(field: Field, stored: object) -> object:
     """A stored value as formulas see it: times in seconds, empty as EMPTY."""
-    if stored is None:
-        return "" if field.type in ("SINGLE_LINE_TEXT", "DROP_DOWN", "RADIO_BUTTON") else EMPTY
-    if isinstance(stored, list):
-        return Choices(stored)
-    if isinstance(stored, datetime):
-        return instant_seconds(stored)
-    if isinstance(stored, date):
-        return date_seconds(stored)
-    if isinstance(stored, time):
-        return time_seconds(stored)
-    if isinstance(stored, float):
-        return Decimal(str(stored))
-    return stored
+    return _converter(field)(stored)
+
+
+def _converter(field: Field) -> Callable[[object], object]:
+    t = field.type
+    if t in ("SINGLE_LINE_TEXT", "DROP_DOWN", "RADIO_BUTTON", "CREATOR", "MODIFIER"):
+        return lambda stored: "" if stored is None else stored
+    if t in ("CHECK_BOX", "MULTI_SELECT"):
+        return lambda stored: Choices(stored or ())
+    seconds = {"DATE": date_seconds, "TIME": time_seconds, "DATETIME": instant_seconds,
+               "CREATED_TIME": instant_seconds, "UPDATED_TIME": instant_seconds}.get(t)
+    if seconds is not None:
+        return lambda stored: EMPTY if stored is None else seconds(stored)  # type: ignore[arg-type]
+    return lambda stored: EMPTY if stored is None else Decimal(str(stored)) if isinstance(stored, float) else stored
+
+
+# (code, table of the formula's field or None, text result?, compiled formula), in computing order.
+Step = tuple[str, "str | None", bool, Compiled]
+
+
+def _steps(form: Form, precision: Precision) -> list[Step]:
+    cache = form.__dict__.setdefault("_formula_steps", {})
+    steps = cache.get(precision)
+    if steps is None:
+        steps = cache[precision] = [(f.field.code, f.field.table, f.is_text, compile_formula(f.tree, precision))
+                                    for f in formula_plan(form).formulas]
+    return steps
+
+
+def _getters(form: Form) -> dict[str, tuple["str | None", "str | None", Callable[[object], object]]]:
+    """Per field a formula may read: its table, the record attribute holding it (system fields),
+    and its conversion."""
+    getters = form.__dict__.get("_formula_getters")
+    if getters is None:
+        getters = form.__dict__["_formula_getters"] = {
+            f.code: (f.table, _SYSTEM.get(f.type), _converter(f)) for f in form.fields.values()}
+    return getters
 
 
 def compute(form: Form, record, precision: Precision) -> None:  # noqa: ANN001
     """Fill every calculated field of `record` (a `StoredRecord`) in place."""
-    plan = formula_plan(form)
-    if not plan.formulas:
+    steps = _steps(form, precision)
+    if not steps:
         return
-    fields = form.fields
+    getters = _getters(form)
+    values, tables = record.values, record.tables
+    with localcontext(WIDE):
+        _run(steps, getters, record, values, tables)
 
+
+def _run(steps: list[Step], getters: dict, record, values: dict, tables: dict) -> None:  # noqa: ANN001
     def record_value(code: str) -> object:
-        field = fields[code]
-        if field.type in _SYSTEM:
-            return formula_value(field, getattr(record, _SYSTEM[field.type]))
-        if field.table is not None:
-            return Column(formula_value(field, row.values.get(code)) for row in record.tables.get(field.table, []))
-        return formula_value(field, record.values.get(code))
-
-    for formula in plan.formulas:
-        table = formula.field.table
+        table, attribute, convert = getters[code]
+        if attribute is not None:
+            return convert(getattr(record, attribute))
         if table is None:
-            record.values[formula.field.code] = _result(formula, record_value, precision)
+            return convert(values.get(code))
+        return Column([convert(row.values.get(code)) for row in tables.get(table, ())])
+
+    for code, table, is_text, formula in steps:
+        settle = as_text if is_text else as_number
+        if table is None:
+            try:
+                values[code] = settle(formula(record_value))
+            except (Incalculable, RecursionError):
+                values[code] = "" if is_text else None
             continue
-        for row in record.tables.get(table, []):
-            def row_value(code: str, row=row, table=table) -> object:  # noqa: ANN001
-                field = fields[code]
-                if field.table == table:
-                    return formula_value(field, row.values.get(code))
-                return record_value(code)
+        for row in tables.get(table, ()):
+            def row_value(used: str, cells=row.values, table=table) -> object:  # noqa: ANN001
+                used_table, _, convert = getters[used]
+                return convert(cells.get(used)) if used_table == table else record_value(used)
 
-            row.values[formula.field.code] = _result(formula, row_value, precision)
-
-
-def _result(formula: Formula, lookup: Callable[[str], object], precision: Precision) -> object:
-    def outcome() -> object:
-        return evaluate(formula.tree, lookup, precision)
-
-    if formula.is_text:
-        return text_value(outcome)
-    return calc_value(outcome, precision)
+            try:
+                row.values[code] = settle(formula(row_value))
+            except (Incalculable, RecursionError):
+                row.values[code] = "" if is_text else None

@@ -1,78 +1,128 @@
-"""A formula's tree evaluated for one record (or one row of a table).
+"""A formula's tree compiled, once, into Python closures that evaluate it for a record (or a row).
 
 `lookup(code)` gives a field's value as a formula sees it (see `values.py`). Anything kintone cannot
 calculate raises `Incalculable` inside; `calc_value` and `text_value` turn a formula's outcome into
-what a CALC field or an auto-calculated text field stores.
+what a CALC field or an auto-calculated text field stores. Compiling (rather than walking the tree
+for each record) matters: every write of an app with formulas runs all of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 from kinflow.apps.formulas.ast import Call, Chain, FieldRef, Node, Number, Sign, Text
 from kinflow.apps.formulas.functions import ARITY, FUNCTIONS, number, number_text, text
 from kinflow.apps.formulas.values import EMPTY, WIDE, Choices, Column, Incalculable, Precision
 
 Lookup = Callable[[str], object]
+Compiled = Callable[[Lookup], object]
 # kintone calculates powers from -100 to 100; a fractional exponent is cut to its whole part.
 MAX_EXPONENT = 100
 
 
 def evaluate(tree: Node, lookup: Lookup, precision: Precision) -> object:
     """The formula's value, or `Incalculable`."""
+    with localcontext(WIDE):
+        return compile_formula(tree, precision)(lookup)
 
-    def run(node: Node) -> object:
+
+def _fail(lookup: Lookup) -> object:
+    raise Incalculable
+
+
+def compile_formula(tree: Node, precision: Precision) -> Compiled:
+    """The formula as a function of `lookup`; it computes in the current decimal context, which
+    callers set to `WIDE` (`localcontext(WIDE)`, once for a whole record: the context's own
+    methods cost several times the operators)."""
+    operators = _operators(precision)
+    fit = precision.fit
+
+    def build(node: Node) -> Compiled:
         if isinstance(node, Number):
-            return precision.fit(node.value)
+            try:
+                constant = fit(node.value)
+            except Incalculable:
+                return _fail
+            return lambda lookup: constant
         if isinstance(node, Text):
-            return node.value
+            literal = node.value
+            return lambda lookup: literal
         if isinstance(node, FieldRef):
-            return lookup(node.code)
+            code = node.code
+            return lambda lookup: lookup(code)
         if isinstance(node, Sign):
-            value = number(run(node.operand))
-            return precision.fit(-value if node.negative else value)
+            operand = build(node.operand)
+            if node.negative:
+                return lambda lookup: fit(-number(operand(lookup)))
+            return lambda lookup: fit(number(operand(lookup)))
         if isinstance(node, Chain):
-            value = run(node.first)
-            for op, operand, _ in node.rest:
-                value = _apply(op, value, run(operand), precision)
-            return value
+            return _chain(build(node.first), [(operators[op], build(operand)) for op, operand, _ in node.rest])
         if isinstance(node, Call):
             function = FUNCTIONS.get(node.name)
             fewest, most = ARITY.get(node.name, (0, -1))
             if function is None or len(node.args) < fewest or (most is not None and len(node.args) > most):
-                raise Incalculable  # refused when the form is saved; never reached from a saved form
-            return function(node.args, run, precision)
-        raise Incalculable
+                return _fail
+            args = tuple(build(arg) for arg in node.args)
+            return lambda lookup: function(args, lambda part: part(lookup), precision)
+        return _fail
 
-    return run(tree)
+    return build(tree)
 
 
-def _apply(op: str, left: object, right: object, precision: Precision) -> object:
-    if op == "&":
-        return text(left) + text(right)
-    if op in ("=", "!=", "<>"):
-        return _equal(left, right) == (op == "=")
-    if op in ("<", ">", "<=", ">="):
-        return _ordered(op, left, right)
-    a, b = number(left), number(right)
-    try:
-        if op == "+":
-            return precision.fit(WIDE.add(a, b))
-        if op == "-":
-            return precision.fit(WIDE.subtract(a, b))
-        if op == "*":
-            return precision.fit(WIDE.multiply(a, b))
-        if op == "/":
-            if not b:
-                raise Incalculable
-            return precision.fit(WIDE.divide(a, b))
-        exponent = int(b.to_integral_value(rounding=ROUND_DOWN))
-        if abs(exponent) > MAX_EXPONENT or (not a and exponent < 0):
+def _chain(first: Compiled, steps: list[tuple[Callable[[object, object], object], Compiled]]) -> Compiled:
+    if len(steps) == 1:
+        (apply, right), = steps
+        return lambda lookup: apply(first(lookup), right(lookup))
+
+    def run(lookup: Lookup) -> object:
+        value = first(lookup)
+        for apply, operand in steps:
+            value = apply(value, operand(lookup))
+        return value
+
+    return run
+
+
+def _operators(precision: Precision) -> dict[str, Callable[[object, object], object]]:
+    fit = precision.fit
+
+    def add(left: object, right: object) -> Decimal:
+        return fit(number(left) + number(right))
+
+    def subtract(left: object, right: object) -> Decimal:
+        return fit(number(left) - number(right))
+
+    def multiply(left: object, right: object) -> Decimal:
+        return fit(number(left) * number(right))
+
+    def divide(left: object, right: object) -> Decimal:
+        divisor = number(right)
+        if not divisor:
             raise Incalculable
-        return precision.fit(WIDE.power(a, exponent))
-    except (InvalidOperation, ArithmeticError):
-        raise Incalculable from None
+        return fit(number(left) / divisor)
+
+    def power(left: object, right: object) -> Decimal:
+        base = number(left)
+        exponent = int(number(right).to_integral_value(rounding=ROUND_DOWN))
+        if abs(exponent) > MAX_EXPONENT or (not base and exponent < 0):
+            raise Incalculable
+        try:
+            return fit(base ** exponent)
+        except (InvalidOperation, ArithmeticError):
+            raise Incalculable from None
+
+    return {
+        "+": add, "-": subtract, "*": multiply, "/": divide, "^": power,
+        "&": lambda left, right: text(left) + text(right),
+        "=": lambda left, right: _equal(left, right),
+        "!=": lambda left, right: not _equal(left, right),
+        "<>": lambda left, right: not _equal(left, right),
+        "<": lambda left, right: _ordered(left, right) < 0,
+        ">": lambda left, right: _ordered(left, right) > 0,
+        "<=": lambda left, right: _ordered(left, right) <= 0,
+        ">=": lambda left, right: _ordered(left, right) >= 0,
+    }
 
 
 def _equal(left: object, right: object) -> bool:
@@ -89,20 +139,31 @@ def _equal(left: object, right: object) -> bool:
     return left == right
 
 
-def _ordered(op: str, left: object, right: object) -> bool:
+def _ordered(left: object, right: object) -> int:
+    """-1, 0 or 1: text against text, else numbers."""
     if isinstance(left, str) and isinstance(right, str):
-        a, b = left, right
-    else:
-        a, b = number(left), number(right)  # type: ignore[assignment]
-    return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
+        return (left > right) - (left < right)
+    a, b = number(left), number(right)
+    return (a > b) - (a < b)
 
 
 def calc_value(outcome: Callable[[], object], precision: Precision) -> Decimal | None:
-    """What a CALC field stores: a number, or None (shown as "") when there is none."""
+    """What a CALC field stores for a formula's outcome: a number, or None (shown as "")."""
     try:
-        value = outcome()
+        return as_number(outcome())
     except (Incalculable, RecursionError):
         return None
+
+
+def text_value(outcome: Callable[[], object]) -> str:
+    """What an auto-calculated text field stores for a formula's outcome."""
+    try:
+        return as_text(outcome())
+    except (Incalculable, RecursionError):
+        return ""
+
+
+def as_number(value: object) -> Decimal | None:
     if isinstance(value, bool):
         return Decimal(int(value))  # kintone shows a truth value in a CALC field as 1 or 0
     if isinstance(value, Decimal):
@@ -110,12 +171,11 @@ def calc_value(outcome: Callable[[], object], precision: Precision) -> Decimal |
     return None  # empty, text (a number format cannot show it), a list
 
 
-def text_value(outcome: Callable[[], object]) -> str:
-    """What an auto-calculated text field stores."""
+def as_text(value: object) -> str:
     try:
-        return text(outcome())
-    except (Incalculable, RecursionError):
+        return text(value)
+    except Incalculable:
         return ""
 
 
-__all__ = ["evaluate", "calc_value", "text_value", "number_text"]
+__all__ = ["evaluate", "compile_formula", "calc_value", "text_value", "as_number", "as_text", "number_text"]
