@@ -86,3 +86,19 @@ def test_stored_values_agree_with_a_fresh_evaluation(admin, app, a, b, d, t):
             query = f"$id = {record_id} and {code} = {want[code]}"
             found = admin.get("/k/v1/records.json", params={"app": app, "query": query}).json()["records"]
             assert [r["$id"]["value"] for r in found] == [record_id], query
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(expression=st.one_of(st.text(max_size=40), st.text(alphabet='ab12+-*/^&=<>(),"SUMIF ＋', max_size=30)),
+       kind=st.sampled_from(["CALC", "SINGLE_LINE_TEXT"]), inner=st.booleans())
+def test_any_formula_is_saved_or_refused_in_kintones_format(admin, app, expression, kind, inner):
+    field = {"type": kind, "code": "f", "label": "F", "expression": expression}
+    properties = {"tb": {"type": "SUBTABLE", "code": "tb", "fields": {"f": field}}} if inner else {"f": field}
+    response = admin.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": properties})
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert response.json()["code"] in ("GAIA_IL01", "CB_VA01"), response.text
+    else:
+        removed = admin.delete("/k/v1/preview/app/form/fields.json",
+                               params={"app": app, "fields[0]": "tb" if inner else "f"})
+        assert removed.status_code == 200, removed.text

@@ -114,7 +114,7 @@ def _operators(precision: Precision) -> dict[str, Callable[[object, object], obj
 
     return {
         "+": add, "-": subtract, "*": multiply, "/": divide, "^": power,
-        "&": lambda left, right: text(left) + text(right),
+        "&": _concatenate,
         "=": lambda left, right: _equal(left, right),
         "!=": lambda left, right: not _equal(left, right),
         "<>": lambda left, right: not _equal(left, right),
@@ -123,6 +123,18 @@ def _operators(precision: Precision) -> dict[str, Callable[[object, object], obj
         "<=": lambda left, right: _ordered(left, right) <= 0,
         ">=": lambda left, right: _ordered(left, right) >= 0,
     }
+
+
+# No text a formula makes is longer than a single-line text field may be (values.MAX_TEXT): a
+# formula joining a long text to itself many times would otherwise build hundreds of megabytes.
+MAX_TEXT = 64_000
+
+
+def _concatenate(left: object, right: object) -> str:
+    joined = text(left) + text(right)
+    if len(joined) > MAX_TEXT:
+        raise Incalculable
+    return joined
 
 
 def _equal(left: object, right: object) -> bool:
