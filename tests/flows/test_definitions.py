@@ -6,6 +6,8 @@ import copy
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kinflow.flows.definitions import DefinitionError, check, order
 from kinflow.flows.retry import DEFAULT, RetryPolicy, duration_seconds, is_retried
@@ -258,3 +260,25 @@ def test_default_retry_policy_is_exponential_within_bounds():
     assert duration_seconds("P1DT1H2M3.5S") == 86400 + 3600 + 123.5
     assert [is_retried(s) for s in (None, 200, 400, 404, 408, 429, 500, 503)] == [
         True, False, False, False, True, True, True, True]
+
+
+# Any JSON at all, built from the words definitions use, is either accepted or refused with paths.
+_WORDS = st.sampled_from(["triggers", "actions", "type", "inputs", "runAfter", "expression", "else", "cases",
+                          "default", "case", "foreach", "limit", "count", "timeout", "variables", "name", "value",
+                          "retryPolicy", "interval", "runtimeConfiguration", "concurrency", "repetitions",
+                          "Compose", "If", "Switch", "Foreach", "Until", "Scope", "Http", "Request", "Recurrence",
+                          "InitializeVariable", "SetVariable", "Wait", "Terminate", "Response", "OpenApiConnection",
+                          "host", "apiId", "operationId", "connectionName", "parameters", "recurrence", "frequency",
+                          "Succeeded", "Failed", "A", "B", "@concat('a')", "@x(", "method", "uri", "conditions"])
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | _WORDS,
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_WORDS, inner, max_size=4),
+                     max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.dictionaries(_WORDS, _JSON, max_size=4))
+def test_any_json_is_accepted_or_refused_with_paths(document):
+    try:
+        check(document)
+    except DefinitionError as error:
+        assert error.problems and all(isinstance(path, str) and messages for path, messages in error.problems.items())

@@ -18,6 +18,7 @@ import pytest
 
 from kinflow.api import admin as admin_api
 from kinflow.api import flows as flows_api
+from kinflow.api import workflows as workflows_api
 from kinflow.api.kaizala import routes as groups_api
 from kinflow.api.kintone.calls import ROUTES as KINTONE_ROUTES
 from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
@@ -140,6 +141,12 @@ ADMIN_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("DELETE", "webhooks"): (app("manage"), WEBHOOK),
     ("GET", "webhook/deliveries"): (app("manage"), WEBHOOK),
     ("POST", "webhook/redeliver"): (app("manage"), WEBHOOK),
+    # Flows belong to people: tokens are refused, and another's flow is as missing as none.
+    ("POST", "flows"): (PERSON, {"name": "{unique}", "definition": {"triggers": {}}}),
+    ("GET", "flows"): (PERSON, {}),
+    **{(method, resource): (PERSON, {"id": MISSING, "run": "no-such-run"}) for method, resource in (
+        ("GET", "flow"), ("DELETE", "flow"), ("POST", "flow/enable"), ("POST", "flow/disable"),
+        ("GET", "flow/runs"), ("GET", "flow/run"), ("POST", "flow/run/resubmit"), ("POST", "flow/run/cancel"))},
 }
 
 # The flows API: a person's own connections (another's are as missing as none; tokens are refused).
@@ -185,6 +192,8 @@ MOUNTS = {
     "/kaizala/openapi.json": PUBLIC,
     f"{K}/{{rest:path}}": PUBLIC,  # any other path under the groups API: 404 for anyone
     flows_api.CONNECTIONS: "flows (FLOWS_RULES)",
+    # A flow's Request trigger: its URL's signature is the credential (tests/api/test_flows.py).
+    workflows_api.INVOKE: "signed trigger URL",
     # The web interface: sign-in and its assets for anyone, pages for a signed-in browser.
     "/": PUBLIC,  # to the portal
     "/login": PUBLIC,

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kinflow.api import directory
+from kinflow.api import directory, workflows
 from kinflow.api.access_log import note_caller
 from kinflow.api.authentication import password_identity
 from kinflow.api.kintone.http import (
@@ -158,7 +158,7 @@ _ACTIONS = {
     **directory.ACTIONS,
 }
 # Actions that only read: they run in a read transaction, beside writers.
-_READS = {("GET", "notifications"), ("GET", "notifications/count"), *directory.READS}
+_READS = {("GET", "notifications"), ("GET", "notifications/count"), *directory.READS, *workflows.READS}
 # Resources a request authenticated by an API token may not call with any method: otherwise a token
 # allowed to manage its app could mint itself a token with every permission.
 _NOT_FOR_TOKENS = {"apiTokens"}
@@ -175,6 +175,7 @@ _SETTINGS_ACTIONS = {
     ("DELETE", "webhooks"): _delete_webhook,
     ("GET", "webhook/deliveries"): _list_deliveries,
     ("POST", "webhook/redeliver"): _redeliver,
+    **workflows.ACTIONS,
 }
 
 

@@ -73,6 +73,14 @@ ADMIN_PARAMETERS: dict[str, dict[str, dict]] = {
     "notifications": {"unread": _FLAG, "limit": _ID, "offset": _ID},
     "notifications/count": {},
     "notifications/read": {"ids": {"type": "array", "items": _ID}, "all": _FLAG},
+    "flows": {"name": _TEXT, "definition": {"type": "object"}, "state": _TEXT, "offset": _ID, "limit": _ID},
+    "flow": {"id": _ID},
+    "flow/enable": {"id": _ID},
+    "flow/disable": {"id": _ID},
+    "flow/runs": {"id": _ID, "status": _TEXT, "offset": _ID, "limit": _ID},
+    "flow/run": {"id": _ID, "run": _TEXT},
+    "flow/run/resubmit": {"id": _ID, "run": _TEXT},
+    "flow/run/cancel": {"id": _ID, "run": _TEXT},
 }
 _ERROR = {"type": "object", "required": ["code", "id", "message"], "properties": {
     "code": {"type": "string"}, "id": {"type": "string"}, "message": {"type": "string"},

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kinflow.api import admin, flows
+from kinflow.api import admin, flows, workflows
 from kinflow.api.access_log import AccessLog
 from kinflow.api.body_limit import BodyLimit
 from kinflow.api.hosts import HostGuard
@@ -89,6 +89,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/k/integration/v1/{resource:path}.json", integration_endpoint, methods=_METHODS),
         *kaizala_routes,  # before admin's catch-all: connectors live under /kinflow/v1/groups/
         *flows.routes,  # before it too: /kinflow/v1/flows/
+        *workflows.routes,  # a flow's Request trigger: /kinflow/v1/flows/{id}/triggers/{name}/invoke
         *admin.routes,
         Route("/openapi.json", _openapi),
         Route("/healthz", _health),

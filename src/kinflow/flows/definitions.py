@@ -102,7 +102,7 @@ def inner_scopes(spec: dict) -> Iterator[tuple[Path, dict]]:
         yield ("actions",), spec["actions"]
     if kind == "If" and isinstance(spec.get("else"), dict) and isinstance(spec["else"].get("actions"), dict):
         yield ("else", "actions"), spec["else"]["actions"]
-    if kind == "Switch":
+    if kind == "Switch" and isinstance(spec.get("cases") or {}, dict):
         for name, case in (spec.get("cases") or {}).items():
             if isinstance(case, dict) and isinstance(case.get("actions"), dict):
                 yield ("cases", name, "actions"), case["actions"]
@@ -324,7 +324,9 @@ class _Checker:
             self.problem(path + ("foreach",), "Enter an expression giving an array (\"@body('Get')?['value']\").")
         if "actions" not in spec:
             self.problem(path + ("actions",), "Required.")
-        repetitions = ((spec.get("runtimeConfiguration") or {}).get("concurrency") or {}).get("repetitions", 1)
+        configuration = spec.get("runtimeConfiguration") or {}
+        concurrency = configuration.get("concurrency") or {} if isinstance(configuration, dict) else None
+        repetitions = concurrency.get("repetitions", 1) if isinstance(concurrency, dict) else None
         if isinstance(repetitions, bool) or not isinstance(repetitions, int) or not 1 <= repetitions <= 50:
             self.problem(path + ("runtimeConfiguration", "concurrency", "repetitions"),
                          "Enter a whole number from 1 to 50.")
@@ -534,8 +536,10 @@ def check(document: Any) -> Definition:
 
 def _variables(document: dict, checker: _Checker) -> None:
     declared = 0
-    for _, spec, _ in walk(document.get("actions") or {}):
-        if str(spec.get("type", "")).lower() == "initializevariable" and isinstance(spec.get("inputs"), dict):
-            declared += len(spec["inputs"].get("variables") or [])
+    actions = document.get("actions")
+    for _, spec, _ in walk(actions if isinstance(actions, dict) else {}):
+        variables = spec["inputs"].get("variables") if isinstance(spec.get("inputs"), dict) else None
+        if str(spec.get("type", "")).lower() == "initializevariable" and isinstance(variables, list):
+            declared += len(variables)
     if declared > MAX_VARIABLES:
         checker.problem(("actions",), f"A flow has at most {MAX_VARIABLES} variables.")

@@ -1,0 +1,227 @@
+"""Flows over HTTP: deploy, list, enable and disable, the Request trigger's signed URL, run history,
+resubmit and cancel; and a run that survives `kill -9` of the worker executing it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import WEBHOOK_ENV, database_url, password_header, start_server, stop_server
+from tests.flows.sink import Sink
+
+REQUEST = {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}}
+
+
+@pytest.fixture()
+def sink():
+    receiver = Sink()
+    yield receiver
+    receiver.close()
+
+
+def deploy(admin, definition: dict, name: str | None = None, **extra) -> dict:
+    answer = admin.post("/kinflow/v1/flows.json", json={"name": name or f"flow-{uuid.uuid4().hex[:8]}",
+                                                        "definition": definition, **extra})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def trigger_path(flow: dict) -> str:
+    url = urlsplit(flow["callbackUrl"])
+    return f"{url.path}?{url.query}"
+
+
+def wait_run(admin, flow_id: str, run: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shown = admin.get("/kinflow/v1/flow/run.json", params={"id": flow_id, "run": run})
+        assert shown.status_code == 200, shown.text
+        if shown.json()["endTime"]:
+            return shown.json()
+        time.sleep(0.05)
+    raise AssertionError(f"run {run} did not finish")
+
+
+def test_a_request_flow_answers_its_caller_and_keeps_its_history(server, admin, sink):
+    flow = deploy(admin, {"triggers": REQUEST, "actions": {
+        "Call": {"type": "Http", "inputs": {"method": "POST", "uri": sink.url, "body": "@triggerBody()"}},
+        "Answer": {"type": "Response", "runAfter": {"Call": ["Succeeded"]},
+                   "inputs": {"statusCode": 201, "body": {"sent": "@triggerBody()?['n']",
+                                                          "sinkSaw": "@body('Call')?['n']"}}}}})
+    assert flow["created"] is True and flow["state"] == "Enabled" and flow["version"] == "1"
+    client = server.client()  # no sign-in: the URL's signature is the credential
+    answer = client.post(trigger_path(flow), json={"n": 7}, headers={"x-ms-client-tracking-id": "order-7"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"sent": 7, "sinkSaw": 1}
+    run_id = answer.headers["x-ms-workflow-run-id"]
+    assert sink.requests[0]["headers"]["x-ms-client-tracking-id"] == "order-7"
+
+    listed = admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]
+    assert [r["id"] for r in listed] == [run_id]
+    run = wait_run(admin, flow["id"], run_id)
+    assert run["status"] == "Succeeded" and run["clientTrackingId"] == "order-7"
+    assert run["trigger"]["outputs"]["body"] == {"n": 7}
+    call = next(a for a in run["actions"] if a["name"] == "Call")
+    assert call["status"] == "Succeeded" and call["attempts"] == 1 and call["durationMs"] >= 0
+    assert call["inputs"] == {"method": "POST", "uri": sink.url, "body": {"n": 7}}
+    assert call["outputs"]["statusCode"] == 200 and call["outputs"]["body"]["got"] == '{"n":7}'
+
+
+def test_an_invalid_definition_is_refused_with_the_path_of_each_problem(admin):
+    answer = admin.post("/kinflow/v1/flows.json", json={"name": "broken", "definition": {"triggers": REQUEST, "actions": {
+        "A": {"type": "Teleport"},
+        "B": {"type": "Compose", "inputs": "@concat(", "runAfter": {"Gone": ["Succeeded"]}}}}})
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "CB_VA01"
+    assert set(body["errors"]) == {"definition.actions.A.type", "definition.actions.B.runAfter.Gone",
+                                   "definition.actions.B.inputs"}
+    assert admin.post("/kinflow/v1/flows.json", json={"name": "x"}).json()["errors"] == {
+        "definition": {"messages": ["Required field."]}}
+
+
+def test_the_trigger_url_needs_its_signature_and_an_enabled_flow(server, admin):
+    flow = deploy(admin, {"triggers": REQUEST, "actions": {"Note": {"type": "Compose", "inputs": "@triggerBody()"}}})
+    client = server.client()
+    path = trigger_path(flow)
+    base = path.split("?")[0]
+    assert client.post(base, json={}).status_code == 401
+    wrong = client.post(f"{base}?sig={'0' * 43}", json={})
+    assert wrong.status_code == 401 and wrong.json()["code"] == "KF_FL04"
+    assert client.post(f"/kinflow/v1/flows/999999/triggers/manual/invoke?sig=x").status_code == 404
+    started = client.post(path, json={"a": 1})
+    assert started.status_code == 202 and started.json()["run"] == started.headers["x-ms-workflow-run-id"]
+
+    assert admin.post("/kinflow/v1/flow/disable.json", json={"id": flow["id"]}).json()["state"] == "Disabled"
+    disabled = client.post(path, json={})
+    assert disabled.status_code == 409 and disabled.json()["code"] == "KF_FL05"
+    assert admin.post("/kinflow/v1/flow/enable.json", json={"id": flow["id"]}).json()["state"] == "Enabled"
+    assert client.post(path, json={}).status_code == 202
+    bad_json = client.post(path, content=b"{nope", headers={"Content-Type": "application/json"})
+    assert bad_json.status_code == 400 and bad_json.json()["code"] == "CB_IJ01"
+
+
+def test_trigger_conditions_decide_whether_a_run_starts(server, admin):
+    trigger = {"manual": {**REQUEST["manual"], "conditions": [{"expression": "@equals(triggerBody()?['go'], true)"}]}}
+    flow = deploy(admin, {"triggers": trigger, "actions": {"Note": {"type": "Compose", "inputs": 1}}})
+    client = server.client()
+    skipped = client.post(trigger_path(flow), json={"go": False})
+    assert skipped.status_code == 202 and "skipped" in skipped.json()
+    assert client.post(trigger_path(flow), json={"go": True}).json()["run"]
+    assert len(admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]) == 1
+
+
+def test_deploying_the_same_name_makes_a_new_version(admin):
+    name = f"versioned-{uuid.uuid4().hex[:6]}"
+    first = deploy(admin, {"triggers": REQUEST, "actions": {}}, name=name)
+    second = deploy(admin, {"triggers": REQUEST, "actions": {"A": {"type": "Compose", "inputs": 2}}}, name=name)
+    assert second["id"] == first["id"] and second["version"] == "2" and second["created"] is False
+    shown = admin.get("/kinflow/v1/flow.json", params={"id": first["id"]}).json()
+    assert shown["definition"]["actions"] == {"A": {"type": "Compose", "inputs": 2}}
+    assert any(f["id"] == first["id"] for f in admin.get("/kinflow/v1/flows.json").json()["flows"])
+
+
+def test_resubmit_cancel_and_delete(server, admin):
+    flow = deploy(admin, {"triggers": REQUEST, "actions": {
+        "Nap": {"type": "Wait", "inputs": {"interval": {"count": "@triggerBody()?['minutes']", "unit": "Minute"}}}}})
+    client = server.client()
+    quick = client.post(trigger_path(flow), json={"minutes": 0}).json()["run"]
+    assert wait_run(admin, flow["id"], quick)["status"] == "Succeeded"
+    again = admin.post("/kinflow/v1/flow/run/resubmit.json", json={"id": flow["id"], "run": quick}).json()["run"]
+    resubmitted = wait_run(admin, flow["id"], again)
+    assert resubmitted["resubmittedFrom"] == quick and resubmitted["trigger"]["outputs"]["body"] == {"minutes": 0}
+    finished = admin.post("/kinflow/v1/flow/run/cancel.json", json={"id": flow["id"], "run": quick})
+    assert finished.status_code == 409 and finished.json()["code"] == "KF_FL03"
+
+    slow = client.post(trigger_path(flow), json={"minutes": 60}).json()["run"]
+    deadline = time.monotonic() + 10
+    while admin.get("/kinflow/v1/flow/run.json", params={"id": flow["id"], "run": slow}).json()["actions"] == []:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    cancelled = admin.post("/kinflow/v1/flow/run/cancel.json", json={"id": flow["id"], "run": slow})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "Cancelled"
+    assert admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"], "status": "Cancelled"}).json()[
+        "runs"][0]["id"] == slow
+    missing = admin.get("/kinflow/v1/flow/run.json", params={"id": flow["id"], "run": "no-such-run"})
+    assert missing.status_code == 404 and missing.json()["code"] == "KF_FL02"
+
+    assert admin.delete("/kinflow/v1/flow.json", params={"id": flow["id"]}).status_code == 200
+    gone = admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]})
+    assert gone.status_code == 404 and gone.json()["code"] == "KF_FL01"
+
+
+def test_a_flow_is_its_owners(server, admin):
+    login = f"flower-{uuid.uuid4().hex[:6]}"
+    assert admin.post("/kinflow/v1/users.json", json={"code": login, "password": "pw"}).status_code == 200
+    mine = deploy(admin, {"triggers": REQUEST, "actions": {}})
+    other = server.client(password_header(login, "pw"))
+    assert other.get("/kinflow/v1/flow.json", params={"id": mine["id"]}).status_code == 404
+    theirs = other.post("/kinflow/v1/flows.json", json={"name": "theirs", "definition": {"triggers": REQUEST}})
+    assert theirs.status_code == 200 and theirs.json()["owner"] == login
+    assert [f["name"] for f in other.get("/kinflow/v1/flows.json").json()["flows"]] == ["theirs"]
+    # Administrators manage every flow.
+    assert admin.get("/kinflow/v1/flow.json", params={"id": theirs.json()["id"]}).status_code == 200
+
+
+# --- kill -9 of the worker in the middle of a run -----------------------------------------------
+
+def _worker(server, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kinflow.cli", "worker"], env={
+        **os.environ, "KINFLOW_DATA_DIR": str(server.data_dir), "KINFLOW_DATABASE_URL": server.database_url, **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_without_workers(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"flows-{request.param}")
+    srv = start_server(tmp, database_url(request.param, tmp), request.param,
+                       {**WEBHOOK_ENV, "KINFLOW_DELIVERY_WORKER": "false"})
+    yield srv
+    stop_server(srv)
+
+
+def test_a_run_goes_on_after_kill_9_of_its_worker(server_without_workers):
+    server = server_without_workers
+    admin = server.admin()
+    first, held = Sink(), Sink()
+    held.hold.clear()  # the second action's receiver keeps the request unanswered
+    env = {**WEBHOOK_ENV, "KINFLOW_FLOW_LEASE": "2", "KINFLOW_FLOW_POLL": "0.1"}
+    workers = []
+    try:
+        flow = deploy(admin, {"triggers": REQUEST, "actions": {
+            "One": {"type": "Http", "inputs": {"method": "POST", "uri": first.url, "body": "one"}},
+            "Two": {"type": "Http", "runAfter": {"One": ["Succeeded"]},
+                    "inputs": {"method": "POST", "uri": held.url, "body": "two"}},
+            "Three": {"type": "Compose", "runAfter": {"Two": ["Succeeded"]}, "inputs": "@body('Two')"}}})
+        run = server.client().post(trigger_path(flow), json={}).json()["run"]
+        workers.append(_worker(server, env))
+        held.wait_for(1)  # the worker is inside action Two
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait(timeout=10)
+        held.hold.set()  # the receiver comes back; the next request is answered
+        workers.append(_worker(server, env))
+        finished = wait_run(admin, flow["id"], run, timeout=60)
+    finally:
+        held.hold.set()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=10)
+        first.close()
+        held.close()
+        admin.close()
+    assert finished["status"] == "Succeeded", finished
+    assert len(first.requests) == 1  # the finished action is not run again
+    assert len(held.requests) == 2  # the interrupted one is, with the same tracking ids
+    for name in ("x-ms-client-tracking-id", "x-ms-action-tracking-id", "x-ms-workflow-run-id"):
+        assert held.requests[0]["headers"][name] == held.requests[1]["headers"][name]
+    two = next(a for a in finished["actions"] if a["name"] == "Two")
+    assert two["trackingId"] == held.requests[1]["headers"]["x-ms-action-tracking-id"]
+    assert next(a for a in finished["actions"] if a["name"] == "Three")["status"] == "Succeeded"
