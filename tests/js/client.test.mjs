@@ -337,3 +337,52 @@ describe("notifications that reach people", () => {
     assert.equal((await kinflow("GET", "notifications/count", null, user)).unread, 0);
   });
 });
+
+describe("calculated fields", () => {
+  test("CALC and auto-calculated text: form, addRecords, getRecords with a query, updateRecord", async () => {
+    const { app } = await client.app.addApp({ name: `JS formulas ${Date.now()}` });
+    await client.app.addFormFields({
+      app, properties: {
+        price: { type: "NUMBER", code: "price", label: "Price" },
+        lines: {
+          type: "SUBTABLE", code: "lines", label: "Lines", fields: {
+            qty: { type: "NUMBER", code: "qty", label: "Qty" },
+            line: { type: "CALC", code: "line", label: "Line", expression: "qty * price" },
+          },
+        },
+        total: { type: "CALC", code: "total", label: "Total", expression: "SUM(line)", format: "NUMBER_DIGIT" },
+        label: { type: "SINGLE_LINE_TEXT", code: "label", label: "Label", expression: 'YEN(total, 0) & " total"' },
+      },
+    });
+    const refused = await rejection(client.app.addFormFields({
+      app, properties: { bad: { type: "CALC", code: "bad", label: "Bad", expression: "SUM(nothing)" } },
+    }));
+    assert.ok(refused instanceof KintoneRestAPIError);
+    assert.equal(refused.code, "GAIA_IL01");
+    await client.app.deployApp({ apps: [{ app }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await client.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { properties: live } = await client.app.getFormFields({ app });
+    assert.equal(live.total.type, "CALC");
+    assert.equal(live.total.format, "NUMBER_DIGIT");
+    const row = (qty) => ({ value: { qty: { value: qty } } });
+    const { ids } = await client.record.addRecords({
+      app, records: [
+        { price: { value: 100 }, lines: { value: [row(1), row(2)] }, total: { value: "999" } },
+        { price: { value: 10 }, lines: { value: [row(5)] } },
+      ],
+    });
+    const { records } = await client.record.getRecords({ app, query: "total > 100 order by total desc" });
+    assert.deepEqual(records.map((r) => r.$id.value), [ids[0]]);
+    assert.equal(records[0].total.value, "300");
+    assert.equal(records[0].label.value, "¥300 total");
+    assert.equal(records[0].lines.value[1].value.line.value, "200");
+    await client.record.updateRecord({ app, id: ids[1], record: { price: { value: 1000 } } });
+    const { record } = await client.record.getRecord({ app, id: ids[1] });
+    assert.equal(record.total.value, "5000");
+    assert.equal(record.label.value, "¥5,000 total");
+  });
+});
