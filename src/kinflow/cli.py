@@ -481,5 +481,13 @@ def connectors_export(name: str, directory: Path, server: str | None) -> None:
         console.print(f"Wrote {path}", highlight=False)
 
 
+def _add_flows() -> None:
+    from kinflow.cli_flows import flows
+
+    main.add_command(flows)
+
+
+_add_flows()
+
 if __name__ == "__main__":
     main()
