@@ -199,6 +199,7 @@ MOUNTS = {
     "/login": PUBLIC,
     "/static": PUBLIC,
     "/logout": PAGE,
+    "/k/notifications/stream": PERSON,  # a browser session's live count (tests/web/test_inbox.py)
     **{path: PAGE for path in [*web_pages.PAGES, *web_pages.FORMS]},
 }
 # The path each public mount is called at.
@@ -395,6 +396,8 @@ PAGE_RULES = {
     "/k/guest/{space_id:int}/{app:int}/show": (app("view"), "/k/guest/{space}/{app}/show?record={record}"),
     "/k/{app:int}/edit": (app("view"), "/k/{app}/edit"),
     "/k/guest/{space_id:int}/{app:int}/edit": (app("view"), "/k/guest/{space}/{app}/edit"),
+    "/k/notifications": (PERSON, "/k/notifications"),
+    "/k/mentions.json": (PERSON, "/k/mentions.json?q=a"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -402,6 +405,7 @@ FORM_RULES = {
     "/k/guest/{space_id:int}/{app:int}/edit": (app("add"), "/k/guest/{space}/{app}/edit"),
     "/k/{app:int}/comment": (app("view"), "/k/{app}/comment"),
     "/k/guest/{space_id:int}/{app:int}/comment": (app("view"), "/k/guest/{space}/{app}/comment"),
+    "/k/notifications/read": (PERSON, "/k/notifications/read"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"
@@ -420,7 +424,7 @@ def _page_cells(targets: list[Target], rules: dict):
     for target in targets:
         guest = target.prefix != "/k/v1"
         for path, (rule, address) in rules.items():
-            if path != "/k/" and guest != path.startswith("/k/guest/"):
+            if guest != path.startswith("/k/guest/"):  # pages of no app are called once, as plain ones
                 continue
             space = target.prefix.split("/")[3] if guest else ""
             url = address.replace("{app}", target.app).replace("{record}", target.record).replace("{space}", space)

@@ -200,3 +200,41 @@ def test_add_a_record_through_the_form_and_comment_on_it(page, orders):
     page.wait_for_function("document.activeElement && document.activeElement.id === 'comment-1'")
     assert page.locator("#comment-1 .text").inner_text() == "a comment from the page"
     check(page, "11-comment-posted")
+
+
+def test_a_mention_changes_the_other_users_count_live(chromium, server, orders):
+    login = new_user(server, name="Live Listener")
+    contexts = [chromium.new_context(base_url=server.base_url, bypass_csp=True) for _ in range(2)]
+    try:
+        writer, reader = (context.new_page() for context in contexts)
+        sign_in(reader, login, "user-pw")
+        badge = reader.locator("header [data-unread]")
+        reader.wait_for_function("document.documentElement.getAttribute('data-unread-count') === '0'")
+        before = reader.locator("#unread-count").inner_text()
+
+        sign_in(writer)
+        writer.goto(f"/k/{orders['app']}/show?record={orders['record']}")
+        box = writer.get_by_label("Your comment")
+        box.click()
+        box.press_sequentially("please check @Live", delay=20)
+        writer.wait_for_selector("#mention-list li[aria-selected='true']")
+        assert "Live Listener" in writer.locator("#mention-list").inner_text()
+        check(writer, "12-mention-completion")
+        box.press("Enter")  # takes the highlighted suggestion
+        assert f"@{login} " in box.input_value()
+        writer.get_by_role("button", name="Post comment").click()
+        writer.wait_for_url(re.compile(r"comment=\d+#record="))
+
+        reader.wait_for_function(
+            f"document.getElementById('unread-count').textContent === '{int(before) + 1}'", timeout=10_000)
+        assert badge.inner_text() == str(int(before) + 1)
+        check(reader, "13-count-changed-live")
+        reader.get_by_role("link", name=re.compile("^Notifications")).first.click()
+        reader.wait_for_url("**/k/notifications")
+        reader.get_by_role("link", name="order 7").first.click()
+        reader.wait_for_url(re.compile(r"comment=\d+#record="))
+        assert reader.locator(".comment.current .text").inner_text().endswith("please check")
+        check(reader, "14-notification-permalink")
+    finally:
+        for context in contexts:
+            context.close()

@@ -221,3 +221,34 @@ def members(conn: Connection, kind: str, codes: set[str], *, include_subs: bool 
         query = (sa.select(users.c.code).join(user_departments, user_departments.c.user_id == users.c.id)
                  .where(user_departments.c.department_id.in_(wanted)))
     return set(conn.execute(query.where(users.c.active)).scalars())
+
+
+MENTION_KINDS = ("USER", "GROUP", "ORGANIZATION")
+
+
+def find_mentionable(conn: Connection, text: str, limit: int = 10) -> list[dict]:
+    """Active users, then groups, then departments whose code or name starts with `text` (or has a
+    word that does), for `@` completion: type, code and name only, never an e-mail address."""
+    pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    found: list[dict] = []
+    for kind in MENTION_KINDS:
+        table = _ENTITY_TABLES[kind]
+        matches = [sa.func.lower(column).like(like, escape="\\") for column in (table.c.code, table.c.name)
+                   for like in (f"{pattern}%", f"% {pattern}%")]
+        query = sa.select(table.c.code, table.c.name).where(sa.or_(*matches)).order_by(table.c.code)
+        if kind == "USER":
+            query = query.where(users.c.active)
+        rows = conn.execute(query.limit(limit - len(found))).all()
+        found += [{"type": kind, "code": row.code, "name": row.name} for row in rows]
+        if len(found) >= limit:
+            break
+    return found
+
+
+def mentioned(conn: Connection, codes: set[str]) -> dict[str, str]:
+    """The kind of each code that names an active user, else a group, else a department."""
+    kinds: dict[str, str] = {}
+    for kind in MENTION_KINDS:
+        for code in existing_codes(conn, kind, codes - set(kinds), active_only=True):
+            kinds[code] = kind
+    return kinds

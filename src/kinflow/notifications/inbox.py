@@ -3,6 +3,7 @@ newest first, counted and marked read by their owner only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Connection
 from kinflow.clock import utc_text
 from kinflow.digits import is_digits
 from kinflow.errors import integer_param, invalid_input
+from kinflow.storage.database import after_commit
 from kinflow.storage.schema import MAX_ID, notifications
 
 MAX_LIMIT = 100
@@ -39,11 +41,36 @@ class Entry:
 
 _INSERT = notifications.insert().returning(notifications.c.id, sort_by_parameter_order=True)
 
+# Told (without arguments, on the committing thread) after a transaction that changed inboxes has
+# committed: the web interface's live counts listen here. Other processes' changes are not heard;
+# listeners look again on their own from time to time.
+_watchers: list[Callable[[], None]] = []
+
+
+def watch(callback: Callable[[], None]) -> None:
+    _watchers.append(callback)
+
+
+def unwatch(callback: Callable[[], None]) -> None:
+    if callback in _watchers:
+        _watchers.remove(callback)
+
+
+def _changed() -> None:
+    for callback in list(_watchers):
+        callback()
+
+
+def _announce(conn: Connection) -> None:
+    if _watchers and "after_commit" in conn.info:  # a transaction of Database.write()
+        after_commit(conn, _changed)
+
 
 def store(conn: Connection, entries: list[Entry], *, with_ids: bool = False) -> list[int]:
     """Write the entries; their ids only when asked (a plain bulk insert is cheaper)."""
     if not entries:
         return []
+    _announce(conn)
     rows = [e.row() for e in entries]
     if with_ids:
         return list(conn.execute(_INSERT, rows).scalars().all())
@@ -86,6 +113,7 @@ def count_unread(conn: Connection, user: str) -> int:
 def mark_read(conn: Connection, user: str, params: dict) -> int:
     """Mark `ids` (or, with `all: true`, every one) of the user's notifications read; how many changed.
     Ids of someone else's notifications change nothing, as if they did not exist."""
+    _announce(conn)
     every = _flag(params, "all")
     ids = params.get("ids")
     if every == (ids is not None):

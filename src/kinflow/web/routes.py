@@ -11,6 +11,9 @@ from kinflow.web import signin
 from kinflow.web.access import PORTAL
 from kinflow.web.pages.comments import post_comment
 from kinflow.web.pages.edit import edit_page, edit_submit
+from kinflow.web.live import unread_stream
+from kinflow.web.pages.inbox import inbox_page, mark_read
+from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
@@ -29,6 +32,8 @@ PAGES = {
     "/k/guest/{space_id:int}/{app:int}/show": record_page,
     "/k/{app:int}/edit": edit_page,
     "/k/guest/{space_id:int}/{app:int}/edit": edit_page,
+    "/k/notifications": inbox_page,
+    "/k/mentions.json": mention_candidates,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -36,6 +41,7 @@ FORMS = {
     "/k/guest/{space_id:int}/{app:int}/edit": edit_submit,
     "/k/{app:int}/comment": post_comment,
     "/k/guest/{space_id:int}/{app:int}/comment": post_comment,
+    "/k/notifications/read": mark_read,
 }
 
 routes: list[BaseRoute] = [
@@ -43,6 +49,7 @@ routes: list[BaseRoute] = [
     Route("/login", signin.login_page, methods=["GET"]),
     Route("/login", signin.login_submit, methods=["POST"]),
     Route("/logout", signin.logout, methods=["POST"]),
+    Route("/k/notifications/stream", unread_stream, methods=["GET"]),
     *(Route(path, endpoint, methods=["GET"]) for path, endpoint in PAGES.items()),
     *(Route(path, endpoint, methods=["POST"]) for path, endpoint in FORMS.items()),
     Mount("/static", StaticFiles(packages=[("kinflow.web", "static")]), name="static"),

@@ -1,5 +1,6 @@
-"""Posting a comment from the record page: `POST record/comment.json`'s own handler, then back to
-the record with the new comment in view (its permalink)."""
+"""Posting a comment from the record page: `POST record/comment.json`'s own handler (with the
+`@code` mentions of the text), then back to the record with the new comment in view (its
+permalink)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, signed_in_form, write
+from kinflow.web.pages.mentions import split_mentions
 from kinflow.web.pages.record import digits, record_response
 from kinflow.web.sessions import Browser
 
@@ -20,7 +22,9 @@ async def post_comment(request: Request, browser: Browser, form: dict[str, list[
     text = (form.get("text") or [""])[0]
 
     def post(reader: Reader) -> str:
-        return reader.call("POST", "record/comment", app=app_id, record=record_id, comment={"text": text})["id"]
+        rest, mentions = split_mentions(reader.conn, text)
+        comment = {"text": rest, **({"mentions": mentions} if mentions else {})}
+        return reader.call("POST", "record/comment", app=app_id, record=record_id, comment=comment)["id"]
 
     try:
         number = await write(request, browser, post, guest)
