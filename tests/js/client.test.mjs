@@ -17,10 +17,9 @@ const properties = {
   },
 };
 
-async function deployed() {
-  const { app } = await client.app.addApp({ name: `JS client ${Date.now()}` });
-  await client.app.addFormFields({ app, properties });
-  await client.app.deployApp({ apps: [{ app }] });
+// deployApp, then getDeployStatus until the deploy has succeeded.
+async function deploy(app, revision) {
+  await client.app.deployApp({ apps: [{ app, ...(revision === undefined ? {} : { revision }) }] });
   for (let i = 0; i < 100; i++) {
     const { apps } = await client.app.getDeployStatus({ apps: [app] });
     if (apps[0].status === "SUCCESS") return app;
@@ -28,6 +27,12 @@ async function deployed() {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error("deploy did not finish");
+}
+
+async function deployed() {
+  const { app } = await client.app.addApp({ name: `JS client ${Date.now()}` });
+  await client.app.addFormFields({ app, properties });
+  return deploy(app);
 }
 
 async function rejection(promise) {
@@ -216,12 +221,7 @@ describe("process management", () => {
         { name: "Finish", from: "Doing", to: "Closed", filterCond: "", type: "PRIMARY" },
       ],
     });
-    await client.app.deployApp({ apps: [{ app, revision }] });
-    for (let i = 0; i < 100; i++) {
-      const { apps } = await client.app.getDeployStatus({ apps: [app] });
-      if (apps[0].status === "SUCCESS") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await deploy(app, revision);
     const live = await client.app.getProcessManagement({ app });
     assert.equal(live.enable, true);
     assert.deepEqual(Object.keys(live.states), ["Open", "Doing", "Closed"]);
@@ -272,12 +272,7 @@ describe("notification settings", () => {
     });
     const preview = await client.app.getPerRecordNotifications({ app, preview: true });
     assert.deepEqual(preview.notifications, notifications);
-    await client.app.deployApp({ apps: [{ app }] });
-    for (let i = 0; i < 100; i++) {
-      const { apps } = await client.app.getDeployStatus({ apps: [app] });
-      if (apps[0].status === "SUCCESS") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await deploy(app);
     const live = await client.app.getPerRecordNotifications({ app });
     assert.deepEqual(live.notifications, notifications);
     assert.equal((await client.app.getGeneralNotifications({ app })).notifyToCommenter, true);
@@ -317,12 +312,7 @@ describe("notifications that reach people", () => {
         targets: [{ entity: { type: "USER", code: user.username }, includeSubs: false }],
       }],
     });
-    await client.app.deployApp({ apps: [{ app }] });
-    for (let i = 0; i < 100; i++) {
-      const { apps } = await client.app.getDeployStatus({ apps: [app] });
-      if (apps[0].status === "SUCCESS") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await deploy(app);
     const { id } = await client.record.addRecord({ app, record: { title: { value: "small" }, amount: { value: 5 } } });
     assert.equal((await kinflow("GET", "notifications/count", null, user)).unread, 0);
     await client.record.updateRecord({ app, id, record: { amount: { value: 500 } } });
@@ -359,12 +349,7 @@ describe("calculated fields", () => {
     }));
     assert.ok(refused instanceof KintoneRestAPIError);
     assert.equal(refused.code, "GAIA_IL01");
-    await client.app.deployApp({ apps: [{ app }] });
-    for (let i = 0; i < 100; i++) {
-      const { apps } = await client.app.getDeployStatus({ apps: [app] });
-      if (apps[0].status === "SUCCESS") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await deploy(app);
     const { properties: live } = await client.app.getFormFields({ app });
     assert.equal(live.total.type, "CALC");
     assert.equal(live.total.format, "NUMBER_DIGIT");
