@@ -7,6 +7,7 @@ allows (no script, no event handler, no `javascript:` link); everything else is 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
@@ -26,6 +27,11 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def _with_unit(text: str, props: dict) -> str:
+    unit = props.get("unit") or ""
+    return f"{unit}{text}" if props.get("unitPosition") == "BEFORE" else f"{text}{unit}"
 
 
 class Shown:
@@ -70,11 +76,30 @@ class Shown:
             return escape(", ".join(str(v.get("name", "")) for v in value))  # type: ignore[union-attr]
         if field_type == "LINK":
             return self._link(str(value), (props or {}).get("protocol", "WEB"))
+        if field_type == "CALC":
+            return escape(self._calculated(str(value), props or {}))
         if field_type == "NUMBER" and props and props.get("unit"):
-            unit = props["unit"]
-            text = f"{unit}{value}" if props.get("unitPosition") == "BEFORE" else f"{value}{unit}"
-            return escape(text)
+            return escape(_with_unit(str(value), props))
         return escape(str(value))
+
+    def _calculated(self, text: str, props: dict) -> str:
+        """A CALC as kintone's pages show it: its `format`, `displayScale` and `unit` (the API
+        answers the bare value)."""
+        display = props.get("format") or "NUMBER"
+        if display == "DATETIME":
+            return self.moment(text)
+        if display == "DATE":
+            return self.day(text)
+        if display not in ("NUMBER", "NUMBER_DIGIT"):
+            return text  # TIME, HOUR_MINUTE, DAY_HOUR_MINUTE: already hours and minutes
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        scale = str(props.get("displayScale") or "")
+        if scale.isdigit() and int(scale) <= 10:
+            number = number.quantize(Decimal(1).scaleb(-int(scale)), rounding=ROUND_HALF_UP)
+        return _with_unit(format(number, ",f" if display == "NUMBER_DIGIT" else "f"), props)
 
     @staticmethod
     def _link(text: str, protocol: str) -> Markup:
