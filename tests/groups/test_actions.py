@@ -159,8 +159,8 @@ def test_wrong_action_bodies_are_refused_and_leave_nothing(alice, server, connec
         ("Survey", {"title": "Flag", "isAnonymous": "perhaps", "questions": [{"title": "Q", "type": "Text"}]},
          "isAnonymous"),
         ("LetsMeet", {"title": "When?", "startingTime": "next week"}, "startingTime"),
-        ("LetsMeet", {"title": "Where?", "startingTime": "2030-01-01T00:00:00Z", "place": {"latitude": 300, "longitude": 0}},
-         "place"),
+        ("LetsMeet", {"title": "Where?", "startingTime": "2030-01-01T00:00:00Z",
+                      "place": {"latitude": 300, "longitude": 0}}, "place"),
         ("Meeting", {"title": "x"}, "actionType"),
     ]:
         refused = post_action(alice, group_id, action_type, body)

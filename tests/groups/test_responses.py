@@ -59,7 +59,8 @@ def test_a_survey_response_and_its_update_reach_the_subscriber(alice, bob, callb
     assert [(q["title"], q["type"]) for q in shown] == [(q["title"], q["type"]) for q in SURVEY["questions"]]
     assert [q["answer"] for q in shown[:6]] == ["Response from API", "Opt1", ["MOpt1", "MOpt2"], 123,
                                                 {"lt": 1, "lg": 1, "n": "cool"}, 1500377471000]
-    assert shown[6]["answer"]["mediaFileName"] == "site.png" and httpx.get(shown[6]["answer"]["mediaUrl"]).content == PNG
+    image = shown[6]["answer"]
+    assert image["mediaFileName"] == "site.png" and httpx.get(image["mediaUrl"]).content == PNG
 
     again = respond(bob, group_id, survey["actionId"], {"answers": [None] * 7})
     assert again.status_code == 400 and "responseId" in again.json()["errors"]
@@ -119,7 +120,8 @@ def test_a_job_is_marked_done_by_its_assignees_only(alice, bob, callback):
     data = check_envelope(headers, event, group_id, "JobResponse", bob.mobile)
     assert set(data) == JOB_RESPONSE and set(data["responseDetails"]["response"]) == ASSIGNEE
     assert data["responseDetails"]["response"]["assignee"] == bob.mobile
-    assert data["responseDetails"]["response"]["isCompleted"] is True and data["responseId"] == done.json()["responseId"]
+    assert data["responseDetails"]["response"]["isCompleted"] is True
+    assert data["responseId"] == done.json()["responseId"]
     details = alice.client.get(f"/groups/{group_id}/actions/{job}", params={"getDetails": "true"})
     assert details.status_code == 200, details.text
     body = details.json()
@@ -216,3 +218,46 @@ def test_reading_and_responding_need_their_scopes(server, alice):
     refused = respond(member, group_id, survey, {"answers": [None] * 7}, responseId=answered.json()["responseId"])
     assert refused.status_code == 403 and "action.update" in refused.json()["message"]
     assert post_action(member, group_id, "Poll", POLL).status_code == 200
+
+
+def test_subscribers_of_a_public_group_respond_to_the_actions_sent_to_them(alice, bob, server, connector):
+    chosen, other = signed_in(server, connector), signed_in(server, connector)
+    group_id = make_group(alice, groupType="ConnectGroup", members=[bob.mobile])
+    added = alice.client.put(f"/groups/{group_id}/subscribers/add", json={"subscribers": [chosen.mobile, other.mobile]})
+    assert added.status_code == 200, added.text
+    to_one = post_action(alice, group_id, "Poll", POLL, subscribers=[chosen.mobile])
+    assert to_one.status_code == 200, to_one.text
+    assert respond(chosen, group_id, to_one.json()["actionId"], {"answers": ["Yes"]}).status_code == 200
+    assert respond(other, group_id, to_one.json()["actionId"], {"answers": ["Yes"]}).status_code == 403
+    to_all = post_action(alice, group_id, "Poll", POLL, sendToAllSubscribers=True).json()["actionId"]
+    assert respond(other, group_id, to_all, {"answers": ["No"]}).status_code == 200
+    assert post_action(bob, group_id, "Poll", POLL, sendToAllSubscribers=True).status_code == 403  # admins only
+    private = make_group(alice)
+    refused = post_action(alice, private, "Poll", POLL, sendToAllSubscribers=True)
+    assert refused.status_code == 400 and "groupId" in refused.json()["errors"]
+
+
+def test_an_action_s_message_takes_replies_and_reactions(alice, bob):
+    group_id = make_group(alice, members=[bob.mobile])
+    poll = sent(alice, group_id, "Poll", POLL)
+    liked = bob.client.post(f"/groups/{group_id}/reaction", json={"referenceId": poll["referenceId"],
+                                                                  "reactionType": "Like"})
+    assert liked.status_code == 200, liked.text
+    summary = alice.client.get(f"/groups/{group_id}/reaction/{poll['referenceId']}/summary").json()["summary"]
+    assert summary[0]["reactionsCountMap"] == {"like": 1, "comment": 0}
+    reply = bob.client.post(f"/groups/{group_id}/messages", json={"message": "Yes from me",
+                                                                  "replyToReferenceId": poll["referenceId"]})
+    assert reply.status_code == 200, reply.text
+
+
+def test_attachment_messages_are_listed_as_actions(alice):
+    group_id = make_group(alice)
+    image = resource(alice, "site.png", PNG, "image/png")
+    sent_image = alice.client.post(f"/groups/{group_id}/actions", json={
+        "actionType": "Image", "actionBody": {"mediaResource": image, "caption": "The site"}})
+    assert sent_image.status_code == 200, sent_image.text
+    (item,) = alice.client.get(f"/groups/{group_id}/actions", params={"actionType": "Image"}).json()["actions"]
+    assert item["referenceId"] == sent_image.json()["referenceId"] and item["sender"] == alice.mobile
+    assert item["actionBody"]["caption"] == "The site" and httpx.get(item["actionBody"]["imageUrl"]).content == PNG
+    assert alice.client.get(f"/groups/{group_id}/actions", params={"actionType": "Document"}).json() == {
+        "actions": [], "hasMore": False}

@@ -3,7 +3,8 @@ the Swagger's FetchJobs) and `GET /groups/{groupId}/actions/{actionId}?getDetail
 the Swagger's FetchingSurveyResponses), for the group's members.
 
 Each action is `{referenceId, actionId, actionType, sender, sentAt, creationTime, actionBody}`, its
-`actionBody` holding the fields actions_get.md lists for its kind (Kaizala's samples show `sentAt`
+`actionBody` holding the fields actions_get.md lists for its kind (Image, Audio, Document and Album
+messages are listed too, without an actionId: they take no responses) (Kaizala's samples show `sentAt`
 and others `creationTime`, in epoch seconds: kinflow gives both). A listing goes from `fromDate`
 (epoch milliseconds; a number below 10^11 is read as seconds), oldest first, `count` at a time (30
 by default, 100 at most), with `hasMore`. With `getDetails=true` an action's details add its
@@ -21,12 +22,13 @@ from sqlalchemy.engine import Row
 from kinflow.clock import utc_text
 from kinflow.groups import media
 from kinflow.groups.actions import KINDS
+from kinflow.groups.attachments import ACTION_TYPES as ATTACHMENT_TYPES
 from kinflow.groups.errors import bad_input, flag, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.questions import summary, with_answers
 from kinflow.groups.responses import attached, link, load_action
-from kinflow.groups.tables import actions, people, responses
+from kinflow.groups.tables import actions, attachments, people, responses
 from kinflow.secret_key import SecretKey
 
 PAGE, MAX_PAGE = 30, 100
@@ -71,6 +73,10 @@ class _Shown:
         self.links = media.links_of(conn, files, public_url, key)
 
 
+def _seconds(moment: datetime) -> int:
+    return int((moment - _EPOCH).total_seconds())
+
+
 def _expiry(row: Row) -> str:
     return utc_text(row.expires_at) if row.expires_at else ""
 
@@ -103,20 +109,41 @@ def _body(row: Row, shown: _Shown) -> dict:
 def _listed(row: Row, shown: _Shown) -> dict:
     return {"referenceId": row.reference_id, "actionId": row.id,
             "actionType": row.package_id or row.action_type, "sender": shown.senders.get(row.sender_id, ""),
-            "sentAt": utc_text(row.created_at), "creationTime": int((row.created_at - _EPOCH).total_seconds()),
+            "sentAt": utc_text(row.created_at), "creationTime": _seconds(row.created_at),
             "actionBody": _body(row, shown)}
+
+
+def _attachments(conn: Connection, group: Group, kind: str, since: datetime, count: int, public_url: str,
+                 key: SecretKey) -> dict:
+    """Image, Audio, Document and Album messages, as actions_get.md lists a picture (`imageUrl`), with
+    all their files and their caption."""
+    rows = conn.execute(sa.select(attachments, people.c.mobile).join(people, people.c.id == attachments.c.sender_id)
+                        .where(attachments.c.group_id == group.id, attachments.c.action_type == kind,
+                               attachments.c.created_at >= since)
+                        .order_by(attachments.c.created_at, attachments.c.id).limit(count + 1)).all()
+    links = media.links_of(conn, [i for row in rows[:count] for i in row.media], public_url, key)
+    items = []
+    for row in rows[:count]:
+        files = [links.get(i, {"mediaUrl": "", "mediaFileName": ""}) for i in row.media]
+        items.append({"referenceId": row.id, "actionType": row.action_type, "sender": row.mobile,
+                      "sentAt": utc_text(row.created_at), "creationTime": _seconds(row.created_at),
+                      "actionBody": {**({"imageUrl": files[0]["mediaUrl"]} if kind == "Image" and files else {}),
+                                     "media": files, "caption": row.caption}})
+    return {"actions": items, "hasMore": len(rows) > count}
 
 
 def list_actions(conn: Connection, group: Group, query: dict, *, public_url: str, key: SecretKey) -> dict:
     """The group's actions of one kind (or of one custom action package, by its id)."""
     kind = text(query, "actionType", limit=64)
+    count, since = _count(query.get("count")), _from_date(query.get("fromDate"))
+    if kind in ATTACHMENT_TYPES:
+        return _attachments(conn, group, kind, since, count, public_url, key)
     which = actions.c.package_id == kind if kind not in KINDS and "." in kind else actions.c.action_type == kind
     if kind not in KINDS and "." not in kind:
-        raise bad_input("actionType", f"Enter one of {', '.join(KINDS)}, or an action package's id.")
-    count = _count(query.get("count"))
-    rows = conn.execute(sa.select(actions).where(
-        actions.c.group_id == group.id, which, actions.c.created_at >= _from_date(query.get("fromDate")))
-        .order_by(actions.c.created_at, actions.c.id).limit(count + 1)).all()
+        raise bad_input("actionType", f"Enter one of {', '.join((*KINDS, *ATTACHMENT_TYPES))}, or an action "
+                                      "package's id.")
+    rows = conn.execute(sa.select(actions).where(actions.c.group_id == group.id, which, actions.c.created_at >= since)
+                        .order_by(actions.c.created_at, actions.c.id).limit(count + 1)).all()
     shown = _Shown(conn, rows[:count], public_url, key)
     return {"actions": [_listed(row, shown) for row in rows[:count]], "hasMore": len(rows) > count}
 

@@ -17,10 +17,20 @@ from kinflow.groups.errors import bad_input, text
 from kinflow.groups.groups import Group
 from kinflow.groups.subgroups import descendants
 from kinflow.groups.people import Person
-from kinflow.groups.tables import messages
+from kinflow.groups.tables import actions, attachments, messages
 
 MAX_TEXT = 4000
 MAX_TO_SUBSCRIBERS = 1000
+
+
+# Every kind of message has a referenceId: a text, an attachment, an action (the `reference_id` of its row).
+_MESSAGES = ((messages, messages.c.id), (attachments, attachments.c.id), (actions, actions.c.reference_id))
+
+
+def is_message(conn: Connection, group_id: str, reference_id: str) -> bool:
+    """Whether the group has a message (a text, an attachment or an action) of this referenceId."""
+    return any(conn.execute(sa.select(column).where(column == reference_id, table.c.group_id == group_id)).first()
+               for table, column in _MESSAGES)
 
 
 def send_text(conn: Connection, group: Group, role: str, sender: Person, body: dict) -> dict:
@@ -28,8 +38,7 @@ def send_text(conn: Connection, group: Group, role: str, sender: Person, body: d
     to = subscribers.audience(conn, group, role, body)
     message = text(body, "message", limit=MAX_TEXT if to is None else MAX_TO_SUBSCRIBERS)
     reply_to = text(body, "replyToReferenceId", limit=36, required=False) or None
-    if reply_to is not None and conn.execute(sa.select(messages.c.id).where(
-            messages.c.id == reply_to, messages.c.group_id == group_id)).first() is None:
+    if reply_to is not None and not is_message(conn, group_id, reply_to):
         raise bad_input("replyToReferenceId", f"No message ({reply_to}) of this group to reply to.")
     reference = str(uuid.uuid4())
     conn.execute(messages.insert().values(id=reference, group_id=group_id, sender_id=sender.id, text=message,

@@ -1,5 +1,6 @@
-"""Reactions (reactions.md): a like or a comment on a message of a group, their summaries per message
-and per group, and the reactions of one kind on a message, a page at a time.
+"""Reactions (reactions.md): a like or a comment on a message of a group (a text, an attachment or an
+action), their summaries per message and per group, and the reactions of one kind on a message, a page
+at a time.
 
 `sourceGroupId` is the group the message was sent in; for a sub-group it may be a parent group,
 where the message came from. Cursors are the microseconds since the epoch of the last change
@@ -19,7 +20,8 @@ from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.signin import epoch_ms
 from kinflow.groups.subgroups import descendants
-from kinflow.groups.tables import messages, reactions
+from kinflow.groups.messages import is_message
+from kinflow.groups.tables import reactions
 
 KINDS = ("Like", "Comment")
 MAX_COMMENT = 4000
@@ -49,8 +51,7 @@ def _source(conn: Connection, group: Group, params: dict) -> str:
 
 
 def _message(conn: Connection, source: str, reference_id: object) -> str:
-    if not isinstance(reference_id, str) or len(reference_id) > 36 or conn.execute(sa.select(messages.c.id).where(
-            messages.c.id == reference_id, messages.c.group_id == source)).first() is None:
+    if not isinstance(reference_id, str) or len(reference_id) > 36 or not is_message(conn, source, reference_id):
         raise not_found("message", str(reference_id)[:40])
     return reference_id
 

@@ -1,5 +1,6 @@
 """Responses to actions (action_responses.md): `POST /groups/{groupId}/actions/{actionId}/responses`
-`{actionType | id, responseId?, actionBody}` by a member of the group, answered `{responseId}`.
+`{actionType | id, responseId?, actionBody}` by a member of the group (or a subscriber of a public group
+the action was sent to), answered `{responseId}`.
 
 A job's assignee marks it done (`{isCompleted}`; a job may be completed after its due date). A survey,
 a poll, a meeting or a custom action is answered by `answers`, one per question (`kinflow.groups.questions`),
@@ -24,7 +25,7 @@ from kinflow.groups.errors import bad_input, forbidden, not_found, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.questions import MAX_TITLE, answers_of, canonical, location_of, with_answers
-from kinflow.groups.tables import actions, responses
+from kinflow.groups.tables import actions, responses, subscribers
 from kinflow.secret_key import SecretKey
 
 FIELDS = ("actionType", "id", "responseId", "actionBody")
@@ -38,6 +39,21 @@ def load_action(conn: Connection, group: Group, action_id: object) -> Row:
     if row is None:
         raise not_found("action", action_id)
     return row
+
+
+def sent_to_subscriber(conn: Connection, group: Group, action_id: object, person: Person) -> bool:
+    """Whether the action went to this person as a subscriber of the (public) group: they respond to it
+    though they are not a member."""
+    if not isinstance(action_id, str) or len(action_id) > 36:
+        return False
+    audience = conn.execute(sa.select(actions.c.audience).where(
+        actions.c.id == action_id, actions.c.group_id == group.id)).scalar()
+    if audience is None:
+        return False
+    if audience != "all":
+        return person.mobile in audience
+    return conn.execute(sa.select(subscribers.c.id).where(
+        subscribers.c.group_id == group.id, subscribers.c.person_id == person.id)).first() is not None
 
 
 def is_update(body: dict) -> bool:

@@ -44,7 +44,7 @@ def _reader(call: Call, scope: str):  # noqa: ANN202
     who = caller_of(call)
     who.require(scope)
     group = groups.load_group(call.conn, call.path["groupId"])
-    groups.role_of(call.conn, group, who)  # only members read and respond
+    groups.role_of(call.conn, group, who)  # only members read
     return who, group
 
 
@@ -61,7 +61,11 @@ def get_action(call: Call) -> dict:
 
 
 def respond(call: Call) -> dict:
-    who, group = _reader(call, "action.update" if responses.is_update(call.body) else "action.write")
+    who = caller_of(call)
+    who.require("action.update" if responses.is_update(call.body) else "action.write")
+    group = groups.load_group(call.conn, call.path["groupId"])
+    if not responses.sent_to_subscriber(call.conn, group, call.path["actionId"], who.person):
+        groups.role_of(call.conn, group, who)  # otherwise only members respond
     return responses.respond(call.conn, group, who.person, call.path["actionId"], call.body,
                              public_url=call.settings.public_url, key=call.settings.keys)
 

@@ -9,8 +9,8 @@ from functools import lru_cache
 from kinflow.api.kaizala.actions import ACTION_TYPES
 from kinflow.events.kaizala import EVENT_TYPES
 from kinflow.groups.action_details import MAX_PAGE
-from kinflow.groups.actions import (MAX_HOURS, MAX_MINUTES, MAX_PROPERTIES, MAX_PROPERTY_NAME, MAX_TEXT as MAX_ACTION_TEXT,
-                                    PROPERTY_TYPES)
+from kinflow.groups.actions import (MAX_HOURS, MAX_MINUTES, MAX_PROPERTIES, MAX_PROPERTY_NAME, PROPERTY_TYPES,
+                                    MAX_TEXT as MAX_ACTION_TEXT)
 from kinflow.groups.attachments import MAX_CAPTION
 from kinflow.groups.groups import GROUP_TYPES, MAX_NAME, MAX_TEXT
 from kinflow.groups.media import MAX_FILES, MAX_NAME as MAX_FILE_NAME, MAX_RESOURCE
