@@ -225,3 +225,39 @@ def test_a_run_goes_on_after_kill_9_of_its_worker(server_without_workers):
     two = next(a for a in finished["actions"] if a["name"] == "Two")
     assert two["trackingId"] == held.requests[1]["headers"]["x-ms-action-tracking-id"]
     assert next(a for a in finished["actions"] if a["name"] == "Three")["status"] == "Succeeded"
+
+
+# --- connector actions through a kintone connection to this same server -------------------------
+
+def test_power_automate_and_logic_apps_shapes_add_the_same_record(server, admin):
+    from tests.conftest import make_app, make_token
+
+    app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"}})
+    token = make_token(admin, app, view=True, add=True)
+    made = admin.post("/kinflow/v1/flows/connections.json", json={
+        "connector": "kintone", "name": f"Sales {uuid.uuid4().hex[:6]}", "domain": server.base_url, "apiToken": token})
+    assert made.status_code == 200, made.text
+    connection = made.json()["id"]
+    power_automate = deploy(admin, {"triggers": REQUEST, "actions": {"Add": {
+        "type": "OpenApiConnection",
+        "inputs": {"host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                            "connectionName": "shared_kintone", "operationId": "AddRecord"},
+                   "parameters": {"Request body of record/app": app,
+                                  "Request body of record/record/Title/value": "@{triggerBody()?['title']} (PA)"}}}},
+        "parameters": {"$connections": {"type": "Object",
+                                        "defaultValue": {"shared_kintone": {"connectionId": connection}}}}})
+    logic_apps = deploy(admin, {"triggers": REQUEST, "actions": {"Add": {
+        "type": "ApiConnection",
+        "inputs": {"host": {"connection": {"name": "@parameters('$connections')['kintone']['connectionId']"}},
+                   "method": "post", "path": "/k/v1/record.json",
+                   "body": {"app": app, "record": {"Title": {"value": "@{triggerBody()?['title']} (LA)"}}}}}},
+        "parameters": {"$connections": {"type": "Object", "defaultValue": {"kintone": {"connectionId": connection}}}}})
+    client = server.client()
+    for flow in (power_automate, logic_apps):
+        run = client.post(trigger_path(flow), json={"title": "Order 42"}).json()["run"]
+        finished = wait_run(admin, flow["id"], run)
+        assert finished["status"] == "Succeeded", finished
+        add = finished["actions"][0]
+        assert add["outputs"]["statusCode"] == 200 and add["outputs"]["body"]["id"]
+    titles = sorted(r["Title"]["value"] for r in admin.get("/k/v1/records.json", params={"app": app}).json()["records"])
+    assert titles == ["Order 42 (LA)", "Order 42 (PA)"]

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from kinflow.flows.engine import connectors
 from kinflow.flows.engine.signals import Stop, Suspend, now_naive
 from kinflow.flows.expressions import Context, ExpressionError, evaluate
 from kinflow.flows.expressions.timestamps import parse_timestamp
@@ -195,7 +194,7 @@ async def connector(ex: Execution, result: Result, spec: dict, context: Context)
     result.inputs = inputs
 
     async def attempt():  # noqa: ANN202
-        return await connectors.call(kind, inputs, ex.run.owner, ex.parameters, tracking_headers(ex, result))
+        return await ex.services.connectors.call(kind, inputs, ex.run.owner, ex.parameters, tracking_headers(ex, result))
 
     return await with_retries(ex, result, spec, attempt)
 

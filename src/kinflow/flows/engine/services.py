@@ -1,10 +1,11 @@
-"""What the executor needs from outside a run: outgoing HTTP, and the server's address and key for
+"""What the executor needs from outside a run: outgoing HTTP, connector calls, and the server's address and key for
 a flow's callback URL (`listCallbackUrl()`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kinflow.flows.engine.connectors import ConnectorCalls
 from kinflow.flows.engine.outgoing import Outgoing
 from kinflow.flows.manage import callback_url, trigger_signature
 from kinflow.flows.runs import LoadedRun
@@ -14,6 +15,7 @@ from kinflow.secret_key import SecretKey
 @dataclass
 class Services:
     outgoing: Outgoing
+    connectors: ConnectorCalls
     public_url: str
     keys: SecretKey | None = None
 

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from kinflow.config import Settings
 from kinflow.flows import runs
+from kinflow.flows.engine.connectors import ConnectorCalls
 from kinflow.flows.engine.executor import Execution
 from kinflow.flows.engine.outgoing import Outgoing
 from kinflow.flows.engine.services import Services
@@ -39,7 +40,7 @@ class RunWorker(Poller):
         self.lease = settings.flow_lease
         self.retention = timedelta(days=settings.run_retention_days)
         self.services = Services(Outgoing(timeout=settings.flow_http_timeout, allow=settings.webhook_networks),
-                                 settings.public_url, settings.keys)
+                                 ConnectorCalls(db, settings), settings.public_url, settings.keys)
         self._running: dict[int, asyncio.Task] = {}
         self._next_renewal = 0.0
         self._next_purge = 0.0
