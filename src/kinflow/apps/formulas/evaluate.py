@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 from kinflow.apps.formulas.ast import Call, Chain, FieldRef, Node, Number, Sign, Text
-from kinflow.apps.formulas.functions import ARITY, FUNCTIONS, number, number_text, text
+from kinflow.apps.formulas.functions import ARITY, FUNCTIONS, number, number_text, text, truth
 from kinflow.apps.formulas.values import EMPTY, WIDE, Choices, Column, Incalculable, Precision
 
 Lookup = Callable[[str], object]
@@ -59,12 +59,17 @@ def compile_formula(tree: Node, precision: Precision) -> Compiled:
         if isinstance(node, Chain):
             return _chain(build(node.first), [(operators[op], build(operand)) for op, operand, _ in node.rest])
         if isinstance(node, Call):
-            function = FUNCTIONS.get(node.name)
             fewest, most = ARITY.get(node.name, (0, -1))
-            if function is None or len(node.args) < fewest or (most is not None and len(node.args) > most):
-                return _fail
+            if len(node.args) < fewest or (most is not None and len(node.args) > most):
+                return _fail  # refused when the form is saved; never reached from a saved form
             args = tuple(build(arg) for arg in node.args)
-            return lambda lookup: function(args, lambda part: part(lookup), precision)
+            if node.name == "IF":
+                condition, then, otherwise = args
+                return lambda lookup: then(lookup) if truth(condition(lookup)) else otherwise(lookup)
+            function = FUNCTIONS.get(node.name)
+            if function is None:
+                return _fail
+            return lambda lookup: function([arg(lookup) for arg in args], precision)
         return _fail
 
     return build(tree)

@@ -1,22 +1,18 @@
 """kintone's formula functions (help: "List of Operators and Functions"): SUM, ROUND, ROUNDUP,
 ROUNDDOWN, IF, AND, OR, NOT, CONTAINS, DATE_FORMAT and YEN; nothing else exists in kintone.
 
-Each takes the unevaluated arguments and an `evaluate` function, so IF evaluates only the branch it
-takes. Behaviour observed on kintone: IF's condition and AND/OR/NOT's arguments must be truth
+Each takes its arguments' values (IF, which evaluates only the branch it takes, is built by the
+compiler in `evaluate.py`). Behaviour observed on kintone: IF's condition and AND/OR/NOT's arguments must be truth
 values; ROUND rounds half away from zero whatever the app's rounding mode; SUM of a table's field
 in a record without rows cannot be calculated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
-from kinflow.apps.formulas.ast import Node
 from kinflow.apps.formulas.dates import date_format
 from kinflow.apps.formulas.values import EMPTY, WIDE, Choices, Column, Incalculable, Precision
-
-Evaluate = Callable[[Node], object]
 
 # name: (fewest arguments, most arguments or None)
 ARITY: dict[str, tuple[int, int | None]] = {
@@ -58,56 +54,50 @@ def truth(value: object) -> bool:
     raise Incalculable
 
 
-def _places(node: Node | None, evaluate: Evaluate) -> int:
-    if node is None:
+def _places(value: object | None) -> int:
+    if value is None:
         return 0
-    places = int(number(evaluate(node)).to_integral_value(rounding=ROUND_DOWN))
+    places = int(number(value).to_integral_value(rounding=ROUND_DOWN))
     if abs(places) > 30:
         raise Incalculable
     return places
 
 
 def _rounder(mode: str):  # noqa: ANN202
-    def call(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> Decimal:
-        value = number(evaluate(args[0]))
-        places = _places(args[1] if len(args) > 1 else None, evaluate)
-        return precision.fit(value.quantize(Decimal(1).scaleb(-places), rounding=mode, context=WIDE))
+    def call(values: list, precision: Precision) -> Decimal:
+        places = _places(values[1] if len(values) > 1 else None)
+        return precision.fit(number(values[0]).quantize(Decimal(1).scaleb(-places), mode, WIDE))
     return call
 
 
-def _sum(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> Decimal:
+def _sum(values: list, precision: Precision) -> Decimal:
     total = Decimal(0)
-    for arg in args:
-        value = evaluate(arg)
+    fit = precision.fit
+    for value in values:
         if isinstance(value, Column):
             if not value:
                 raise Incalculable
             for item in value:
-                total = precision.fit(total + number(item))
+                total = fit(total + number(item))
         else:
-            total = precision.fit(total + number(value))
+            total = fit(total + number(value))
     return total
 
 
-def _if(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> object:
-    return evaluate(args[1] if truth(evaluate(args[0])) else args[2])
+def _and(values: list, precision: Precision) -> bool:
+    return all([truth(value) for value in values])
 
 
-def _and(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> bool:
-    return all([truth(evaluate(arg)) for arg in args])
+def _or(values: list, precision: Precision) -> bool:
+    return any([truth(value) for value in values])
 
 
-def _or(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> bool:
-    return any([truth(evaluate(arg)) for arg in args])
+def _not(values: list, precision: Precision) -> bool:
+    return not truth(values[0])
 
 
-def _not(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> bool:
-    return not truth(evaluate(args[0]))
-
-
-def _contains(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> bool:
-    haystack = evaluate(args[0])
-    needle = text(evaluate(args[1]))
+def _contains(values: list, precision: Precision) -> bool:
+    haystack, needle = values[0], text(values[1])
     if isinstance(haystack, Choices):
         return needle in haystack
     if isinstance(haystack, Column):
@@ -115,9 +105,8 @@ def _contains(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) 
     raise Incalculable
 
 
-def _date_format(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> str:
-    value = evaluate(args[0])
-    pattern, zone = evaluate(args[1]), evaluate(args[2])
+def _date_format(values: list, precision: Precision) -> str:
+    value, pattern, zone = values
     if not isinstance(pattern, str) or not isinstance(zone, str):
         raise Incalculable
     if value is EMPTY:
@@ -125,16 +114,16 @@ def _date_format(args: tuple[Node, ...], evaluate: Evaluate, precision: Precisio
     return date_format(number(value), pattern, zone)
 
 
-def _yen(args: tuple[Node, ...], evaluate: Evaluate, precision: Precision) -> str:
-    value = number(evaluate(args[0]))
-    places = _places(args[1], evaluate)
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=WIDE)
+def _yen(values: list, precision: Precision) -> str:
+    places = _places(values[1])
+    rounded = number(values[0]).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, WIDE)
     shown = f"{abs(rounded):,.{max(places, 0)}f}"
     return f"{'-' if rounded < 0 else ''}¥{shown}"
 
 
+# IF is not here: it evaluates only the branch it takes, so the compiler builds it itself.
 FUNCTIONS = {
     "SUM": _sum, "ROUND": _rounder(ROUND_HALF_UP), "ROUNDUP": _rounder(ROUND_UP),
-    "ROUNDDOWN": _rounder(ROUND_DOWN), "IF": _if, "AND": _and, "OR": _or, "NOT": _not, "CONTAINS": _contains,
+    "ROUNDDOWN": _rounder(ROUND_DOWN), "AND": _and, "OR": _or, "NOT": _not, "CONTAINS": _contains,
     "DATE_FORMAT": _date_format, "YEN": _yen,
 }
