@@ -406,6 +406,8 @@ FORM_RULES = {
     "/k/{app:int}/comment": (app("view"), "/k/{app}/comment"),
     "/k/guest/{space_id:int}/{app:int}/comment": (app("view"), "/k/guest/{space}/{app}/comment"),
     "/k/notifications/read": (PERSON, "/k/notifications/read"),
+    "/k/{app:int}/status": (app("view"), "/k/{app}/status"),
+    "/k/guest/{space_id:int}/{app:int}/status": (app("view"), "/k/guest/{space}/{app}/status"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

@@ -176,9 +176,23 @@ class StatusRunner:
         self.on_change("UPDATE_STATUS", list(moved.values()), self.now)
         return [{"id": str(c.record_id), "revision": str(found[c.record_id].revision)} for c in changes]
 
-    def _apply(self, change: StatusChange, rec: StoredRecord) -> bool:
-        """Run one action on `rec` in memory; whether the status moved."""
-        action = self._action(change.action, rec)
+    def available(self, record_id: int) -> list[dict]:
+        """The actions the identity may run on the record now, as `run` would judge them."""
+        rec = fetch_records(self.conn, self.live, [record_id]).get(record_id)
+        if rec is None:
+            raise record_not_found(record_id)
+        found = []
+        for action in self.live.process.get("actions") or []:
+            if action["from"] != rec.status or action["to"] not in self.states:
+                continue
+            try:
+                self._check_may(action, rec)
+            except KintoneError:
+                continue
+            found.append(action)
+        return found
+
+    def _check_may(self, action: dict, rec: StoredRecord) -> None:
         me = self.identity.code
         if action.get("type") == "SECONDARY":
             allowed = users_of(self.conn, self.live, action["executableUser"]["entities"], rec)
@@ -190,6 +204,20 @@ class StatusRunner:
                 parse_condition(action["filterCond"]), stored_record_values(rec, self.live.form), self.live.form,
                 query_context(self.identity)):
             raise action_failed()
+
+    def candidates(self, state: str, record_id: int) -> list[str]:
+        """Who may be chosen as the assignee on entering `state` (a status whose type is ONE)."""
+        rec = fetch_records(self.conn, self.live, [record_id]).get(record_id)
+        target = self.states.get(state) or {}
+        if rec is None or (target.get("assignee") or {}).get("type") != "ONE":
+            return []
+        return users_of(self.conn, self.live, target["assignee"]["entities"], rec)
+
+    def _apply(self, change: StatusChange, rec: StoredRecord) -> bool:
+        """Run one action on `rec` in memory; whether the status moved."""
+        action = self._action(change.action, rec)
+        me = self.identity.code
+        self._check_may(action, rec)
         self._touch(rec)
         current = self.states.get(rec.status) or {}
         if (action.get("type") != "SECONDARY" and (current.get("assignee") or {}).get("type") == "ALL"

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from kinflow.api.kintone.calls import ROUTES, Call
 from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
 from kinflow.api.threads import run_blocking
-from kinflow.apps.app import App
+from kinflow.apps.app import App, LiveApp
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
@@ -78,12 +78,21 @@ class Reader:
         self.conn = conn
         self.guest_space_id = guest_space_id
 
-    def call(self, method: str, resource: str, **params: object) -> dict:
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.browser.user)
+
+    def _call(self, method: str, resource: str, params: dict) -> Call:
         settings: Settings = self.request.app.state.settings
-        call = Call(db=self.request.app.state.db, conn=self.conn, identity=Identity(self.browser.user),
-                    params=params, guest_space_id=self.guest_space_id, method=method, resource=resource,
-                    settings=settings)
-        return ROUTES[(method, resource)](call)  # type: ignore[return-value]
+        return Call(db=self.request.app.state.db, conn=self.conn, identity=self.identity, params=params,
+                    guest_space_id=self.guest_space_id, method=method, resource=resource, settings=settings)
+
+    def call(self, method: str, resource: str, **params: object) -> dict:
+        return ROUTES[(method, resource)](self._call(method, resource, params))  # type: ignore[return-value]
+
+    def live(self, app_id: int) -> LiveApp:
+        """The deployed app, after checking the user may view its records (as every record call does)."""
+        return self._call("GET", "record", {"app": app_id}).live("view")
 
 
 def _transaction(request: Request, browser: Browser, work: Callable[[Reader], _T], guest_space_id: int | None,

@@ -15,6 +15,7 @@ from kinflow.web.live import unread_stream
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.portal import portal
+from kinflow.web.pages.process import run_action
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
 
@@ -42,6 +43,8 @@ FORMS = {
     "/k/{app:int}/comment": post_comment,
     "/k/guest/{space_id:int}/{app:int}/comment": post_comment,
     "/k/notifications/read": mark_read,
+    "/k/{app:int}/status": run_action,
+    "/k/guest/{space_id:int}/{app:int}/status": run_action,
 }
 
 routes: list[BaseRoute] = [

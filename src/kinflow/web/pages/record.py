@@ -13,6 +13,7 @@ from starlette.responses import Response
 from kinflow.apps.comments import comments_disabled
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_page
+from kinflow.web.process_panel import process_panel
 from kinflow.web.render import language, page
 from kinflow.web.sessions import Browser
 from kinflow.web.values import Shown
@@ -22,7 +23,7 @@ _COMMENTS_CALL = 10
 MAX_COMMENTS = 500
 # Shown beside the form's own fields, as kintone's record page does.
 SYSTEM = ("RECORD_NUMBER", "CREATOR", "CREATED_TIME", "MODIFIER", "UPDATED_TIME")
-_HIDDEN = {"__ID__", "__REVISION__", "CATEGORY", *SYSTEM}
+_HIDDEN = {"__ID__", "__REVISION__", "CATEGORY", "STATUS", "STATUS_ASSIGNEE", *SYSTEM}
 
 
 def _layout_codes(rows: list) -> list[str]:
@@ -71,7 +72,8 @@ def _record(reader: Reader, app_id: int, record_id: str, target: str | None) -> 
     layout = reader.call("GET", "app/form/layout", app=app_id)["layout"]
     system = [p for p in properties.values() if p["type"] in SYSTEM]
     return {"app": app, "record": record, "fields": ordered(properties, layout), "system": system,
-            "record_id": record_id, "comments": _comments(reader, app_id, record_id, target)}
+            "record_id": record_id, "comments": _comments(reader, app_id, record_id, target),
+            "process": process_panel(reader, app_id, record_id)}
 
 
 def digits(raw: str | None) -> str | None:
@@ -85,7 +87,7 @@ async def record_response(request: Request, browser: Browser, record_id: str, ta
     found = await read(request, browser, lambda reader: _record(reader, app_id, record_id, target), guest_space_id)
     shown = Shown(language(request, browser), browser.user.timezone)
     app_root = request.url.path[:request.url.path.rindex("/") + 1]
-    context = {"comment_text": "", "comment_errors": [], **context}
+    context = {"comment_text": "", "comment_errors": [], "process_errors": [], **context}
     return page(request, browser, "record.html", status=status, shown=shown, target=target, list_path=app_root,
                 **found, **context)
 
