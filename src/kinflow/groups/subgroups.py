@@ -86,9 +86,10 @@ def add_subgroups(conn: Connection, caller: Caller, parent_id: str, body: dict) 
         ids = [part.strip() for part in ids.split(",") if part.strip()]
     if not isinstance(ids, list) or not ids or len(ids) > MAX_PER_CALL:
         raise bad_input("subGroups", f"Enter an array of 1 to {MAX_PER_CALL} group ids.")
-    for index, child_id in enumerate(dict.fromkeys(ids)):
+    for index, child_id in enumerate(ids):
         if not isinstance(child_id, str):
             raise bad_input(f"subGroups[{index}]", "Enter a group id.")
+    for child_id in dict.fromkeys(ids):
         child = load_group(conn, child_id)
         _require_admin(conn, caller, child)
         _link(conn, caller, parent, child)

@@ -16,6 +16,7 @@ from kinflow.flows.throttle import ConnectionThrottle, DatabaseStore, MemoryStor
 from kinflow.storage.database import Database
 from kinflow.storage.migrate import upgrade
 from tests.conftest import database_url, free_port, make_app, make_token
+from tests.groups.callback import Callback
 from tests.groups.conftest import create_connector, signed_in
 
 BODY = "Request body of record"
@@ -128,6 +129,39 @@ def test_send_a_text_message_through_the_kaizala_connector(server):
         groups = call(definition, connection, "GetDynamicGroups", {}, this_server(server)).json()["groups"]
         assert group in [g["groupId"] for g in groups]
     finally:
+        alice.client.close()
+
+
+def test_a_kaizala_trigger_subscribes_with_201_and_unsubscribes_at_its_location(server):
+    alice = signed_in(server, create_connector(server))
+    callback = Callback()
+    try:
+        group = alice.client.post("/groups", json={"name": "Triggered", "welcomeMessage": "Hi"}).json()["groupId"]
+        connection = PlainConnection(server.base_url, {"accessToken": alice.client.headers["accessToken"]})
+        definition = catalog.load("kaizala").definition
+        subscribed = call(definition, connection, "TextMessageCreatedOnGroup",
+                          {"objectId": group, "body/CallbackUrl": callback.url}, this_server(server))
+        assert subscribed.status_code == 201, subscribed.text
+        assert len(callback.validations) == 1  # Kaizala's validation handshake came first
+        location = subscribed.headers["Location"]
+        assert location == f"{server.base_url}/kaizala/v1/webhook/{subscribed.json()['webhookId']}"
+        call(definition, connection, "SendMessage", {"groupId": group, "body/Message": "ping"}, this_server(server))
+        (_, event), = callback.wait_for(1)
+        assert (event["eventType"], event["data"]["text"]) == ("TextMessageCreated", "ping")
+        # The Action triggers subscribe to the group their `groupId` names; without it, a 400 names it.
+        survey = call(definition, connection, "SurveyResponseOnGroup",
+                      {"groupId": group, "objectId": "some-survey", "body/CallbackUrl": callback.url},
+                      this_server(server))
+        assert survey.status_code == 201, survey.text
+        missing = alice.client.post("/webhook/Action/SurveyResponse", params={"objectId": "some-survey"},
+                                    json={"CallbackUrl": callback.url})
+        assert missing.status_code == 400 and "groupId" in missing.json()["errors"], missing.text
+        gone = alice.client.delete(location)
+        assert gone.status_code == 200, gone.text
+        listed = alice.client.get("/webhook", params={"objectId": group, "objectType": "Group"}).json()["webhooks"]
+        assert [hook["events"] for hook in listed] == [["SurveyResponse"]]
+    finally:
+        callback.close()
         alice.client.close()
 
 

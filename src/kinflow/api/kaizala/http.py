@@ -194,7 +194,7 @@ def endpoint(handlers: dict[str, "tuple[Handler, bool] | Checked | Received"],
             if isinstance(entry, Checked):
                 plan = await run_blocking(run, entry.check, False)
                 await entry.outside(plan, settings)
-                return json_response(await run_blocking(run, lambda call: entry.write(call, plan), True))
+                return _render(await run_blocking(run, lambda call: entry.write(call, plan), True))
             if isinstance(entry, Received):
                 checked = await run_blocking(run, entry.check, False)
                 received = await entry.receive(request, checked, settings)

@@ -197,6 +197,14 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/webhook/{webhookId}", "put"): {"operationId": "UpdateWebhook", "parameters": [_path("webhookId")],
                                       "requestBody": _body({**_WEBHOOK, "Active": _FLAG}, [])},
     ("/webhook/{webhookId}", "delete"): {"operationId": "UnsubscribingAWebhook", "parameters": [_path("webhookId")]},
+    # The Power Automate connector's triggers: one event of a group, answered 201 with a Location.
+    ("/webhook/{objectType}/{eventType}", "post"): {
+        "operationId": "SubscribeConnectorTrigger",
+        "parameters": [{**_path("objectType"), "schema": {"type": "string", "enum": ["Group", "Action"]}},
+                       {**_path("eventType"), "schema": {"type": "string", "enum": list(EVENT_TYPES)}},
+                       _query("objectId", _OBJECT_ID), _query("groupId", _OBJECT_ID),
+                       _query("actionPackageId", {"type": "string", "maxLength": 128})],
+        "requestBody": _body({"CallbackUrl": {"type": "string", "maxLength": MAX_URL}}, ["CallbackUrl"])},
 }
 
 

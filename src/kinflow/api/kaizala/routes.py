@@ -52,6 +52,8 @@ TABLE = {
     f"{KAIZALA}/media/{{mediaId}}": {"GET": (media.download, False)},
     f"{KAIZALA}/webhook": {"POST": webhooks.subscribe, "GET": (webhooks.list_subscriptions, False)},
     f"{KAIZALA}/webhook/{{webhookId}}": {"PUT": webhooks.change, "DELETE": (webhooks.unsubscribe, True)},
+    # The Power Automate connector's triggers (201 + Location).
+    f"{KAIZALA}/webhook/{{objectType}}/{{eventType}}": {"POST": webhooks.subscribe_trigger},
     ADMIN_CONNECTORS: {"POST": (connectors.create_connector, True), "GET": (connectors.list_connectors, False),
                        "DELETE": (connectors.delete_connector, True)},
     ADMIN_PACKAGES: {"POST": packages.import_package, "GET": (packages.list_packages, False),

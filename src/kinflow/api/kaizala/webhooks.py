@@ -1,10 +1,18 @@
 """Kaizala's webhook subscriptions: `POST /webhook`, `GET /webhook?objectId&objectType`,
 `PUT /webhook/{webhookId}`, `DELETE /webhook/{webhookId}`. Creating one, or pointing it at a new
-URL, waits for the callback URL's validation handshake, made with no transaction open."""
+URL, waits for the callback URL's validation handshake, made with no transaction open.
+
+The Power Automate connector's triggers subscribe one event each, `POST /webhook/{objectType}/{eventType}`
+with `objectId` (a group; for the `Action` triggers, `groupId` names the group and `objectId` the
+action) and the body `{"CallbackUrl": ...}`; they are answered `201` with the subscription's
+`Location`, which a `DELETE` unsubscribes, as the Power Platform's webhook triggers need. A subscription
+is to the whole group: a trigger about one action or action package picks its events itself."""
 
 from __future__ import annotations
 
-from kinflow.api.kaizala.http import Call, Checked, caller_of
+from starlette.responses import Response
+
+from kinflow.api.kaizala.http import Call, Checked, JsonBody, caller_of, json_response
 from kinflow.config import Settings
 from kinflow.groups import webhooks
 from kinflow.groups.errors import bad_input
@@ -46,3 +54,28 @@ def list_subscriptions(call: Call) -> dict:
 
 def unsubscribe(call: Call) -> dict:
     return webhooks.delete(call.conn, _caller(call), call.path["webhookId"])
+
+
+def _trigger_request(call: Call) -> dict:
+    """A connector trigger's subscription, as the body `POST /webhook` takes."""
+    object_type, event = call.path["objectType"], call.path["eventType"]
+    if object_type not in ("Group", "Action"):
+        raise bad_input("objectType", "Enter Group or Action.")
+    group = call.query.get("groupId" if object_type == "Action" else "objectId")
+    if not group:
+        raise bad_input("groupId" if object_type == "Action" else "objectId", "Required field.")
+    return JsonBody({"objectType": "Group", "objectId": group, "eventTypes": [event],
+                     "callBackUrl": call.body.get("CallbackUrl")})
+
+
+def _created(call: Call, plan: webhooks.Plan) -> Response:
+    answer = webhooks.create(call.conn, _again(call), plan, call.settings.webhook_networks, call.settings.keys)
+    response = json_response(answer, 201)
+    response.headers["Location"] = f"{call.settings.public_url.rstrip('/')}/kaizala/v1/webhook/{answer['webhookId']}"
+    return response
+
+
+subscribe_trigger = Checked(
+    check=lambda call: webhooks.plan(call.conn, _caller(call), _trigger_request(call), call.settings.webhook_networks),
+    outside=_handshake,
+    write=_created)
