@@ -166,6 +166,7 @@ GROUPS_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("POST", f"{K}/generatePin"): (PUBLIC, {}),
     ("POST", f"{K}/loginWithPinAndApplicationId"): (PUBLIC, {}),
     ("POST", groups_api.REPLY): (GROUPS, {}),
+    ("POST", groups_api.ACTIONS_V2): (GROUPS, {}),
     ("POST", groups_api.ADMIN_CONNECTORS): (ADMIN, {"name": "{unique}", "scopes": []}),
     ("GET", groups_api.ADMIN_CONNECTORS): (ADMIN, {}),
     ("DELETE", groups_api.ADMIN_CONNECTORS): (ADMIN, {"applicationId": "no-such-connector"}),

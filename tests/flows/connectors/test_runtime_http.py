@@ -128,6 +128,14 @@ def test_send_a_text_message_through_the_kaizala_connector(server):
         assert wrong.status_code == 400 and wrong.json()["errors"] == {"sendToAll": ["Enter Yes or No."]}
         groups = call(definition, connection, "GetDynamicGroups", {}, this_server(server)).json()["groups"]
         assert group in [g["groupId"] for g in groups]
+        job = {"actionBody": {"title": "Check the order", "assignedTo": [alice.mobile]}}
+        posted = call(definition, connection, "SendActions_v2", {"groupId": group, "actionType": "Job", "request": job},
+                      this_server(server))
+        assert posted.status_code == 200, posted.text
+        reminded = call(definition, connection, "SendActionReminder", {
+            "groupId": group, "actionType": "Job", "request": {"actionId": posted.json()["actionId"]}},
+            this_server(server))
+        assert reminded.status_code == 200 and reminded.json()["actionId"] == posted.json()["actionId"], reminded.text
     finally:
         alice.client.close()
 

@@ -3,6 +3,8 @@ media.md). Each kind of action has its own domain module; this picks it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kinflow.api.kaizala.http import Call, caller_of, send_to_all
 from kinflow.groups import action_details, actions, attachments, groups, reminders, responses
 from kinflow.groups.errors import bad_input, text
@@ -77,3 +79,9 @@ def remind(call: Call) -> dict:
     send_to_all(call)  # the connector's sendToAll is checked; a reminder goes where its action went
     return reminders.remind(call.conn, group, groups.role_of(call.conn, group, who), who.person,
                             call.path["actionId"], call.query)
+
+
+def remind_named_in_body(call: Call) -> dict:
+    """The connector's reminder: the action is `actionId` in the body, not in the path."""
+    caller_of(call, count=False)  # signed in before the body is judged (`remind` counts the call)
+    return remind(replace(call, path={**call.path, "actionId": text(call.body, "actionId", limit=64)}))

@@ -174,6 +174,11 @@ OPERATIONS: dict[tuple[str, str], dict] = {
             _path("groupId"), _path("actionId"), _query("actionType", {"type": "string", "maxLength": 64}),
             _query("sendToAll", {"type": "string", "enum": ["Yes", "No"]})],
         "requestBody": {"required": False, "content": {"application/json": {"schema": {"type": "object"}}}}},
+    ("/groups/{groupId}/actions/reminder", "post"): {
+        "operationId": "SendActionReminderNamedInBody", "parameters": [
+            _path("groupId"), _query("actionType", {"type": "string", "maxLength": 64}),
+            _query("sendToAll", {"type": "string", "enum": ["Yes", "No"]})],
+        "requestBody": _body({"actionId": _ID, "subscribers": _TEXT}, ["actionId"])},
     ("/media", "post"): {"operationId": "UploadMedia", "description": _MEDIA_LIMIT, "requestBody": {
         "required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
             "FileName": {"type": "string", "format": "binary"}}, "required": ["FileName"]}}}}},

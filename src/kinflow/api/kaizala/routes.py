@@ -11,6 +11,7 @@ from kinflow.api.kaizala.openapi import openapi_document
 
 KAIZALA = "/kaizala/v1"
 REPLY = "/kaizala/groups/{groupId}/messages"
+ACTIONS_V2 = "/kaizala/v2/groups/{groupId}/actions"
 ADMIN_CONNECTORS = "/kinflow/v1/groups/connectors.json"
 ADMIN_PACKAGES = "/kinflow/v1/groups/actionPackages.json"
 ADMIN = (ADMIN_CONNECTORS, ADMIN_PACKAGES)  # signed in with a kinflow login
@@ -42,6 +43,11 @@ TABLE = {
     REPLY: {"POST": (groups.send_message, True)},
     f"{KAIZALA}/groups/{{groupId}}/actions": {"POST": (actions.send_action, True),
                                              "GET": (actions.list_actions, False)},
+    # The connector's "Send action on a group" (SendActions_v2) posts here.
+    ACTIONS_V2: {"POST": (actions.send_action, True)},
+    # The connector's reminder names its action in the body; before `actions/{actionId}`, which would
+    # take `reminder` for an action id.
+    f"{KAIZALA}/groups/{{groupId}}/actions/reminder": {"POST": (actions.remind_named_in_body, True)},
     f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}": {"GET": (actions.get_action, False)},
     f"{KAIZALA}/groups/{{groupId}}/actions/{{actionId}}/responses": {"POST": (actions.respond, True)},
     # The Power Automate connector's "Send action reminder on a group" (Kaizala's REST documents none).
