@@ -23,7 +23,7 @@ from kinflow.clock import utc_text
 from kinflow.groups import media
 from kinflow.groups.actions import KINDS
 from kinflow.groups.attachments import ACTION_TYPES as ATTACHMENT_TYPES
-from kinflow.groups.errors import bad_input, flag, text
+from kinflow.groups.errors import bad_input, digits, flag, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.questions import summary, with_answers
@@ -40,7 +40,7 @@ _EPOCH = datetime(1970, 1, 1)
 def _from_date(value: object) -> datetime:
     if value in (None, ""):
         return _EPOCH
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 15:
+    if not digits(value, 14):  # 15 digits would pass the year 9999, where datetime ends
         raise bad_input("fromDate", "Enter a time in epoch milliseconds.")
     number = int(value)
     return _EPOCH + (timedelta(seconds=number) if number < 10 ** 11 else timedelta(milliseconds=number))
@@ -49,7 +49,7 @@ def _from_date(value: object) -> datetime:
 def _count(value: object) -> int:
     if value in (None, ""):
         return PAGE
-    if not isinstance(value, str) or not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    if not digits(value, 3) or not 1 <= int(value) <= MAX_PAGE:
         raise bad_input("count", f"Enter a count from 1 to {MAX_PAGE}.")
     return int(value)
 

@@ -28,7 +28,7 @@ from kinflow.errors import KintoneError
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
 from kinflow.groups import media, packages, subscribers
-from kinflow.groups.errors import bad_input, flag, text
+from kinflow.groups.errors import bad_input, digits, flag, text
 from kinflow.groups.groups import Group, role_of
 from kinflow.groups.members import MAX_PER_CALL
 from kinflow.groups.people import Person
@@ -73,7 +73,7 @@ def _count(body: dict, name: str, default: int, limit: int, unit: str) -> int:
     value = body.get(name)
     if value is None or value == "":
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() \
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not digits(str(value), 9) \
             or not 1 <= int(value) <= limit:
         raise bad_input(name, f"Enter a whole number of {unit} from 1 to {limit}.")
     return int(value)

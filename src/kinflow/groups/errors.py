@@ -36,6 +36,12 @@ def text(body: dict, field: str, *, limit: int, required: bool = True, default: 
     return value
 
 
+def digits(value: object, most: int) -> bool:
+    """Whether `value` is a string of 1 to `most` ASCII digits (`str.isdigit` also takes "²", which
+    `int` refuses, and a number too long to convert)."""
+    return isinstance(value, str) and 0 < len(value) <= most and value.isascii() and value.isdigit()
+
+
 def flag(value: object, field: str, default: bool = False) -> bool:
     """A boolean given as JSON true/false or the text "true"/"false" (Kaizala's samples use both)."""
     if value is None:

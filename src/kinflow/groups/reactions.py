@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.events.outbox import now_naive
-from kinflow.groups.errors import bad_input, not_found, text
+from kinflow.groups.errors import bad_input, digits, not_found, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.signin import epoch_ms
@@ -37,7 +37,7 @@ def _cursor(query: dict) -> datetime:
     raw = query.get("cursor")
     if raw in (None, "", "0"):
         return _EPOCH
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 18:
+    if not digits(raw, 17):  # 18 digits would pass the year 9999, where datetime ends
         raise bad_input("cursor", "Enter the cursor of the previous answer.")
     return _EPOCH + timedelta(microseconds=int(raw))
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.events.outbox import now_naive
-from kinflow.groups.errors import bad_input, forbidden
+from kinflow.groups.errors import bad_input, digits, forbidden
 from kinflow.groups.groups import Group
 from kinflow.groups.people import people_by_mobile
 from kinflow.groups.phones import e164_list
@@ -66,7 +66,7 @@ def list_subscribers(conn: Connection, group: Group, role: str, body: dict) -> d
         raise bad_input("count", f"Enter a number from 1 to {PAGE}.")
     after = 0
     if cursor not in (None, ""):
-        if not isinstance(cursor, str) or not cursor.isdigit() or len(cursor) > 18:
+        if not digits(cursor, 18):
             raise bad_input("cursor", "Enter the cursor of the previous page.")
         after = int(cursor)
     rows = conn.execute(sa.select(subscribers.c.id, people.c.id.label("person"), people.c.mobile, people.c.name,

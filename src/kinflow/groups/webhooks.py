@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from kinflow.events.kaizala import EVENT_TYPES, SOURCE
 from kinflow.events.outbox import now_naive
 from kinflow.groups import packages
-from kinflow.groups.errors import bad_input, flag, not_found, text
+from kinflow.groups.errors import bad_input, digits, flag, not_found, text
 from kinflow.groups.groups import load_group, role_of
 from kinflow.groups.signin import Caller, epoch_ms
 from kinflow.groups.tables import actions, subscriptions
@@ -82,7 +82,7 @@ def _events(value: object, required: bool) -> list[str] | None:
 def _valid_until(value: object) -> datetime | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or len(str(value)) > 15:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not digits(str(value), 14):
         raise bad_input("validity", "Enter the end of validity as epoch milliseconds.")
     moment = datetime(1970, 1, 1) + timedelta(milliseconds=int(value))
     if moment <= now_naive():
