@@ -261,3 +261,15 @@ def test_attachment_messages_are_listed_as_actions(alice):
     assert item["actionBody"]["caption"] == "The site" and httpx.get(item["actionBody"]["imageUrl"]).content == PNG
     assert alice.client.get(f"/groups/{group_id}/actions", params={"actionType": "Document"}).json() == {
         "actions": [], "hasMore": False}
+
+
+def test_a_survey_that_accepts_several_responses_keeps_each(alice, bob):
+    group_id = make_group(alice, members=[bob.mobile])
+    survey = sent(alice, group_id, "Survey", {"title": "Daily check", "acceptMultipleResponses": True, "questions": [
+        {"title": "Temperature", "type": "Numeric"}]})["actionId"]
+    first = respond(bob, group_id, survey, {"answers": [21.5]})
+    second = respond(bob, group_id, survey, {"answers": [23]})
+    assert first.status_code == second.status_code == 200 and first.json() != second.json()
+    details = alice.client.get(f"/groups/{group_id}/actions/{survey}", params={"getDetails": "true"}).json()
+    assert [r["responseWithQuestions"][0]["answer"] for r in details["actionDetails"]["responses"]] == [21.5, 23]
+    assert details["actionDetails"]["responseCount"] == 2 and details["actionDetails"]["summary"][0]["answerCount"] == 2

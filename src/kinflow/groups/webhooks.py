@@ -4,8 +4,9 @@ callback URL, an optional `callBackToken` (sent as header `kz-callback-token`) a
 
 Each subscription owns a row of the shared `webhooks` table, so the outbox, the workers, the address
 guard, signing and the attempt log serve it as they serve kintone's webhooks. A subscription is to a
-group the caller is a member of, or to an imported action package (its instances' `ActionCreated` and
-`ActionResponse`, as Kaizala's SubscribeToAllEventsAtActionLevelWithActionPackageId). As Kaizala, a
+group the caller is a member of, to an action of such a group (its responses), or to an imported action
+package (its instances' `ActionCreated` and `ActionResponse`, as Kaizala's
+SubscribeToAllEventsAtActionLevelWithActionPackageId, from the groups the subscriber is a member of). As Kaizala, a
 subscription whose delivery still fails after the last retry (6 retries over 2 days) is disabled
 (`active: false`, with `disabledReason`) until `PUT {"Active": true}`. Creating one, and changing its
 URL, needs the validation handshake first (`kinflow.webhooks.handshake`), made between two
