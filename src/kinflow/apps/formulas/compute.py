@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, localcontext
+from typing import TypeVar
 
 from kinflow.apps.form import Field, Form
 from kinflow.apps.formulas.check import FormulaPlan, plan_formulas
@@ -17,24 +18,26 @@ from kinflow.apps.formulas.dates import date_seconds, instant_seconds, time_seco
 from kinflow.apps.formulas.evaluate import Compiled, as_number, as_text, compile_formula
 from kinflow.apps.formulas.values import EMPTY, WIDE, Choices, Column, Incalculable, Precision
 
+_T = TypeVar("_T")
 _SYSTEM = {"CREATED_TIME": "created_at", "UPDATED_TIME": "updated_at", "CREATOR": "creator", "MODIFIER": "modifier"}
 
 
+def _once(form: Form, name: str, build: Callable[[Form], _T]) -> _T:
+    """`build(form)`, worked out once per form: a form never changes (a deploy builds a new one)."""
+    found = form.__dict__.get(name)
+    if found is None:
+        found = form.__dict__[name] = build(form)
+    return found
+
+
 def formula_plan(form: Form) -> FormulaPlan:
-    """The form's formulas, worked out once per form (a deploy builds a new form)."""
-    plan = form.__dict__.get("_formula_plan")
-    if plan is None:
-        plan = form.__dict__["_formula_plan"] = plan_formulas(form, strict=False)
-    return plan
+    return _once(form, "_formula_plan", lambda f: plan_formulas(f, strict=False))
 
 
 def follows_modification(form: Form) -> bool:
     """Whether a calculated value depends, directly or through other calculated fields, on who
     changed the record last or when: a status change must then recalculate it."""
-    found = form.__dict__.get("_follows_modification")
-    if found is None:
-        found = form.__dict__["_follows_modification"] = _follows_modification(form)
-    return found
+    return _once(form, "_follows_modification", _follows_modification)
 
 
 def _follows_modification(form: Form) -> bool:
@@ -45,12 +48,8 @@ def _follows_modification(form: Form) -> bool:
     return any(formula.field.code in touched for formula in formula_plan(form).formulas)
 
 
-def formula_value(field: Field, stored: object) -> object:
-    """A stored value as formulas see it: times in seconds, empty as EMPTY."""
-    return _converter(field)(stored)
-
-
 def _converter(field: Field) -> Callable[[object], object]:
+    """A stored value as formulas see it: times in seconds, empty as EMPTY."""
     t = field.type
     if t in ("SINGLE_LINE_TEXT", "DROP_DOWN", "RADIO_BUTTON", "CREATOR", "MODIFIER"):
         return lambda stored: "" if stored is None else stored
@@ -68,22 +67,19 @@ Step = tuple[str, "str | None", bool, Compiled]
 
 
 def _steps(form: Form, precision: Precision) -> list[Step]:
-    cache = form.__dict__.setdefault("_formula_steps", {})
-    steps = cache.get(precision)
+    compiled = _once(form, "_formula_steps", lambda f: {})
+    steps = compiled.get(precision)
     if steps is None:
-        steps = cache[precision] = [(f.field.code, f.field.table, f.is_text, compile_formula(f.tree, precision))
-                                    for f in formula_plan(form).formulas]
+        steps = compiled[precision] = [(f.field.code, f.field.table, f.is_text, compile_formula(f.tree, precision))
+                                       for f in formula_plan(form).formulas]
     return steps
 
 
 def _getters(form: Form) -> dict[str, tuple["str | None", "str | None", Callable[[object], object]]]:
     """Per field a formula may read: its table, the record attribute holding it (system fields),
     and its conversion."""
-    getters = form.__dict__.get("_formula_getters")
-    if getters is None:
-        getters = form.__dict__["_formula_getters"] = {
-            f.code: (f.table, _SYSTEM.get(f.type), _converter(f)) for f in form.fields.values()}
-    return getters
+    return _once(form, "_formula_getters", lambda f: {
+        field.code: (field.table, _SYSTEM.get(field.type), _converter(field)) for field in f.fields.values()})
 
 
 def compute(form: Form, record, precision: Precision) -> None:  # noqa: ANN001
