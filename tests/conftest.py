@@ -73,7 +73,7 @@ def _postgres_database() -> str | None:
 
 
 def start_server(tmp: Path, database_url: str, backend: str, extra_env: dict | None = None) -> Server:
-    port = free_port()
+    port = int((extra_env or {}).get("KINFLOW_PORT") or free_port())
     data_dir = tmp / f"data-{backend}"
     log_path = tmp / f"server-{backend}.log"
     env = {

@@ -113,7 +113,7 @@ def test_trigger_conditions_decide_whether_a_run_starts(server, admin):
     flow = deploy(admin, {"triggers": trigger, "actions": {"Note": {"type": "Compose", "inputs": 1}}})
     client = server.client()
     skipped = client.post(trigger_path(flow), json={"go": False})
-    assert skipped.status_code == 202 and "skipped" in skipped.json()
+    assert skipped.status_code == 202 and skipped.json()["runs"] == []
     assert client.post(trigger_path(flow), json={"go": True}).json()["run"]
     assert len(admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]) == 1
 
@@ -261,3 +261,73 @@ def test_power_automate_and_logic_apps_shapes_add_the_same_record(server, admin)
         assert add["outputs"]["statusCode"] == 200 and add["outputs"]["body"]["id"]
     titles = sorted(r["Title"]["value"] for r in admin.get("/k/v1/records.json", params={"app": app}).json()["records"])
     assert titles == ["Order 42 (LA)", "Order 42 (PA)"]
+
+
+# --- a connector webhook trigger: one subscription per flow, one run per event ------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def public_server(request, tmp_path_factory):
+    """A server whose public URL is its own address, so that the webhooks it subscribes reach it."""
+    from tests.conftest import GROUPS_ENV, free_port
+
+    tmp = tmp_path_factory.mktemp(f"public-{request.param}")
+    port = free_port()
+    srv = start_server(tmp, database_url(request.param, tmp), request.param,
+                       {**WEBHOOK_ENV, **GROUPS_ENV, "KINFLOW_PORT": str(port),
+                        "KINFLOW_PUBLIC_URL": f"http://127.0.0.1:{port}"})
+    yield srv
+    stop_server(srv)
+
+
+def test_a_record_added_starts_a_run_through_the_kintone_webhook_trigger(public_server, sink):
+    from tests.conftest import make_app, make_token
+
+    server = public_server
+    admin = server.admin()
+    try:
+        app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"}})
+        token = make_token(admin, app, view=True, add=True, manage=True)
+        assert admin.post("/kinflow/v1/flows/connections.json", json={
+            "connector": "kintone", "name": "Orders", "domain": server.base_url, "apiToken": token}).status_code == 200
+        definition = {"triggers": {"When_a_record_is_added": {
+            "type": "OpenApiConnectionWebhook",
+            "inputs": {"host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                                "connectionName": "shared_kintone", "operationId": "webhook-trigger"},
+                       "parameters": {"body/app": app}}}},
+            "actions": {"Tell": {"type": "Http", "inputs": {
+                "method": "POST", "uri": sink.url, "body": "@triggerBody()?['record']?['Title']?['value']"}}}}
+
+        def hooks() -> list:
+            return admin.get("/kinflow/v1/webhooks.json", params={"app": app}).json()["webhooks"]
+
+        flow = deploy(admin, definition, name="orders")
+        assert flow["subscription"]["location"] and len(hooks()) == 1
+        again = deploy(admin, definition, name="orders")  # a new version, the same trigger
+        assert again["version"] == "2" and again["subscription"] == flow["subscription"] and len(hooks()) == 1
+        assert admin.post("/kinflow/v1/flow/disable.json", json={"id": flow["id"]}).status_code == 200
+        assert hooks() == []
+        assert admin.post("/kinflow/v1/flow/enable.json", json={"id": flow["id"]}).status_code == 200
+        assert len(hooks()) == 1
+
+        added = admin.post("/k/v1/record.json", json={"app": app, "record": {"Title": {"value": "Order 9"}}})
+        assert added.status_code == 200
+        received = sink.wait_for(1)
+        assert received[0]["body"] == b"Order 9"
+        [run] = admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]
+        event = wait_run(admin, flow["id"], run["id"])["trigger"]["outputs"]["body"]
+        # The same event delivered again starts no second run.
+        shown = admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()
+        assert "callbackUrl" not in shown
+        with server.client() as client:
+            url = urlsplit(hooks()[0]["url"])
+            repeated = client.post(f"{url.path}?{url.query}", json=event)
+            assert repeated.status_code == 202 and repeated.json()["runs"] == []
+            # Kaizala's validation handshake is answered at the same URL.
+            token_echo = client.get(f"{url.path}?{url.query}&validationToken=abc123")
+            assert token_echo.status_code == 200 and token_echo.text == "abc123"
+        assert len(admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]) == 1
+
+        assert admin.delete("/kinflow/v1/flow.json", params={"id": flow["id"]}).status_code == 200
+        assert hooks() == []
+    finally:
+        admin.close()

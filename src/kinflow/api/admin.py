@@ -188,6 +188,8 @@ async def admin_endpoint(request: Request) -> Response:
     action = _ACTIONS.get(key)
     if key in _SETTINGS_ACTIONS:
         action = partial(_SETTINGS_ACTIONS[key], settings=request.app.state.settings)
+    if key in workflows.ACTIONS:  # a flow's trigger subscribes once the flow is written
+        action = partial(workflows.ACTIONS[key], settings=request.app.state.settings, db=request.app.state.db)
     if action is None:
         return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
     raw = await request.body()

@@ -33,14 +33,18 @@ from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege
-from kinflow.flows import manage, runs
-from kinflow.flows.expressions import Context, ExpressionError
+from kinflow.flows import manage, runs, subscriptions
+from kinflow.storage.database import after_commit
+from kinflow.flows.definitions import WEBHOOK_TRIGGERS
+from kinflow.flows.expressions import Context, ExpressionError, evaluate
 from kinflow.flows.engine.executor import condition
 
 # A run's trigger outputs are kept with it: Logic Apps takes 100 MB, kinflow a few.
 MAX_TRIGGER_BODY = 4 * 1024 * 1024
 # How long the caller of a trigger whose flow answers with a Response action waits for it (Logic Apps: 120 s).
 RESPONSE_TIMEOUT = 120.0
+# Runs one event may start through `splitOn` (Power Automate's limit with concurrency control on).
+MAX_SPLIT = 100
 
 
 def _person(identity: Identity) -> tuple[str, bool]:
@@ -64,55 +68,72 @@ def _with_url(conn, flow: manage.Flow, settings: Settings) -> dict:  # noqa: ANN
     return shown
 
 
-def deploy(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def _subscribing(conn, db, settings: Settings, flow: manage.Flow, shown: dict, *, deleting: bool = False) -> dict:  # noqa: ANN001
+    """`shown`, which gets the flow's subscription once the transaction has committed (a webhook
+    trigger subscribes through its connector, outside any transaction: the server may be this one)."""
+    if db is not None:
+        def sync() -> None:
+            subscription = subscriptions.sync(db, settings, flow.id, deleting=deleting)
+            if not deleting:
+                shown["subscription"] = subscription
+
+        after_commit(conn, sync)
+    return shown
+
+
+def deploy(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     owner, _ = _person(identity)
     flow, created = manage.deploy(conn, owner, body.get("name"), body.get("definition"),
                                   body.get("state", manage.ENABLED))
-    return {**_with_url(conn, flow, settings), "created": created}
+    return _subscribing(conn, db, settings, flow, {**_with_url(conn, flow, settings), "created": created})
 
 
-def list_flows(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def list_flows(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     caller, admin = _person(identity)
     return {"flows": [f.as_json() for f in manage.list_flows(
         conn, caller, admin=admin, offset=integer_param(body, "offset", 0, 0, 1_000_000),
         limit=integer_param(body, "limit", 100, 1, 500))]}
 
 
-def get_flow(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def get_flow(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     flow = _flow(conn, identity, body)
     return {**_with_url(conn, flow, settings),
             "definition": manage.definition_of(conn, flow.id, flow.version).document}
 
 
-def delete_flow(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
-    manage.delete_flow(conn, _flow(conn, identity, body))
+def delete_flow(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
+    flow = _flow(conn, identity, body)
+    subscriptions.forget(conn, db, settings, flow)
+    manage.delete_flow(conn, flow)
     return {}
 
 
-def enable(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
-    return manage.set_state(conn, _flow(conn, identity, body), manage.ENABLED).as_json()
+def enable(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
+    flow = manage.set_state(conn, _flow(conn, identity, body), manage.ENABLED)
+    return _subscribing(conn, db, settings, flow, flow.as_json())
 
 
-def disable(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
-    return manage.set_state(conn, _flow(conn, identity, body), manage.DISABLED).as_json()
+def disable(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
+    flow = manage.set_state(conn, _flow(conn, identity, body), manage.DISABLED)
+    return _subscribing(conn, db, settings, flow, flow.as_json())
 
 
-def list_runs(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def list_runs(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     flow = _flow(conn, identity, body)
     status = body.get("status") or None
     return {"runs": runs.list_runs(conn, flow, status=status, offset=integer_param(body, "offset", 0, 0, 1_000_000),
                                    limit=integer_param(body, "limit", 100, 1, 500))}
 
 
-def get_run(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def get_run(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     return runs.get_run(conn, _flow(conn, identity, body), body.get("run"))
 
 
-def resubmit(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def resubmit(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     return {"run": runs.resubmit(conn, _flow(conn, identity, body), body.get("run"))}
 
 
-def cancel(conn, identity: Identity, body: dict, settings: Settings) -> dict:  # noqa: ANN001
+def cancel(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     return runs.cancel(conn, _flow(conn, identity, body), body.get("run"))
 
 
@@ -147,32 +168,64 @@ def _trigger_body(request: Request, raw: bytes):  # noqa: ANN202
         raise invalid_input({"body": ["Send JSON or text."]}) from None
 
 
+def _event_id(body: object) -> str | None:
+    """An incoming event's notification id (`id` in kintone's, `eventId` in Kaizala's)."""
+    if isinstance(body, dict):
+        value = body.get("eventId") or body.get("id")
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)[:100]
+    return None
+
+
+def _check(conn, settings: Settings, flow_id: int, trigger: str, signature: str):  # noqa: ANN001, ANN202
+    """The flow and definition a trigger URL names, its signature checked."""
+    try:
+        flow = manage.get_flow(conn, "", flow_id, admin=True)
+    except KintoneError:
+        raise KintoneError("KF_FL04", "The trigger URL is not valid.", 404) from None
+    if not hmac.compare_digest(signature, manage.trigger_signature(settings.keys, flow.uuid)):
+        raise KintoneError("KF_FL04", "The signature of the trigger URL is not valid.", 401)
+    definition = manage.definition_of(conn, flow.id, flow.version)
+    if definition.trigger_type not in ("Request", *WEBHOOK_TRIGGERS) or definition.trigger_name != trigger:
+        raise KintoneError("KF_FL04", "The trigger URL is not valid.", 404)
+    return flow, definition
+
+
 def _start(db, settings: Settings, flow_id: int, trigger: str, signature: str, method: str,
-           outputs: dict, tracking: str | None) -> tuple[str | None, bool]:  # noqa: ANN001
-    """(the run started, or None when the trigger's conditions are not met; whether it answers with a Response)."""
+           outputs: dict, tracking: str | None) -> tuple[list[str], bool]:  # noqa: ANN001
+    """(the runs started: none when the trigger's conditions are not met or the event was seen
+    already, several when `splitOn` splits it; whether the flow answers with a Response)."""
     with db.write() as conn:
-        try:
-            flow = manage.get_flow(conn, "", flow_id, admin=True)
-        except KintoneError:
-            raise KintoneError("KF_FL04", "The trigger URL is not valid.", 404) from None
-        if not hmac.compare_digest(signature, manage.trigger_signature(settings.keys, flow.uuid)):
-            raise KintoneError("KF_FL04", "The signature of the trigger URL is not valid.", 401)
-        definition = manage.definition_of(conn, flow.id, flow.version)
-        if definition.trigger_type != "Request" or definition.trigger_name != trigger:
-            raise KintoneError("KF_FL04", "The trigger URL is not valid.", 404)
+        flow, definition = _check(conn, settings, flow_id, trigger, signature)
         if flow.state != manage.ENABLED:
             raise KintoneError("KF_FL05", f"The flow (ID: {flow.id}) is disabled.", 409)
-        wanted = (definition.trigger.get("inputs") or {}).get("method")
+        wanted = (definition.trigger.get("inputs") or {}).get("method") if definition.trigger_type == "Request" else None
         if wanted and wanted != method:
             raise KintoneError("KF_FL06", f"The trigger takes {wanted} requests.", 405)
+        event = None if definition.trigger_type == "Request" else _event_id(outputs["body"])
         context = Context(trigger={"name": trigger, "outputs": outputs})
-        for index, rule in enumerate(definition.trigger.get("conditions") or []):
-            try:
-                if not condition(rule["expression"], context):
-                    return None, False
-            except ExpressionError as error:
-                raise invalid_input({f"conditions[{index}]": [str(error)]}) from None
-        return runs.start_run(conn, flow, outputs, client_tracking_id=tracking), definition.has_response()
+        try:
+            batches = [outputs]
+            if "splitOn" in definition.trigger:
+                items = evaluate(definition.trigger["splitOn"], context)
+                if not isinstance(items, list):
+                    raise ExpressionError(f"splitOn gave {type(items).__name__}, not an array.")
+                batches = [{**outputs, "body": item} for item in items[:MAX_SPLIT]]
+            started = []
+            for index, batch in enumerate(batches):
+                context = Context(trigger={"name": trigger, "outputs": batch})
+                if all(condition(rule["expression"], context) for rule in definition.trigger.get("conditions") or []):
+                    key = None if event is None else event if len(batches) == 1 else f"{event}/{index}"
+                    run = runs.start_run(conn, flow, batch, client_tracking_id=tracking, event_id=key)
+                    started += [run] if run else []
+        except ExpressionError as error:
+            raise invalid_input({f"triggers.{trigger}": [str(error)]}) from None
+        return started, definition.has_response()
+
+
+def _validation(db, settings: Settings, flow_id: int, trigger: str, signature: str) -> None:  # noqa: ANN001
+    with db.read() as conn:
+        _check(conn, settings, flow_id, trigger, signature)
 
 
 def _answer(response: dict) -> Response:
@@ -192,25 +245,30 @@ def _answer(response: dict) -> Response:
 async def invoke(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     db = request.app.state.db
+    where = (request.path_params["flow_id"], request.path_params["trigger"], request.query_params.get("sig", ""))
     raw = await request.body()
     try:
+        if request.method == "GET" and "validationToken" in request.query_params:
+            # Kaizala's validation handshake before it subscribes: the token echoed as plain text.
+            await run_blocking(_validation, db, settings, *where)
+            return Response(request.query_params["validationToken"][:1024], media_type="text/plain")
         if len(raw) > MAX_TRIGGER_BODY:
             raise KintoneError("CB_VA01", f"A trigger's body has at most {MAX_TRIGGER_BODY} bytes.", 413)
         reject_nul(request.url.query, raw)
         outputs = {"headers": dict(request.headers), "body": _trigger_body(request, raw),
                    "queries": {k: v for k, v in request.query_params.items() if k != "sig"}}
         tracking = request.headers.get("x-ms-client-tracking-id") or None
-        run_uuid, waits = await run_blocking(
-            _start, db, settings, request.path_params["flow_id"], request.path_params["trigger"],
-            request.query_params.get("sig", ""), request.method, outputs, tracking)
+        started, waits = await run_blocking(_start, db, settings, *where, request.method, outputs, tracking)
     except KintoneError as error:
         return error_response(error)
-    if run_uuid is None:
-        return json_response({"skipped": "The trigger's conditions were not met: no run was started."}, 202)
-    run_headers = {"x-ms-workflow-run-id": run_uuid}
-    if not waits:
-        return Response(orjson.dumps({"run": run_uuid}), status_code=202, media_type="application/json",
-                        headers=run_headers)
+    if not started:
+        return json_response({"runs": [], "message": "No run was started: the trigger's conditions were not met "
+                                                     "or the event was received already."}, 202)
+    run_headers = {"x-ms-workflow-run-id": started[0]}
+    if not waits or len(started) > 1:
+        return Response(orjson.dumps({"run": started[0], "runs": started}), status_code=202,
+                        media_type="application/json", headers=run_headers)
+    run_uuid = started[0]
     deadline = time.monotonic() + RESPONSE_TIMEOUT
     while time.monotonic() < deadline:
         response, status = await run_blocking(_response_of, db, run_uuid)

@@ -121,3 +121,14 @@ flow_action_results = sa.Table(
     sa.Column("resume_at", sa.DateTime, nullable=True),
     sa.UniqueConstraint("run_id", "name", "repetition", name="uq_flow_action_results"),
 )
+
+# The connector subscription of a flow's webhook trigger: one per flow at most.
+flow_subscriptions = sa.Table(
+    "flow_subscriptions",
+    metadata,
+    sa.Column("flow_id", sa.Integer, sa.ForeignKey("flows.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("connection_id", sa.String(36), nullable=False),
+    sa.Column("location", sa.Text, nullable=False),  # a DELETE there unsubscribes
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # of the trigger's inputs it was made with
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)

@@ -82,7 +82,7 @@ class ConnectorCalls:
         self.key = settings.keys
         self.outgoing = connections.outgoing_for(settings, db)
 
-    def _find(self, request: ConnectionRequest) -> connections.Connection:
+    def find(self, request: ConnectionRequest) -> connections.Connection:
         wanted = _referenced(request)
         with self.db.read() as conn:
             owner_id = conn.execute(sa.select(users.c.id).where(users.c.code == request.owner)).scalar()
@@ -94,6 +94,10 @@ class ConnectorCalls:
         raise ConnectionNotFound(f"No connection {wanted!r} of {request.owner} "
                                  f"{'for the ' + request.connector + ' connector ' if request.connector else ''}"
                                  "is available to this flow.")
+
+    def live(self, found: connections.Connection) -> runtime.Connection:
+        """The connection with its credentials, to call with."""
+        return connections.live(found, self.key, self.outgoing, self._keep(found))
 
     def _keep(self, found: connections.Connection):  # noqa: ANN202
         def keep(refresh_token: str) -> None:
@@ -107,14 +111,14 @@ class ConnectorCalls:
     def _call(self, kind: str, inputs: dict, request: ConnectionRequest, headers: dict[str, str]) -> Answer:
         started = time.perf_counter()
         try:
-            found = self._find(request)
-            connection = _Tracked(connections.live(found, self.key, self.outgoing, self._keep(found)), headers)
+            found = self.find(request)
+            connection = _Tracked(self.live(found), headers)
             if kind == "OpenApiConnection":
                 definition = catalog.load(request.connector or found.connector).definition
                 response = runtime.call(definition, connection, inputs["host"]["operationId"],
                                         inputs.get("parameters") or {}, self.outgoing)
             else:
-                response = self._raw(connection, found.connector, inputs)
+                response = self.raw(connection, found.connector, inputs)
         except Throttled as error:  # the connection's limit, when the flow does not wait for it
             return Answer(429, None, str(error), retry_after=error.retry_after)
         except runtime.Unreachable as error:  # worth another attempt
@@ -123,7 +127,7 @@ class ConnectorCalls:
             return Answer(None, None, str(error), permanent=True)
         return _answer(response, started)
 
-    def _raw(self, connection: _Tracked, connector: str, inputs: dict) -> httpx.Response:
+    def raw(self, connection: runtime.Connection, connector: str, inputs: dict) -> httpx.Response:
         """Logic Apps' shape: the method and path as written, throttled like the connector's operations."""
         url, pinned, extensions = self.outgoing.target(connection.base_url.rstrip("/") + inputs["path"])
         limit = runtime.throttling_of(catalog.load(connector).definition)
