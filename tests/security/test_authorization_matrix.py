@@ -399,6 +399,7 @@ PAGE_RULES = {
     "/k/guest/{space_id:int}/{app:int}/edit": (app("view"), "/k/guest/{space}/{app}/edit"),
     "/k/notifications": (PERSON, "/k/notifications"),
     "/k/mentions.json": (PERSON, "/k/mentions.json?q=a"),
+    "/k/personal": (PERSON, "/k/personal"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -409,6 +410,7 @@ FORM_RULES = {
     "/k/notifications/read": (PERSON, "/k/notifications/read"),
     "/k/{app:int}/status": (app("view"), "/k/{app}/status"),
     "/k/guest/{space_id:int}/{app:int}/status": (app("view"), "/k/guest/{space}/{app}/status"),
+    "/k/personal": (PERSON, "/k/personal"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

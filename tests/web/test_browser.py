@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, make_app
+from tests.conftest import ADMIN_PASSWORD, deploy_and_wait, make_app
 from tests.web.conftest import new_user
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -238,3 +238,43 @@ def test_a_mention_changes_the_other_users_count_live(chromium, server, orders):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_switch_the_language_in_personal_settings(page, server):
+    login = new_user(server)
+    sign_in(page, login, "user-pw")
+    page.get_by_role("link", name="Personal settings").click()
+    page.wait_for_url("**/k/personal")
+    check(page, "15-personal-settings")
+    page.get_by_label("Language").select_option("ja")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/k/personal?saved=1")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.get_by_role("heading", name="個人設定").is_visible()
+    assert page.get_by_role("status").inner_text() == "設定を保存しました。"
+    check(page, "16-personal-settings-ja")
+
+
+def test_move_a_record_through_its_process_statuses(page, server):
+    states = {name: {"name": name, "index": str(index), "assignee": {"type": "ONE", "entities": [
+        {"entity": {"type": "CREATOR", "code": None}, "includeSubs": False}]}}
+        for index, name in enumerate(("Open", "Doing", "Done"))}
+    actions = [{"name": "Start", "from": "Open", "to": "Doing", "filterCond": "", "type": "PRIMARY"},
+               {"name": "Finish", "from": "Doing", "to": "Done", "filterCond": "", "type": "PRIMARY"}]
+    with server.admin() as admin:
+        app_id = make_app(admin, {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}},
+                          name="Browser process")
+        assert admin.put("/k/v1/preview/app/status.json", json={"app": app_id, "enable": True, "states": states,
+                                                                "actions": actions}).status_code == 200
+        assert deploy_and_wait(admin, app_id) == "SUCCESS"
+        record_id = admin.post("/k/v1/record.json", json={"app": app_id, "record": {}}).json()["id"]
+    sign_in(page)
+    page.goto(f"/k/{app_id}/show#record={record_id}")
+    page.wait_for_selector("#record-status")
+    assert page.locator("#record-status").inner_text() == "Open"
+    check(page, "17-process-open")
+    for action, status in (("Start", "Doing"), ("Finish", "Done")):
+        page.get_by_role("button", name=action).click()
+        page.wait_for_function(f"document.getElementById('record-status').textContent === '{status}'")
+    assert page.get_by_text("There is no action you can take on this record now.").is_visible()
+    check(page, "18-process-done")

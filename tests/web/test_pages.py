@@ -136,3 +136,19 @@ def test_pages_of_an_app_the_user_may_not_see_are_refused(server, world):
     assert listed.status_code == 403 and "CB_NO02" in listed.text
     assert "Secret" not in _main(portal.text)
     assert missing.status_code == 404 and "GAIA_AP01" in missing.text
+
+
+def test_personal_settings_switch_the_language_and_time_zone(server):
+    login = new_user(server)
+    with signed_in(server, login, "user-pw", **{"Accept-Language": "en-US"}) as client:
+        form = client.get("/k/personal")
+        assert form.status_code == 200 and '<option value="auto" selected>' in form.text
+        token = re.search(r'name="__REQUEST_TOKEN__" value="([^"]+)"', form.text).group(1)
+        saved = client.post("/k/personal", data={"__REQUEST_TOKEN__": token, "language": "ja",
+                                                 "timezone": "Asia/Tokyo"})
+        assert saved.status_code == 303 and saved.headers["location"] == "/k/personal?saved=1"
+        again = client.get("/k/personal?saved=1")
+        bad = client.post("/k/personal", data={"__REQUEST_TOKEN__": token, "language": "klingon"})
+    assert '<html lang="ja">' in again.text and "設定を保存しました。" in again.text
+    assert "<option selected>Asia/Tokyo</option>" in again.text
+    assert bad.status_code == 400 and "CB_VA01" in bad.text

@@ -14,6 +14,7 @@ from kinflow.web.pages.edit import edit_page, edit_submit
 from kinflow.web.live import unread_stream
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
+from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.process import run_action
 from kinflow.web.pages.record import record_page
@@ -35,6 +36,7 @@ PAGES = {
     "/k/guest/{space_id:int}/{app:int}/edit": edit_page,
     "/k/notifications": inbox_page,
     "/k/mentions.json": mention_candidates,
+    "/k/personal": personal_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -45,6 +47,7 @@ FORMS = {
     "/k/notifications/read": mark_read,
     "/k/{app:int}/status": run_action,
     "/k/guest/{space_id:int}/{app:int}/status": run_action,
+    "/k/personal": save_personal,
 }
 
 routes: list[BaseRoute] = [
