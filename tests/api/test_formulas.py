@@ -23,8 +23,9 @@ FIELDS = {
         "label": {"type": "SINGLE_LINE_TEXT", "code": "label", "label": "Label", "expression": 'name & " x" & qty'},
     }},
     # CALC using CALC, declared before the ones it uses
-    "total": {"type": "CALC", "code": "total", "label": "Total", "expression": "subtotal + tax", "format": "NUMBER_DIGIT",
-              "displayScale": "2", "unit": "$", "unitPosition": "BEFORE", "hideExpression": True},
+    "total": {"type": "CALC", "code": "total", "label": "Total", "expression": "subtotal + tax",
+              "format": "NUMBER_DIGIT", "displayScale": "2", "unit": "$", "unitPosition": "BEFORE",
+              "hideExpression": True},
     "tax": {"type": "CALC", "code": "tax", "label": "Tax", "expression": "ROUND(subtotal * rate / 100, 0)"},
     "subtotal": {"type": "CALC", "code": "subtotal", "label": "Subtotal", "expression": "SUM(line)"},
     "ratio": {"type": "CALC", "code": "ratio", "label": "Ratio", "expression": "price / rate"},
@@ -155,7 +156,8 @@ def test_deploying_a_changed_formula_recalculates_existing_records(admin):
     app = make_app(admin, {
         "n": {"type": "NUMBER", "code": "n", "label": "N"},
         "double": {"type": "CALC", "code": "double", "label": "Double", "expression": "n * 2"}}, name="Redeploy")
-    ids = admin.post("/k/v1/records.json", json={"app": app, "records": [record(n=i) for i in range(1, 4)]}).json()["ids"]
+    added = admin.post("/k/v1/records.json", json={"app": app, "records": [record(n=i) for i in range(1, 4)]})
+    ids = added.json()["ids"]
     revisions = [get(admin, app, i)["$revision"]["value"] for i in ids]
     changed = admin.put("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {
         "double": {"expression": "n * 3"},
@@ -181,15 +183,19 @@ def test_deploying_a_changed_formula_recalculates_existing_records(admin):
 @pytest.mark.parametrize(("properties", "message"), [
     ({"c": {"type": "CALC", "code": "c", "label": "Cost", "expression": "missing + 1"}},
      'The formula of the field "Cost" is not correct. (The field code (missing) in the formula does not exist.'),
-    ({"c": {"type": "CALC", "code": "c", "label": "C", "expression": "FOOBAR(1)"}}, "The function FOOBAR cannot be used."),
-    ({"c": {"type": "CALC", "code": "c", "label": "C", "expression": "IF(1)"}}, "The function IF requires 3 arguments."),
+    ({"c": {"type": "CALC", "code": "c", "label": "C", "expression": "FOOBAR(1)"}},
+     "The function FOOBAR cannot be used."),
+    ({"c": {"type": "CALC", "code": "c", "label": "C", "expression": "IF(1)"}},
+     "The function IF requires 3 arguments."),
     ({"c": {"type": "CALC", "code": "c", "label": "C", "expression": "1 +"}}, "The formula syntax is not correct."),
     ({"c": {"type": "CALC", "code": "c", "label": "C", "expression": "1 ＋ 1"}}, "full-width symbol"),
     ({"a": {"type": "CALC", "code": "a", "label": "A", "expression": "b + 1"},
       "b": {"type": "CALC", "code": "b", "label": "B", "expression": "a + 1"}}, "The field references are circular."),
     ({"m": {"type": "MULTI_LINE_TEXT", "code": "m", "label": "M"},
-      "c": {"type": "CALC", "code": "c", "label": "C", "expression": "m & 1"}}, "cannot be used in formulas (MULTI_LINE_TEXT)"),
-    ({"t": {"type": "SINGLE_LINE_TEXT", "code": "t", "label": "T", "expression": "NOSUCH(1)"}}, "NOSUCH cannot be used"),
+      "c": {"type": "CALC", "code": "c", "label": "C", "expression": "m & 1"}},
+     "cannot be used in formulas (MULTI_LINE_TEXT)"),
+    ({"t": {"type": "SINGLE_LINE_TEXT", "code": "t", "label": "T", "expression": "NOSUCH(1)"}},
+     "NOSUCH cannot be used"),
 ])
 def test_formula_errors_are_refused_when_the_form_is_saved(admin, properties, message):
     app = admin.post("/k/v1/preview/app.json", json={"name": "Bad formulas"}).json()["app"]
@@ -211,6 +217,20 @@ def test_formula_properties_are_checked(admin):
             "app": app, "properties": {"c": {"type": "CALC", "code": "c", **prop}}})
         assert response.status_code == 400 and response.json()["code"] == "CB_VA01", response.text
         assert key in response.json()["errors"]
+
+
+def test_number_precision_is_checked(admin):
+    app = admin.post("/k/v1/preview/app.json", json={"name": "Precision"}).json()["app"]
+    for given, key in (({"digits": "31"}, "numberPrecision.digits"),
+                       ({"decimalPlaces": "-1"}, "numberPrecision.decimalPlaces"),
+                       ({"digits": "3", "decimalPlaces": "4"}, "numberPrecision.decimalPlaces"),
+                       ({"roundingMode": "CEILING"}, "numberPrecision.roundingMode"), ("16", "numberPrecision")):
+        response = admin.put("/k/v1/preview/app/settings.json", json={"app": app, "numberPrecision": given})
+        assert response.status_code == 400 and key in response.json()["errors"], response.text
+    assert admin.put("/k/v1/preview/app/settings.json", json={"app": app, "numberPrecision": {
+        "decimalPlaces": 2, "roundingMode": "UP"}}).status_code == 200
+    settings = admin.get("/k/v1/preview/app/settings.json", params={"app": app}).json()
+    assert settings["numberPrecision"] == {"digits": "16", "decimalPlaces": "2", "roundingMode": "UP"}
 
 
 def test_deleting_a_field_a_formula_uses_is_refused(admin):

@@ -39,7 +39,8 @@ def test_calc_fields_come_after_the_ones_they_use():
                               price=NUMBER, items=ITEMS,
                               label={"type": "SINGLE_LINE_TEXT", "expression": 'total & " yen"'}))
     order = [f.field.code for f in plan.formulas]
-    assert order.index("line") < order.index("subtotal") < order.index("tax") < order.index("total") < order.index("label")
+    assert order.index("line") < order.index("subtotal") < order.index("tax") < order.index("total")
+    assert order.index("total") < order.index("label")
     assert plan.codes == {"total", "tax", "subtotal", "line", "label"}
 
 
@@ -49,7 +50,8 @@ def test_text_fields_without_a_formula_are_plain():
 
 @pytest.mark.parametrize(("properties", "expected"), [
     ({"c": calc("missing + 1")}, "c: The field code (missing) in the formula does not exist."),
-    ({"m": {"type": "MULTI_LINE_TEXT"}, "c": calc("m & 1")}, "c: A field type that cannot be used in formulas (MULTI_LINE_TEXT)"),
+    ({"m": {"type": "MULTI_LINE_TEXT"}, "c": calc("m & 1")},
+     "c: A field type that cannot be used in formulas (MULTI_LINE_TEXT)"),
     ({"c": calc("FOOBAR(1)")}, "c: The function FOOBAR cannot be used."),
     ({"c": calc("IF(1)")}, "c: The function IF requires 3 arguments."),
     ({"c": calc("SUM()")}, "c: The function SUM requires at least 1 argument."),

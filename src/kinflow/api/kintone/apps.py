@@ -7,6 +7,7 @@ from kinflow.apps import deploy as deploying
 from kinflow.apps import form_fields, process_settings
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import app_json, create_app, list_apps, parse_id
+from kinflow.apps.formulas.values import number_precision
 from kinflow.apps.permissions import has_permission, token_forbidden
 from kinflow.errors import array_param, invalid_input, texts_param
 
@@ -176,6 +177,9 @@ def update_settings(call: Call) -> dict:
             raise invalid_input({"titleField.selectionMode": ["Enter AUTO or MANUAL."]})
 
     def mutate(document: dict) -> None:
+        if "numberPrecision" in changes:
+            changes["numberPrecision"] = number_precision(changes["numberPrecision"],
+                                                          document.get("numberPrecision") or {})
         if title and title.get("selectionMode") == "MANUAL":
             form = app_settings.get_document(call.conn, call.managed_app(), "form", preview=True)
             if title.get("code") not in form["properties"]:

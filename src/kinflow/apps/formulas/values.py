@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, InvalidOperation
 
+from kinflow.errors import invalid_input
+
 
 class Incalculable(Exception):
     """The formula has no result for this record (division by zero, a type that does not fit...):
@@ -41,6 +43,26 @@ class Choices(tuple):
     """The selected options of a check box or multi-choice field (for CONTAINS)."""
 
     __slots__ = ()
+
+
+def number_precision(given: object, current: dict) -> dict:
+    """An app's `numberPrecision` setting from what a client sent (the keys it leaves out keep their
+    value): digits 1-30, decimal places 0-10 and at most the digits, rounding HALF_EVEN, UP or DOWN."""
+    if not isinstance(given, dict):
+        raise invalid_input({"numberPrecision": ["Must be an object."]})
+    merged = {**current, **given}
+    checked: dict[str, str] = {}
+    for key, low, high in (("digits", 1, 30), ("decimalPlaces", 0, 10)):
+        value = str(merged.get(key, ""))
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise invalid_input({f"numberPrecision.{key}": [f"Enter an integer from {low} to {high}."]})
+        checked[key] = str(int(value))
+    if int(checked["decimalPlaces"]) > int(checked["digits"]):
+        raise invalid_input({"numberPrecision.decimalPlaces": ["Enter at most as many decimal places as digits."]})
+    if merged.get("roundingMode") not in _MODES:
+        raise invalid_input({"numberPrecision.roundingMode": ["Must be one of the enum values."]})
+    checked["roundingMode"] = merged["roundingMode"]
+    return checked
 
 
 # Exact enough for any product of two in-range values (30 digits each side).
