@@ -13,6 +13,7 @@ from kinflow.apps.app import App
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import EVERYONE, departments_with_ancestors, memberships
 from kinflow.errors import KintoneError, no_privilege
+from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import group_members, groups, users
 
 _RIGHT_FOR = {
@@ -62,11 +63,11 @@ def require(conn: Connection, app: App, acl: dict, identity: Identity, permissio
         raise token_forbidden() if identity.by_token else no_privilege()
 
 
-_ACTIVE_USERS = sa.select(users.c.id, users.c.code, users.c.is_admin).where(
-    users.c.code.in_(sa.bindparam("codes", expanding=True)), users.c.active)
-_GROUPS_OF = (sa.select(group_members.c.user_id, groups.c.code)
-              .join(groups, groups.c.id == group_members.c.group_id)
-              .where(group_members.c.user_id.in_(sa.bindparam("ids", expanding=True))))
+_ACTIVE_USERS = Prepared(sa.select(users.c.id, users.c.code, users.c.is_admin).where(
+    users.c.code.in_(sa.bindparam("codes", expanding=True)), users.c.active))
+_GROUPS_OF = Prepared(sa.select(group_members.c.user_id, groups.c.code)
+                      .join(groups, groups.c.id == group_members.c.group_id)
+                      .where(group_members.c.user_id.in_(sa.bindparam("ids", expanding=True))))
 
 
 def users_permitted(conn: Connection, app: App, acl: dict, codes: set[str], permission: str) -> set[str]:
@@ -74,10 +75,10 @@ def users_permitted(conn: Connection, app: App, acl: dict, codes: set[str], perm
     few queries (notifications ask this about every recipient of a change)."""
     if not codes:
         return set()
-    found = conn.execute(_ACTIVE_USERS, {"codes": list(codes)}).all()
+    found = _ACTIVE_USERS.all(conn, codes=list(codes))
     if not found:
         return set()
-    ids = {row.id: row.code for row in found}
+    ids = {user_id: code for user_id, code, _ in found}
     rights = acl.get("rights", [])
     kinds = {(entry.get("entity") or {}).get("type") for entry in rights}
     named_groups = {(entry.get("entity") or {}).get("code") for entry in rights
@@ -85,18 +86,18 @@ def users_permitted(conn: Connection, app: App, acl: dict, codes: set[str], perm
     # Memberships are looked up only when an entry can need them (`everyone` holds every user).
     groups_of: dict[int, set[str]] = {user_id: {EVERYONE} for user_id in ids}
     if named_groups - {EVERYONE}:
-        for user_id, code in conn.execute(_GROUPS_OF, {"ids": list(ids)}):
+        for user_id, code in _GROUPS_OF.all(conn, ids=list(ids)):
             groups_of[user_id].add(code)
     depts_of = departments_with_ancestors(conn, list(ids)) if "ORGANIZATION" in kinds else {}
     allowed = set()
     right = _RIGHT_FOR[permission]
-    for row in found:
-        if row.is_admin:
-            allowed.add(row.code)
+    for user_id, code, is_admin in found:
+        if is_admin:
+            allowed.add(code)
             continue
         for entry in rights:
-            if _entry_matches(entry, row.code, app, groups_of[row.id], depts_of.get(row.id, set())):
+            if _entry_matches(entry, code, app, groups_of[user_id], depts_of.get(user_id, set())):
                 if entry.get(right):
-                    allowed.add(row.code)
+                    allowed.add(code)
                 break
     return allowed

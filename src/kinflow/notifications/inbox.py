@@ -14,6 +14,7 @@ from kinflow.clock import utc_text
 from kinflow.digits import is_digits
 from kinflow.errors import integer_param, invalid_input
 from kinflow.storage.database import after_commit
+from kinflow.storage.prepared import PreparedInsert
 from kinflow.storage.schema import MAX_ID, notifications
 
 MAX_LIMIT = 100
@@ -33,13 +34,19 @@ class Entry:
     url: str
     created_at: datetime
 
+    def values(self) -> tuple:
+        """The row's values in the order of `_COLUMNS`."""
+        return (self.user, self.app_id, self.record_id, self.kind, self.title, self.message, self.sender, self.url,
+                self.created_at, False)
+
     def row(self) -> dict:
-        return {"user_code": self.user, "app_id": self.app_id, "record_id": self.record_id, "kind": self.kind,
-                "title": self.title, "message": self.message, "sender": self.sender, "url": self.url,
-                "created_at": self.created_at, "read": False}
+        return dict(zip(_COLUMNS, self.values(), strict=True))
 
 
+_COLUMNS = ["user_code", "app_id", "record_id", "kind", "title", "message", "sender", "url", "created_at", "read"]
 _INSERT = notifications.insert().returning(notifications.c.id, sort_by_parameter_order=True)
+# A change can reach many people: their rows go to the driver in one executemany.
+_BULK = PreparedInsert(notifications, _COLUMNS)
 
 # Told (without arguments, on the committing thread) after a transaction that changed inboxes has
 # committed: the web interface's live counts listen here. Other processes' changes are not heard;
@@ -71,10 +78,9 @@ def store(conn: Connection, entries: list[Entry], *, with_ids: bool = False) -> 
     if not entries:
         return []
     _announce(conn)
-    rows = [e.row() for e in entries]
     if with_ids:
-        return list(conn.execute(_INSERT, rows).scalars().all())
-    conn.execute(notifications.insert(), rows)
+        return list(conn.execute(_INSERT, [e.row() for e in entries]).scalars().all())
+    _BULK.run(conn, [e.values() for e in entries])
     return []
 
 
