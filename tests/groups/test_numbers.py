@@ -20,6 +20,10 @@ def test_odd_digits_and_far_instants_are_refused(alice, callback):
         (post_action(alice, group_id, "Poll", {**POLL, "expiryInHours": "²"}), "expiryInHours"),
         (post_action(alice, group_id, "Poll", {**POLL, "expiryInHours": "9" * 5000}), "expiryInHours"),
         (alice.client.post(f"/groups/{public_id}/subscribers", json={"cursor": "²"}), "cursor"),
+        (post_action(alice, group_id, "LetsMeet", {"title": "Late", "startingTime": "9999-12-31T23:59:59Z"}),
+         "startingTime"),
+        (post_action(alice, group_id, "LetsMeet", {"title": "Early", "startingTime": "0001-01-01T00:00:00+05:00"}),
+         "startingTime"),
         (alice.client.post("/webhook", json={
             "objectId": group_id, "objectType": "Group", "eventTypes": ["TextMessageCreated"],
             "callBackUrl": callback.url, "validity": "9" * 15}), "validity"),

@@ -31,6 +31,11 @@ def test_the_document_lists_every_route_of_the_groups_api(server):
 def test_no_server_errors(server, mode):
     member = signed_in(server, create_connector(server, name="Fuzzer"))
     group_id = member.client.post("/groups", json={"name": "Fuzzed", "welcomeMessage": "Hi"}).json()["groupId"]
+    survey = member.client.post(f"/groups/{group_id}/actions", json={"actionType": "Survey", "actionBody": {
+        "title": "Fuzzed", "acceptMultipleResponses": True, "questions": [
+            {"title": "Text", "type": "Text"}, {"title": "Pick", "type": "MultiOption", "options": [
+                {"title": "A"}, {"title": "B"}]}, {"title": "Where", "type": "Location"}]}})
+    action_id = survey.json()["actionId"]
     headers = {"accessToken": member.client.headers["accessToken"]}
     schema = schemathesis.openapi.from_url(f"{server.base_url}/kaizala/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -42,9 +47,11 @@ def test_no_server_errors(server, mode):
                   suppress_health_check=list(HealthCheck))
         @given(case=strategy, use_group=st.booleans())
         def check(case, use_group):
-            # Point half of the cases at a real group, so handlers go past the group lookup.
+            # Point half of the cases at a real group, so handlers go past the group and action lookups.
             if use_group and isinstance(case.path_parameters, dict) and "groupId" in case.path_parameters:
                 case.path_parameters["groupId"] = group_id
+                if "actionId" in case.path_parameters:  # and at a real action of it
+                    case.path_parameters["actionId"] = action_id
             if use_group and isinstance(case.body, dict) and "objectId" in case.body:
                 case.body["objectId"] = group_id
             response = case.call(base_url=f"{server.base_url}/kaizala/v1", headers=headers, timeout=30)

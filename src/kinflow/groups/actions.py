@@ -79,6 +79,9 @@ def _count(body: dict, name: str, default: int, limit: int, unit: str) -> int:
     return int(value)
 
 
+_EARLIEST, _LATEST = datetime(1970, 1, 1), datetime(9000, 1, 1)
+
+
 def _moment(value: object, name: str) -> datetime:
     """An instant given as ISO 8601 (`2018-01-01T00:00:00Z`) or as epoch milliseconds, as naive UTC."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 14:
@@ -86,11 +89,13 @@ def _moment(value: object, name: str) -> datetime:
     if isinstance(value, str) and len(value) <= 40:
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+        except (ValueError, OverflowError):
             moment = None
-        if moment is not None:
-            return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-    raise bad_input(name, "Enter a date and time such as 2018-01-01T00:00:00Z.")
+        # Far enough from datetime's ends that adding a duration stays within them.
+        if moment is not None and _EARLIEST <= moment <= _LATEST:
+            return moment
+    raise bad_input(name, "Enter a date and time such as 2018-01-01T00:00:00Z (from 1970 to 9000).")
 
 
 def _files(conn: Connection, value: object, name: str) -> list[media.StoredMedia]:
