@@ -45,7 +45,8 @@ def test_calc_fields_come_after_the_ones_they_use():
 
 
 def test_text_fields_without_a_formula_are_plain():
-    assert plan_formulas(form(t={"type": "SINGLE_LINE_TEXT", "expression": ""})).formulas == ()
+    assert plan_formulas(form(t={"type": "SINGLE_LINE_TEXT", "expression": ""},
+                              u={"type": "SINGLE_LINE_TEXT", "expression": " \n"})).formulas == ()
 
 
 @pytest.mark.parametrize(("properties", "expected"), [

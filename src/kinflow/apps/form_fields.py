@@ -296,7 +296,7 @@ def _rename_in_formulas(document: dict, old: str, new: str) -> None:
 
 def check_formulas(document: dict) -> None:
     """Every formula of the form checks against its fields (GAIA_IL01 otherwise)."""
-    if not any(prop.get("expression") for prop in _every_property(document)):
+    if not any(str(prop.get("expression") or "").strip() for prop in _every_property(document)):
         return
     try:
         plan_formulas(Form.from_document(document))

@@ -27,7 +27,7 @@ MAX_ROWS = 1_000
 
 def takes_input(props: dict) -> bool:
     # A text field with an expression (auto-calculated) is worked out by the server, like CALC.
-    return props["type"] in INPUT_TYPES and not props.get("expression")
+    return props["type"] in INPUT_TYPES and not str(props.get("expression") or "").strip()
 
 
 def _local(text: str, zone: ZoneInfo) -> str:

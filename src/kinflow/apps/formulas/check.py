@@ -42,7 +42,9 @@ class Formula:
 
 def is_calculated(field: Field) -> bool:
     """CALC fields, and text fields with a formula (auto-calculation)."""
-    return field.type == "CALC" or (field.type == "SINGLE_LINE_TEXT" and bool(field.props.get("expression")))
+    expression = field.props.get("expression")
+    return field.type == "CALC" or (field.type == "SINGLE_LINE_TEXT" and isinstance(expression, str)
+                                    and bool(expression.strip()))
 
 
 def check_formula(form: Form, field: Field) -> Formula:
