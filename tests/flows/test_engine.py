@@ -281,3 +281,39 @@ def test_variables_keep_their_type(db, settings):
         "Set": {"type": "SetVariable", "runAfter": {"Init": ["Succeeded"]}, "inputs": {"name": "n", "value": "one"}}}}))
     assert action(run, "Set")["status"] == "Failed"
     assert "is of type integer" in action(run, "Set")["error"]["message"]
+
+
+def test_a_recurrence_flow_runs_at_each_occurrence_until_disabled(db, settings):
+    with db.write() as conn:
+        flow, _ = manage.deploy(conn, "alice", "every-second", {
+            "triggers": {"Tick": {"type": "Recurrence", "recurrence": {"frequency": "Second", "interval": 1}}},
+            "actions": {"Note": {"type": "Compose", "inputs": "@triggerOutputs()?['scheduledTime']"}}})
+
+    async def main() -> None:
+        worker = RunWorker(db, settings, "ticker")
+        task = asyncio.create_task(worker.run())
+        await asyncio.sleep(2.6)
+        await worker.stop()
+        await task
+
+    asyncio.run(main())
+    with db.write() as conn:
+        found = runs.list_runs(conn, flow, status=None, offset=0, limit=100)
+        manage.set_state(conn, flow, manage.DISABLED)
+        assert conn.execute(sa.select(flow_runs.c.id).where(flow_runs.c.flow_id == flow.id)).all()
+    assert 2 <= len(found) <= 4
+    times = sorted(history(db, r["id"])["actions"][0]["outputs"] for r in found)
+    assert len(set(times)) == len(times)  # one run per occurrence
+
+
+def test_occurrences_follow_their_interval():
+    from datetime import datetime
+
+    from kinflow.flows.recurrence import following
+
+    start = datetime(2026, 1, 31, 9, 0)
+    assert following({"frequency": "Minute", "interval": 15}, start, datetime(2026, 1, 31, 9, 40)) == \
+        datetime(2026, 1, 31, 9, 45)
+    assert following({"frequency": "Month", "interval": 1}, start, start) == datetime(2026, 2, 28, 9, 0)
+    assert following({"frequency": "Day", "interval": 2}, start, datetime(2026, 2, 3, 9, 0)) == \
+        datetime(2026, 2, 4, 9, 0)

@@ -88,7 +88,18 @@ def deploy(conn: Connection, owner: str, name: object, document: object, state: 
         conn.execute(flows.update().where(flows.c.id == flow_id).values(
             version=version, state=state, trigger_type=definition.trigger_type, updated_at=now))
     conn.execute(flow_versions.insert().values(flow_id=flow_id, version=version, definition=text, created_at=now))
+    _schedule(conn, flow_id, definition, state)
     return get_flow(conn, owner, flow_id, admin=True), created
+
+
+def _schedule(conn: Connection, flow_id: int, definition: Definition, state: str) -> None:
+    """Set an enabled Recurrence flow's next occurrence (and clear any other flow's)."""
+    from kinflow.flows import recurrence
+
+    due = None
+    if state == ENABLED and definition.trigger_type == "Recurrence":
+        due = recurrence.first(definition.trigger["recurrence"], now_naive())
+    conn.execute(flows.update().where(flows.c.id == flow_id).values(next_occurrence_at=due))
 
 
 def get_flow(conn: Connection, caller: str, flow_id: object, *, admin: bool) -> Flow:
@@ -118,6 +129,8 @@ def list_flows(conn: Connection, caller: str, *, admin: bool, offset: int = 0, l
 
 def set_state(conn: Connection, flow: Flow, state: str) -> Flow:
     conn.execute(flows.update().where(flows.c.id == flow.id).values(state=state, updated_at=now_naive()))
+    if state != flow.state:
+        _schedule(conn, flow.id, definition_of(conn, flow.id, flow.version), state)
     return get_flow(conn, flow.owner, flow.id, admin=True)
 
 

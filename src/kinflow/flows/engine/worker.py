@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from kinflow.config import Settings
-from kinflow.flows import runs
+from kinflow.flows import recurrence, runs
 from kinflow.flows.engine.connectors import ConnectorCalls
 from kinflow.flows.engine.executor import Execution
 from kinflow.flows.engine.outgoing import Outgoing
@@ -29,6 +29,7 @@ from kinflow.storage.database import Database
 
 log = logging.getLogger("kinflow.flows")
 PURGE_INTERVAL = 3600.0
+RECURRENCE_INTERVAL = 0.5
 T = TypeVar("T")
 
 
@@ -44,6 +45,7 @@ class RunWorker(Poller):
         self._running: dict[int, asyncio.Task] = {}
         self._next_renewal = 0.0
         self._next_purge = 0.0
+        self._next_recurrence = 0.0
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -63,6 +65,9 @@ class RunWorker(Poller):
             self._next_purge = now + PURGE_INTERVAL
             while await self._in_transaction(runs.purge, now_naive() - self.retention) and not self._stopping:
                 await asyncio.sleep(0)
+        if now >= self._next_recurrence:  # occurrences are whole seconds apart at the closest
+            self._next_recurrence = now + RECURRENCE_INTERVAL
+            await self._in_transaction(recurrence.start_due, now_naive())
         room = self.concurrency - len(self._running)
         if room <= 0:
             return False
