@@ -83,11 +83,7 @@ def _deploy_one(conn: Connection, app: App) -> None:
     check_formulas(form_document)  # every save checked them; a form saved before formulas existed may not
     tables = RecordTables(app.id, form, conn.dialect.name)
     sync_schema(conn, tables)
-    process = conn.execute(
-        sa.select(app_settings.c.document).where(
-            app_settings.c.app_id == app.id, app_settings.c.stage == "live", app_settings.c.kind == "status"
-        )
-    ).scalar()
+    process = _live_document(conn, app.id, "status")
     if process is not None:
         settle_records(conn, tables.records, process)
     settings = _live_document(conn, app.id, "settings")
