@@ -60,16 +60,37 @@ def test_the_app_picker_lists_the_apps(server, app_and_admin):
     assert {"value": app, "title": "Orders"} in values
 
 
-def test_the_group_picker_lists_the_members_groups(server):
+@pytest.fixture()
+def kaizala(server):  # noqa: ANN001, ANN201
+    """A group of a signed-in member, and a connection holding their access token."""
     alice = signed_in(server, create_connector(server))
-    try:
-        group = alice.client.post("/groups", json={"name": "Pickers", "welcomeMessage": "Hi"}).json()["groupId"]
-        connection = PlainConnection(server.base_url, {"accessToken": alice.client.headers["accessToken"]})
-        definition = catalog.load("kaizala").definition
-        for operation, key in (("SendMessage", "groupId"), ("TextMessageCreatedOnGroup", "objectId")):
-            values = dynamic_values(definition, connection, operation, key, {}, this_server(server))
-            assert {"value": group, "title": "Pickers"} in values
-        with pytest.raises(ConnectorError, match="no dynamic values"):
-            dynamic_values(definition, connection, "SendMessage", "sendToAll", {}, this_server(server))
-    finally:
-        alice.client.close()
+    group = alice.client.post("/groups", json={"name": "Pickers", "welcomeMessage": "Hi"}).json()["groupId"]
+    yield group, PlainConnection(server.base_url, {"accessToken": alice.client.headers["accessToken"]})
+    alice.client.close()
+
+
+def test_the_group_picker_lists_the_members_groups(server, kaizala):
+    group, connection = kaizala
+    definition = catalog.load("kaizala").definition
+    for operation, key in (("SendMessage", "groupId"), ("TextMessageCreatedOnGroup", "objectId")):
+        values = dynamic_values(definition, connection, operation, key, {}, this_server(server))
+        assert {"value": group, "title": "Pickers"} in values
+    with pytest.raises(ConnectorError, match="no dynamic values"):
+        dynamic_values(definition, connection, "SendMessage", "sendToAll", {}, this_server(server))
+
+
+def test_kaizala_action_requests_and_response_events_have_their_schemas(server, kaizala):
+    group, connection = kaizala
+    definition = catalog.load("kaizala").definition
+    job = request_schema(definition, connection, "SendActions", {"groupId": group, "actionType": "job"},
+                         this_server(server))
+    assert set(job["properties"]["actionBody"]["properties"]) == {"title", "assignedTo", "dueDate"}
+    reminder = request_schema(definition, connection, "SendActionReminder", {"groupId": group, "actionType": "Job"},
+                              this_server(server))
+    assert reminder["required"] == ["actionId"]
+    survey = notification_schema(definition, connection, "SurveyResponseOnGroup", {"groupId": group, "objectId": "x"},
+                                 this_server(server))
+    assert "responseWithQuestions" in survey["properties"]["responseDetails"]["properties"]
+    with pytest.raises(ConnectorError, match="HTTP 400"):
+        request_schema(definition, connection, "SendActions", {"groupId": group, "actionType": "Dance"},
+                       this_server(server))

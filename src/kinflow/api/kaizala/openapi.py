@@ -202,6 +202,11 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("/webhook/{webhookId}", "put"): {"operationId": "UpdateWebhook", "parameters": [_path("webhookId")],
                                       "requestBody": _body({**_WEBHOOK, "Active": _FLAG}, [])},
     ("/webhook/{webhookId}", "delete"): {"operationId": "UnsubscribingAWebhook", "parameters": [_path("webhookId")]},
+    ("/connector/actionSchema", "get"): {"operationId": "GetActionSchema", "parameters": [
+        _query("groupId", _ID, True), _query("actionType", {"type": "string", "maxLength": 64}),
+        _query("reminder", {"type": "string", "enum": ["true", "false"]})]},
+    ("/connector/eventSchema", "get"): {"operationId": "GetEventInfoSchema", "parameters": [
+        _query("type", {"type": "string", "maxLength": 64}, True)]},
     # The Power Automate connector's triggers: one event of a group, answered 201 with a Location.
     ("/webhook/{objectType}/{eventType}", "post"): {
         "operationId": "SubscribeConnectorTrigger",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from kinflow.api.kaizala import actions, connectors, groups, media, packages, signin, webhooks
+from kinflow.api.kaizala import actions, connector_schemas, connectors, groups, media, packages, signin, webhooks
 from kinflow.api.kaizala.http import METHODS, endpoint, error_response, json_response, not_found_route
 from kinflow.api.kaizala.openapi import openapi_document
 
@@ -58,6 +58,9 @@ TABLE = {
     f"{KAIZALA}/media/{{mediaId}}": {"GET": (media.download, False)},
     f"{KAIZALA}/webhook": {"POST": webhooks.subscribe, "GET": (webhooks.list_subscriptions, False)},
     f"{KAIZALA}/webhook/{{webhookId}}": {"PUT": webhooks.change, "DELETE": (webhooks.unsubscribe, True)},
+    # What the Power Automate connector's dynamic schemas ask for.
+    f"{KAIZALA}/connector/actionSchema": {"GET": (connector_schemas.action_schema, False)},
+    f"{KAIZALA}/connector/eventSchema": {"GET": (connector_schemas.event_schema, False)},
     # The Power Automate connector's triggers (201 + Location).
     f"{KAIZALA}/webhook/{{objectType}}/{{eventType}}": {"POST": webhooks.subscribe_trigger},
     ADMIN_CONNECTORS: {"POST": (connectors.create_connector, True), "GET": (connectors.list_connectors, False),
