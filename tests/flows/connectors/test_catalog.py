@@ -160,3 +160,32 @@ def test_export_defaults_to_the_public_url_and_refuses_unknown_names(tmp_path):
     assert not (tmp_path / "x").exists()
     listed = _kinflow("connectors", "list")
     assert "kintone\t10 operations\t5 triggers\t100 calls per 60 s per connection" in listed.stdout
+
+
+def _dynamic_specs(node: object, where: str = ""):  # noqa: ANN202
+    """Every x-ms-dynamic-schema and x-ms-dynamic-values in a definition, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("x-ms-dynamic-schema", "x-ms-dynamic-values"):
+                yield f"{where}/{key}", value
+            else:
+                yield from _dynamic_specs(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _dynamic_specs(value, f"{where}/{index}")
+
+
+@pytest.mark.parametrize("name", ["kintone", "kaizala"])
+def test_every_dynamic_reference_names_an_internal_operation_and_its_parameters(name):
+    connector = catalog.load(name)
+    operations = connector.operations()
+    specs = list(_dynamic_specs(connector.definition["paths"]))
+    assert specs
+    for where, spec in specs:
+        target = operations.get(spec["operationId"])
+        assert target is not None, where
+        assert target.get("x-ms-visibility") == "internal", where
+        declared = {parameter["name"] for parameter in target.get("parameters", [])}
+        assert set(spec.get("parameters", {})) <= declared, where
+        required = {p["name"] for p in target.get("parameters", []) if p.get("required")}
+        assert required <= set(spec.get("parameters", {})), where
