@@ -400,6 +400,7 @@ PAGE_RULES = {
     "/k/notifications": (PERSON, "/k/notifications"),
     "/k/mentions.json": (PERSON, "/k/mentions.json?q=a"),
     "/k/personal": (PERSON, "/k/personal"),
+    "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -411,6 +412,9 @@ FORM_RULES = {
     "/k/{app:int}/status": (app("view"), "/k/{app}/status"),
     "/k/guest/{space_id:int}/{app:int}/status": (app("view"), "/k/guest/{space}/{app}/status"),
     "/k/personal": (PERSON, "/k/personal"),
+    "/k/admin/app/new": (PERSON, "/k/admin/app/new"),  # an empty name: 400 for anyone
+    "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
+    "/k/admin/app/{app:int}/deploy": (app("manage"), "/k/admin/app/{app}/deploy"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

@@ -278,3 +278,31 @@ def test_move_a_record_through_its_process_statuses(page, server):
         page.wait_for_function(f"document.getElementById('record-status').textContent === '{status}'")
     assert page.get_by_text("There is no action you can take on this record now.").is_visible()
     check(page, "18-process-done")
+
+
+def test_build_an_app_with_the_form_builder_and_add_a_record(page):
+    sign_in(page)
+    page.get_by_label("New app's name").fill("Built with the builder")
+    page.get_by_role("button", name="Create app").click()
+    page.wait_for_url(re.compile(r"/k/admin/app/\d+/form$"))
+    app_id = re.search(r"/k/admin/app/(\d+)/form", page.url).group(1)
+    check(page, "19-form-builder-empty")
+    for kind, label, code, options in (("SINGLE_LINE_TEXT", "Title", "title", ""),
+                                       ("DROP_DOWN", "Colour", "colour", "Red\nGreen")):
+        page.get_by_label("Type").select_option(kind)
+        page.get_by_label("Label", exact=True).fill(label)
+        page.get_by_label("Field code").fill(code)
+        page.get_by_label(re.compile(r"^Options, one a line \(radio")).fill(options)
+        page.get_by_role("button", name="Add field").click()
+        page.wait_for_selector(f"#field-{code}")
+    check(page, "20-form-builder-two-fields")
+    page.get_by_role("button", name="Update app").click()
+    page.wait_for_selector("#deploy-status:has-text('The last update succeeded.')")
+
+    page.goto(f"/k/{app_id}/edit")
+    page.get_by_label("Title").fill("made by the builder's form")
+    page.get_by_label("Colour").select_option("Green")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/show\?record=1#record=1$"))
+    assert page.get_by_text("made by the builder's form").is_visible()
+    assert page.locator("dd", has_text="Green").is_visible()

@@ -12,6 +12,7 @@ from kinflow.web.access import PORTAL
 from kinflow.web.pages.comments import post_comment
 from kinflow.web.pages.edit import edit_page, edit_submit
 from kinflow.web.live import unread_stream
+from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.personal import personal_page, save_personal
@@ -37,6 +38,7 @@ PAGES = {
     "/k/notifications": inbox_page,
     "/k/mentions.json": mention_candidates,
     "/k/personal": personal_page,
+    "/k/admin/app/{app:int}/form": builder_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -48,6 +50,9 @@ FORMS = {
     "/k/{app:int}/status": run_action,
     "/k/guest/{space_id:int}/{app:int}/status": run_action,
     "/k/personal": save_personal,
+    "/k/admin/app/new": create_app,
+    "/k/admin/app/{app:int}/form": change_form,
+    "/k/admin/app/{app:int}/deploy": deploy,
 }
 
 routes: list[BaseRoute] = [
