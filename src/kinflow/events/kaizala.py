@@ -9,7 +9,9 @@ the event (shared/seeds/kaizala-connector.txt: TextMessageCreatedSchema, MemberA
 a flow trigger finds what the connector promises.
 
 `context` is the subscriber's own `callBackContext`, so each subscription gets its own copy of an
-event (its own `eventId`); the outbox delivers them like every other event."""
+event (its own `eventId`); the outbox delivers them like every other event. A subscription made by the
+Power Automate connector's trigger gets the event flat, `data`'s fields beside the envelope's, as the
+connector's Definitions describe a trigger's body."""
 
 from __future__ import annotations
 
@@ -52,11 +54,13 @@ def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, d
         where.append(sa.or_(subscriptions.c.object_type == "Group", sa.exists().where(
             members.c.group_id == group_id, members.c.person_id == subscriptions.c.person_id)))
     listening = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.context, subscriptions.c.object_type,
-                                       subscriptions.c.object_id).where(*where)).all()
-    for subscription_id, context, object_type, object_id in listening:
-        def build(context: str = context, object_type: str = object_type, object_id: str = object_id) -> list[dict]:
-            return [{"objectId": object_id, "objectType": object_type, "eventType": event_type, "data": data,
-                     "context": context, **_sender(sender)} for data in datas]
+                                       subscriptions.c.object_id, subscriptions.c.shape).where(*where)).all()
+    for subscription_id, context, object_type, object_id, shape in listening:
+        def build(context: str = context, object_type: str = object_type, object_id: str = object_id,
+                  flat: bool = shape == "connector") -> list[dict]:
+            envelope = {"objectId": object_id, "objectType": object_type, "eventType": event_type,
+                        "context": context, **_sender(sender)}
+            return [{**envelope, **data} if flat else {**envelope, "data": data} for data in datas]
 
         publish(conn, SOURCE, subscription_id, event_type, subjects, build, id_key="eventId")
 

@@ -113,6 +113,9 @@ subscriptions = sa.Table(
     sa.Column("object_type", sa.String(16), nullable=False),  # Group | Action | ActionPackage
     sa.Column("callback_token", sa.Text, nullable=False, server_default=""),
     sa.Column("context", sa.Text, nullable=False, server_default=""),
+    # `envelope` (Kaizala's REST webhooks), or `connector`: made by a Power Automate connector trigger,
+    # whose events are flat, the envelope's fields beside the event's own (the connector's Definitions).
+    sa.Column("shape", sa.String(16), nullable=False, server_default="envelope"),
     sa.Column("valid_until", sa.DateTime, nullable=False),
     sa.Column("connector_id", UUID, sa.ForeignKey("kaizala_connectors.id", ondelete="CASCADE"), nullable=False),
     sa.Column("person_id", UUID, sa.ForeignKey("kaizala_people.id", ondelete="CASCADE"), nullable=False),

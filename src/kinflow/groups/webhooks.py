@@ -127,7 +127,8 @@ def plan(conn: Connection, caller: Caller, body: dict, allow: tuple[Network, ...
                 _valid_until(body.get("validity")), True)
 
 
-def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network, ...], key: SecretKey) -> dict:
+def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network, ...], key: SecretKey,
+           shape: str = "envelope") -> dict:
     _object(conn, caller, checked.object_type, checked.object_id)  # still there after the handshake
     subscription_id = str(uuid.uuid4())
     webhook, _ = shared.subscribe(conn, SOURCE, subscription_id, url=checked.url, events=checked.events,
@@ -137,7 +138,7 @@ def create(conn: Connection, caller: Caller, checked: Plan, allow: tuple[Network
     now = now_naive()
     conn.execute(subscriptions.insert().values(
         id=subscription_id, webhook_id=webhook.id, object_id=checked.object_id, object_type=checked.object_type,
-        callback_token=checked.token or "", context=checked.context or "",
+        callback_token=checked.token or "", context=checked.context or "", shape=shape,
         valid_until=checked.valid_until or now + DEFAULT_VALIDITY, connector_id=caller.connector.id,
         person_id=caller.person.id, created_at=now))
     return {"webhookId": subscription_id}

@@ -5,6 +5,7 @@ connection's calls are throttled as its connector declares."""
 from __future__ import annotations
 
 import ipaddress
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -155,19 +156,32 @@ def test_a_kaizala_trigger_subscribes_with_201_and_unsubscribes_at_its_location(
         assert location == f"{server.base_url}/kaizala/v1/webhook/{subscribed.json()['webhookId']}"
         call(definition, connection, "SendMessage", {"groupId": group, "body/Message": "ping"}, this_server(server))
         (_, event), = callback.wait_for(1)
-        assert (event["eventType"], event["data"]["text"]) == ("TextMessageCreated", "ping")
-        # The Action triggers subscribe to the group their `groupId` names; without it, a 400 names it.
-        survey = call(definition, connection, "SurveyResponseOnGroup",
-                      {"groupId": group, "objectId": "some-survey", "body/CallbackUrl": callback.url},
-                      this_server(server))
-        assert survey.status_code == 201, survey.text
-        missing = alice.client.post("/webhook/Action/SurveyResponse", params={"objectId": "some-survey"},
-                                    json={"CallbackUrl": callback.url})
-        assert missing.status_code == 400 and "groupId" in missing.json()["errors"], missing.text
+        # Flat, as the connector's TextMessageCreatedSchema says, with the envelope's fields beside.
+        assert (event["eventType"], event["textMessage"], event["fromUser"]) == ("TextMessageCreated", "ping",
+                                                                                  alice.mobile)
+        assert event["eventId"] and "data" not in event
         gone = alice.client.delete(location)
         assert gone.status_code == 200, gone.text
-        listed = alice.client.get("/webhook", params={"objectId": group, "objectType": "Group"}).json()["webhooks"]
-        assert [hook["events"] for hook in listed] == [["SurveyResponse"]]
+
+        # An Action trigger subscribes to its action: responses to another action do not reach it.
+        survey = {"title": "Lunch", "questions": [{"title": "Where?", "type": "Text"}]}
+        ids = [call(definition, connection, "SendActions", {"groupId": group, "actionType": "Survey",
+                                                            "request": {"actionBody": survey}},
+                    this_server(server)).json()["actionId"] for _ in range(2)]
+        responses = call(definition, connection, "SurveyResponseOnGroup",
+                         {"groupId": group, "objectId": ids[0], "body/CallbackUrl": callback.url}, this_server(server))
+        assert responses.status_code == 201, responses.text
+        for action_id, answer in zip(reversed(ids), ("Not this one", "Canteen")):
+            answered = alice.client.post(f"/groups/{group}/actions/{action_id}/responses",
+                                         json={"actionBody": {"answers": [answer]}})
+            assert answered.status_code == 200, answered.text
+        (_, event), = callback.wait_for(2)[1:]
+        assert (event["eventType"], event["actionId"]) == ("SurveyResponse", ids[0])
+        assert "Canteen" in str(event["responseDetails"])
+        time.sleep(0.5)
+        assert len(callback.events) == 2
+        missing = alice.client.post("/webhook/Group/TextMessageCreated", json={"CallbackUrl": callback.url})
+        assert missing.status_code == 400 and "objectId" in missing.json()["errors"], missing.text
     finally:
         callback.close()
         alice.client.close()

@@ -3,10 +3,10 @@
 URL, waits for the callback URL's validation handshake, made with no transaction open.
 
 The Power Automate connector's triggers subscribe one event each, `POST /webhook/{objectType}/{eventType}`
-with `objectId` (a group; for the `Action` triggers, `groupId` names the group and `objectId` the
-action) and the body `{"CallbackUrl": ...}`; they are answered `201` with the subscription's
-`Location`, which a `DELETE` unsubscribes, as the Power Platform's webhook triggers need. A subscription
-is to the whole group: a trigger about one action or action package picks its events itself."""
+with `objectId` (a group, or for the `Action` triggers an action of the group `groupId`) and the body
+`{"CallbackUrl": ...}`; they are answered `201` with the subscription's `Location`, which a `DELETE`
+unsubscribes, as the Power Platform's webhook triggers need, and their events come flat, as the
+connector's Definitions describe them (`kinflow.events.kaizala`)."""
 
 from __future__ import annotations
 
@@ -61,15 +61,15 @@ def _trigger_request(call: Call) -> dict:
     object_type, event = call.path["objectType"], call.path["eventType"]
     if object_type not in ("Group", "Action"):
         raise bad_input("objectType", "Enter Group or Action.")
-    group = call.query.get("groupId" if object_type == "Action" else "objectId")
-    if not group:
-        raise bad_input("groupId" if object_type == "Action" else "objectId", "Required field.")
-    return JsonBody({"objectType": "Group", "objectId": group, "eventTypes": [event],
+    if not call.query.get("objectId"):
+        raise bad_input("objectId", "Required field.")
+    return JsonBody({"objectType": object_type, "objectId": call.query["objectId"], "eventTypes": [event],
                      "callBackUrl": call.body.get("CallbackUrl")})
 
 
 def _created(call: Call, plan: webhooks.Plan) -> Response:
-    answer = webhooks.create(call.conn, _again(call), plan, call.settings.webhook_networks, call.settings.keys)
+    answer = webhooks.create(call.conn, _again(call), plan, call.settings.webhook_networks, call.settings.keys,
+                             shape="connector")
     response = json_response(answer, 201)
     response.headers["Location"] = f"{call.settings.public_url.rstrip('/')}/kaizala/v1/webhook/{answer['webhookId']}"
     return response
