@@ -401,6 +401,7 @@ PAGE_RULES = {
     "/k/mentions.json": (PERSON, "/k/mentions.json?q=a"),
     "/k/personal": (PERSON, "/k/personal"),
     "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
+    "/k/admin/users": (ADMIN, "/k/admin/users"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -415,6 +416,7 @@ FORM_RULES = {
     "/k/admin/app/new": (PERSON, "/k/admin/app/new"),  # an empty name: 400 for anyone
     "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
     "/k/admin/app/{app:int}/deploy": (app("manage"), "/k/admin/app/{app}/deploy"),
+    "/k/admin/users": (ADMIN, "/k/admin/users"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

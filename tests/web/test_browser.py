@@ -306,3 +306,15 @@ def test_build_an_app_with_the_form_builder_and_add_a_record(page):
     page.wait_for_url(re.compile(r"/show\?record=1#record=1$"))
     assert page.get_by_text("made by the builder's form").is_visible()
     assert page.locator("dd", has_text="Green").is_visible()
+
+
+def test_administration_pages_pass_axe(page, orders):
+    sign_in(page)
+    page.get_by_role("link", name="Users").click()
+    page.wait_for_url("**/k/admin/users")
+    page.get_by_text("Change").first.click()  # a user's form, opened
+    check(page, "21-users")
+    page.goto("/k/notifications?unread=false")
+    check(page, "22-inbox")
+    page.goto(f"/k/admin/app/{orders['app']}/form")
+    check(page, "23-form-builder")

@@ -17,6 +17,7 @@ from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
+from kinflow.web.pages.users import change_users, users_page
 from kinflow.web.pages.process import run_action
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
@@ -39,6 +40,7 @@ PAGES = {
     "/k/mentions.json": mention_candidates,
     "/k/personal": personal_page,
     "/k/admin/app/{app:int}/form": builder_page,
+    "/k/admin/users": users_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -53,6 +55,7 @@ FORMS = {
     "/k/admin/app/new": create_app,
     "/k/admin/app/{app:int}/form": change_form,
     "/k/admin/app/{app:int}/deploy": deploy,
+    "/k/admin/users": change_users,
 }
 
 routes: list[BaseRoute] = [
