@@ -180,3 +180,8 @@ def test_a_kaizala_sign_in_refused_by_the_groups_server_is_named(server, admin):
                                      "applicationSecret": "nope"})
     assert refused.status_code == 400, refused.text
     assert "refused" in refused.json()["errors"]["mobileNumber"]["messages"][0]
+
+
+def test_a_body_over_64_kb_is_refused_before_anything_else(admin):
+    refused = admin.post(PATH, json={"connector": "kintone", "name": "x" * 70_000})
+    assert refused.status_code == 413 and refused.json()["code"] == "CB_IL02"

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kinflow.api.authentication import password_identity
+from kinflow.api.body_limit import body_too_large
 from kinflow.api.kintone.http import check_content_type, error_response, invalid_json, json_response, reject_nul
 from kinflow.api.kintone.http import request_headers
 from kinflow.api.params import parse_query_string
@@ -29,7 +30,7 @@ METHODS = ["GET", "POST", "PUT", "DELETE"]
 async def _body(request: Request, headers: dict[str, str]) -> dict:
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise KintoneError("CB_IL03", f"The request body is over {MAX_BODY} bytes.", 413)
+        raise body_too_large(MAX_BODY)
     reject_nul(request.url.query, raw)
     check_content_type(request, headers, raw)
     try:
