@@ -11,6 +11,7 @@ either way. A log in memory serves a single process (and the tests)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -19,6 +20,9 @@ from collections import deque
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Protocol
+
+
+log = logging.getLogger("kinflow.flows")
 
 
 class Throttled(Exception):
@@ -69,11 +73,19 @@ class RedisStore:
     def __init__(self, url: str) -> None:
         import redis
 
+        self._errors = redis.RedisError
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._take = self._client.register_script(_TAKE)
 
     def take(self, key: str, calls: int, period: float, now: float) -> float:
-        wait = self._take(keys=[f"kinflow:flows:throttle:{key}"], args=[calls, period, repr(now), uuid.uuid4().hex])
+        try:
+            wait = self._take(keys=[f"kinflow:flows:throttle:{key}"],
+                              args=[calls, period, repr(now), uuid.uuid4().hex])
+        except self._errors as exc:
+            # The limit protects the connection's server, which refuses excess calls itself (429, which
+            # flows retry): an unreachable Redis must not stop every flow.
+            log.warning("flow throttle: Redis unavailable (%s); this call is not counted", exc)
+            return 0.0
         return max(0.0, float(wait))
 
 

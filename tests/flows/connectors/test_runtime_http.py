@@ -272,3 +272,9 @@ def test_throttling_is_a_sliding_window(where, tmp_path):
     assert granted[100] == pytest.approx(granted[0] + 60)
     for db in databases:
         db.dispose()
+
+
+def test_an_unreachable_redis_does_not_stop_the_calls(caplog):
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
+    assert store.take("c", 1, 60, 1000.0) == 0.0 and store.take("c", 1, 60, 1000.1) == 0.0
+    assert "Redis unavailable" in caplog.text
