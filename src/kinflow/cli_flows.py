@@ -22,6 +22,25 @@ def _write(action):  # noqa: ANN001, ANN202
     return _directory_write(action)
 
 
+def _subscribe(flow_id: int) -> None:
+    """Subscribe (or unsubscribe) the flow's connector webhook trigger, as the API does."""
+    from kinflow.config import load_settings
+    from kinflow.errors import KintoneError
+    from kinflow.flows import subscriptions
+    from kinflow.storage.database import Database
+
+    settings = load_settings()
+    db = Database(settings.url)
+    try:
+        subscription = subscriptions.sync(db, settings, flow_id)
+    except KintoneError as error:
+        raise click.ClickException(f"{error.message} The flow is disabled.") from None
+    finally:
+        db.dispose()
+    if subscription:
+        console.print(f"Its trigger is subscribed: {subscription['location']}")
+
+
 def _flow(conn, owner: str, flow: str):  # noqa: ANN001, ANN202
     """A flow named by its id or its name."""
     import sqlalchemy as sa
@@ -63,6 +82,7 @@ def flows_deploy(file: Path, name: str | None, disabled: bool, owner: str) -> No
     flow, created = _write(lambda conn: manage.deploy(conn, owner, name or file.stem, document, state))
     console.print(f"[green]{'Created' if created else 'Deployed'}[/green] flow {flow.id} {flow.name!r} "
                   f"version {flow.version} ({flow.state})")
+    _subscribe(flow.id)
 
 
 @flows.command("list")
@@ -81,6 +101,7 @@ def _set_state(flow: str, owner: str, state: str) -> None:
 
     changed = _write(lambda conn: manage.set_state(conn, _flow(conn, owner, flow), state))
     console.print(f"Flow {changed.id} {changed.name!r} is {changed.state}")
+    _subscribe(changed.id)
 
 
 @flows.command("enable")

@@ -187,27 +187,29 @@ def server_without_workers(request, tmp_path_factory):
     stop_server(srv)
 
 
-def test_a_run_goes_on_after_kill_9_of_its_worker(server_without_workers):
+def test_runs_go_on_after_kill_9_of_their_worker(server_without_workers):
     server = server_without_workers
     admin = server.admin()
     first, held = Sink(), Sink()
-    held.hold.clear()  # the second action's receiver keeps the request unanswered
+    held.hold.clear()  # the second action's receiver keeps its requests unanswered
     env = {**WEBHOOK_ENV, "KINFLOW_FLOW_LEASE": "2", "KINFLOW_FLOW_POLL": "0.1"}
+    count = 12
     workers = []
     try:
         flow = deploy(admin, {"triggers": REQUEST, "actions": {
-            "One": {"type": "Http", "inputs": {"method": "POST", "uri": first.url, "body": "one"}},
+            "One": {"type": "Http", "inputs": {"method": "POST", "uri": first.url, "body": "@triggerBody()"}},
             "Two": {"type": "Http", "runAfter": {"One": ["Succeeded"]},
-                    "inputs": {"method": "POST", "uri": held.url, "body": "two"}},
+                    "inputs": {"method": "POST", "uri": held.url, "body": "@triggerBody()"}},
             "Three": {"type": "Compose", "runAfter": {"Two": ["Succeeded"]}, "inputs": "@body('Two')"}}})
-        run = server.client().post(trigger_path(flow), json={}).json()["run"]
+        with server.client() as client:
+            started = [client.post(trigger_path(flow), json={"n": n}).json()["run"] for n in range(count)]
         workers.append(_worker(server, env))
-        held.wait_for(1)  # the worker is inside action Two
+        held.wait_for(count)  # every run is inside action Two
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait(timeout=10)
-        held.hold.set()  # the receiver comes back; the next request is answered
+        held.hold.set()  # the receiver answers again
         workers.append(_worker(server, env))
-        finished = wait_run(admin, flow["id"], run, timeout=60)
+        finished = [wait_run(admin, flow["id"], run, timeout=60) for run in started]
     finally:
         held.hold.set()
         for worker in workers:
@@ -217,14 +219,21 @@ def test_a_run_goes_on_after_kill_9_of_its_worker(server_without_workers):
         first.close()
         held.close()
         admin.close()
-    assert finished["status"] == "Succeeded", finished
-    assert len(first.requests) == 1  # the finished action is not run again
-    assert len(held.requests) == 2  # the interrupted one is, with the same tracking ids
-    for name in ("x-ms-client-tracking-id", "x-ms-action-tracking-id", "x-ms-workflow-run-id"):
-        assert held.requests[0]["headers"][name] == held.requests[1]["headers"][name]
-    two = next(a for a in finished["actions"] if a["name"] == "Two")
-    assert two["trackingId"] == held.requests[1]["headers"]["x-ms-action-tracking-id"]
-    assert next(a for a in finished["actions"] if a["name"] == "Three")["status"] == "Succeeded"
+    assert [run["status"] for run in finished] == ["Succeeded"] * count
+    assert sorted(r["body"] for r in first.requests) == sorted(f'{{"n":{n}}}'.encode() for n in range(count))
+    # Each interrupted action ran twice, both times with the same tracking ids.
+    by_action: dict[str, list[dict]] = {}
+    for request in held.requests:
+        by_action.setdefault(request["headers"]["x-ms-action-tracking-id"], []).append(request)
+    assert len(by_action) == count and all(len(requests) == 2 for requests in by_action.values())
+    for requests in by_action.values():
+        for name in ("x-ms-client-tracking-id", "x-ms-workflow-run-id"):
+            assert requests[0]["headers"][name] == requests[1]["headers"][name]
+        assert requests[0]["body"] == requests[1]["body"]
+    for run in finished:
+        two = next(a for a in run["actions"] if a["name"] == "Two")
+        assert two["trackingId"] in by_action and two["attempts"] == 1
+        assert next(a for a in run["actions"] if a["name"] == "Three")["status"] == "Succeeded"
 
 
 # --- connector actions through a kintone connection to this same server -------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 import orjson
@@ -117,6 +118,13 @@ def get_flow(conn: Connection, caller: str, flow_id: object, *, admin: bool) -> 
 def definition_of(conn: Connection, flow_id: int, version: int) -> Definition:
     text = conn.execute(sa.select(flow_versions.c.definition).where(
         flow_versions.c.flow_id == flow_id, flow_versions.c.version == version)).scalar_one()
+    return _checked(text)
+
+
+@lru_cache(maxsize=256)
+def _checked(text: str) -> Definition:
+    # Every run and trigger call reads its flow's definition: checking it (expressions parsed)
+    # costs more than the rest of starting a run, and a version never changes.
     return check(orjson.loads(text))
 
 

@@ -95,15 +95,45 @@ _DUE = (
 _DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
 
 
+# The statements a run's every step makes, built once: building them per call (SQLAlchemy's
+# coercions and cache keys) cost more than the database took to run them.
+_b = sa.bindparam
+_CLAIMED = (flow_runs.update().where(flow_runs.c.id.in_(_b("ids", expanding=True)))
+            .values(lease_until=_b("until"), lease_owner=_b("worker"), status=RUNNING,
+                    started_at=sa.func.coalesce(flow_runs.c.started_at, _b("now"))))
+_OWN = (flow_runs.c.id == _b("run"), flow_runs.c.lease_owner == _b("worker"), flow_runs.c.finished_at.is_(None))
+# A result's write: the claim checked (and the variables or response it changed kept) in one statement,
+# which also tells whether the run was asked to stop.
+_TOUCH = (flow_runs.update().where(*_OWN)
+          .values(variables=sa.func.coalesce(_b("variables", type_=sa.Text), flow_runs.c.variables),
+                  response=sa.func.coalesce(_b("response", type_=sa.Text), flow_runs.c.response))
+          .returning(flow_runs.c.cancel_requested))
+_RESULT_COLUMNS = ("status", "code", "inputs", "outputs", "error", "attempts", "history", "tracking_id",
+                   "started_at", "finished_at", "resume_at")
+_RESULT_KEY = (flow_action_results.c.run_id == _b("key_run"), flow_action_results.c.name == _b("key_name"),
+               flow_action_results.c.repetition == _b("key_repetition"))
+_UPDATE_RESULT = flow_action_results.update().where(*_RESULT_KEY).values(
+    {name: _b(f"new_{name}") for name in _RESULT_COLUMNS})
+_INSERT_RESULT = flow_action_results.insert()
+_SUSPEND = flow_runs.update().where(*_OWN).values(due_at=_b("until"), lease_until=None, lease_owner=None)
+_FINISH = flow_runs.update().where(*_OWN).values(status=_b("new_status"), error=_b("new_error"), finished_at=_b("now"),
+                                                 lease_until=None, lease_owner=None)
+_UNDER_WAY_CANCELLED = flow_action_results.update().where(
+    flow_action_results.c.run_id == _b("run"), flow_action_results.c.status.in_((RUNNING, WAITING))).values(
+    status=CANCELLED, finished_at=_b("now"), resume_at=None)
+_RUN = (sa.select(flow_runs, flows.c.name, flows.c.owner, flows.c.uuid.label("flow_uuid"))
+        .join(flows, flows.c.id == flow_runs.c.flow_id).where(flow_runs.c.id == _b("run")))
+_RESULTS = sa.select(flow_action_results).where(flow_action_results.c.run_id == _b("run"))
+
+
 def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[int]:
     """Lease up to `limit` due runs to `worker`; returns their ids."""
     now = now_naive()
     due = _DUE if conn.dialect.name == "sqlite" else _DUE_LOCKED
     ids = conn.execute(due, {"now": now, "limit": limit}).scalars().all()
     if ids:
-        conn.execute(flow_runs.update().where(flow_runs.c.id.in_(ids)).values(
-            lease_until=now + timedelta(seconds=lease_seconds), lease_owner=worker, status=RUNNING,
-            started_at=sa.func.coalesce(flow_runs.c.started_at, now)))
+        conn.execute(_CLAIMED, {"ids": list(ids), "until": now + timedelta(seconds=lease_seconds), "worker": worker,
+                                "now": now})
     return list(ids)
 
 
@@ -115,13 +145,9 @@ def renew(conn: Connection, worker: str, ids: list[int], lease_seconds: float) -
                      .values(lease_until=now_naive() + timedelta(seconds=lease_seconds)))
 
 
-def _mine(conn: Connection, worker: str, run_id: int, **values: Any) -> None:
-    values = values or {"lease_owner": worker}  # nothing to change: the claim is checked all the same
-    updated = conn.execute(flow_runs.update().where(
-        flow_runs.c.id == run_id, flow_runs.c.lease_owner == worker, flow_runs.c.finished_at.is_(None))
-        .values(**values)).rowcount
-    if not updated:
-        raise LostClaim(f"run {run_id}")
+def _mine(conn: Connection, statement, params: dict) -> None:  # noqa: ANN001
+    if not conn.execute(statement, params).rowcount:
+        raise LostClaim(f"run {params['run']}")
 
 
 # --- what a worker reads and writes ------------------------------------------------------------
@@ -143,6 +169,7 @@ class Result:
     history: list = None  # type: ignore[assignment]
     finished_at: datetime | None = None
     resume_at: datetime | None = None
+    stored: bool = False  # written already: the next write of it updates its row
 
     def __post_init__(self) -> None:
         if self.history is None:
@@ -180,13 +207,12 @@ class LoadedRun:
 
 
 def load(conn: Connection, run_id: int) -> LoadedRun:
-    row = conn.execute(sa.select(flow_runs, flows.c.name, flows.c.owner, flows.c.uuid.label("flow_uuid")).join(flows, flows.c.id == flow_runs.c.flow_id)
-                       .where(flow_runs.c.id == run_id)).one()
+    row = conn.execute(_RUN, {"run": run_id}).one()
     results = {}
-    for r in conn.execute(sa.select(flow_action_results).where(flow_action_results.c.run_id == run_id)):
+    for r in conn.execute(_RESULTS, {"run": run_id}):
         results[(r.name, r.repetition)] = Result(
             r.name, r.repetition, r.status, r.tracking_id, r.started_at, r.code, loads(r.inputs), loads(r.outputs),
-            loads(r.error), r.attempts, loads(r.history), r.finished_at, r.resume_at)
+            loads(r.error), r.attempts, loads(r.history), r.finished_at, r.resume_at, stored=True)
     trigger = loads(row.trigger_outputs)
     definition = definition_of(conn, row.flow_id, row.version)
     trigger["name"] = definition.trigger_name
@@ -198,24 +224,24 @@ def save_result(conn: Connection, worker: str, run_id: int, result: Result, *, v
                 response: dict | None = None) -> bool:
     """Write one action's result (and the variables or the trigger's response it changed); returns
     whether the run has been asked to stop. Raises `LostClaim` when the run is no longer this worker's."""
-    values: dict[str, Any] = {}
-    if variables is not None:
-        values["variables"] = dumps(variables)
-    if response is not None:
-        values["response"] = dumps(response)
-    _mine(conn, worker, run_id, **values)
+    touched = conn.execute(_TOUCH, {"run": run_id, "worker": worker,
+                                    "variables": None if variables is None else dumps(variables),
+                                    "response": None if response is None else dumps(response)}).first()
+    if touched is None:
+        raise LostClaim(f"run {run_id}")
     row = result.row()
-    updated = conn.execute(flow_action_results.update().where(
-        flow_action_results.c.run_id == run_id, flow_action_results.c.name == result.name,
-        flow_action_results.c.repetition == result.repetition).values(**row)).rowcount
-    if not updated:
-        conn.execute(flow_action_results.insert().values(run_id=run_id, **row))
-    return bool(conn.execute(sa.select(flow_runs.c.cancel_requested).where(flow_runs.c.id == run_id)).scalar())
+    if result.stored:
+        conn.execute(_UPDATE_RESULT, {"key_run": run_id, "key_name": result.name, "key_repetition": result.repetition,
+                                      **{f"new_{name}": row[name] for name in _RESULT_COLUMNS}})
+    else:
+        conn.execute(_INSERT_RESULT, {"run_id": run_id, **row})
+        result.stored = True
+    return bool(touched.cancel_requested)
 
 
 def suspend(conn: Connection, worker: str, run_id: int, until: datetime) -> None:
     """Put the run off until `until` (a retry or a Wait) and give up the claim."""
-    _mine(conn, worker, run_id, due_at=until, lease_until=None, lease_owner=None)
+    _mine(conn, _SUSPEND, {"run": run_id, "worker": worker, "until": until})
 
 
 def release(conn: Connection, worker: str, run_id: int) -> None:
@@ -227,11 +253,9 @@ def release(conn: Connection, worker: str, run_id: int) -> None:
 def finish(conn: Connection, worker: str, run_id: int, status: str, error: dict | None) -> None:
     """Settle the run; actions still under way (a control action around a Terminate) end as Cancelled."""
     now = now_naive()
-    _mine(conn, worker, run_id, status=status, error=None if error is None else dumps(error), finished_at=now,
-          lease_until=None, lease_owner=None)
-    conn.execute(flow_action_results.update().where(
-        flow_action_results.c.run_id == run_id, flow_action_results.c.status.in_((RUNNING, WAITING)))
-        .values(status=CANCELLED, finished_at=now, resume_at=None))
+    _mine(conn, _FINISH, {"run": run_id, "worker": worker, "new_status": status,
+                          "new_error": None if error is None else dumps(error), "now": now})
+    conn.execute(_UNDER_WAY_CANCELLED, {"run": run_id, "now": now})
 
 
 # --- run history -------------------------------------------------------------------------------
