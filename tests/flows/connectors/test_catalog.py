@@ -112,7 +112,8 @@ def test_kintone_record_bodies_are_described_by_the_apps_live_form():
         body = operations[op_id]["parameters"][0]["schema"]
         dynamic = body["properties"]["record"]["x-ms-dynamic-schema"]
         assert dynamic["operationId"] == "GetRecordSchema"
-        assert dynamic["parameters"]["app"] == {"parameterReference": "Request body of record/app"}
+        # `x-ms-dynamic-schema` takes a constant or `{"parameter": name}` (a body property by its name).
+        assert dynamic["parameters"]["app"] == {"parameter": "app"}
     added = connector.definition["paths"]["/k/integration/v1/preview/app/webhook.json"]
     record = added["x-ms-notification-content"]["schema"]["properties"]["record"]
     assert record["x-ms-dynamic-schema"]["operationId"] == "GetRecordSchema"
