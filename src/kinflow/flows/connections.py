@@ -168,8 +168,8 @@ def outgoing_for(settings: Settings, db=None, *, wait: bool = True) -> Outgoing:
         own |= {f"http://127.0.0.1:{settings.port}", f"http://localhost:{settings.port}"}
     else:
         own.add(origin(f"http://{settings.host}:{settings.port}"))
-    return Outgoing(allow=settings.webhook_networks, trusted=frozenset(own), throttle=throttle_for(settings.redis_url, db),
-                    wait=wait)
+    return Outgoing(allow=settings.webhook_networks, trusted=frozenset(own),
+                    throttle=throttle_for(settings.redis_url, db), wait=wait)
 
 
 def first_step(checked: Plan, outgoing: Outgoing) -> str:

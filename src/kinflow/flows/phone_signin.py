@@ -39,7 +39,8 @@ def _request(outgoing: Outgoing, method: str, base_url: str, path: str, **kwargs
     headers = {**headers, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
     try:
         with httpx.Client(timeout=outgoing.timeout) as client:
-            return client.request(method, url, headers=headers, extensions=extensions, **kwargs)  # type: ignore[arg-type]
+            return client.request(method, url, headers=headers, extensions=extensions,
+                                  **kwargs)  # type: ignore[arg-type]
     except httpx.TransportError as error:
         raise SignInFailed(f"The groups server at {urlsplit(base_url).netloc} does not answer: "
                            f"{error or type(error).__name__}") from None

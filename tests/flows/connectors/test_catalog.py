@@ -20,23 +20,25 @@ def _resolve(definition: dict, schema: dict) -> dict:
     return definition["definitions"][ref.rsplit("/", 1)[1]] if ref else schema
 
 
-def keys_of(operation: dict) -> dict[str, tuple[bool, str]]:
-    """An operation's parameter keys as the seeds list them: a plain parameter by its name, the body
-    parameter `body` by its properties' names, another body parameter (a whole object, fixed or
-    dynamic) by its own name. Hidden properties (`x-ms-visibility: internal`) are no keys."""
+def keys_of(operation: dict) -> dict[str, tuple[bool, str, str]]:
+    """An operation's parameters as the seeds list them, key -> (required, type, name): a plain
+    parameter by its name, the body parameter `body` by its properties' names, another body parameter
+    (a whole object, fixed or dynamic) by its own name; the name shown is `x-ms-summary`. Hidden
+    properties (`x-ms-visibility: internal`) are no keys."""
     keys = {}
     for parameter in operation["parameters"]:
         schema = parameter.get("schema", {})
         if parameter["in"] != "body":
-            keys[parameter["name"]] = (parameter.get("required", False), parameter["type"])
+            keys[parameter["name"]] = (parameter.get("required", False), parameter["type"],
+                                       parameter.get("x-ms-summary"))
         elif parameter["name"] == "body":
             for name, spec in schema["properties"].items():
                 if spec.get("x-ms-visibility") != "internal":
                     kind = "array of string" if spec["type"] == "array" else spec["type"]
-                    keys[name] = (name in schema.get("required", []), kind)
+                    keys[name] = (name in schema.get("required", []), kind, spec.get("x-ms-summary"))
         else:
             kind = "dynamic" if "x-ms-dynamic-schema" in json.dumps(schema) else schema["type"]
-            keys[parameter["name"]] = (parameter.get("required", False), kind)
+            keys[parameter["name"]] = (parameter.get("required", False), kind, parameter.get("x-ms-summary"))
     return keys
 
 
@@ -60,7 +62,7 @@ def test_every_seed_operation_is_there_with_its_keys(name):
         operation = operations[op_id]
         assert operation["summary"] == summary, op_id
         assert ("x-ms-trigger" in operation) is is_trigger, op_id
-        assert keys_of(operation) == {key: (required, kind) for key, required, kind in parameters}, op_id
+        assert keys_of(operation) == {key: (required, kind, name) for key, required, kind, name in parameters}, op_id
         if returns and not is_trigger:
             assert operation["responses"]["200"]["schema"] == {"$ref": f"#/definitions/{returns}"}, op_id
 

@@ -1,6 +1,7 @@
 """The schemas the Kaizala connector's `x-ms-dynamic-schema` asks for: `GET /connector/actionSchema
 ?groupId=&actionType=`, the request body of "Send action on a group" for a kind of action (its own
-fields of the action body; with `reminder=true`, the request of "Send action reminder"), and `GET /connector/eventSchema?type=`, what a response trigger delivers.
+fields of the action body; with `reminder=true`, the request of "Send action reminder"), and
+`GET /connector/eventSchema?type=`, what a response trigger delivers.
 Each answers `{"schema": ...}`; the field definitions are those the groups API documents."""
 
 from __future__ import annotations
