@@ -62,3 +62,33 @@ def test_flows_from_the_command_line(tmp_path):
     assert resubmitted.returncode == 0 and "Started run" in resubmitted.stdout
     missing = kinflow(tmp_path, "runs", "nosuch")
     assert missing.returncode == 1 and "is not found" in missing.stderr
+
+
+def test_import_a_power_automate_export_package(tmp_path):
+    import zipfile
+
+    definition = {"name": "0a1b", "properties": {
+        "displayName": "Welcome new records", "connectionReferences": {"shared_kintone": {
+            "connectionName": "shared-kintone-1", "id": "/providers/Microsoft.PowerApps/apis/shared_kintone"}},
+        "definition": {"$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/"
+                                  "workflowdefinition.json#", "contentVersion": "1.0.0.0",
+                       "parameters": {"$connections": {"defaultValue": {}, "type": "Object"}},
+                       "triggers": {"manual": {"type": "Request", "kind": "Button", "inputs": {"schema": {}}}},
+                       "actions": {"Add": {"type": "OpenApiConnection", "inputs": {
+                           "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                                    "connectionName": "shared_kintone", "operationId": "AddRecord"},
+                           "parameters": {"Request body of record/app": "1"}}}}}}}
+    package = tmp_path / "export.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"schema": "1.0"}))
+        archive.writestr("Microsoft.Flow/flows/0a1b/definition.json", json.dumps(definition))
+    imported = kinflow(tmp_path, "import", str(package))
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported flow 1 'Welcome new records' version 1 (Enabled)" in imported.stdout
+    assert kinflow(tmp_path, "list").stdout.splitlines() == [
+        "1\tWelcome new records\tAdministrator\tEnabled\t1\tRequest"]
+    not_a_flow = tmp_path / "other.zip"
+    with zipfile.ZipFile(not_a_flow, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    refused = kinflow(tmp_path, "import", str(not_a_flow))
+    assert refused.returncode == 1 and "is it a flow's export package?" in refused.stderr

@@ -85,6 +85,27 @@ def flows_deploy(file: Path, name: str | None, disabled: bool, owner: str) -> No
     _subscribe(flow.id)
 
 
+@flows.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--disabled", is_flag=True, default=False, help="Import them disabled.")
+@OWNER
+def flows_import(file: Path, disabled: bool, owner: str) -> None:
+    """Import the flows of FILE: a definition, or a flow's export package from Power Automate (.zip),
+    each under its display name."""
+    from kinflow.flows import importing, manage
+
+    try:
+        found = importing.flows_in(file)
+    except importing.ImportError_ as error:
+        raise click.ClickException(str(error)) from None
+    state = manage.DISABLED if disabled else manage.ENABLED
+    for name, document in found:
+        flow, created = _write(lambda conn: manage.deploy(conn, owner, name, document, state))
+        console.print(f"[green]{'Imported' if created else 'Deployed'}[/green] flow {flow.id} {flow.name!r} "
+                      f"version {flow.version} ({flow.state})")
+        _subscribe(flow.id)
+
+
 @flows.command("list")
 @OWNER
 @click.option("--all", "every", is_flag=True, default=False, help="Every owner's flows.")

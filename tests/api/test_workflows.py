@@ -340,3 +340,15 @@ def test_a_record_added_starts_a_run_through_the_kintone_webhook_trigger(public_
         assert hooks() == []
     finally:
         admin.close()
+
+
+def test_a_webhook_trigger_without_a_connection_leaves_the_flow_disabled(admin):
+    name = f"unconnected-{uuid.uuid4().hex[:6]}"
+    answer = admin.post("/kinflow/v1/flows.json", json={"name": name, "definition": {
+        "triggers": {"When": {"type": "OpenApiConnectionWebhook", "inputs": {
+            "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kaizala", "connectionName": "nowhere",
+                     "operationId": "TextMessageCreatedOnGroup"}, "parameters": {"groupId": "g"}}}}}})
+    assert answer.status_code == 400 and answer.json()["code"] == "KF_FL10"
+    assert "No connection 'nowhere'" in answer.json()["message"]
+    [flow] = [f for f in admin.get("/kinflow/v1/flows.json").json()["flows"] if f["name"] == name]
+    assert flow["state"] == "Disabled"

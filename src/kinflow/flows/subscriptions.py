@@ -80,8 +80,9 @@ def _wanted(settings: Settings, flow: manage.Flow, definition) -> Wanted | None:
     return Wanted(definition.trigger_type, inputs, request, fingerprint)
 
 
-def _refused(message: str) -> KintoneError:
-    return KintoneError("KF_FL10", f"The flow's trigger could not subscribe: {message}", 502)
+def _refused(message: str, status: int = 502) -> KintoneError:
+    """502: the connector's server refused; 400: the flow names no usable connection or operation."""
+    return KintoneError("KF_FL10", f"The flow's trigger could not subscribe: {message}", status)
 
 
 def _subscribe(calls: ConnectorCalls, wanted: Wanted) -> tuple[str, str]:
@@ -95,8 +96,10 @@ def _subscribe(calls: ConnectorCalls, wanted: Wanted) -> tuple[str, str]:
                                     wanted.inputs.get("parameters") or {}, calls.outgoing)
         else:
             response = calls.raw(connection, found.connector, {"method": "post", **wanted.inputs})
-    except (ConnectionNotFound, runtime.ConnectorError, catalog.UnknownConnector) as error:
+    except runtime.Unreachable as error:
         raise _refused(str(error)) from None
+    except (ConnectionNotFound, runtime.ConnectorError, catalog.UnknownConnector) as error:
+        raise _refused(str(error), 400) from None
     location = response.headers.get("location")
     if response.status_code not in (200, 201) or not location:
         raise _refused(f"the connector's server answered HTTP {response.status_code} "
