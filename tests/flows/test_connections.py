@@ -185,3 +185,33 @@ def test_a_kaizala_sign_in_refused_by_the_groups_server_is_named(server, admin):
 def test_a_body_over_64_kb_is_refused_before_anything_else(admin):
     refused = admin.post(PATH, json={"connector": "kintone", "name": "x" * 70_000})
     assert refused.status_code == 413 and refused.json()["code"] == "CB_IL02"
+
+
+def test_a_groups_server_answering_html_is_a_clear_sign_in_failure():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kinflow.flows import phone_signin
+    from kinflow.flows.connectors.runtime import origin
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>Sign in to the proxy</html>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        live = phone_signin.KaizalaLive("c-html", url, "app", "secret", "refresh",
+                                        Outgoing(trusted=frozenset({origin(url)})))
+        with pytest.raises(phone_signin.SignInFailed, match="refused an access token"):
+            live.auth_headers()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -46,13 +46,19 @@ def _request(outgoing: Outgoing, method: str, base_url: str, path: str, **kwargs
                            f"{error or type(error).__name__}") from None
 
 
+def _json(answer: httpx.Response) -> dict:
+    """The answer's JSON object, or an empty one for anything else (a proxy's HTML page...)."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def _refusal(answer: httpx.Response, field: str) -> None:
     if answer.status_code != 200:
-        try:
-            message = answer.json().get("message") or answer.text[:200]
-        except ValueError:
-            message = f"HTTP {answer.status_code}"
-        raise invalid_input({field: [f"The groups server refused it: {message}"]})
+        message = _json(answer).get("message") or f"HTTP {answer.status_code}"
+        raise invalid_input({field: [f"The groups server refused it: {str(message)[:200]}"]})
 
 
 def send_pin(outgoing: Outgoing, base_url: str, mobile: str, application_id: str) -> None:
@@ -75,7 +81,7 @@ def refresh_token_for(outgoing: Outgoing, base_url: str, mobile: str, applicatio
     except ConnectorError as error:
         raise invalid_input({"endpoint": [str(error)]}) from None
     _refusal(answer, "pin")
-    token = answer.json().get("refreshToken")
+    token = _json(answer).get("refreshToken")
     if not isinstance(token, str) or not token:
         raise invalid_input({"pin": ["The groups server gave no refresh token."]})
     return token
@@ -97,13 +103,16 @@ def fetch_access_token(outgoing: Outgoing, base_url: str, application_id: str, a
     """An access token, and the renewed refresh token when the server hands one back."""
     answer = _request(outgoing, "GET", base_url, f"{API}/accessToken", headers={
         "applicationId": application_id, "applicationSecret": application_secret, "refreshToken": refresh_token})
-    if answer.status_code != 200:
+    body = _json(answer)
+    token, expiry, endpoint = body.get("accessToken"), body.get("accessTokenExpiry", 0), body.get("endpointUrl")
+    if answer.status_code != 200 or not isinstance(token, str) or not token:
         raise SignInFailed(f"The groups server refused an access token (HTTP {answer.status_code}); "
                            "sign in to the connection again.")
-    body = answer.json()
-    endpoint = body.get("endpointUrl") or base_url
-    return (AccessToken(body["accessToken"], origin(endpoint), body.get("accessTokenExpiry", 0) / 1000),
-            body.get("refreshToken") or None)
+    if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("http", "https"):
+        endpoint = base_url
+    expires_at = expiry / 1000 if isinstance(expiry, (int, float)) and not isinstance(expiry, bool) else 0
+    renewed = body.get("refreshToken")
+    return AccessToken(token, origin(endpoint), expires_at), renewed if isinstance(renewed, str) and renewed else None
 
 
 @dataclass
