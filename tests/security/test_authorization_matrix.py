@@ -402,6 +402,7 @@ PAGE_RULES = {
     "/k/personal": (PERSON, "/k/personal"),
     "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
     "/k/admin/users": (ADMIN, "/k/admin/users"),
+    "/k/admin/app/{app:int}/views": (app("manage"), "/k/admin/app/{app}/views"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -417,6 +418,7 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
     "/k/admin/app/{app:int}/deploy": (app("manage"), "/k/admin/app/{app}/deploy"),
     "/k/admin/users": (ADMIN, "/k/admin/users"),
+    "/k/admin/app/{app:int}/views": (app("manage"), "/k/admin/app/{app}/views"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

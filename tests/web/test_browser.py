@@ -318,3 +318,6 @@ def test_administration_pages_pass_axe(page, orders):
     check(page, "22-inbox")
     page.goto(f"/k/admin/app/{orders['app']}/form")
     check(page, "23-form-builder")
+    page.get_by_role("link", name="Views").click()
+    page.wait_for_url(f"**/k/admin/app/{orders['app']}/views")
+    check(page, "24-views")

@@ -78,3 +78,30 @@ def test_settings_pages_need_app_management(server, admin):
     with signed_in(server, login, "user-pw") as client:
         assert client.get("/k/admin/app/1/form").status_code == 403
         assert _post(client, "/k/admin/app/1/deploy").status_code == 403
+
+
+def test_views_made_in_the_browser_shape_the_record_list(server, admin):
+    from tests.conftest import make_app
+
+    app_id = make_app(admin, {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"},
+                              "n": {"type": "NUMBER", "code": "n", "label": "N"}}, name="Viewed")
+    admin.post("/k/v1/records.json", json={"app": app_id, "records": [
+        {"title": {"value": f"r{n}"}, "n": {"value": str(n)}} for n in range(1, 8)]})
+    views = f"/k/admin/app/{app_id}/views"
+    with signed_in(server) as client:
+        bad = _post(client, views, op="save", name="Broken", filterCond='n > "', columns="n")
+        assert bad.status_code == 400 and 'id="views-problem"' in bad.text
+        assert _post(client, views, op="save", name="Big", filterCond="n >= 5", sort="n desc",
+                     columns=["n", "title"]).status_code == 303
+        assert _post(client, views, op="save", name="Doomed").status_code == 303
+        assert _post(client, views, op="delete", original="Doomed").status_code == 303
+        page = client.get(views).text
+        assert "<td>Big</td>" in page and "Doomed" not in page
+        _post(client, f"/k/admin/app/{app_id}/deploy")
+        assert _deployed(client, app_id) == "The last update succeeded."
+        listing = client.get(f"/k/{app_id}/").text
+        view_id = re.search(r'<option value="(\d+)"[^>]*>Big</option>', listing).group(1)
+        shown = client.get(f"/k/{app_id}/", params={"view": view_id}).text
+    assert "3 records" in shown  # 5, 6, 7
+    header = re.search(r"<thead>(.*?)</thead>", shown, re.S).group(1)
+    assert re.findall(r'<th scope="col">([^<]+)</th>', header) == ["Record", "N", "Title"]

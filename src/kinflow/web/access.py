@@ -135,6 +135,19 @@ async def form_data(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[s
         return None
 
 
+async def write_or_refuse(request: Request, browser: Browser, work: Callable[[Reader], object], done: str,
+                          refused: Callable[[KintoneError], Awaitable[Response]]) -> Response:
+    """`work` in a write transaction, then on to `done`; a refusal of what was sent (400) is shown by
+    `refused` (the page again, with the problem and what was typed)."""
+    try:
+        await write(request, browser, work)
+    except KintoneError as error:
+        if error.status != 400:
+            raise
+        return await refused(error)
+    return RedirectResponse(done, status_code=303)
+
+
 FormHandler = Callable[[Request, Browser, dict[str, list[str]]], Awaitable[Response]]
 
 

@@ -18,6 +18,7 @@ from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.users import change_users, users_page
+from kinflow.web.pages.views import change_views, views_page
 from kinflow.web.pages.process import run_action
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
@@ -41,6 +42,7 @@ PAGES = {
     "/k/personal": personal_page,
     "/k/admin/app/{app:int}/form": builder_page,
     "/k/admin/users": users_page,
+    "/k/admin/app/{app:int}/views": views_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -56,6 +58,7 @@ FORMS = {
     "/k/admin/app/{app:int}/form": change_form,
     "/k/admin/app/{app:int}/deploy": deploy,
     "/k/admin/users": change_users,
+    "/k/admin/app/{app:int}/views": change_views,
 }
 
 routes: list[BaseRoute] = [

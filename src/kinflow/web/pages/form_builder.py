@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from kinflow.apps.app import load_app_anywhere
 from kinflow.apps.deploy import DeployFailed, record_failure
 from kinflow.errors import KintoneError
-from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
+from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write, write_or_refuse
 from kinflow.web.pages.record import ordered
 from kinflow.web.render import page
 from kinflow.web.sessions import Browser
@@ -51,7 +51,8 @@ def _property(form: dict[str, list[str]], kind: str) -> dict:
     return prop
 
 
-def _fields(reader: Reader, app_id: int) -> list[dict]:
+def builder_fields(reader: Reader, app_id: int) -> list[dict]:
+    """The pre-live form's own fields in its order (its managers only)."""
     properties = reader.call("GET", "preview/app/form/fields", app=app_id)["properties"]
     layout = reader.call("GET", "preview/app/form/layout", app=app_id)["layout"]
     return [p for p in ordered(properties, layout) if p["type"] not in _SYSTEM]
@@ -71,7 +72,7 @@ def _layout(fields: list[dict]) -> list[dict]:
 
 def _builder(reader: Reader, app_id: int) -> dict:
     app = reader.call("GET", "app", id=app_id)
-    fields = _fields(reader, app_id)  # needs app management, as the pre-live settings do
+    fields = builder_fields(reader, app_id)  # needs app management, as the pre-live settings do
     status = reader.call("GET", "preview/app/deploy", apps=[app_id])["apps"][0]
     return {"app": app, "fields": fields, "deploy": status, "deployed": load_app_anywhere(reader.conn, app_id).deployed}
 
@@ -92,12 +93,12 @@ async def builder_page(request: Request, browser: Browser) -> Response:
 def _change(reader: Reader, app_id: int, form: dict[str, list[str]]) -> None:
     operation = _first(form, "op")
     code = _first(form, "code")
-    fields = _fields(reader, app_id)  # first: only the app's managers get further
+    fields = builder_fields(reader, app_id)  # first: only the app's managers get further
     if operation == "add":
         kind = _first(form, "type")
         prop = {"type": kind, "code": code, **_property(form, kind)}
         reader.call("POST", "preview/app/form/fields", app=app_id, properties={code: prop})
-        added = [f for f in _fields(reader, app_id) if f["code"] == code]
+        added = [f for f in builder_fields(reader, app_id) if f["code"] == code]
         reader.call("PUT", "preview/app/form/layout", app=app_id, layout=_layout(fields + added))  # last
     elif operation == "update":
         kind = next((f["type"] for f in fields if f["code"] == code), "")
@@ -117,15 +118,14 @@ def _change(reader: Reader, app_id: int, form: dict[str, list[str]]) -> None:
 @signed_in_form
 async def change_form(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     app_id = request.path_params["app"]
-    try:
-        await write(request, browser, lambda reader: _change(reader, app_id, form))
-    except KintoneError as error:
-        if error.status != 400:
-            raise
+
+    async def refused(error: KintoneError) -> Response:
         found = await read(request, browser, lambda reader: _builder(reader, app_id))
         entered = {name: values[0] for name, values in form.items() if values}
         return _show(request, browser, found, status=400, problem=error, entered=entered)
-    return RedirectResponse(f"{settings_path(app_id)}?saved={_first(form, 'op')}#fields", status_code=303)
+
+    return await write_or_refuse(request, browser, lambda reader: _change(reader, app_id, form),
+                                 f"{settings_path(app_id)}?saved={_first(form, 'op')}#fields", refused)
 
 
 @signed_in_form

@@ -48,7 +48,10 @@ def _view_query(view: dict | None) -> str:
         return ""
     text = view.get("filterCond") or ""
     if view.get("sort"):
-        text = f"{text} order by {view['sort']}".strip()
+        # A view saved without a sort keeps kinflow's default, `record_no desc`: the record number,
+        # which a query names `$id`.
+        sort = view["sort"].replace("record_no", "$id")
+        text = f"{text} order by {sort}".strip()
     return text
 
 

@@ -4,11 +4,11 @@ time zone and mobile number), change, deactivate; through the directory API's ow
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from kinflow.api.directory import ACTIONS
 from kinflow.errors import KintoneError
-from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
+from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
 from kinflow.web.pages.personal import language_names, time_zones
 from kinflow.web.render import page
 from kinflow.web.sessions import Browser
@@ -61,17 +61,17 @@ def _body(form: dict[str, list[str]]) -> dict:
 
 @signed_in_form
 async def change_users(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
-    operation = (form.get("op") or [""])[0]
-    method = {"add": "POST", "update": "PUT"}.get(operation)
+    method = {"add": "POST", "update": "PUT"}.get((form.get("op") or [""])[0])
     body = _body(form)
-    try:
+
+    def change(reader: Reader) -> dict:
         if method is None:
             raise KintoneError("CB_VA01", "Missing or invalid input.", 400, {"op": ["Enter add or update."]})
-        await write(request, browser, lambda reader: _directory(reader, method, "users", body))
-    except KintoneError as error:
-        if error.status != 400:
-            raise
+        return _directory(reader, method, "users", body)
+
+    async def refused(error: KintoneError) -> Response:
         found = await read(request, browser, lambda reader: _listing(reader, "", 0))
         entered = {name: values[0] for name, values in form.items() if values and name != "password"}
         return _show(request, browser, found, "", 0, status=400, problem=error, entered=entered)
-    return RedirectResponse(f"{USERS}?saved=1", status_code=303)
+
+    return await write_or_refuse(request, browser, change, f"{USERS}?saved=1", refused)
