@@ -352,3 +352,62 @@ def test_a_webhook_trigger_without_a_connection_leaves_the_flow_disabled(admin):
     assert "No connection 'nowhere'" in answer.json()["message"]
     [flow] = [f for f in admin.get("/kinflow/v1/flows.json").json()["flows"] if f["name"] == name]
     assert flow["state"] == "Disabled"
+
+
+def test_a_record_added_posts_a_message_to_a_group(public_server):
+    """The first proof of the issue: kintone's webhook trigger → Kaizala's SendMessage, both through
+    connectors and connections, over HTTP, against this same kinflow."""
+    import sqlalchemy as sa
+
+    from tests.conftest import make_app, make_token
+    from tests.groups.conftest import create_connector, new_number, pin_from_log, signed_in
+
+    server = public_server
+    admin = server.admin()
+    connections = "/kinflow/v1/flows/connections.json"
+    try:
+        app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"},
+                               "Amount": {"type": "NUMBER", "code": "Amount", "label": "Amount"}})
+        token = make_token(admin, app, view=True, add=True, manage=True)
+        assert admin.post(connections, json={"connector": "kintone", "domain": server.base_url,
+                                             "apiToken": token}).status_code == 200
+        application = create_connector(server, name="Flows")
+        mobile = new_number()
+        pending = admin.post(connections, json={"connector": "kaizala", "mobileNumber": mobile,
+                                                "applicationId": application["applicationId"],
+                                                "applicationSecret": application["applicationSecret"]}).json()
+        assert admin.put(connections, json={"id": pending["id"], "pin": pin_from_log(server, mobile)}).status_code == 200
+        member = signed_in(server, application, mobile)
+        group = member.client.post("/groups", json={"name": "Orders", "welcomeMessage": "Hi"}).json()["groupId"]
+        member.client.close()
+
+        flow = deploy(admin, {"triggers": {"When_a_record_is_added": {
+            "type": "OpenApiConnectionWebhook",
+            "inputs": {"host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                                "connectionName": "shared_kintone", "operationId": "webhook-trigger"},
+                       "parameters": {"body/app": app}}}},
+            "actions": {"Post_a_message": {"type": "OpenApiConnection", "inputs": {
+                "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kaizala",
+                         "connectionName": "shared_kaizala", "operationId": "SendMessage"},
+                "parameters": {"groupId": group, "body/Message": "New order @{triggerBody()?['record']?['Title']?"
+                                                                "['value']}: @{triggerBody()?['record']?['Amount']?"
+                                                                "['value']} yen"}}}}})
+        added = admin.post("/k/v1/record.json", json={"app": app, "record": {
+            "Title": {"value": "Tea"}, "Amount": {"value": "1200"}}})
+        assert added.status_code == 200
+        deadline = time.monotonic() + 30
+        while not (found := admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        run = wait_run(admin, flow["id"], found[0]["id"])
+        assert run["status"] == "Succeeded", run
+        engine = sa.create_engine(server.database_url)
+        try:
+            with engine.connect() as conn:
+                texts = conn.execute(sa.text("SELECT text FROM kaizala_messages WHERE group_id = :g"),
+                                     {"g": group}).scalars().all()
+        finally:
+            engine.dispose()
+        assert "New order Tea: 1200 yen" in texts
+    finally:
+        admin.close()
