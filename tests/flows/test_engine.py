@@ -4,6 +4,7 @@ HTTP receivers on loopback: built-in actions, runAfter, retries, waits, replay a
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -317,3 +318,39 @@ def test_occurrences_follow_their_interval():
     assert following({"frequency": "Month", "interval": 1}, start, start) == datetime(2026, 2, 28, 9, 0)
     assert following({"frequency": "Day", "interval": 2}, start, datetime(2026, 2, 3, 9, 0)) == \
         datetime(2026, 2, 4, 9, 0)
+
+
+def test_foreach_repetitions_run_at_once_when_asked(db, settings):
+    sink = Sink()
+    sink.hold.clear()  # every request waits: only concurrent repetitions all arrive
+    try:
+        run_uuid = start(db, {"actions": {
+            "Init": {"type": "InitializeVariable", "inputs": {"variables": [{"name": "done", "type": "integer",
+                                                                               "value": 0}]}},
+            "Each": {"type": "Foreach", "foreach": "@range(0, 6)", "runAfter": {"Init": ["Succeeded"]},
+                     "runtimeConfiguration": {"concurrency": {"repetitions": 3}}, "actions": {
+                         "Call": {"type": "Http", "inputs": {"method": "POST", "uri": sink.url, "body": "@item()"}},
+                         "Count": {"type": "IncrementVariable", "runAfter": {"Call": ["Succeeded"]},
+                                   "inputs": {"name": "done"}}}},
+            "Total": {"type": "Compose", "runAfter": {"Each": ["Succeeded"]}, "inputs": "@variables('done')"}}})
+
+        in_flight: list[int] = []
+
+        def release() -> None:
+            try:
+                sink.wait_for(3, timeout=20)  # three repetitions are in flight together
+                time.sleep(0.2)
+                in_flight.append(len(sink.requests))  # and no more than three
+            finally:
+                sink.hold.set()
+
+        checker = threading.Thread(target=release)
+        checker.start()
+        run = finish(db, settings, run_uuid)
+        checker.join()
+    finally:
+        sink.close()
+    assert in_flight == [3]
+    assert run["status"] == "Succeeded"
+    assert action(run, "Total")["outputs"] == 6
+    assert sorted(int(r["body"]) for r in sink.requests) == list(range(6))

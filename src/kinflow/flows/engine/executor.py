@@ -11,6 +11,7 @@ that changes them.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -125,9 +126,15 @@ class Execution:
         return Result(name, repetition, status, self.tracking_id(name, repetition), now_naive())
 
     async def write(self, result: Result, response: dict | None = None) -> None:
-        variables = {"values": self.variables, "types": self.types} if self.dirty else None
-        stop = await self.save(result, variables, response)
-        self.dirty = False
+        # Cleared before the write: a change made meanwhile (a repetition running beside this one)
+        # marks it again, for the next write.
+        dirty, self.dirty = self.dirty, False
+        variables = {"values": dict(self.variables), "types": dict(self.types)} if dirty else None
+        try:
+            stop = await self.save(result, variables, response)
+        except BaseException:
+            self.dirty = self.dirty or dirty
+            raise
         if stop:
             raise Stop(CANCELLED, {"code": "Cancelled", "message": "The run was cancelled."})
 
@@ -216,13 +223,19 @@ class Execution:
                 return await self.finish(result, FAILED, code="InvalidTemplate", error={
                     "code": "InvalidTemplate", "message": f"A Foreach runs over at most {MAX_FOREACH_ITEMS} items."})
             await self.started(result, items)
-        status = SUCCEEDED
-        # Repetitions run one after the other (as Power Automate's default concurrency of 1 does).
-        for index, item in enumerate(result.inputs or []):
+        # Repetitions run `repetitions` at a time (Power Automate's default: one after the other).
+        configuration = (spec.get("runtimeConfiguration") or {}).get("concurrency") or {}
+        at_once = configuration.get("repetitions", 1)
+
+        async def repeat(index: int, item: Any) -> str:
             inner = f"{repetition}-{index:06d}" if repetition else f"{index:06d}"
-            if await self.scope(spec.get("actions") or {}, inner, (*loops, Loop(result.name, item=item))) != SUCCEEDED:
-                status = FAILED
-        return await self.contained(result, status)
+            return await self.scope(spec.get("actions") or {}, inner, (*loops, Loop(result.name, item=item)))
+
+        items = list(enumerate(result.inputs or []))
+        statuses: list[str] = []
+        for start in range(0, len(items), at_once):
+            statuses += await asyncio.gather(*(repeat(index, item) for index, item in items[start:start + at_once]))
+        return await self.contained(result, SUCCEEDED if all(s == SUCCEEDED for s in statuses) else FAILED)
 
     async def run_Until(self, result: Result, spec: dict, repetition: str, loops: tuple) -> str:  # noqa: N802
         limit = spec.get("limit") or {}
