@@ -63,10 +63,10 @@ def test_every_write_path_enforces_the_limits(admin, app):
     update = admin.put("/k/v1/record.json", json={"app": app, "id": record, "record": long_line})
     assert "record.line.value" in _errors(update)
     bulk_update = admin.put("/k/v1/records.json", json={"app": app, "records": [{"id": record, "record": long_line}]})
-    assert "records[0].record.line.value" in _errors(bulk_update)
+    assert "records[0].line.value" in _errors(bulk_update)
     upsert = admin.put("/k/v1/records.json", json={"app": app, "upsert": True, "records": [
         {"updateKey": {"field": "key", "value": "new-key"}, "record": long_line}]})
-    assert "records[0].record.line.value" in _errors(upsert)
+    assert "records[0].line.value" in _errors(upsert)
     batch = admin.post("/k/v1/bulkRequest.json", json={"requests": [
         {"method": "PUT", "api": "/k/v1/record.json", "payload": {"app": app, "id": record, "record": long_line}}]})
     assert batch.status_code == 400, batch.text

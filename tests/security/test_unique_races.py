@@ -73,7 +73,7 @@ def test_concurrent_upserts_of_one_key(server, app):
     assert [r.json()["records"][0]["operation"] for r in responses if r.status_code == 200].count("INSERT") == 1
     for response in responses:
         if response.status_code == 400:
-            assert response.json()["errors"] == {"records[0].record.code.value": {"messages": DUPLICATE}}
+            assert response.json()["errors"] == {"records[0].code.value": {"messages": DUPLICATE}}
 
 
 def test_concurrent_updates_to_one_value(server, app):

@@ -464,7 +464,8 @@ def assignee_rows(records: list[StoredRecord]) -> list[dict]:
 
 
 def check_batch(items: object, name: str, verb: str) -> list:
-    if not isinstance(items, list) or not items:
+    """The records of a bulk write: an empty array is a write of nothing, as in kintone."""
+    if not isinstance(items, list):
         raise invalid_input({name: ["Required field."]})
     if len(items) > MAX_WRITE:
         raise invalid_input({name: [f"A maximum of {MAX_WRITE} records can be {verb} at one time."]})
@@ -499,10 +500,8 @@ class Writer:
             if how == "value":
                 rec.values[f.code] = values[f.code] if f.code in values else self._default(f)
             elif how == "table":
-                rows = values.get(f.code)
-                if rows is None:
-                    # kintone's new record starts with one table row of default values.
-                    rows = [TableRow(None, {})]
+                # A table left out has no rows: kintone invents none through the API.
+                rows = values.get(f.code) or []
                 for row in rows:
                     for i in form.inner_fields(f.code):
                         if i.code not in row.values:
@@ -528,6 +527,8 @@ class Writer:
         return list(value) if isinstance(value, list) else value
 
     def add(self, raws: list, *, bases: list[str]) -> list[StoredRecord]:
+        if not raws:
+            return []
         errors: Errors = {}
         records = [self._new(raw, base, errors) for raw, base in zip(raws, bases)]
         items = list(zip(bases, records))
@@ -588,6 +589,8 @@ class Writer:
         return found, {f.code: value}
 
     def update(self, items: list, *, bases: list[str], upsert: bool = False) -> list[dict]:
+        if not items:
+            return []
         located = []
         for item, base in zip(items, bases):
             if not isinstance(item, dict):
@@ -599,7 +602,8 @@ class Writer:
         to_insert: list[tuple[str, StoredRecord]] = []
         results: list[tuple[str, StoredRecord]] = []
         for (record_id, key_values), item, base in zip(located, items, bases):
-            record_base = f"{base}.record" if base else "record"
+            # kintone keys a bulk update's errors `records[i].<code>.value`, without `.record`.
+            record_base = base or "record"
             current = existing.get(record_id) if record_id is not None else None
             if current is None:
                 if not upsert:

@@ -312,7 +312,9 @@ def parse_record(form: Form, raw: object, base: str, errors: Errors, *, writable
         except Invalid as problem:
             errors.setdefault(error_key(base, code, problem.key_style), []).append(problem.message)
             if problem.key_style == "bracket":
-                errors.setdefault(error_key(base, code, "value"), []).append("Required.")
+                # A number that is not one counts as empty: a required field also says "Required."
+                # (from `check_rules`), another only that it wants a number.
+                result[code] = None
     return result
 
 
@@ -355,6 +357,9 @@ def is_empty(f: Field, value: object) -> bool:
     return False
 
 
+_LENGTH_CHECKED = frozenset({"SINGLE_LINE_TEXT", "LINK", "MULTI_LINE_TEXT"})
+
+
 def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
     """required, length, range and option rules of one field (not unique: that needs the DB)."""
     props = f.props
@@ -363,10 +368,11 @@ def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
         style = "values" if f.type in MULTI_CHOICE_TYPES else "values.value" if f.type in ENTITY_SELECT_TYPES else "value"
         errors.setdefault(error_key(base, f.code, style), []).append("Required.")
         return
-    if empty:
+    if empty and not (f.type in _LENGTH_CHECKED and props.get("minLength") not in ("", None, "0")):
         return
-    if f.type in ("SINGLE_LINE_TEXT", "LINK", "MULTI_LINE_TEXT"):
-        length = len(value)  # type: ignore[arg-type]
+    if f.type in _LENGTH_CHECKED:
+        # kintone checks `minLength` on an empty text too.
+        length = len(value or "")  # type: ignore[arg-type]
         max_length, min_length = props.get("maxLength"), props.get("minLength")
         if max_length not in ("", None) and length > int(max_length):
             errors.setdefault(error_key(base, f.code, "value"), []).append(
