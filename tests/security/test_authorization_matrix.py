@@ -403,6 +403,8 @@ PAGE_RULES = {
     "/k/admin/app/{app:int}/form": (app("manage"), "/k/admin/app/{app}/form"),
     "/k/admin/users": (ADMIN, "/k/admin/users"),
     "/k/admin/app/{app:int}/views": (app("manage"), "/k/admin/app/{app}/views"),
+    "/k/admin/app/{app:int}/webhooks": (app("manage"), "/k/admin/app/{app}/webhooks"),
+    "/k/admin/app/{app:int}/tokens": (app("manage"), "/k/admin/app/{app}/tokens"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -419,6 +421,8 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/deploy": (app("manage"), "/k/admin/app/{app}/deploy"),
     "/k/admin/users": (ADMIN, "/k/admin/users"),
     "/k/admin/app/{app:int}/views": (app("manage"), "/k/admin/app/{app}/views"),
+    "/k/admin/app/{app:int}/webhooks": (app("manage"), "/k/admin/app/{app}/webhooks"),
+    "/k/admin/app/{app:int}/tokens": (app("manage"), "/k/admin/app/{app}/tokens"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

@@ -41,6 +41,7 @@ from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
 from kinflow.notifications import inbox
 from kinflow.webhooks import subscriptions
+from kinflow.storage.database import Database
 from kinflow.web.sessions import REQUEST_TOKEN
 from kinflow.webhooks.subscriptions import Webhook, get_webhook
 
@@ -183,13 +184,19 @@ _SETTINGS_ACTIONS = {
 ROUTES = frozenset(_ACTIONS) | frozenset(_SETTINGS_ACTIONS)
 
 
+def action_for(key: tuple[str, str], settings: Settings, db: Database):  # noqa: ANN201
+    """The function of one action, `(conn, identity, body) -> answer`, or None; the web pages run the
+    same ones."""
+    if key in workflows.ACTIONS:  # a flow's trigger subscribes once the flow is written
+        return partial(workflows.ACTIONS[key], settings=settings, db=db)
+    if key in _SETTINGS_ACTIONS:
+        return partial(_SETTINGS_ACTIONS[key], settings=settings)
+    return _ACTIONS.get(key)
+
+
 async def admin_endpoint(request: Request) -> Response:
     key = (request.method, request.path_params["resource"])
-    action = _ACTIONS.get(key)
-    if key in _SETTINGS_ACTIONS:
-        action = partial(_SETTINGS_ACTIONS[key], settings=request.app.state.settings)
-    if key in workflows.ACTIONS:  # a flow's trigger subscribes once the flow is written
-        action = partial(workflows.ACTIONS[key], settings=request.app.state.settings, db=request.app.state.db)
+    action = action_for(key, request.app.state.settings, request.app.state.db)
     if action is None:
         return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
     raw = await request.body()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from kinflow.api.admin import action_for
 from kinflow.api.kintone.calls import ROUTES, Call
 from kinflow.api.kintone.http import kintone_endpoint  # noqa: F401 - registers every kintone handler
 from kinflow.api.threads import run_blocking
@@ -90,6 +91,11 @@ class Reader:
     def call(self, method: str, resource: str, **params: object) -> dict:
         return ROUTES[(method, resource)](self._call(method, resource, params))  # type: ignore[return-value]
 
+    def kinflow(self, method: str, resource: str, **body: object) -> dict:
+        """One of kinflow's own API actions (`/kinflow/v1/...`), as the signed-in user."""
+        state = self.request.app.state
+        return action_for((method, resource), state.settings, state.db)(self.conn, self.identity, body)
+
     def live(self, app_id: int) -> LiveApp:
         """The deployed app, after checking the user may view its records (as every record call does)."""
         return self._call("GET", "record", {"app": app_id}).live("view")
@@ -135,17 +141,18 @@ async def form_data(request: Request, max_bytes: int = MAX_FORM_BYTES) -> dict[s
         return None
 
 
-async def write_or_refuse(request: Request, browser: Browser, work: Callable[[Reader], object], done: str,
+async def write_or_refuse(request: Request, browser: Browser, work: Callable[[Reader], _T],
+                          done: str | Callable[[_T], str],
                           refused: Callable[[KintoneError], Awaitable[Response]]) -> Response:
-    """`work` in a write transaction, then on to `done`; a refusal of what was sent (400) is shown by
-    `refused` (the page again, with the problem and what was typed)."""
+    """`work` in a write transaction, then on to `done` (or where `done` sends its result); a refusal
+    of what was sent (400) is shown by `refused` (the page again, with the problem and what was typed)."""
     try:
-        await write(request, browser, work)
+        result = await write(request, browser, work)
     except KintoneError as error:
         if error.status != 400:
             raise
         return await refused(error)
-    return RedirectResponse(done, status_code=303)
+    return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
 
 
 FormHandler = Callable[[Request, Browser, dict[str, list[str]]], Awaitable[Response]]

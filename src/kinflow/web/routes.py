@@ -18,7 +18,9 @@ from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.users import change_users, users_page
+from kinflow.web.pages.tokens import change_tokens, tokens_page
 from kinflow.web.pages.views import change_views, views_page
+from kinflow.web.pages.webhooks import change_webhooks, webhooks_page
 from kinflow.web.pages.process import run_action
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
@@ -43,6 +45,8 @@ PAGES = {
     "/k/admin/app/{app:int}/form": builder_page,
     "/k/admin/users": users_page,
     "/k/admin/app/{app:int}/views": views_page,
+    "/k/admin/app/{app:int}/webhooks": webhooks_page,
+    "/k/admin/app/{app:int}/tokens": tokens_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -59,6 +63,8 @@ FORMS = {
     "/k/admin/app/{app:int}/deploy": deploy,
     "/k/admin/users": change_users,
     "/k/admin/app/{app:int}/views": change_views,
+    "/k/admin/app/{app:int}/webhooks": change_webhooks,
+    "/k/admin/app/{app:int}/tokens": change_tokens,
 }
 
 routes: list[BaseRoute] = [

@@ -1,0 +1,77 @@
+"""An app's webhooks (with their delivery log and redelivery) and API tokens in the browser: the
+webhooks and token APIs' own rules, for the app's managers."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+
+from tests.conftest import deploy_and_wait, make_app
+from tests.receiver import Receiver
+from tests.web.conftest import new_user, request_token, signed_in
+
+FIELDS = {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}}
+
+
+def _post(client, path: str, **form):
+    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
+
+
+def test_add_a_webhook_read_its_delivery_log_and_redeliver(server, admin):
+    app_id = make_app(admin, FIELDS, name="Hooked")
+    receiver = Receiver()
+    path = f"/k/admin/app/{app_id}/webhooks"
+    try:
+        with signed_in(server) as client:
+            refused = _post(client, path, op="add", url="ftp://example.com/", events="ADD_RECORD")
+            assert refused.status_code == 400 and 'id="webhooks-problem"' in refused.text
+            added = _post(client, path, op="add", url=receiver.url, events=["ADD_RECORD"], description="to the receiver")
+            assert added.status_code == 303, added.text
+            webhook_id = re.search(r'<tr id="webhook-(\d+)">', client.get(path).text).group(1)
+            admin.post("/k/v1/record.json", json={"app": app_id, "record": {"title": {"value": "hello"}}})
+            receiver.wait_for(1)
+            for _ in range(100):
+                log = client.get(path, params={"log": webhook_id}).text
+                if re.search(r"<li>[^<]*: 200, [\d.]+ ms</li>", log):  # the attempt is logged
+                    break
+                time.sleep(0.1)
+            delivery = re.search(r'<tr id="delivery-(\d+)">', log).group(1)
+            assert "ADD_RECORD" in log, log[log.find('id="log"'):][:1500]
+            assert re.search(r"<li>[^<]*: 200, [\d.]+ ms</li>", log)
+            again = _post(client, path, op="redeliver", id=webhook_id, delivery=delivery)
+            assert again.status_code == 303 and again.headers["location"].endswith(f"&log={webhook_id}")
+            receiver.wait_for(2)
+            assert [r.json["type"] for r in receiver.requests] == ["ADD_RECORD", "ADD_RECORD"]
+            assert _post(client, path, op="delete", id=webhook_id).status_code == 303
+            assert "The app has no webhooks." in client.get(path).text
+    finally:
+        receiver.close()
+
+
+def test_generate_a_token_once_and_use_it_after_update(server, admin):
+    app_id = make_app(admin, FIELDS, name="Tokened")
+    path = f"/k/admin/app/{app_id}/tokens"
+    with signed_in(server) as client:
+        made = _post(client, path, op="add", permissions=["view", "add"])
+        assert made.status_code == 200 and 'id="new-token"' in made.text
+        value = re.search(r'<div role="status" class="saved" id="new-token">.*?<code>([^<]+)</code>', made.text, re.S).group(1)
+        listed = client.get(path).text
+        assert value not in listed and f"…{value[-4:]}" in listed and "waits for Update app" in listed
+    assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    with httpx.Client(base_url=server.base_url, headers={"X-Cybozu-API-Token": value}) as token_client:
+        assert token_client.post("/k/v1/record.json", json={"app": app_id, "record": {}}).status_code == 200
+        assert token_client.delete("/k/v1/records.json", params={"app": app_id, "ids[0]": 1}).status_code == 403
+
+
+def test_app_settings_pages_are_for_the_apps_managers(server, admin):
+    app_id = make_app(admin, FIELDS, name="Managed")
+    admin.put("/k/v1/preview/app/acl.json", json={"app": app_id, "rights": [
+        {"entity": {"type": "CREATOR", "code": None}, "appEditable": True, "recordViewable": True}]})
+    assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    login = new_user(server)
+    with signed_in(server, login, "user-pw") as client:
+        for page in ("webhooks", "tokens", "views", "form"):
+            assert client.get(f"/k/admin/app/{app_id}/{page}").status_code == 403, page
+        assert _post(client, f"/k/admin/app/{app_id}/tokens", op="add", permissions="view").status_code == 403
