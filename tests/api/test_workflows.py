@@ -411,3 +411,38 @@ def test_a_record_added_posts_a_message_to_a_group(public_server):
         assert "New order Tea: 1200 yen" in texts
     finally:
         admin.close()
+
+
+def test_calls_beyond_a_connections_limit_wait_for_its_window(server, admin):
+    """kintone's connector allows 100 calls per 60 s on a connection: 110 runs each adding a record
+    all succeed, the last ones once the window has room, and no 60 s saw more than 100 calls."""
+    if server.backend != "sqlite":
+        pytest.skip("a minute-long proof: once is enough")
+    from datetime import datetime
+
+    from tests.conftest import make_app, make_token
+
+    app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"}})
+    token = make_token(admin, app, view=True, add=True)
+    connection = admin.post("/kinflow/v1/flows/connections.json", json={
+        "connector": "kintone", "name": f"Busy {uuid.uuid4().hex[:6]}", "domain": server.base_url,
+        "apiToken": token}).json()["id"]
+    flow = deploy(admin, {"triggers": REQUEST, "actions": {"Add": {
+        "type": "OpenApiConnection",
+        "inputs": {"host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                            "connectionName": "busy", "operationId": "AddRecord"},
+                   "parameters": {"Request body of record/app": app,
+                                  "Request body of record/record/Title/value": "@{triggerBody()?['n']}"}}}},
+        "parameters": {"$connections": {"type": "Object", "defaultValue": {"busy": {"connectionId": connection}}}}})
+    count = 110
+    with server.client() as client:
+        started = [client.post(trigger_path(flow), json={"n": n}).json()["run"] for n in range(count)]
+    finished = [wait_run(admin, flow["id"], run, timeout=180) for run in started]
+    assert [run["status"] for run in finished] == ["Succeeded"] * count
+    calls = sorted(datetime.strptime(run["actions"][0]["history"][-1]["startTime"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                   for run in finished)
+    assert all(run["actions"][0]["attempts"] == 1 for run in finished)  # waiting spent no attempt
+    for index in range(len(calls) - 100):
+        assert (calls[index + 100] - calls[index]).total_seconds() >= 60  # at most 100 in any 60 s
+    records = admin.get("/k/v1/records.json", params={"app": app, "totalCount": "true"}).json()
+    assert records["totalCount"] == str(count)

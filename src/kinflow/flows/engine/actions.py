@@ -203,6 +203,11 @@ async def with_retries(ex: Execution, result: Result, spec: dict, attempt) -> st
     started = now_naive()
     answer = await attempt()
     ended = now_naive()
+    if answer.throttled:  # nothing was sent: the run waits for the connection's window, no attempt spent
+        result.status, result.resume_at = WAITING, ended + timedelta(seconds=max(answer.retry_after, 0.05))
+        ex.results[(result.name, result.repetition)] = result
+        await ex.write(result)
+        raise Suspend(result.resume_at)
     result.attempts += 1
     result.history.append({"attempt": result.attempts, "startTime": _iso(started), "endTime": _iso(ended),
                            "durationMs": round(answer.elapsed_ms, 3), "statusCode": answer.status,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -77,10 +78,14 @@ def _referenced(request: ConnectionRequest) -> str:
 
 
 class ConnectorCalls:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, *, wait: bool = True) -> None:
         self.db = db
         self.key = settings.keys
-        self.outgoing = connections.outgoing_for(settings, db)
+        # The run worker does not wait for a connection's window in a thread: a throttled call puts
+        # its run off until a call is free (see `actions.with_retries`).
+        self.outgoing = connections.outgoing_for(settings, db, wait=wait)
+        self._threads: ThreadPoolExecutor | None = None
+        self._size = max(4, settings.flow_concurrency)
 
     def find(self, request: ConnectionRequest) -> connections.Connection:
         wanted = _referenced(request)
@@ -119,8 +124,8 @@ class ConnectorCalls:
                                         inputs.get("parameters") or {}, self.outgoing)
             else:
                 response = self.raw(connection, found.connector, inputs)
-        except Throttled as error:  # the connection's limit, when the flow does not wait for it
-            return Answer(429, None, str(error), retry_after=error.retry_after)
+        except Throttled as error:  # the connection's limit: the run waits for the window
+            return Answer(429, None, str(error), retry_after=error.retry_after, throttled=True)
         except runtime.Unreachable as error:  # worth another attempt
             return Answer(None, None, str(error), elapsed_ms=(time.perf_counter() - started) * 1000)
         except (ConnectionNotFound, runtime.ConnectorError, catalog.UnknownConnector) as error:
@@ -150,7 +155,14 @@ class ConnectorCalls:
                                         str(host.get("connectionName")), parameters)
         else:
             request = ConnectionRequest(owner, None, str((host.get("connection") or {}).get("name")), parameters)
-        return await asyncio.to_thread(self._call, kind, inputs, request, headers)
+        if self._threads is None:  # their own threads: a slow server must not hold up the database's
+            self._threads = ThreadPoolExecutor(self._size, thread_name_prefix="kinflow-connector")
+        return await asyncio.get_running_loop().run_in_executor(self._threads, self._call, kind, inputs, request,
+                                                                headers)
+
+    def close(self) -> None:
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
 
 
 def _answer(response: httpx.Response, started: float) -> Answer:

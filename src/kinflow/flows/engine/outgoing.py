@@ -33,6 +33,7 @@ class Answer:
     permanent: bool = False  # not worth retrying (the address is refused, the answer too large)
     retry_after: float = 0.0
     elapsed_ms: float = 0.0
+    throttled: bool = False  # not sent: the connection's limit is reached for `retry_after` seconds
 
 
 def retry_after(value: str | None) -> float:

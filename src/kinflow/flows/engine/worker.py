@@ -41,7 +41,7 @@ class RunWorker(Poller):
         self.lease = settings.flow_lease
         self.retention = timedelta(days=settings.run_retention_days)
         self.services = Services(Outgoing(timeout=settings.flow_http_timeout, allow=settings.webhook_networks),
-                                 ConnectorCalls(db, settings), settings.public_url, settings.keys)
+                                 ConnectorCalls(db, settings, wait=False), settings.public_url, settings.keys)
         self._running: dict[int, asyncio.Task] = {}
         self._next_renewal = 0.0
         self._next_purge = 0.0
@@ -115,6 +115,7 @@ class RunWorker(Poller):
         if self._running:
             await asyncio.wait(list(self._running.values()), timeout=5)
         await self.services.outgoing.close()
+        self.services.connectors.close()
 
     async def _in_transaction(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         def run() -> T:
