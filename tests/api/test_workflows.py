@@ -3,6 +3,7 @@ resubmit and cancel; and a run that survives `kill -9` of the worker executing i
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -446,3 +447,59 @@ def test_calls_beyond_a_connections_limit_wait_for_its_window(server, admin):
         assert (calls[index + 100] - calls[index]).total_seconds() >= 60  # at most 100 in any 60 s
     records = admin.get("/k/v1/records.json", params={"app": app, "totalCount": "true"}).json()
     assert records["totalCount"] == str(count)
+
+
+def test_a_group_message_adds_a_record_through_the_kaizala_webhook_trigger(public_server):
+    """Kaizala's webhook trigger subscribes through its connector (the callback passes the groups
+    server's validation handshake), each event starts one run, and the run adds a kintone record."""
+    from tests.conftest import make_app, make_token
+    from tests.groups.conftest import create_connector, new_number, pin_from_log, signed_in
+
+    server = public_server
+    admin = server.admin()
+    connections = "/kinflow/v1/flows/connections.json"
+    try:
+        app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"}})
+        token = make_token(admin, app, view=True, add=True)
+        assert admin.post(connections, json={"connector": "kintone", "domain": server.base_url,
+                                             "apiToken": token}).status_code == 200
+        application = create_connector(server, name="Flows")
+        mobile = new_number()
+        pending = admin.post(connections, json={"connector": "kaizala", "mobileNumber": mobile,
+                                                "applicationId": application["applicationId"],
+                                                "applicationSecret": application["applicationSecret"]}).json()
+        assert admin.put(connections, json={"id": pending["id"], "pin": pin_from_log(server, mobile)}).status_code == 200
+        member = signed_in(server, application, mobile)
+        group = member.client.post("/groups", json={"name": "Field", "welcomeMessage": "Hi"}).json()["groupId"]
+
+        flow = deploy(admin, {"triggers": {"When_a_message_is_posted": {
+            "type": "OpenApiConnectionWebhook",
+            "inputs": {"host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kaizala",
+                                "connectionName": "shared_kaizala", "operationId": "TextMessageCreatedOnGroup"},
+                       "parameters": {"objectId": group}}}},
+            "actions": {"Add": {"type": "OpenApiConnection", "inputs": {
+                "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                         "connectionName": "shared_kintone", "operationId": "AddRecord"},
+                "parameters": {"Request body of record/app": app,
+                               "Request body of record/record/Title/value": "@{triggerBody()?['eventType']}"}}}}})
+        assert flow["subscription"]["location"], flow
+        sent = member.client.post(f"/groups/{group}/messages", json={"message": "Hello flows"})
+        assert sent.status_code == 200, sent.text
+        deadline = time.monotonic() + 30
+        while not (found := admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        run = wait_run(admin, flow["id"], found[0]["id"])
+        assert run["status"] == "Succeeded", run
+        assert "Hello flows" in json.dumps(run["trigger"]["outputs"]["body"])
+        titles = [r["Title"]["value"] for r in admin.get("/k/v1/records.json", params={"app": app}).json()["records"]]
+        assert titles == [run["trigger"]["outputs"]["body"]["eventType"]]
+        def hooks() -> list:
+            return member.client.get("/webhook", params={"objectId": group, "objectType": "Group"}).json()["webhooks"]
+
+        assert len(hooks()) == 1
+        assert admin.delete("/kinflow/v1/flow.json", params={"id": flow["id"]}).status_code == 200
+        assert hooks() == []  # deleting the flow unsubscribed it
+        member.client.close()
+    finally:
+        admin.close()

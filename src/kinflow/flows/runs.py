@@ -74,11 +74,19 @@ def start_run(conn: Connection, flow: Flow, trigger_outputs: dict, *, client_tra
             return None
     run_uuid = str(uuid.uuid4())
     now = now_naive()
-    conn.execute(flow_runs.insert().values(
+    insert = flow_runs.insert().values(
         uuid=run_uuid, flow_id=flow.id, version=flow.version, status=WAITING,
         trigger_outputs=dumps({"name": "", "outputs": trigger_outputs, "startTime": _iso(now)}),
         client_tracking_id=(client_tracking_id or run_uuid)[:MAX_TRACKING_ID], event_id=event_id,
-        resubmitted_from=resubmitted_from, due_at=now, created_at=now))
+        resubmitted_from=resubmitted_from, due_at=now, created_at=now)
+    if event_id is None:
+        conn.execute(insert)
+    else:
+        try:
+            with conn.begin_nested():  # the same event delivered twice at once: the second finds the first
+                conn.execute(insert)
+        except sa.exc.IntegrityError:
+            return None
     after_commit(conn, _wake)
     return run_uuid
 
