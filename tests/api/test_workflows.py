@@ -355,32 +355,41 @@ def test_a_webhook_trigger_without_a_connection_leaves_the_flow_disabled(admin):
     assert flow["state"] == "Disabled"
 
 
+CONNECTIONS = "/kinflow/v1/flows/connections.json"
+
+
+def connected(server, admin, **permissions: bool):  # noqa: ANN001, ANN201
+    """An app with a Title field, the administrator's kintone connection to it, their Kaizala connection
+    (phone sign-in) and a group they created: (app, group, the member's groups API client)."""
+    from tests.conftest import make_app, make_token
+    from tests.groups.conftest import create_connector, new_number, pin_from_log, signed_in
+
+    app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"},
+                           "Amount": {"type": "NUMBER", "code": "Amount", "label": "Amount"}})
+    token = make_token(admin, app, **permissions)
+    assert admin.post(CONNECTIONS, json={"connector": "kintone", "domain": server.base_url,
+                                         "apiToken": token}).status_code == 200
+    application = create_connector(server, name="Flows")
+    mobile = new_number()
+    pending = admin.post(CONNECTIONS, json={"connector": "kaizala", "mobileNumber": mobile,
+                                            "applicationId": application["applicationId"],
+                                            "applicationSecret": application["applicationSecret"]}).json()
+    assert admin.put(CONNECTIONS, json={"id": pending["id"], "pin": pin_from_log(server, mobile)}).status_code == 200
+    member = signed_in(server, application, mobile)
+    group = member.client.post("/groups", json={"name": "Orders", "welcomeMessage": "Hi"}).json()["groupId"]
+    return app, group, member.client
+
+
 def test_a_record_added_posts_a_message_to_a_group(public_server):
     """The first proof of the issue: kintone's webhook trigger → Kaizala's SendMessage, both through
     connectors and connections, over HTTP, against this same kinflow."""
     import sqlalchemy as sa
 
-    from tests.conftest import make_app, make_token
-    from tests.groups.conftest import create_connector, new_number, pin_from_log, signed_in
-
     server = public_server
     admin = server.admin()
-    connections = "/kinflow/v1/flows/connections.json"
     try:
-        app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"},
-                               "Amount": {"type": "NUMBER", "code": "Amount", "label": "Amount"}})
-        token = make_token(admin, app, view=True, add=True, manage=True)
-        assert admin.post(connections, json={"connector": "kintone", "domain": server.base_url,
-                                             "apiToken": token}).status_code == 200
-        application = create_connector(server, name="Flows")
-        mobile = new_number()
-        pending = admin.post(connections, json={"connector": "kaizala", "mobileNumber": mobile,
-                                                "applicationId": application["applicationId"],
-                                                "applicationSecret": application["applicationSecret"]}).json()
-        assert admin.put(connections, json={"id": pending["id"], "pin": pin_from_log(server, mobile)}).status_code == 200
-        member = signed_in(server, application, mobile)
-        group = member.client.post("/groups", json={"name": "Orders", "welcomeMessage": "Hi"}).json()["groupId"]
-        member.client.close()
+        app, group, member = connected(server, admin, view=True, add=True, manage=True)
+        member.close()
 
         flow = deploy(admin, {"triggers": {"When_a_record_is_added": {
             "type": "OpenApiConnectionWebhook",
@@ -452,25 +461,10 @@ def test_calls_beyond_a_connections_limit_wait_for_its_window(server, admin):
 def test_a_group_message_adds_a_record_through_the_kaizala_webhook_trigger(public_server):
     """Kaizala's webhook trigger subscribes through its connector (the callback passes the groups
     server's validation handshake), each event starts one run, and the run adds a kintone record."""
-    from tests.conftest import make_app, make_token
-    from tests.groups.conftest import create_connector, new_number, pin_from_log, signed_in
-
     server = public_server
     admin = server.admin()
-    connections = "/kinflow/v1/flows/connections.json"
     try:
-        app = make_app(admin, {"Title": {"type": "SINGLE_LINE_TEXT", "code": "Title", "label": "Title"}})
-        token = make_token(admin, app, view=True, add=True)
-        assert admin.post(connections, json={"connector": "kintone", "domain": server.base_url,
-                                             "apiToken": token}).status_code == 200
-        application = create_connector(server, name="Flows")
-        mobile = new_number()
-        pending = admin.post(connections, json={"connector": "kaizala", "mobileNumber": mobile,
-                                                "applicationId": application["applicationId"],
-                                                "applicationSecret": application["applicationSecret"]}).json()
-        assert admin.put(connections, json={"id": pending["id"], "pin": pin_from_log(server, mobile)}).status_code == 200
-        member = signed_in(server, application, mobile)
-        group = member.client.post("/groups", json={"name": "Field", "welcomeMessage": "Hi"}).json()["groupId"]
+        app, group, member = connected(server, admin, view=True, add=True)
 
         flow = deploy(admin, {"triggers": {"When_a_message_is_posted": {
             "type": "OpenApiConnectionWebhook",
@@ -483,7 +477,7 @@ def test_a_group_message_adds_a_record_through_the_kaizala_webhook_trigger(publi
                 "parameters": {"Request body of record/app": app,
                                "Request body of record/record/Title/value": "@{triggerBody()?['eventType']}"}}}}})
         assert flow["subscription"]["location"], flow
-        sent = member.client.post(f"/groups/{group}/messages", json={"message": "Hello flows"})
+        sent = member.post(f"/groups/{group}/messages", json={"message": "Hello flows"})
         assert sent.status_code == 200, sent.text
         deadline = time.monotonic() + 30
         while not (found := admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]):
@@ -495,11 +489,11 @@ def test_a_group_message_adds_a_record_through_the_kaizala_webhook_trigger(publi
         titles = [r["Title"]["value"] for r in admin.get("/k/v1/records.json", params={"app": app}).json()["records"]]
         assert titles == [run["trigger"]["outputs"]["body"]["eventType"]]
         def hooks() -> list:
-            return member.client.get("/webhook", params={"objectId": group, "objectType": "Group"}).json()["webhooks"]
+            return member.get("/webhook", params={"objectId": group, "objectType": "Group"}).json()["webhooks"]
 
         assert len(hooks()) == 1
         assert admin.delete("/kinflow/v1/flow.json", params={"id": flow["id"]}).status_code == 200
         assert hooks() == []  # deleting the flow unsubscribed it
-        member.client.close()
+        member.close()
     finally:
         admin.close()
