@@ -248,3 +248,18 @@ def load_live(conn: Connection, app_id: object, *, guest_space_id: int | None = 
             del _live_cache[stale]
         _live_cache[key] = live
     return live
+
+
+def load_live_anywhere(conn: Connection, app_id: int) -> LiveApp:
+    """A deployed app whatever space it is in: the app another app's lookup or related records
+    field points at."""
+    app = load_app_anywhere(conn, app_id)
+    return load_live(conn, app.id, guest_space_id=app.space_id if app.guest_space else None)
+
+
+def app_by_code(conn: Connection, code: str) -> int:
+    """The id of the app with this app code (GAIA_AP01 when none has it)."""
+    found = conn.execute(sa.select(apps.c.id).where(apps.c.code == code)).scalar() if code else None
+    if found is None:
+        raise app_not_found(code)
+    return found

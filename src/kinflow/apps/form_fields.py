@@ -21,6 +21,7 @@ from kinflow.apps.field_types import (
 from kinflow.apps.form import Form
 from kinflow.apps.formulas.check import LabelledFormulaError, plan_formulas, rename_reference
 from kinflow.apps.formulas.errors import refused as formula_refused
+from kinflow.apps.lookup_settings import check_lookups, normalise_lookup, rename_in_lookups
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 
@@ -73,9 +74,8 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
     field_type = prop.get("type")
     if not isinstance(field_type, str) or field_type not in ALL_TYPES:
         raise _err(f"{where}.type", "Enter a valid field type.")
-    if field_type in UNSUPPORTED_TYPES or field_type == "REFERENCE_TABLE" or "lookup" in prop:
-        what = "lookup" if "lookup" in prop else field_type
-        raise _err(f"{where}.type", f"The field type {what} is not supported by this server yet.")
+    if field_type in UNSUPPORTED_TYPES or field_type == "REFERENCE_TABLE":
+        raise _err(f"{where}.type", f"The field type {field_type} is not supported by this server yet.")
     if field_type in SYSTEM_TYPES:
         raise _err(f"{where}.type", f"A {field_type} field exists already and cannot be added.")
     if inner and field_type not in INNER_ALLOWED_TYPES:
@@ -88,8 +88,11 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
     if field_type not in LAYOUT_TYPES or field_type == "GROUP":
         result.update(_COMMON)
     result.update(_DEFAULTS.get(field_type, {}))
-    result.update({k: v for k, v in prop.items() if k not in ("type", "code")})
+    # `"lookup": null` turns a lookup back into a plain field.
+    result.update({k: v for k, v in prop.items() if k not in ("type", "code") and not (k == "lookup" and v is None)})
     _check_values(where, result)
+    if "lookup" in result:
+        return normalise_lookup(where, result)
     return result
 
 
@@ -177,7 +180,7 @@ def add_fields(document: dict, properties: object) -> None:
         document["properties"][key] = field
         existing.add(key)
         _give_ids(document, field)
-    check_formulas(document)
+    check_form(document)
 
 
 def _inner_fields(table: str, fields: object, taken: set[str]) -> dict:
@@ -250,7 +253,8 @@ def update_fields(document: dict, properties: object) -> None:
         _give_ids(document, merged)
         if new_code != key:
             _rename_in_formulas(document, key, new_code)
-    check_formulas(document)
+            rename_in_lookups(_every_property(document), key, new_code)
+    check_form(document)
 
 
 def _locate(document: dict, code: str) -> tuple[str | None, dict]:
@@ -280,7 +284,7 @@ def delete_fields(document: dict, codes: object) -> None:
             if not document["properties"][table]["fields"]:
                 raise _err("fields", f"The table ({table}) must keep at least one field.")
         document["field_ids"].pop(code, None)
-    check_formulas(document)
+    check_form(document)
 
 
 def _every_property(document: dict) -> list[dict]:
@@ -292,6 +296,13 @@ def _rename_in_formulas(document: dict, old: str, new: str) -> None:
     for prop in _every_property(document):
         if prop.get("expression"):
             prop["expression"] = rename_reference(prop["expression"], old, new)
+
+
+def check_form(document: dict) -> None:
+    """What a form's fields say about each other: formulas and lookups."""
+    check_formulas(document)
+    if any("lookup" in prop for prop in _every_property(document)):
+        check_lookups(Form.from_document(document))
 
 
 def check_formulas(document: dict) -> None:

@@ -21,6 +21,7 @@ from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
 from kinflow.apps.form import Field
 from kinflow.apps.formulas.compute import compute, formula_plan
 from kinflow.apps.formulas.values import Precision
+from kinflow.apps.lookups import Copier
 from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for
 from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
@@ -513,7 +514,6 @@ class Writer:
             from kinflow.apps.process import enter_first_state
 
             enter_first_state(self.conn, self.live, rec)
-        compute(form, rec, self.precision)
         return rec
 
     def _default(self, f: Field) -> object:
@@ -531,6 +531,12 @@ class Writer:
             return []
         errors: Errors = {}
         records = [self._new(raw, base, errors) for raw, base in zip(raws, bases)]
+        copier = Copier(self.conn, self.live, self.identity)
+        for rec in records:
+            copier.want(rec.values, rec.tables)
+        copier.copy()
+        for rec in records:
+            compute(self.live.form, rec, self.precision)
         items = list(zip(bases, records))
         _validate(self.conn, self.live, items, errors)
         with _unique_races(self.live, items):
@@ -601,6 +607,10 @@ class Writer:
         to_update: list[tuple[str, StoredRecord]] = []
         to_insert: list[tuple[str, StoredRecord]] = []
         results: list[tuple[str, StoredRecord]] = []
+        form = self.live.form
+        copier = Copier(self.conn, self.live, self.identity)
+        # First what each item says (lookups copy for all of them at once), then the records change.
+        changed: list[tuple[StoredRecord, dict]] = []
         for (record_id, key_values), item, base in zip(located, items, bases):
             # kintone keys a bulk update's errors `records[i].<code>.value`, without `.record`.
             record_base = base or "record"
@@ -612,15 +622,22 @@ class Writer:
                 if key_values:
                     raw.update({code: {"value": _json_key(v)} for code, v in key_values.items()})
                 rec = self._new(raw, record_base, errors)
+                copier.want(rec.values, rec.tables)
                 to_insert.append((record_base, rec))
                 results.append(("INSERT", rec))
                 continue
             revision = item.get("revision")
             if revision not in (None, "", -1, "-1") and parse_id(revision, f"{base}.revision") != current.revision:
                 raise revision_conflict(revision, current.id)
-            changes = parse_record(self.live.form, item.get("record"), record_base, errors, writable_system=False)
+            changes = parse_record(form, item.get("record"), record_base, errors, writable_system=False)
+            copier.want(changes, {t.code: changes[t.code] for t in form.subtables if t.code in changes})
+            changed.append((current, changes))
+            to_update.append((record_base, current))
+            results.append(("UPDATE", current))
+        copier.copy()
+        for current, changes in changed:
             for code, value in changes.items():
-                f = self.live.form.get(code)
+                f = form.get(code)
                 if f and f.type == "SUBTABLE":
                     current.tables[code] = _merge_rows(current.tables.get(code, []), value)
                 else:
@@ -628,9 +645,8 @@ class Writer:
             current.revision += 1
             current.modifier = self.identity.code
             current.updated_at = self.moment
-            compute(self.live.form, current, self.precision)
-            to_update.append((record_base, current))
-            results.append(("UPDATE", current))
+        for _, rec in to_update + to_insert:
+            compute(form, rec, self.precision)
         _validate(self.conn, self.live, to_update + to_insert, errors)
         with _unique_races(self.live, to_update + to_insert):
             if to_update:

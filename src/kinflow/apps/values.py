@@ -20,6 +20,7 @@ from kinflow.apps.field_types import (
 )
 from kinflow.apps.form import Field, Form
 from kinflow.apps.formulas.check import is_calculated
+from kinflow.apps.lookup_settings import copy_targets
 
 Errors = dict[str, list[str]]
 ENTITY_KIND = {"USER_SELECT": "USER", "ORGANIZATION_SELECT": "ORGANIZATION", "GROUP_SELECT": "GROUP"}
@@ -238,8 +239,9 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
     if len(raw) > MAX_TABLE_ROWS:
         errors.setdefault(f"{base}.{table.code}.value", []).append(f"A table may have at most {MAX_TABLE_ROWS} rows.")
         return []
-    # A client's values for calculated fields are ignored, as kintone ignores them.
-    inner = {f.code: f for f in form.inner_fields(table.code) if not is_calculated(f)}
+    # A client's values for calculated fields and lookup copies are ignored, as kintone ignores them.
+    targets = copy_targets(form)
+    inner = {f.code: f for f in form.inner_fields(table.code) if not is_calculated(f) and f.code not in targets}
     rows = []
     for index, item in enumerate(raw):
         row_base = f"{base}.{table.code}.value[{index}].value"
@@ -279,8 +281,9 @@ def _parse_plan(form: Form) -> dict[str, tuple[Field, object, bool]]:
     plan = form.__dict__.get("_parse_plan")
     if plan is None:
         plan = {}
+        targets = copy_targets(form)
         for f in form.top_level:
-            if f.type in _NEVER_WRITTEN or is_calculated(f):
+            if f.type in _NEVER_WRITTEN or is_calculated(f) or f.code in targets:
                 continue
             plan[f.code] = (f, None if f.type == "SUBTABLE" else parser(f), f.type in _SYSTEM_WRITTEN)
         form.__dict__["_parse_plan"] = plan

@@ -8,6 +8,7 @@ from kinflow.apps import form_fields, process_settings
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import app_json, create_app, list_apps, parse_id
 from kinflow.apps.formulas.values import number_precision
+from kinflow.apps.lookup_settings import check_related
 from kinflow.apps.permissions import has_permission, token_forbidden
 from kinflow.errors import array_param, invalid_input, texts_param
 
@@ -104,14 +105,22 @@ def _change(call: Call, kind: str, mutate) -> dict:  # noqa: ANN001
     return {**extra, "revision": str(revision)}
 
 
+def _change_fields(call: Call, mutate) -> dict:  # noqa: ANN001
+    """A change of form fields, whose lookups are then checked against the apps they look up."""
+    def change(document: dict) -> None:
+        mutate(document, call.params.get("properties"))
+        check_related(call.conn, parse_id(call.params.get("app"), "app"), document)
+    return _change(call, "form", change)
+
+
 @route("POST", "preview/app/form/fields")
 def add_form_fields(call: Call) -> dict:
-    return _change(call, "form", lambda d: form_fields.add_fields(d, call.params.get("properties")))
+    return _change_fields(call, form_fields.add_fields)
 
 
 @route("PUT", "preview/app/form/fields")
 def update_form_fields(call: Call) -> dict:
-    return _change(call, "form", lambda d: form_fields.update_fields(d, call.params.get("properties")))
+    return _change_fields(call, form_fields.update_fields)
 
 
 @route("DELETE", "preview/app/form/fields")

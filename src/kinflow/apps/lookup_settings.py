@@ -1,0 +1,216 @@
+"""Lookup settings of form fields: their shape, and their checks when the form is saved.
+
+A lookup is not a field type: it is a `lookup` property on a single-line text or number field
+(kintone.dev "Get Form Fields"; shared/reference/kintone-rest-api.md §4.3). The field holds the key;
+its `fieldMappings` name the fields of this form the matched record's values are copied into.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from kinflow.apps.form import Field, Form
+from kinflow.apps.formulas.check import is_calculated
+from kinflow.errors import KintoneError, invalid_input
+
+LOOKUP_TYPES = frozenset({"SINGLE_LINE_TEXT", "NUMBER"})
+# kinflow's own bounds on a lookup's lists and texts (kintone documents none).
+MAX_MAPPINGS = 100
+MAX_TEXT = 10_000
+# The properties kintone shows for a lookup field: the others of its type do not apply to it.
+LOOKUP_KEYS = ("type", "code", "label", "noLabel", "required", "lookup")
+# The key field in the related app a lookup may use, by the lookup field's type: record number or a
+# field that prohibits duplicate values (GAIA_LO03 otherwise).
+KEY_TYPES = {"SINGLE_LINE_TEXT": frozenset({"SINGLE_LINE_TEXT", "LINK", "RECORD_NUMBER"}),
+             "NUMBER": frozenset({"NUMBER", "RECORD_NUMBER"})}
+# What a field mapping may copy into what (kintone help "Lookup": field mappings).
+COPY_SOURCES = {
+    "SINGLE_LINE_TEXT": frozenset({"SINGLE_LINE_TEXT", "RECORD_NUMBER", "LINK"}),
+    "NUMBER": frozenset({"NUMBER", "CALC", "RECORD_NUMBER"}),
+    "MULTI_LINE_TEXT": frozenset({"MULTI_LINE_TEXT"}),
+    "RICH_TEXT": frozenset({"RICH_TEXT"}),
+    "LINK": frozenset({"LINK"}),
+    "CHECK_BOX": frozenset({"CHECK_BOX"}),
+    "RADIO_BUTTON": frozenset({"RADIO_BUTTON"}),
+    "DROP_DOWN": frozenset({"DROP_DOWN"}),
+    "MULTI_SELECT": frozenset({"MULTI_SELECT"}),
+    "DATE": frozenset({"DATE"}),
+    "TIME": frozenset({"TIME"}),
+    "DATETIME": frozenset({"DATETIME", "CREATED_TIME", "UPDATED_TIME"}),
+    "USER_SELECT": frozenset({"USER_SELECT", "CREATOR", "MODIFIER"}),
+    "ORGANIZATION_SELECT": frozenset({"ORGANIZATION_SELECT"}),
+    "GROUP_SELECT": frozenset({"GROUP_SELECT"}),
+}
+# A CALC copies into a number only when it shows a number.
+_NUMBER_FORMATS = frozenset({"NUMBER", "NUMBER_DIGIT"})
+
+
+def _err(key: str, message: str) -> KintoneError:
+    return invalid_input({key: [message]})
+
+
+def _text(value: object, key: str, *, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise _err(key, "Must be a string.")
+    text = str(value)
+    if required and not text:
+        raise _err(key, "Required field.")
+    if len(text) > MAX_TEXT:
+        raise _err(key, f"Enter less than {MAX_TEXT + 1} characters.")
+    return text
+
+
+def related_app(value: object, key: str) -> dict:
+    """`relatedApp` as kintone shows it: both `app` (an id, as a string) and `code`; one of them
+    given is enough (the other is filled in when the form is checked against the related app)."""
+    if not isinstance(value, dict):
+        raise _err(key, "Required field.")
+    app = _text(value.get("app"), f"{key}.app")
+    code = _text(value.get("code"), f"{key}.code")
+    if not app and not code:
+        raise _err(f"{key}.app", "Required field.")
+    if app and not app.isdigit():
+        raise _err(f"{key}.app", "Enter an app ID.")
+    return {"app": app, "code": code}
+
+
+def _codes(value: object, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_MAPPINGS:
+        raise _err(key, f"Enter an array of at most {MAX_MAPPINGS} field codes.")
+    return [_text(code, f"{key}[{index}]", required=True) for index, code in enumerate(value)]
+
+
+def normalise_lookup(where: str, prop: dict) -> dict:
+    """A lookup field's complete property, or a clear CB_VA01."""
+    if prop["type"] not in LOOKUP_TYPES:
+        raise _err(f"{where}.lookup", "A lookup can be set only on a text or number field.")
+    lookup = prop["lookup"]
+    key = f"{where}.lookup"
+    if not isinstance(lookup, dict):
+        raise _err(key, "Must be an object.")
+    mappings = lookup.get("fieldMappings")
+    if mappings is None:
+        mappings = []
+    if not isinstance(mappings, list) or len(mappings) > MAX_MAPPINGS:
+        raise _err(f"{key}.fieldMappings", f"Enter an array of at most {MAX_MAPPINGS} mappings.")
+    normalised_mappings = []
+    for index, mapping in enumerate(mappings):
+        at = f"{key}.fieldMappings[{index}]"
+        if not isinstance(mapping, dict):
+            raise _err(at, "Must be an object.")
+        normalised_mappings.append({"field": _text(mapping.get("field"), f"{at}.field", required=True),
+                                    "relatedField": _text(mapping.get("relatedField"), f"{at}.relatedField",
+                                                          required=True)})
+    result = {k: prop[k] for k in LOOKUP_KEYS if k in prop}
+    result["lookup"] = {
+        "relatedApp": related_app(lookup.get("relatedApp"), f"{key}.relatedApp"),
+        "relatedKeyField": _text(lookup.get("relatedKeyField"), f"{key}.relatedKeyField", required=True),
+        "fieldMappings": normalised_mappings,
+        "lookupPickerFields": _codes(lookup.get("lookupPickerFields"), f"{key}.lookupPickerFields"),
+        "filterCond": _text(lookup.get("filterCond"), f"{key}.filterCond"),
+        "sort": _text(lookup.get("sort"), f"{key}.sort"),
+    }
+    return result
+
+
+# --- the form as a whole --------------------------------------------------------------------
+
+
+def lookup_fields(form: Form) -> list[Field]:
+    return [f for f in form.fields.values() if isinstance(f.props.get("lookup"), dict)]
+
+
+def copy_targets(form: Form) -> frozenset[str]:
+    """Codes of the fields lookups copy into: a client's values for them are ignored, as kintone
+    ignores them. Worked out once per form (a form never changes; a deploy builds a new one)."""
+    found = form.__dict__.get("_copy_targets")
+    if found is None:
+        found = form.__dict__["_copy_targets"] = frozenset(
+            m["field"] for f in lookup_fields(form) for m in f.props["lookup"]["fieldMappings"])
+    return found
+
+
+def check_lookups(form: Form) -> None:
+    """Each mapping copies into a field of this form beside its lookup (in the same table, if any),
+    which nothing else computes or copies into."""
+    claimed: dict[str, str] = {}
+    for f in lookup_fields(form):
+        where = f"properties.{f.code}.lookup.fieldMappings"
+        for index, mapping in enumerate(f.props["lookup"]["fieldMappings"]):
+            at = f"{where}[{index}].field"
+            target = form.get(mapping["field"])
+            if target is None or target.type not in COPY_SOURCES:
+                raise _err(at, f"The field ({mapping['field']}) cannot receive a lookup's copy.")
+            if target.code == f.code or is_calculated(target) or isinstance(target.props.get("lookup"), dict):
+                raise _err(at, f"The field ({target.code}) cannot receive a lookup's copy.")
+            if target.table != f.table:
+                raise _err(at, f"The field ({target.code}) must be in the same table as the lookup ({f.code}).")
+            if claimed.setdefault(target.code, f.code) != f.code or \
+                    [m["field"] for m in f.props["lookup"]["fieldMappings"]].count(target.code) > 1:
+                raise _err(at, f"The field ({target.code}) already receives a lookup's copy.")
+
+
+def rename_in_lookups(document_fields: list[dict], old: str, new: str) -> None:
+    """Mappings follow a field's new code, as kintone rewrites them."""
+    for prop in document_fields:
+        lookup = prop.get("lookup")
+        if isinstance(lookup, dict):
+            for mapping in lookup.get("fieldMappings", []):
+                if mapping.get("field") == old:
+                    mapping["field"] = new
+
+
+# --- against the related apps ---------------------------------------------------------------
+
+
+def resolve_related(conn: Connection, value: dict, key: str, own_app: int, own_form: Form) -> Form:
+    """The related app's form (the live one; this form itself when the app looks up its own
+    records), with `value` completed to both its id and code."""
+    from kinflow.apps.app import app_by_code, load_live_anywhere
+
+    try:
+        app_id = int(value["app"]) if value["app"] else app_by_code(conn, value["code"])
+        if app_id == own_app:
+            form = own_form
+            live = None
+        else:
+            live = load_live_anywhere(conn, app_id)
+            form = live.form
+    except KintoneError:
+        raise _err(f"{key}.app", "The related app is not found or has not been deployed.") from None
+    if value["app"] and value["code"] and live is not None and live.app.code != value["code"]:
+        raise _err(f"{key}.code", "The app code does not match the app ID.")
+    value["app"] = str(app_id)
+    if live is not None:
+        value["code"] = live.app.code
+    return form
+
+
+def check_related(conn: Connection, app_id: int, document: dict) -> None:
+    """Every lookup against the app it looks up: its key field, the fields it copies and shows."""
+    form = Form.from_document(document)
+    for f in lookup_fields(form):
+        where = f"properties.{f.code}.lookup"
+        lookup = f.props["lookup"]
+        related = resolve_related(conn, lookup["relatedApp"], f"{where}.relatedApp", app_id, form)
+        key = related.get(lookup["relatedKeyField"])
+        if key is None or key.table is not None or key.type not in KEY_TYPES[f.type]:
+            raise _err(f"{where}.relatedKeyField",
+                       f"The field ({lookup['relatedKeyField']}) cannot be the key of this lookup.")
+        if key.type != "RECORD_NUMBER" and not key.props.get("unique"):
+            raise KintoneError("GAIA_LO03", f"The key field ({key.code}) of the lookup ({f.code}) must prohibit "
+                                            "duplicate values.", 400)
+        for index, mapping in enumerate(lookup["fieldMappings"]):
+            source = related.get(mapping["relatedField"])
+            target = form.fields[mapping["field"]]
+            if source is None or source.table is not None or source.type not in COPY_SOURCES[target.type] or (
+                    source.type == "CALC" and source.props.get("format") not in _NUMBER_FORMATS):
+                raise _err(f"{where}.fieldMappings[{index}].relatedField",
+                           f"The field ({mapping['relatedField']}) cannot be copied into {target.code}.")
+        for index, code in enumerate(lookup["lookupPickerFields"]):
+            if related.get(code) is None:
+                raise _err(f"{where}.lookupPickerFields[{index}]", f"The field ({code}) is not found.")
