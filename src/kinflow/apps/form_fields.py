@@ -21,7 +21,13 @@ from kinflow.apps.field_types import (
 from kinflow.apps.form import Form
 from kinflow.apps.formulas.check import LabelledFormulaError, plan_formulas, rename_reference
 from kinflow.apps.formulas.errors import refused as formula_refused
-from kinflow.apps.lookup_settings import check_lookups, normalise_lookup, rename_in_lookups
+from kinflow.apps.lookup_settings import (
+    check_lookups,
+    check_reference_tables,
+    normalise_lookup,
+    normalise_reference_table,
+    rename_in_lookups,
+)
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 
@@ -74,7 +80,7 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
     field_type = prop.get("type")
     if not isinstance(field_type, str) or field_type not in ALL_TYPES:
         raise _err(f"{where}.type", "Enter a valid field type.")
-    if field_type in UNSUPPORTED_TYPES or field_type == "REFERENCE_TABLE":
+    if field_type in UNSUPPORTED_TYPES:
         raise _err(f"{where}.type", f"The field type {field_type} is not supported by this server yet.")
     if field_type in SYSTEM_TYPES:
         raise _err(f"{where}.type", f"A {field_type} field exists already and cannot be added.")
@@ -84,6 +90,8 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
     check_code(code, f"{where}.code")
     if code != key:
         raise _err(f"{where}.code", "The field code must be the same as the key of the property.")
+    if field_type == "REFERENCE_TABLE":
+        return normalise_reference_table(where, {**prop, "code": code})
     result = {"type": field_type, "code": code}
     if field_type not in LAYOUT_TYPES or field_type == "GROUP":
         result.update(_COMMON)
@@ -301,8 +309,10 @@ def _rename_in_formulas(document: dict, old: str, new: str) -> None:
 def check_form(document: dict) -> None:
     """What a form's fields say about each other: formulas and lookups."""
     check_formulas(document)
-    if any("lookup" in prop for prop in _every_property(document)):
-        check_lookups(Form.from_document(document))
+    if any("lookup" in prop or "referenceTable" in prop for prop in _every_property(document)):
+        form = Form.from_document(document)
+        check_lookups(form)
+        check_reference_tables(document, form)
 
 
 def check_formulas(document: dict) -> None:

@@ -1,8 +1,11 @@
-"""Lookup settings of form fields: their shape, and their checks when the form is saved.
+"""Form fields that read another app, lookups and related records: their shape, and their checks
+when the form is saved.
 
 A lookup is not a field type: it is a `lookup` property on a single-line text or number field
 (kintone.dev "Get Form Fields"; shared/reference/kintone-rest-api.md §4.3). The field holds the key;
-its `fieldMappings` name the fields of this form the matched record's values are copied into.
+its `fieldMappings` name the fields of this form the matched record's values are copied into. A
+related records field (REFERENCE_TABLE) shows the related app's records that match a condition; it
+has no value in records.
 """
 
 from __future__ import annotations
@@ -155,8 +158,11 @@ def check_lookups(form: Form) -> None:
 
 
 def rename_in_lookups(document_fields: list[dict], old: str, new: str) -> None:
-    """Mappings follow a field's new code, as kintone rewrites them."""
+    """Mappings and related records' conditions follow a field's new code, as kintone rewrites them."""
     for prop in document_fields:
+        condition = (prop.get("referenceTable") or {}).get("condition") or {}
+        if condition.get("field") == old:
+            condition["field"] = new
         lookup = prop.get("lookup")
         if isinstance(lookup, dict):
             for mapping in lookup.get("fieldMappings", []):
@@ -191,8 +197,14 @@ def resolve_related(conn: Connection, value: dict, key: str, own_app: int, own_f
 
 
 def check_related(conn: Connection, app_id: int, document: dict) -> None:
-    """Every lookup against the app it looks up: its key field, the fields it copies and shows."""
+    """Every lookup and related records field against the app it reads."""
     form = Form.from_document(document)
+    check_lookups_against(conn, app_id, form)
+    check_related_records(conn, app_id, document, form)
+
+
+def check_lookups_against(conn: Connection, app_id: int, form: Form) -> None:
+    """Every lookup against the app it looks up: its key field, the fields it copies and shows."""
     for f in lookup_fields(form):
         where = f"properties.{f.code}.lookup"
         lookup = f.props["lookup"]
@@ -214,3 +226,71 @@ def check_related(conn: Connection, app_id: int, document: dict) -> None:
         for index, code in enumerate(lookup["lookupPickerFields"]):
             if related.get(code) is None:
                 raise _err(f"{where}.lookupPickerFields[{index}]", f"The field ({code}) is not found.")
+
+
+# --- related records (REFERENCE_TABLE) ------------------------------------------------------
+
+# The numbers of related records a REFERENCE_TABLE shows at once (kintone's choices).
+REFERENCE_SIZES = ("1", "3", "5", "10", "20", "30", "40", "50")
+
+
+def normalise_reference_table(where: str, prop: dict) -> dict:
+    """A related records field's complete property: it shows another app's records whose
+    `relatedField` matches this record's `field`, and has no value in records."""
+    key = f"{where}.referenceTable"
+    table = prop.get("referenceTable")
+    if not isinstance(table, dict):
+        raise _err(key, "Required field.")
+    condition = table.get("condition")
+    if not isinstance(condition, dict):
+        raise _err(f"{key}.condition", "Required field.")
+    size = str(table.get("size") if table.get("size") not in (None, "") else "5")
+    if size not in REFERENCE_SIZES:
+        raise _err(f"{key}.size", "Must be one of the enum values.")
+    label = prop.get("label", "")
+    if not isinstance(label, str):
+        raise _err(f"{where}.label", "Must be a string.")
+    no_label = prop.get("noLabel", False)
+    if not isinstance(no_label, bool):
+        raise _err(f"{where}.noLabel", "Must be true or false.")
+    return {
+        "type": "REFERENCE_TABLE", "code": prop["code"], "label": label, "noLabel": no_label,
+        "referenceTable": {
+            "relatedApp": related_app(table.get("relatedApp"), f"{key}.relatedApp"),
+            "condition": {"field": _text(condition.get("field"), f"{key}.condition.field", required=True),
+                          "relatedField": _text(condition.get("relatedField"), f"{key}.condition.relatedField",
+                                                required=True)},
+            "filterCond": _text(table.get("filterCond"), f"{key}.filterCond"),
+            "displayFields": _codes(table.get("displayFields"), f"{key}.displayFields"),
+            "sort": _text(table.get("sort"), f"{key}.sort"),
+            "size": size,
+        },
+    }
+
+
+def reference_tables(document: dict) -> list[dict]:
+    return [p for p in document["properties"].values() if p.get("type") == "REFERENCE_TABLE"]
+
+
+def check_reference_tables(document: dict, form: Form) -> None:
+    """A related records field's condition names a field of this form outside tables."""
+    for prop in reference_tables(document):
+        field = form.get(prop["referenceTable"]["condition"]["field"])
+        if field is None or field.table is not None or field.type == "SUBTABLE":
+            raise _err(f"properties.{prop['code']}.referenceTable.condition.field",
+                       f"The field ({prop['referenceTable']['condition']['field']}) cannot be a condition.")
+
+
+def check_related_records(conn: Connection, app_id: int, document: dict, form: Form) -> None:
+    """Every related records field against the app whose records it shows."""
+    for prop in reference_tables(document):
+        where = f"properties.{prop['code']}.referenceTable"
+        table = prop["referenceTable"]
+        related = resolve_related(conn, table["relatedApp"], f"{where}.relatedApp", app_id, form)
+        source = related.get(table["condition"]["relatedField"])
+        if source is None or source.table is not None or source.type == "SUBTABLE":
+            raise _err(f"{where}.condition.relatedField",
+                       f"The field ({table['condition']['relatedField']}) cannot be a condition.")
+        for index, code in enumerate(table["displayFields"]):
+            if related.get(code) is None:
+                raise _err(f"{where}.displayFields[{index}]", f"The field ({code}) is not found.")
