@@ -405,6 +405,8 @@ PAGE_RULES = {
     "/k/admin/app/{app:int}/views": (app("manage"), "/k/admin/app/{app}/views"),
     "/k/admin/app/{app:int}/webhooks": (app("manage"), "/k/admin/app/{app}/webhooks"),
     "/k/admin/app/{app:int}/tokens": (app("manage"), "/k/admin/app/{app}/tokens"),
+    "/k/admin/departments": (ADMIN, "/k/admin/departments"),
+    "/k/admin/groups": (ADMIN, "/k/admin/groups"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -423,6 +425,8 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/views": (app("manage"), "/k/admin/app/{app}/views"),
     "/k/admin/app/{app:int}/webhooks": (app("manage"), "/k/admin/app/{app}/webhooks"),
     "/k/admin/app/{app:int}/tokens": (app("manage"), "/k/admin/app/{app}/tokens"),
+    "/k/admin/departments": (ADMIN, "/k/admin/departments"),
+    "/k/admin/groups": (ADMIN, "/k/admin/groups"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

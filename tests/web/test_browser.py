@@ -314,6 +314,12 @@ def test_administration_pages_pass_axe(page, orders):
     page.wait_for_url("**/k/admin/users")
     page.get_by_text("Change").first.click()  # a user's form, opened
     check(page, "21-users")
+    page.get_by_role("link", name="Departments").click()
+    page.wait_for_url("**/k/admin/departments")
+    check(page, "21-departments")
+    page.get_by_role("link", name="Groups").click()
+    page.wait_for_url("**/k/admin/groups")
+    check(page, "21-groups")
     page.goto("/k/notifications?unread=false")
     check(page, "22-inbox")
     page.goto(f"/k/admin/app/{orders['app']}/form")

@@ -40,3 +40,25 @@ def test_only_administrators_see_the_users_page(server):
     assert page.status_code == 403 and refused.status_code == 403
     assert 'href="/k/admin/users"' not in portal
     assert re.search(r'href="/k/personal"', portal)
+
+
+def test_departments_and_groups_with_their_members(server, admin):
+    member = new_user(server)
+    top, sub, team = (f"t-{uuid.uuid4().hex[:6]}" for _ in range(3))
+    with signed_in(server) as client:
+        post = lambda path, **form: client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})  # noqa: E731
+        assert post("/k/admin/departments", op="add", code=top, name="Top").status_code == 303
+        assert post("/k/admin/departments", op="add", code=sub, name="Sub", parent=top, parent_shown="1",
+                    members=member, members_shown="1").status_code == 303
+        looped = post("/k/admin/departments", op="update", code=top, parent=sub, parent_shown="1")
+        assert looped.status_code == 400 and "cannot move below itself" in looped.text
+        assert post("/k/admin/groups", op="add", code=team, name="Team", members=f"{member}, Administrator",
+                    members_shown="1").status_code == 303
+        departments = client.get("/k/admin/departments").text
+        groups = client.get("/k/admin/groups").text
+        assert re.search(rf"<td><code>{sub}</code></td><td>Sub</td><td>{top}</td>\s*<td>{member}</td>", departments)
+        assert re.search(rf"<td><code>{team}</code></td><td>Team</td>\s*<td>[^<]*{member}", groups)
+        assert post("/k/admin/groups", op="delete", code=team).status_code == 303
+        assert f"<code>{team}</code>" not in client.get("/k/admin/groups").text
+    found = admin.get("/kinflow/v1/department/users.json", params={"code": sub}).json()["users"]
+    assert found == [{"code": member}]

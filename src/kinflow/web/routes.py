@@ -18,6 +18,7 @@ from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.users import change_users, users_page
+from kinflow.web.pages.teams import change_teams, teams_page
 from kinflow.web.pages.tokens import change_tokens, tokens_page
 from kinflow.web.pages.views import change_views, views_page
 from kinflow.web.pages.webhooks import change_webhooks, webhooks_page
@@ -47,6 +48,8 @@ PAGES = {
     "/k/admin/app/{app:int}/views": views_page,
     "/k/admin/app/{app:int}/webhooks": webhooks_page,
     "/k/admin/app/{app:int}/tokens": tokens_page,
+    "/k/admin/departments": teams_page,
+    "/k/admin/groups": teams_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -65,6 +68,8 @@ FORMS = {
     "/k/admin/app/{app:int}/views": change_views,
     "/k/admin/app/{app:int}/webhooks": change_webhooks,
     "/k/admin/app/{app:int}/tokens": change_tokens,
+    "/k/admin/departments": change_teams,
+    "/k/admin/groups": change_teams,
 }
 
 routes: list[BaseRoute] = [

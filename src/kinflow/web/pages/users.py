@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kinflow.api.directory import ACTIONS
+from kinflow.api.directory import ACTIONS, require_admin
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
 from kinflow.web.pages.personal import language_names, time_zones
@@ -18,12 +18,13 @@ PAGE_SIZE = 50
 _PROFILE = ("name", "email", "language", "timezone", "mobileNumber")
 
 
-def _directory(reader: Reader, method: str, resource: str, body: dict) -> dict:
+def directory_action(reader: Reader, method: str, resource: str, body: dict) -> dict:
+    """One action of the directory API (administrators only), as the signed-in user."""
     return ACTIONS[(method, resource)](reader.conn, reader.identity, body)
 
 
 def _listing(reader: Reader, search: str, offset: int) -> dict:
-    found = _directory(reader, "GET", "users", {"search": search, "offset": offset, "size": PAGE_SIZE + 1})
+    found = directory_action(reader, "GET", "users", {"search": search, "offset": offset, "size": PAGE_SIZE + 1})
     return {"users": found["users"][:PAGE_SIZE], "more": len(found["users"]) > PAGE_SIZE}
 
 
@@ -65,9 +66,10 @@ async def change_users(request: Request, browser: Browser, form: dict[str, list[
     body = _body(form)
 
     def change(reader: Reader) -> dict:
+        require_admin(reader.identity)  # first: whatever the form says
         if method is None:
             raise KintoneError("CB_VA01", "Missing or invalid input.", 400, {"op": ["Enter add or update."]})
-        return _directory(reader, method, "users", body)
+        return directory_action(reader, method, "users", body)
 
     async def refused(error: KintoneError) -> Response:
         found = await read(request, browser, lambda reader: _listing(reader, "", 0))
