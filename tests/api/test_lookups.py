@@ -95,6 +95,10 @@ def test_the_form_shows_lookups_as_kintone_does(admin, apps):
     ({"fieldMappings": [{"field": "bad", "relatedField": "name"}]},
      "properties.bad.lookup.fieldMappings[0].field", "CB_VA01"),
     ({"lookupPickerFields": ["ghost"]}, "properties.bad.lookup.lookupPickerFields[0]", "CB_VA01"),
+    ({"filterCond": 'ghost = "x"'}, "properties.bad.lookup.filterCond", "CB_VA01"),
+    ({"filterCond": "rank >"}, "properties.bad.lookup.filterCond", "CB_VA01"),
+    ({"sort": "rank sideways"}, "properties.bad.lookup.sort", "CB_VA01"),
+    ({"sort": "ghost asc"}, "properties.bad.lookup.sort", "CB_VA01"),
 ])
 def test_a_lookup_is_checked_when_the_form_is_saved(admin, apps, change, key, code):
     app = make_app(admin, {"copy": {"type": "SINGLE_LINE_TEXT", "code": "copy", "label": "Copy"}})

@@ -76,6 +76,8 @@ def test_renaming_the_condition_field_keeps_the_condition(admin, orders_app):
     ({"displayFields": "customer"}, "properties.orders.referenceTable.displayFields"),
     ({"size": "7"}, "properties.orders.referenceTable.size"),
     ({"filterCond": ["x"]}, "properties.orders.referenceTable.filterCond"),
+    ({"filterCond": 'nowhere = "x"'}, "properties.orders.referenceTable.filterCond"),
+    ({"sort": "amount desc, ghost asc"}, "properties.orders.referenceTable.sort"),
 ])
 def test_a_bad_definition_is_refused_when_saved(admin, orders_app, change, key):
     app = make_app(admin, CUSTOMERS)

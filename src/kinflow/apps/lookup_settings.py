@@ -226,6 +226,7 @@ def check_lookups_against(conn: Connection, app_id: int, form: Form) -> None:
         for index, code in enumerate(lookup["lookupPickerFields"]):
             if related.get(code) is None:
                 raise _err(f"{where}.lookupPickerFields[{index}]", f"The field ({code}) is not found.")
+        check_filter(conn, related, lookup, where)
 
 
 # --- related records (REFERENCE_TABLE) ------------------------------------------------------
@@ -294,3 +295,23 @@ def check_related_records(conn: Connection, app_id: int, document: dict, form: F
         for index, code in enumerate(table["displayFields"]):
             if related.get(code) is None:
                 raise _err(f"{where}.displayFields[{index}]", f"The field ({code}) is not found.")
+        check_filter(conn, related, table, where)
+
+
+def check_filter(conn: Connection, related: Form, settings: dict, where: str) -> None:
+    """`filterCond` is a condition of the query language on the related app's fields; `sort` is
+    `<field> asc|desc`, comma separated, on fields outside tables."""
+    from kinflow.apps.setting_checks import SettingChecker
+
+    checker = SettingChecker(conn, related)
+    checker.condition(settings["filterCond"], f"{where}.filterCond")
+    if checker.errors:
+        raise invalid_input(checker.errors)
+    if not settings["sort"].strip():
+        return
+    for part in settings["sort"].split(","):
+        words = part.split()
+        field = related.get(words[0]) if words else None
+        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")) or (
+                (field is None or field.table is not None or field.type == "SUBTABLE") and words[:1] != ["$id"]):
+            raise _err(f"{where}.sort", f"The sort ({part.strip()}) is not valid: enter a field code, then asc or desc.")
