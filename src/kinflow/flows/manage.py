@@ -115,10 +115,12 @@ def get_flow(conn: Connection, caller: str, flow_id: object, *, admin: bool) -> 
     return _flow(row)
 
 
+_DEFINITION = sa.select(flow_versions.c.definition).where(
+    flow_versions.c.flow_id == sa.bindparam("flow"), flow_versions.c.version == sa.bindparam("version"))
+
+
 def definition_of(conn: Connection, flow_id: int, version: int) -> Definition:
-    text = conn.execute(sa.select(flow_versions.c.definition).where(
-        flow_versions.c.flow_id == flow_id, flow_versions.c.version == version)).scalar_one()
-    return _checked(text)
+    return _checked(conn.execute(_DEFINITION, {"flow": flow_id, "version": version}).scalar_one())
 
 
 @lru_cache(maxsize=256)

@@ -228,27 +228,43 @@ def load(conn: Connection, run_id: int) -> LoadedRun:
                      loads(row.variables) or {}, row.client_tracking_id, results, row.response is not None)
 
 
-def save_result(conn: Connection, worker: str, run_id: int, result: Result, *, variables: dict | None = None,
-                response: dict | None = None) -> bool:
-    """Write one action's result (and the variables or the trigger's response it changed); returns
-    whether the run has been asked to stop. Raises `LostClaim` when the run is no longer this worker's."""
-    touched = conn.execute(_TOUCH, {"run": run_id, "worker": worker,
-                                    "variables": None if variables is None else dumps(variables),
-                                    "response": None if response is None else dumps(response)}).first()
+@dataclass(frozen=True)
+class Written:
+    """A result as it stood when the executor wrote it down, and what it changed with it."""
+
+    result: Result
+    row: dict
+    variables: str | None = None
+    response: str | None = None
+
+
+def save_results(conn: Connection, worker: str, run_id: int, written: list[Written]) -> bool:
+    """Write results (and the variables or the trigger's response they changed); returns whether
+    the run has been asked to stop. Raises `LostClaim` when the run is no longer this worker's. The
+    caller marks the results `stored` once the transaction has committed."""
+    variables = next((w.variables for w in reversed(written) if w.variables is not None), None)
+    response = next((w.response for w in reversed(written) if w.response is not None), None)
+    touched = conn.execute(_TOUCH, {"run": run_id, "worker": worker, "variables": variables,
+                                    "response": response}).first()
     if touched is None:
         raise LostClaim(f"run {run_id}")
-    row = result.row()
-    if result.stored:
-        conn.execute(_UPDATE_RESULT, {"key_run": run_id, "key_name": result.name, "key_repetition": result.repetition,
-                                      **{f"new_{name}": row[name] for name in _RESULT_COLUMNS}})
-    else:
-        conn.execute(_INSERT_RESULT, {"run_id": run_id, **row})
-        result.stored = True
+    inserted: set[tuple[str, str]] = set()
+    for entry in written:
+        key = (entry.result.name, entry.result.repetition)
+        if entry.result.stored or key in inserted:
+            conn.execute(_UPDATE_RESULT, {"key_run": run_id, "key_name": key[0], "key_repetition": key[1],
+                                          **{f"new_{name}": entry.row[name] for name in _RESULT_COLUMNS}})
+        else:
+            conn.execute(_INSERT_RESULT, {"run_id": run_id, **entry.row})
+            inserted.add(key)
     return bool(touched.cancel_requested)
 
 
-def suspend(conn: Connection, worker: str, run_id: int, until: datetime) -> None:
-    """Put the run off until `until` (a retry or a Wait) and give up the claim."""
+def suspend(conn: Connection, worker: str, run_id: int, until: datetime, written: list[Written] = ()) -> None:
+    """Put the run off until `until` (a retry or a Wait) and give up the claim, writing the results
+    not written yet in the same transaction."""
+    if written:
+        save_results(conn, worker, run_id, list(written))
     _mine(conn, _SUSPEND, {"run": run_id, "worker": worker, "until": until})
 
 
@@ -258,8 +274,12 @@ def release(conn: Connection, worker: str, run_id: int) -> None:
                  .values(lease_until=None, lease_owner=None))
 
 
-def finish(conn: Connection, worker: str, run_id: int, status: str, error: dict | None) -> None:
-    """Settle the run; actions still under way (a control action around a Terminate) end as Cancelled."""
+def finish(conn: Connection, worker: str, run_id: int, status: str, error: dict | None,
+           written: list[Written] = ()) -> None:
+    """Settle the run, writing the results not written yet in the same transaction; actions still
+    under way (a control action around a Terminate) end as Cancelled."""
+    if written:
+        save_results(conn, worker, run_id, list(written))
     now = now_naive()
     _mine(conn, _FINISH, {"run": run_id, "worker": worker, "new_status": status,
                           "new_error": None if error is None else dumps(error), "now": now})

@@ -35,6 +35,8 @@ from kinflow.flows.runs import (
     TIMED_OUT,
     LoadedRun,
     Result,
+    Written,
+    dumps,
 )
 
 MAX_FOREACH_ITEMS = 100_000
@@ -75,10 +77,10 @@ class _Records(Mapping):
 class Execution:
     run: LoadedRun
     services: Services
-    # Writes a result (with the variables when they changed, the response when one was given);
-    # returns whether the run was asked to stop.
-    save: Callable[[Result, dict | None, dict | None], Awaitable[bool]]
+    # Writes results down; returns whether the run was asked to stop.
+    save: Callable[[list[Written]], Awaitable[bool]]
     dirty: bool = False
+    pending: list[Written] = field(default_factory=list)
     scopes: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -126,14 +128,21 @@ class Execution:
         return Result(name, repetition, status, self.tracking_id(name, repetition), now_naive())
 
     async def write(self, result: Result, response: dict | None = None) -> None:
-        # Cleared before the write: a change made meanwhile (a repetition running beside this one)
-        # marks it again, for the next write.
+        """Write the result down. It reaches the database before the next action starts (`flush`),
+        or with the run's end or pause in one transaction: an action's effect never comes before
+        the results it follows."""
         dirty, self.dirty = self.dirty, False
-        variables = {"values": dict(self.variables), "types": dict(self.types)} if dirty else None
+        variables = dumps({"values": self.variables, "types": self.types}) if dirty else None
+        self.pending.append(Written(result, result.row(), variables, None if response is None else dumps(response)))
+
+    async def flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
         try:
-            stop = await self.save(result, variables, response)
+            stop = await self.save(pending)
         except BaseException:
-            self.dirty = self.dirty or dirty
+            self.pending = pending + self.pending
             raise
         if stop:
             raise Stop(CANCELLED, {"code": "Cancelled", "message": "The run was cancelled."})
@@ -165,6 +174,7 @@ class Execution:
         kind = action_type(spec)
         result = existing or self.new_result(name, repetition)
         runner = getattr(self, f"run_{kind}", None)
+        await self.flush()  # what came before is in the database before this action does anything
         try:
             if runner is not None:
                 return await runner(result, spec, repetition, loops)

@@ -83,17 +83,21 @@ class RunWorker(Poller):
         self._wakeup.set()  # room for another run
 
     async def _execute(self, run_id: int) -> None:
+        execution = None
         try:
             loaded = await self._in_transaction(runs.load, run_id)
 
-            async def save(result: runs.Result, variables: dict | None, response: dict | None) -> bool:
-                return await self._in_transaction(runs.save_result, self.name, run_id, result,
-                                                  variables=variables, response=response)
+            async def save(written: list[runs.Written]) -> bool:
+                stop = await self._in_transaction(runs.save_results, self.name, run_id, written)
+                _stored(written)
+                return stop
 
-            status, error = await Execution(loaded, self.services, save).execute()
-            await self._in_transaction(runs.finish, self.name, run_id, status, error)
+            execution = Execution(loaded, self.services, save)
+            status, error = await execution.execute()
+            await self._in_transaction(runs.finish, self.name, run_id, status, error, execution.pending)
         except Suspend as suspended:
-            await self._in_transaction(runs.suspend, self.name, run_id, suspended.until)
+            await self._in_transaction(runs.suspend, self.name, run_id, suspended.until,
+                                       execution.pending if execution else [])
         except runs.LostClaim:
             log.warning("run %s: worker %s lost its claim (another worker took it over)", run_id, self.name)
         except asyncio.CancelledError:
@@ -124,3 +128,9 @@ class RunWorker(Poller):
 
         # SQLite writes are short and serialised anyway: run them here rather than hop threads.
         return run() if self.db.is_sqlite else await asyncio.to_thread(run)
+
+
+def _stored(written: list[runs.Written]) -> None:
+    """Once their transaction has committed, later writes of these results update their rows."""
+    for entry in written:
+        entry.result.stored = True
