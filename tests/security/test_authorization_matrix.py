@@ -407,6 +407,7 @@ PAGE_RULES = {
     "/k/admin/app/{app:int}/tokens": (app("manage"), "/k/admin/app/{app}/tokens"),
     "/k/admin/departments": (ADMIN, "/k/admin/departments"),
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
+    "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -427,6 +428,7 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/tokens": (app("manage"), "/k/admin/app/{app}/tokens"),
     "/k/admin/departments": (ADMIN, "/k/admin/departments"),
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
+    "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

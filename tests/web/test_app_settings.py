@@ -75,3 +75,26 @@ def test_app_settings_pages_are_for_the_apps_managers(server, admin):
         for page in ("webhooks", "tokens", "views", "form"):
             assert client.get(f"/k/admin/app/{app_id}/{page}").status_code == 403, page
         assert _post(client, f"/k/admin/app/{app_id}/tokens", op="add", permissions="view").status_code == 403
+
+
+def test_permissions_set_in_the_browser_decide_who_sees_records(server, admin):
+    app_id = make_app(admin, FIELDS, name="Guarded")
+    watcher, outsider = new_user(server), new_user(server)
+    path = f"/k/admin/app/{app_id}/acl"
+    with signed_in(server) as client:
+        page = client.get(path).text
+        assert '<input type="hidden" name="rows" value="3">' in page  # the creator, everyone, a blank row
+        saved = _post(client, path, rows="3", **{
+            "r0.type": "CREATOR", "r0.flags": ["recordViewable", "appEditable"],
+            "r1.type": "GROUP", "r1.code": "everyone", "r1.remove": "1",
+            "r2.type": "USER", "r2.code": watcher, "r2.flags": "recordViewable"})
+        assert saved.status_code == 303, saved.text
+        refused = _post(client, path, rows="1", **{"r0.type": "ROBOT"})
+        assert refused.status_code == 400 and 'id="acl-problem"' in refused.text
+    assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    rights = admin.get("/k/v1/app/acl.json", params={"app": app_id}).json()["rights"]
+    assert [(r["entity"]["type"], r["entity"]["code"]) for r in rights] == [("CREATOR", None), ("USER", watcher)]
+    with signed_in(server, watcher, "user-pw") as client:
+        assert client.get(f"/k/{app_id}/").status_code == 200
+    with signed_in(server, outsider, "user-pw") as client:
+        assert client.get(f"/k/{app_id}/").status_code == 403

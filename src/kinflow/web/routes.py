@@ -15,6 +15,7 @@ from kinflow.web.live import unread_stream
 from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
+from kinflow.web.pages.permissions import permissions_page, save_permissions
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.users import change_users, users_page
@@ -48,6 +49,7 @@ PAGES = {
     "/k/admin/app/{app:int}/views": views_page,
     "/k/admin/app/{app:int}/webhooks": webhooks_page,
     "/k/admin/app/{app:int}/tokens": tokens_page,
+    "/k/admin/app/{app:int}/acl": permissions_page,
     "/k/admin/departments": teams_page,
     "/k/admin/groups": teams_page,
 }
@@ -68,6 +70,7 @@ FORMS = {
     "/k/admin/app/{app:int}/views": change_views,
     "/k/admin/app/{app:int}/webhooks": change_webhooks,
     "/k/admin/app/{app:int}/tokens": change_tokens,
+    "/k/admin/app/{app:int}/acl": save_permissions,
     "/k/admin/departments": change_teams,
     "/k/admin/groups": change_teams,
 }
