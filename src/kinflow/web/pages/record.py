@@ -14,6 +14,7 @@ from kinflow.apps.comments import comments_disabled
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_page
 from kinflow.web.process_panel import process_panel
+from kinflow.web.related_records import related_records
 from kinflow.web.render import language, page
 from kinflow.web.sessions import Browser
 from kinflow.web.values import Shown
@@ -73,7 +74,8 @@ def _record(reader: Reader, app_id: int, record_id: str, target: str | None) -> 
     system = [p for p in properties.values() if p["type"] in SYSTEM]
     return {"app": app, "record": record, "fields": ordered(properties, layout), "system": system,
             "record_id": record_id, "comments": _comments(reader, app_id, record_id, target),
-            "process": process_panel(reader, app_id, record_id)}
+            "process": process_panel(reader, app_id, record_id),
+            "related": related_records(reader, record, properties)}
 
 
 def digits(raw: str | None) -> str | None:
@@ -88,8 +90,10 @@ async def record_response(request: Request, browser: Browser, record_id: str, ta
     shown = Shown(language(request, browser), browser.user.timezone)
     app_root = request.url.path[:request.url.path.rindex("/") + 1]
     context = {"comment_text": "", "comment_errors": [], "process_errors": [], **context}
+    # Another app's pages sit beside this one's: /k/{app}/ or /k/guest/{space}/{app}/.
+    apps_root = app_root[:app_root.rstrip("/").rindex("/") + 1]
     return page(request, browser, "record.html", status=status, shown=shown, target=target, list_path=app_root,
-                **found, **context)
+                apps_root=apps_root, **found, **context)
 
 
 @signed_in_page
