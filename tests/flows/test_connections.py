@@ -95,6 +95,8 @@ def test_unreachable_refused_and_malformed_servers_are_named(server, admin, toke
         "http://10.1.2.3:8080": "private",  # the address guard
         "ftp://example.com": "http or https",
         "https://example.com/some/path": "no path",
+        "a..b": "not a valid name",
+        "x" * 70 + ".example": "not a valid name",
     }
     for domain, reason in cases.items():
         refused = admin.post(PATH, json={"connector": "kintone", "domain": domain, "apiToken": api_token})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from kinflow.api import admin
+from kinflow.api import admin, flows
 from kinflow.api.kintone.calls import ROUTES
 
 _ID = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
@@ -82,6 +82,12 @@ ADMIN_PARAMETERS: dict[str, dict[str, dict]] = {
     "flow/run/resubmit": {"id": _ID, "run": _TEXT},
     "flow/run/cancel": {"id": _ID, "run": _TEXT},
 }
+_SECRET = {"type": "string", "maxLength": 4096}
+# /kinflow/v1/flows/connections.json (kinflow.api.flows).
+CONNECTION_PARAMETERS = {
+    "id": _TEXT, "connector": {"type": "string", "enum": ["kintone", "kaizala"]}, "name": _TEXT,
+    "domain": _TEXT, "apiToken": _SECRET, "login": _TEXT, "password": _SECRET, "endpoint": _TEXT,
+    "mobileNumber": _TEXT, "applicationId": _TEXT, "applicationSecret": _SECRET, "pin": _TEXT}
 _ERROR = {"type": "object", "required": ["code", "id", "message"], "properties": {
     "code": {"type": "string"}, "id": {"type": "string"}, "message": {"type": "string"},
     "errors": {"type": "object"}}}
@@ -134,6 +140,9 @@ def openapi_document() -> dict:
         operation = _operation(method, f"kinflow_{method.lower()}_{resource.replace('/', '_')}",
                                ADMIN_PARAMETERS[resource])
         paths.setdefault(f"/kinflow/v1/{resource}.json", {})[method.lower()] = operation
+    for method in flows.METHODS:
+        paths.setdefault(flows.CONNECTIONS, {})[method.lower()] = _operation(
+            method, f"kinflow_{method.lower()}_flows_connections", CONNECTION_PARAMETERS)
     return {
         "openapi": "3.0.3",
         "info": {"title": "kinflow", "version": "0.1.0",

@@ -174,7 +174,9 @@ def allowed_address(host: str, port: int, allow: tuple[Network, ...]) -> Address
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise AddressRefused(f"The host {host} cannot be resolved ({exc.strerror}).") from None
+            raise AddressRefused(f"The host {host[:255]} cannot be resolved ({exc.strerror}).") from None
+        except UnicodeError:  # `a..b`, a label over 63 characters: no name a resolver takes
+            raise AddressRefused(f"The host {host[:255]} is not a valid name.") from None
         candidates = list(dict.fromkeys(_resolved(info[4][0]) for info in infos))
     for candidate in candidates:
         if refusal(candidate, allow) is None:  # type: ignore[arg-type]
