@@ -152,3 +152,20 @@ def test_personal_settings_switch_the_language_and_time_zone(server):
     assert '<html lang="ja">' in again.text and "設定を保存しました。" in again.text
     assert "<option selected>Asia/Tokyo</option>" in again.text
     assert bad.status_code == 400 and "CB_VA01" in bad.text
+
+
+def test_an_address_without_a_page_answers_with_a_page(server):
+    with server.client(headers={"Accept-Language": "ja"}) as client:
+        missing = client.get("/k/no/such/page")
+        api = client.get("/kinflow/nothing-here")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "このアドレスのページはありません。" in missing.text and "GAIA_NF01" in missing.text
+    assert api.status_code == 404 and api.headers["content-type"].startswith("text/plain")
+
+
+def test_which_addresses_are_pages():
+    from kinflow.web.errors import is_page
+
+    assert all(is_page(p) for p in ("/", "/k/", "/k/1/show", "/k/guest/3/1/", "/login", "/other"))
+    assert not any(is_page(p) for p in ("/k/v1/record.json", "/k/guest/3/v1/records.json", "/kinflow/v1/users.json",
+                                       "/kaizala/v1/groups", "/metrics", "/static/kinflow.css"))

@@ -12,7 +12,8 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from kinflow.api import admin, flows, workflows
@@ -29,6 +30,7 @@ from kinflow.errors import KintoneError
 from kinflow.logs import setup_logging
 from kinflow.metrics import time_statements
 from kinflow.storage.database import Database
+from kinflow.web import errors as web_errors
 from kinflow.web.routes import routes as web_routes
 
 log = logging.getLogger("kinflow")
@@ -59,7 +61,16 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page: an unexpected failure still answers in kintone's error format.
     detail = "".join(traceback.format_exception(exc))
     log.error("unexpected error on %s %s\n%s", request.method, request.url.path[:200], _shortened(detail))
-    return error_response(KintoneError("CB_IL01", "An unexpected error occurred on the server.", 500))
+    error = KintoneError("CB_IL01", "An unexpected error occurred on the server.", 500)
+    return web_errors.failure_page(request, error) if web_errors.is_page(request.url.path) else error_response(error)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, HTTPException) and exc.status_code == 404 and web_errors.is_page(request.url.path):
+        return web_errors.not_found_page(request)
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    return PlainTextResponse(getattr(exc, "detail", "Not Found"), status_code=status,
+                             headers=getattr(exc, "headers", None))
 
 
 @asynccontextmanager
@@ -96,7 +107,7 @@ def create_app(settings: Settings, db: Database | None = None) -> Starlette:
         Route("/metrics", metrics_endpoint),
         *web_routes,
     ]
-    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected}, lifespan=_lifespan,
+    app = Starlette(routes=routes, exception_handlers={Exception: _unexpected, 404: _not_found}, lifespan=_lifespan,
                     middleware=[Middleware(AccessLog, enabled=settings.access_log),
                                 Middleware(HostGuard, allowed=settings.host_names),
                                 Middleware(BodyLimit, max_bytes=settings.max_body_bytes)])
