@@ -88,18 +88,21 @@ def make_app(client: httpx.Client, fields: dict = FIELDS) -> int:
 
 # wrk's Lua: each request posts the next 100 records of `record(i)` (the same rows, in the same
 # order, as the raw SQLite baseline inserts), not one body over and over: repeating a body repeats
-# every indexed value, which makes the index updates of each batch unlike any real load.
+# every indexed value, which makes the index updates of each batch unlike any real load. With
+# `refs` > 0 each record also names one of that many related records in `ref` (for the lookups).
 BATCH_LUA = """
-local app, threads, next_id, batch = %d, %d, 0, 0
+local app, threads, refs, next_id, batch = %d, %d, %d, 0, 0
 function setup(thread) thread:set("offset", next_id); next_id = next_id + 1 end
 function request()
   local first = (batch * threads + offset) * 100
   batch = batch + 1
   local parts = {}
   for i = first, first + 99 do
+    local ref = ""
+    if refs > 0 then ref = string.format(',"ref":{"value":"%%d"}', 1 + i %% refs) end
     parts[#parts + 1] = string.format('{"code":{"value":"C%%08d"},"name":{"value":"Customer %%d"},'
-      .. '"amount":{"value":"%%d"},"day":{"value":"20%%d-%%02d-%%02d"}}',
-      i, i %% 997, i %% 100000, 10 + i %% 15, 1 + i %% 12, 1 + i %% 28)
+      .. '"amount":{"value":"%%d"},"day":{"value":"20%%d-%%02d-%%02d"}%%s}',
+      i, i %% 997, i %% 100000, 10 + i %% 15, 1 + i %% 12, 1 + i %% 28, ref)
   end
   return wrk.format(nil, nil, nil, '{"app":' .. app .. ',"records":[' .. table.concat(parts, ",") .. ']}')
 end
@@ -195,18 +198,50 @@ def print_results(title: str, database_url: str, rows: list[tuple[str, str, str]
     console.print(table)
 
 
+# Customers the lookups of the benchmark look up (record numbers 1..REFS; names cover every `record(i)`).
+REFS = 1000
+
+
+def lookup_fields(client: httpx.Client) -> dict:
+    """The CALC form with 2 lookups into an app of `REFS` customers: `name` by the customer's unique
+    name, `ref` by record number, each copying one field."""
+    customers = make_app(client, {
+        "cname": {"type": "SINGLE_LINE_TEXT", "code": "cname", "label": "Name", "unique": True},
+        "city": {"type": "SINGLE_LINE_TEXT", "code": "city", "label": "City"},
+        "level": {"type": "NUMBER", "code": "level", "label": "Level"}})
+    for start in range(0, REFS, 100):
+        client.post("/k/v1/records.json", json={"app": customers, "records": [
+            {"cname": {"value": f"Customer {i}"}, "city": {"value": f"City {i % 50}"}, "level": {"value": str(i % 7)}}
+            for i in range(start, min(start + 100, REFS))]}).raise_for_status()
+
+    def lookup(key: str, field: str, source: str) -> dict:
+        return {"relatedApp": {"app": str(customers)}, "relatedKeyField": key,
+                "fieldMappings": [{"field": field, "relatedField": source}]}
+
+    return {**CALC_FIELDS,
+            "name": {"type": "SINGLE_LINE_TEXT", "code": "name", "label": "Name", "lookup": lookup("cname", "city", "city")},
+            "city": {"type": "SINGLE_LINE_TEXT", "code": "city", "label": "City"},
+            "ref": {"type": "NUMBER", "code": "ref", "label": "Customer", "lookup": lookup("Record_number", "level", "level")},
+            "level": {"type": "NUMBER", "code": "level", "label": "Level"}}
+
+
+
 def compare_formulas(base: str, client: httpx.Client, seconds: int, rows: Rows) -> None:
-    """Adds/s with 10 CALC fields against the same form without them, in the same run: three
-    alternating rounds, the best of each kept, so other load on the machine weighs on both alike."""
-    apps = {"plain": make_app(client, FIELDS), "calc": make_app(client, CALC_FIELDS)}
-    rates = {"plain": 0.0, "calc": 0.0}
+    """Adds/s with 10 CALC fields, and with them and 2 lookups, against the same form without them,
+    in the same run: three alternating rounds, the best of each kept, so other load on the machine
+    weighs on all alike."""
+    apps = {"plain": (make_app(client, FIELDS), 0), "calc": (make_app(client, CALC_FIELDS), 0),
+            "lookups": (make_app(client, lookup_fields(client)), REFS)}
+    rates = dict.fromkeys(apps, 0.0)
     for _ in range(3):
-        for label, app in apps.items():
+        for label, (app, refs) in apps.items():
             r = wrk(f"{base}/k/v1/records.json", seconds=max(seconds // 3, 2), connections=4, method="POST",
-                    lua=BATCH_LUA % (app, WRK_THREADS))
+                    lua=BATCH_LUA % (app, WRK_THREADS, refs))
             rates[label] = max(rates[label], r["rps"] * 100)
-    rows.append(("POST records.json, 100 per batch, 10 CALC fields", f"{rates['calc']:,.0f} records/s",
-                 f"without them {rates['plain']:,.0f} records/s = {rates['calc'] / rates['plain']:.0%} (target ≥ 70%)"))
+    for label, what in (("calc", "10 CALC fields"), ("lookups", "10 CALC fields and 2 lookups")):
+        rows.append((f"POST records.json, 100 per batch, {what}", f"{rates[label]:,.0f} records/s",
+                     f"without them {rates['plain']:,.0f} records/s = {rates[label] / rates['plain']:.0%} "
+                     "(target ≥ 70%)"))
 
 
 def main() -> None:
@@ -216,7 +251,8 @@ def main() -> None:
     parser.add_argument("--all-records", type=int, default=100_000, help="size of the getAllRecords app")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--formulas-only", action="store_true", help="only the calculated fields comparison")
+    parser.add_argument("--formulas-only", action="store_true",
+                        help="only the comparison with calculated fields and lookups")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -239,7 +275,7 @@ def main() -> None:
 
             batch_app = make_app(client)
             r = wrk(f"{base}/k/v1/records.json", seconds=args.seconds, connections=4, method="POST",
-                    lua=BATCH_LUA % (batch_app, WRK_THREADS))
+                    lua=BATCH_LUA % (batch_app, WRK_THREADS, 0))
             baseline = sqlite_baseline(int(r["rps"] * args.seconds))
             rows.append(("POST records.json, 100 per batch", f"{r['rps'] * 100:,.0f} records/s",
                          f"raw SQLite executemany {baseline:,.0f} records/s = {r['rps'] * 100 / baseline:.0%}"

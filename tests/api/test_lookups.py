@@ -276,3 +276,36 @@ def test_renaming_a_copied_field_keeps_the_mapping(admin, apps):
     assert fields["key"]["lookup"]["fieldMappings"] == [{"field": "copied", "relatedField": "name"}]
     dropped = admin.delete("/k/v1/preview/app/form/fields.json", params={"app": app, "fields[0]": "copied"})
     assert dropped.status_code == 400, dropped.text
+
+
+def test_copies_keep_each_type(admin, apps):
+    source = make_app(admin, {
+        "sku": {"type": "NUMBER", "code": "sku", "label": "SKU", "unique": True},
+        "day": {"type": "DATE", "code": "day", "label": "Day"},
+        "tags": {"type": "CHECK_BOX", "code": "tags", "label": "Tags", "options": OPTIONS},
+        "site": {"type": "LINK", "code": "site", "label": "Site"},
+        "twice": {"type": "CALC", "code": "twice", "label": "Twice", "expression": "sku * 2"}})
+    created = admin.post("/k/v1/record.json", json={"app": source, "record": {
+        "sku": {"value": "12.50"}, "day": {"value": "2026-03-04"}, "tags": {"value": ["B"]},
+        "site": {"value": "https://example.test"}}})
+    source_id = created.json()["id"]
+    target = make_app(admin, {
+        "sku": {"type": "NUMBER", "code": "sku", "label": "SKU", "lookup": lookup(source, "sku", [
+            ("day", "day"), ("tags", "tags"), ("text", "site"), ("number", "Record_number"), ("label", "Record_number"),
+            ("owner", "Created_by"), ("twice", "twice"), ("at", "Created_datetime")])},
+        "day": {"type": "DATE", "code": "day", "label": "Day"},
+        "tags": {"type": "CHECK_BOX", "code": "tags", "label": "Tags", "options": OPTIONS},
+        "text": {"type": "SINGLE_LINE_TEXT", "code": "text", "label": "Text"},
+        "number": {"type": "NUMBER", "code": "number", "label": "Number"},
+        "label": {"type": "SINGLE_LINE_TEXT", "code": "label", "label": "Label"},
+        "owner": {"type": "USER_SELECT", "code": "owner", "label": "Owner"},
+        "twice": {"type": "NUMBER", "code": "twice", "label": "Twice"},
+        "at": {"type": "DATETIME", "code": "at", "label": "At"}})
+    added = add(admin, target, {"sku": {"value": "12.5"}})
+    assert added.status_code == 200, added.text
+    record = get(admin, target, added.json()["id"])
+    assert values(record, "day", "tags", "text", "number", "label", "twice") == (
+        "2026-03-04", ["B"], "https://example.test", source_id, source_id, "25")
+    assert record["owner"]["value"] == [{"code": "Administrator", "name": "Administrator"}]
+    source_record = get(admin, source, source_id)
+    assert record["at"]["value"] == source_record["Created_datetime"]["value"]

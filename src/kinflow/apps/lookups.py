@@ -11,18 +11,22 @@ Keys are looked up once per lookup field for a whole batch.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, load_live_anywhere
-from kinflow.apps.field_types import ENTITY_SELECT_TYPES
 from kinflow.apps.form import Field
 from kinflow.apps.lookup_settings import lookup_fields
 from kinflow.apps.permissions import has_permission
-from kinflow.apps.values import Invalid, TableRow, number_text, parse_value
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES
+from kinflow.apps.values import TableRow, number_text, parse_value
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
+
+if TYPE_CHECKING:
+    from kinflow.apps.records import StoredRecord
 
 
 def lookup_not_found(f: Field, key: object) -> KintoneError:
@@ -43,6 +47,20 @@ class Copier:
         for f in lookup_fields(live.form):
             self.by_table.setdefault(f.table, []).append(f)
         self.pending: list[tuple[Field, dict]] = []
+        self._apps: dict[int, LiveApp | None] = {}
+
+    def related_app(self, app_id: int) -> LiveApp | None:
+        """The related app, if the writing user may view its records (else it is as if nothing
+        matched)."""
+        if app_id not in self._apps:
+            try:
+                related = self.live if app_id == self.live.id else load_live_anywhere(self.conn, app_id)
+            except KintoneError:
+                related = None
+            if related is not None and not has_permission(self.conn, related.app, related.acl, self.identity, "view"):
+                related = None
+            self._apps[app_id] = related
+        return self._apps[app_id]
 
     def want(self, values: dict, tables: dict[str, list[TableRow]]) -> None:
         if not self.by_table:
@@ -80,25 +98,23 @@ class Copier:
 
 
 class _Related:
-    """The records of a related app one lookup field's keys match, rendered as kintone shows them."""
+    """The records of a related app one lookup field's keys match, by key."""
 
-    def __init__(self, key_field: Field | None, records: dict[object, tuple[int, dict]], app_code: str) -> None:
+    def __init__(self, related: LiveApp | None, key_field: Field | None) -> None:
+        self.related = related
         self.key_field = key_field
-        self.records = records
-        self.app_code = app_code
+        self.records: dict[object, StoredRecord] = {}
 
     @classmethod
     def find(cls, copier: Copier, f: Field, keys: list) -> "_Related":
-        from kinflow.apps.records import collect_names, rows_to_records, render_record
+        from kinflow.apps.records import rows_to_records
 
         lookup = f.props["lookup"]
-        related = _related_app(copier, int(lookup["relatedApp"]["app"] or 0))
-        if related is None:
-            return cls(None, {}, "")
-        key_field = related.form.get(lookup["relatedKeyField"])
+        related = copier.related_app(int(lookup["relatedApp"]["app"] or 0))
+        key_field = related.form.get(lookup["relatedKeyField"]) if related is not None else None
         if key_field is None or key_field.table is not None:
-            return cls(None, {}, "")
-        self = cls(key_field, {}, related.app.code)
+            return cls(None, None)
+        self = cls(related, key_field)
         records = related.tables.records
         if key_field.type == "RECORD_NUMBER":
             column, values = records.c.id, {self._normal(k) for k in keys} - {None}
@@ -109,27 +125,26 @@ class _Related:
         if not values:
             return self
         rows = copier.conn.execute(sa.select(records).where(column.in_(values)).order_by(records.c.id)).mappings().all()
-        stored = rows_to_records(copier.conn, related, rows, subtables=set())
-        names = collect_names(copier.conn, related, list(stored.values()))
-        codes = {m["relatedField"] for m in lookup["fieldMappings"]}
-        for rec in stored.values():
+        for rec in rows_to_records(copier.conn, related, rows, subtables=set()).values():
             key = rec.id if key_field.type == "RECORD_NUMBER" else self._normal(rec.values.get(key_field.code))
             # A key that is not unique after all: the oldest record wins.
-            self.records.setdefault(key, (rec.id, render_record(related, rec, names, codes)))
+            self.records.setdefault(key, rec)
         return self
 
     def _normal(self, key: object) -> object:
         """A key as the related app's key field holds it."""
-        if self.key_field is not None and self.key_field.type == "RECORD_NUMBER":
+        assert self.key_field is not None and self.related is not None
+        if self.key_field.type == "RECORD_NUMBER":
             text = number_text(key) if isinstance(key, Decimal) else str(key)
-            if self.app_code and text.startswith(f"{self.app_code}-"):
-                text = text[len(self.app_code) + 1:]
+            prefix = f"{self.related.app.code}-"
+            if self.related.app.code and text.startswith(prefix):
+                text = text[len(prefix):]
             return int(text) if text.isdigit() and len(text) < 19 else None
-        if self.key_field is not None and self.key_field.type == "NUMBER":
+        if self.key_field.type == "NUMBER":
             return key if isinstance(key, Decimal) else Decimal(str(key))
         return number_text(key) if isinstance(key, Decimal) else key
 
-    def match(self, key: object) -> tuple[int, dict] | None:
+    def match(self, key: object) -> StoredRecord | None:
         if self.key_field is None:
             return None
         try:
@@ -137,27 +152,27 @@ class _Related:
         except ArithmeticError:  # a text key that is no number, for a number key field
             return None
 
-    @staticmethod
-    def copy(record: tuple[int, dict], code: str, target: Field) -> object:
-        record_id, rendered = record
-        entry = rendered.get(code) or {}
-        raw = entry.get("value")
-        if entry.get("type") == "RECORD_NUMBER" and target.type == "NUMBER":
-            raw = str(record_id)
-        elif target.type in ENTITY_SELECT_TYPES and isinstance(raw, dict):  # a creator or modifier
-            raw = [raw]
-        try:
-            return parse_value(target, raw)
-        except Invalid:
+    def copy(self, rec: StoredRecord, code: str, target: Field) -> object:
+        """The related record's value of `code` as `target` stores it. The mapping's types were
+        checked when the form was saved, so a stored value fits as it is but for the fields kintone
+        keeps apart (record number, creator and the like)."""
+        assert self.related is not None
+        source = self.related.form.get(code)
+        if source is None or source.table is not None:
             return parse_value(target, None)
-
-
-def _related_app(copier: Copier, app_id: int) -> LiveApp | None:
-    """The related app, if the writing user may view its records (else it is as if nothing matched)."""
-    try:
-        related = copier.live if app_id == copier.live.id else load_live_anywhere(copier.conn, app_id)
-    except KintoneError:
-        return None
-    if not has_permission(copier.conn, related.app, related.acl, copier.identity, "view"):
-        return None
-    return related
+        if source.type == "RECORD_NUMBER":
+            code_prefix = f"{self.related.app.code}-" if self.related.app.code else ""
+            value: object = Decimal(rec.id) if target.type == "NUMBER" else f"{code_prefix}{rec.id}"  # type: ignore[arg-type]
+        elif source.type in SYSTEM_ATTRIBUTES:
+            value = getattr(rec, SYSTEM_ATTRIBUTES[source.type])
+            if source.type in ("CREATOR", "MODIFIER"):
+                value = [value]
+        else:
+            value = rec.values.get(code)
+        if isinstance(value, list):
+            return list(value)
+        if value is None:
+            return parse_value(target, None)
+        if target.type == "NUMBER" and not isinstance(value, Decimal):
+            return Decimal(str(value))
+        return value
