@@ -371,3 +371,48 @@ describe("calculated fields", () => {
     assert.equal(record.label.value, "¥5,000 total");
   });
 });
+
+describe("lookups and related records", () => {
+  test("addFormFields with a lookup and a related records field, addRecord copies, GAIA_LO04", async () => {
+    const { app: customers } = await client.app.addApp({ name: `JS customers ${Date.now()}` });
+    await client.app.addFormFields({
+      app: customers, properties: {
+        cid: { type: "SINGLE_LINE_TEXT", code: "cid", label: "ID", unique: true },
+        name: { type: "SINGLE_LINE_TEXT", code: "name", label: "Name" },
+      },
+    });
+    await deploy(customers);
+    await client.record.addRecord({ app: customers, record: { cid: { value: "K1" }, name: { value: "Kanto" } } });
+    const { app } = await client.app.addApp({ name: `JS orders ${Date.now()}` });
+    await client.app.addFormFields({
+      app, properties: {
+        customer: {
+          type: "SINGLE_LINE_TEXT", code: "customer", label: "Customer", lookup: {
+            relatedApp: { app: customers }, relatedKeyField: "cid",
+            fieldMappings: [{ field: "customer_name", relatedField: "name" }], lookupPickerFields: ["name"],
+          },
+        },
+        customer_name: { type: "SINGLE_LINE_TEXT", code: "customer_name", label: "Customer name" },
+        others: {
+          type: "REFERENCE_TABLE", code: "others", label: "Others", referenceTable: {
+            relatedApp: { app: customers }, condition: { field: "customer", relatedField: "cid" },
+            displayFields: ["name"], size: "5",
+          },
+        },
+      },
+    });
+    await deploy(app);
+    const { properties } = await client.app.getFormFields({ app });
+    assert.equal(properties.customer.lookup.relatedKeyField, "cid");
+    assert.equal(properties.others.referenceTable.size, "5");
+    const { id } = await client.record.addRecord({
+      app, record: { customer: { value: "K1" }, customer_name: { value: "ignored" } },
+    });
+    const { record } = await client.record.getRecord({ app, id });
+    assert.equal(record.customer_name.value, "Kanto");
+    assert.equal(record.others, undefined);
+    const refused = await rejection(client.record.addRecord({ app, record: { customer: { value: "K9" } } }));
+    assert.ok(refused instanceof KintoneRestAPIError);
+    assert.equal(refused.code, "GAIA_LO04");
+  });
+});
