@@ -354,3 +354,34 @@ def test_foreach_repetitions_run_at_once_when_asked(db, settings):
     assert run["status"] == "Succeeded"
     assert action(run, "Total")["outputs"] == 6
     assert sorted(int(r["body"]) for r in sink.requests) == list(range(6))
+
+
+def test_concurrency_control_keeps_at_most_that_many_runs_under_way(db, settings):
+    sink = Sink()
+    sink.hold.clear()
+    try:
+        with db.write() as conn:
+            flow, _ = manage.deploy(conn, "alice", "two-at-a-time", {
+                "triggers": {"manual": {**REQUEST["manual"], "runtimeConfiguration": {"concurrency": {"runs": 2}}}},
+                "actions": {"Call": {"type": "Http", "inputs": {"method": "POST", "uri": sink.url,
+                                                                "body": "@triggerBody()"}}}})
+            started = [runs.start_run(conn, flow, {"body": n}) for n in range(5)]
+        in_flight: list[int] = []
+
+        def release() -> None:
+            try:
+                sink.wait_for(2, timeout=20)
+                time.sleep(0.5)
+                in_flight.append(len(sink.requests))  # the other three wait their turn
+            finally:
+                sink.hold.set()
+
+        checker = threading.Thread(target=release)
+        checker.start()
+        finished = [finish(db, settings, run) for run in started]
+        checker.join()
+    finally:
+        sink.close()
+    assert in_flight == [2]
+    assert [run["status"] for run in finished] == ["Succeeded"] * 5
+    assert sorted(int(r["body"]) for r in sink.requests) == list(range(5))

@@ -62,6 +62,12 @@ class Definition:
         return self.document.get("actions") or {}
 
     @property
+    def run_limit(self) -> int | None:
+        """The runs the flow may have under way at once (concurrency control), or None."""
+        configuration = self.trigger.get("runtimeConfiguration") or {}
+        return (configuration.get("concurrency") or {}).get("runs")
+
+    @property
     def trigger_type(self) -> str:
         return TRIGGER_TYPES[self.trigger["type"].lower()]
 
@@ -181,6 +187,11 @@ class _Checker:
             for index, condition in enumerate(conditions):
                 if not isinstance(condition, dict) or not isinstance(condition.get("expression"), str):
                     self.problem(path + ("conditions", index), "Enter {\"expression\": \"@...\"}.")
+        configuration = spec.get("runtimeConfiguration", {})
+        concurrency = configuration.get("concurrency", {}) if isinstance(configuration, dict) else None
+        runs = concurrency.get("runs", 1) if isinstance(concurrency, dict) else None
+        if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= 100:
+            self.problem(path + ("runtimeConfiguration", "concurrency", "runs"), "Enter a whole number from 1 to 100.")
         if "splitOn" in spec and not (isinstance(spec["splitOn"], str) and spec["splitOn"].startswith("@")):
             self.problem(path + ("splitOn",), "Enter an expression (\"@triggerBody()?['value']\").")
 

@@ -81,13 +81,14 @@ def deploy(conn: Connection, owner: str, name: object, document: object, state: 
     text = orjson.dumps(definition.document).decode()
     if row is None:
         flow_id = conn.execute(flows.insert().values(
-            uuid=str(uuid.uuid4()), name=name, owner=owner, state=state, version=1,
+            uuid=str(uuid.uuid4()), name=name, owner=owner, state=state, version=1, run_limit=definition.run_limit,
             trigger_type=definition.trigger_type, created_at=now, updated_at=now)).inserted_primary_key[0]
         version, created = 1, True
     else:
         flow_id, version, created = row.id, row.version + 1, False
         conn.execute(flows.update().where(flows.c.id == flow_id).values(
-            version=version, state=state, trigger_type=definition.trigger_type, updated_at=now))
+            version=version, state=state, trigger_type=definition.trigger_type, run_limit=definition.run_limit,
+            updated_at=now))
     conn.execute(flow_versions.insert().values(flow_id=flow_id, version=version, definition=text, created_at=now))
     _schedule(conn, flow_id, definition, state)
     return get_flow(conn, owner, flow_id, admin=True), created

@@ -94,13 +94,19 @@ def start_run(conn: Connection, flow: Flow, trigger_outputs: dict, *, client_tra
 # --- claims ------------------------------------------------------------------------------------
 
 _DUE = (
-    sa.select(flow_runs.c.id)
+    sa.select(flow_runs.c.id, flow_runs.c.flow_id, flow_runs.c.started_at, flows.c.run_limit)
+    .join(flows, flows.c.id == flow_runs.c.flow_id)
     .where(flow_runs.c.finished_at.is_(None), flow_runs.c.due_at <= sa.bindparam("now"),
            sa.or_(flow_runs.c.lease_until.is_(None), flow_runs.c.lease_until < sa.bindparam("now")))
     .order_by(flow_runs.c.due_at, flow_runs.c.id)
     .limit(sa.bindparam("limit"))
 )
-_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=flow_runs)
+_ACTIVE = (sa.select(flow_runs.c.flow_id, sa.func.count())
+           .where(flow_runs.c.flow_id.in_(sa.bindparam("flows", expanding=True)),
+                  flow_runs.c.started_at.is_not(None), flow_runs.c.finished_at.is_(None))
+           .group_by(flow_runs.c.flow_id))
+_LIMITED = sa.select(flows.c.id).where(flows.c.id.in_(sa.bindparam("flows", expanding=True))).with_for_update()
 
 
 # The statements a run's every step makes, built once: building them per call (SQLAlchemy's
@@ -137,12 +143,33 @@ _RESULTS = sa.select(flow_action_results).where(flow_action_results.c.run_id == 
 def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[int]:
     """Lease up to `limit` due runs to `worker`; returns their ids."""
     now = now_naive()
-    due = _DUE if conn.dialect.name == "sqlite" else _DUE_LOCKED
-    ids = conn.execute(due, {"now": now, "limit": limit}).scalars().all()
+    postgresql = conn.dialect.name != "sqlite"
+    candidates = conn.execute(_DUE_LOCKED if postgresql else _DUE, {"now": now, "limit": limit}).all()
+    ids = _admitted(conn, candidates, postgresql)
     if ids:
         conn.execute(_CLAIMED, {"ids": list(ids), "until": now + timedelta(seconds=lease_seconds), "worker": worker,
                                 "now": now})
     return list(ids)
+
+
+def _admitted(conn: Connection, candidates: list, postgresql: bool) -> list[int]:
+    """The due runs that may start: a flow with concurrency control (`runtimeConfiguration.concurrency.runs`
+    on its trigger) has at most that many runs under way (started, waiting included); the others wait
+    their turn. Claims of such a flow are serialised by a lock on its row."""
+    limited = sorted({c.flow_id for c in candidates if c.run_limit})
+    active: dict[int, int] = {}
+    if limited:
+        if postgresql:
+            conn.execute(_LIMITED, {"flows": limited})
+        active = dict(conn.execute(_ACTIVE, {"flows": limited}).all())
+    ids = []
+    for candidate in candidates:
+        if candidate.run_limit and candidate.started_at is None:
+            if active.get(candidate.flow_id, 0) >= candidate.run_limit:
+                continue
+            active[candidate.flow_id] = active.get(candidate.flow_id, 0) + 1
+        ids.append(candidate.id)
+    return ids
 
 
 def renew(conn: Connection, worker: str, ids: list[int], lease_seconds: float) -> None:

@@ -54,6 +54,8 @@ flows = sa.Table(
     sa.Column("trigger_type", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    # Runs under way at most (the trigger's runtimeConfiguration.concurrency.runs); None: no limit.
+    sa.Column("run_limit", sa.Integer, nullable=True),
     # An enabled Recurrence flow's next occurrence (None for other flows and disabled ones).
     sa.Column("next_occurrence_at", sa.DateTime, nullable=True, index=True),
     sa.UniqueConstraint("owner", "name", name="uq_flows_owner_name"),

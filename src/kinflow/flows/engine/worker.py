@@ -30,6 +30,7 @@ from kinflow.storage.database import Database
 log = logging.getLogger("kinflow.flows")
 PURGE_INTERVAL = 3600.0
 RECURRENCE_INTERVAL = 0.5
+DRAIN_SECONDS = 5.0
 T = TypeVar("T")
 
 
@@ -113,7 +114,11 @@ class RunWorker(Poller):
                 log.exception("run %s: recording its failure failed", run_id)
 
     async def _drain(self) -> None:
-        # Runs under way stop where they are; their claims are given up so another worker goes on.
+        # Runs under way get a few seconds to reach a pause or their end; those still going then stop
+        # where they are, their claims given up so that another worker goes on (repeating the action
+        # under way, with the same tracking ids).
+        if self._running:
+            await asyncio.wait(list(self._running.values()), timeout=DRAIN_SECONDS)
         for task in list(self._running.values()):
             task.cancel()
         if self._running:
