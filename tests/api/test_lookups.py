@@ -309,3 +309,18 @@ def test_copies_keep_each_type(admin, apps):
     assert record["owner"]["value"] == [{"code": "Administrator", "name": "Administrator"}]
     source_record = get(admin, source, source_id)
     assert record["at"]["value"] == source_record["Created_datetime"]["value"]
+
+
+def test_an_app_may_look_up_its_own_records(admin):
+    created = admin.post("/k/v1/preview/app.json", json={"name": "Tasks"}).json()["app"]
+    added = admin.post("/k/v1/preview/app/form/fields.json", json={"app": created, "properties": {
+        "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"},
+        "parent": {"type": "NUMBER", "code": "parent", "label": "Parent",
+                   "lookup": lookup(created, "Record_number", [("parent_title", "title")])},
+        "parent_title": {"type": "SINGLE_LINE_TEXT", "code": "parent_title", "label": "Parent title"}}})
+    assert added.status_code == 200, added.text
+    assert admin.post("/k/v1/preview/app/deploy.json", json={"apps": [{"app": created}]}).status_code == 200
+    top = add(admin, created, {"title": {"value": "Top"}}).json()["id"]
+    child = add(admin, created, {"title": {"value": "Child"}, "parent": {"value": top}})
+    assert child.status_code == 200, child.text
+    assert get(admin, created, child.json()["id"])["parent_title"]["value"] == "Top"
