@@ -20,9 +20,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kinflow.events.outbox import now_naive, publish
+from kinflow.events.outbox import Batch, Listener, now_naive, queue_events
 from kinflow.groups.people import Person
 from kinflow.groups.tables import members, subscriptions
+from kinflow.storage.prepared import Prepared
+from kinflow.storage.schema import webhooks
 
 SOURCE = "kaizala"
 # Kaizala's event types (webHooks.md), and the connector's UserJoined.
@@ -38,31 +40,48 @@ def _sender(person: Person) -> dict:
             "fromUserProfilePic": person.profile_pic}
 
 
+# Asked for every event of Groups: the subscriptions to its group, action or action package, with
+# their webhooks, compiled once. A subscription to an action or a package hears only of groups its
+# subscriber is a member of; an object left out is bound to NULL, which matches nothing.
+_LISTENING = Prepared(
+    sa.select(subscriptions.c.id, subscriptions.c.context, subscriptions.c.object_type, subscriptions.c.object_id,
+              subscriptions.c.shape, subscriptions.c.valid_until, webhooks.c.id, webhooks.c.events, webhooks.c.url,
+              webhooks.c.secret, webhooks.c.headers, webhooks.c.disable_on_failure)
+    .select_from(subscriptions.join(webhooks, sa.and_(webhooks.c.source == sa.literal_column(f"'{SOURCE}'"),
+                                                      webhooks.c.scope == subscriptions.c.id)))
+    .where(sa.or_(*(sa.and_(subscriptions.c.object_type == sa.literal_column(f"'{kind}'"),
+                            subscriptions.c.object_id == sa.bindparam(kind))
+                    for kind in ("Group", "Action", "ActionPackage"))),
+           webhooks.c.active,
+           sa.or_(subscriptions.c.object_type == sa.literal_column("'Group'"), sa.exists().where(
+               members.c.group_id == sa.bindparam("Group"), members.c.person_id == subscriptions.c.person_id)))
+)
+
+
 def _publish(conn: Connection, group_id: str, event_type: str, sender: Person, datas: Sequence[dict],
              subjects: Sequence[str], objects: Sequence[tuple[str, str]] = ()) -> None:
     """One event per item of `datas` (about the matching `subjects`), for each live subscription to the
-    group, or to the `objects` (`(objectType, objectId)`: an action, an action package) when given.
+    group, or to the `objects` (`(objectType, objectId)`: the group, an action, an action package) when
+    given.
 
     Kaizala promises no order between events, so each event has its own subject: deliveries to one
     receiver go out side by side instead of one after another (ordering by group held a busy group's
     receiver to one request at a time)."""
-    objects = objects or [("Group", group_id)]
-    where = [sa.or_(*(sa.and_(subscriptions.c.object_type == kind, subscriptions.c.object_id == object_id)
-                      for kind, object_id in objects)), subscriptions.c.valid_until > now_naive()]
-    if len(objects) > 1:
-        # A subscription to an action or a package hears only of groups its subscriber is a member of.
-        where.append(sa.or_(subscriptions.c.object_type == "Group", sa.exists().where(
-            members.c.group_id == group_id, members.c.person_id == subscriptions.c.person_id)))
-    listening = conn.execute(sa.select(subscriptions.c.id, subscriptions.c.context, subscriptions.c.object_type,
-                                       subscriptions.c.object_id, subscriptions.c.shape).where(*where)).all()
-    for subscription_id, context, object_type, object_id, shape in listening:
-        def build(context: str = context, object_type: str = object_type, object_id: str = object_id,
-                  flat: bool = shape == "connector") -> list[dict]:
-            envelope = {"objectId": object_id, "objectType": object_type, "eventType": event_type,
-                        "context": context, **_sender(sender)}
-            return [{**envelope, **data} if flat else {**envelope, "data": data} for data in datas]
-
-        publish(conn, SOURCE, subscription_id, event_type, subjects, build, id_key="eventId")
+    found = {"Group": group_id, "Action": None, "ActionPackage": None, **dict(objects)}
+    now = now_naive()
+    batches = []
+    for (subscription_id, context, object_type, object_id, shape, valid_until,
+         *webhook) in _LISTENING.all(conn, **found):
+        listener = Listener(*webhook)
+        if valid_until <= now or event_type not in listener.events:
+            continue
+        envelope = {"objectId": object_id, "objectType": object_type, "eventType": event_type,
+                    "context": context, **_sender(sender)}
+        flat = shape == "connector"
+        batches.append(Batch(subscription_id, subjects,
+                             [{**envelope, **data} if flat else {**envelope, "data": data} for data in datas],
+                             [listener]))
+    queue_events(conn, SOURCE, event_type, batches, id_key="eventId")
 
 
 def text_message_created(conn: Connection, group_id: str, sender: Person, message_id: str, text: str,

@@ -15,6 +15,7 @@ from kinflow.groups.errors import bad_input, flag, forbidden, not_found, text
 from kinflow.groups.phones import e164_list
 from kinflow.groups.signin import Caller
 from kinflow.groups.tables import groups, members, people, subgroups
+from kinflow.storage.prepared import Prepared
 
 GROUP_TYPES = ("Group", "ConnectGroup")
 MAX_NAME = 256
@@ -35,22 +36,51 @@ def _group(row) -> Group:  # noqa: ANN001
     return Group(row.id, row.name, row.welcome_message, row.group_type, row.short_description, row.long_description)
 
 
-def load_group(conn: Connection, group_id: object) -> Group:
+# Asked on nearly every call of the groups API: compiled once (see `kinflow.storage.prepared`).
+_GROUP_COLUMNS = (groups.c.id, groups.c.name, groups.c.welcome_message, groups.c.group_type,
+                  groups.c.short_description, groups.c.long_description)
+_GROUP = Prepared(sa.select(*_GROUP_COLUMNS).where(groups.c.id == sa.bindparam("group")))
+_ROLE = Prepared(sa.select(members.c.role).where(members.c.group_id == sa.bindparam("group"),
+                                                 members.c.person_id == sa.bindparam("person")))
+_GROUP_AND_ROLE = Prepared(
+    sa.select(*_GROUP_COLUMNS, members.c.role)
+    .select_from(groups.outerjoin(members, sa.and_(members.c.group_id == groups.c.id,
+                                                   members.c.person_id == sa.bindparam("person"))))
+    .where(groups.c.id == sa.bindparam("group")))
+
+
+def _group_id(group_id: object) -> str:
     if not isinstance(group_id, str) or len(group_id) > 36:
         raise not_found("group", str(group_id)[:40])
-    row = conn.execute(sa.select(groups).where(groups.c.id == group_id)).first()
+    return group_id
+
+
+def load_group(conn: Connection, group_id: object) -> Group:
+    row = _GROUP.first(conn, group=_group_id(group_id))
     if row is None:
         raise not_found("group", group_id)
-    return _group(row)
+    return Group(*row)
+
+
+def _member_role(group: Group, role: str | None) -> str:
+    if role is None:
+        raise forbidden(f"You are not a member of the group ({group.id}).")
+    return role
 
 
 def role_of(conn: Connection, group: Group, caller: Caller) -> str:
     """The caller's role in the group (Admin or Member); only members act in a group."""
-    role = conn.execute(sa.select(members.c.role).where(
-        members.c.group_id == group.id, members.c.person_id == caller.person.id)).scalar()
-    if role is None:
-        raise forbidden(f"You are not a member of the group ({group.id}).")
-    return role
+    row = _ROLE.first(conn, group=group.id, person=caller.person.id)
+    return _member_role(group, row[0] if row else None)
+
+
+def group_and_role(conn: Connection, group_id: object, caller: Caller) -> tuple[Group, str]:
+    """`load_group` and `role_of` in one statement."""
+    row = _GROUP_AND_ROLE.first(conn, group=_group_id(group_id), person=caller.person.id)
+    if row is None:
+        raise not_found("group", group_id)
+    group = Group(*row[:6])
+    return group, _member_role(group, row[6])
 
 
 def create_group(conn: Connection, caller: Caller, body: dict) -> dict:

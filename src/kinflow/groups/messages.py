@@ -18,9 +18,11 @@ from kinflow.groups.groups import Group
 from kinflow.groups.subgroups import descendants
 from kinflow.groups.people import Person
 from kinflow.groups.tables import actions, attachments, messages
+from kinflow.storage.prepared import PreparedInsert
 
 MAX_TEXT = 4000
 MAX_TO_SUBSCRIBERS = 1000
+_INSERT = PreparedInsert(messages, ["id", "group_id", "sender_id", "text", "reply_to", "audience", "created_at"])
 
 
 # Every kind of message has a referenceId: a text, an attachment, an action (the `reference_id` of its row).
@@ -41,8 +43,7 @@ def send_text(conn: Connection, group: Group, role: str, sender: Person, body: d
     if reply_to is not None and not is_message(conn, group_id, reply_to):
         raise bad_input("replyToReferenceId", f"No message ({reply_to}) of this group to reply to.")
     reference = str(uuid.uuid4())
-    conn.execute(messages.insert().values(id=reference, group_id=group_id, sender_id=sender.id, text=message,
-                                          reply_to=reply_to, audience=to, created_at=now_naive()))
+    _INSERT.run(conn, [(reference, group_id, sender.id, message, reply_to, to, now_naive())])
     # A message to a group flows down to its sub-groups (Kaizala's hierarchical groups); one to
     # subscribers stays with them.
     reaches = descendants(conn, group_id) if to is None else []

@@ -25,6 +25,7 @@ from kinflow.groups.errors import bad_input, forbidden, unauthorized
 from kinflow.groups.people import Person, get_person, provision
 from kinflow.groups.tables import connectors, people, pins, tokens
 from kinflow.storage.database import after_commit
+from kinflow.storage.prepared import Prepared
 
 PIN_DIGITS = 6
 PIN_LIFETIME = timedelta(minutes=10)
@@ -143,21 +144,22 @@ def caller(conn: Connection, access: object) -> Caller:
         raise unauthorized("Send the accessToken header (from GET /kaizala/v1/accessToken).")
     if len(access) > MAX_TOKEN:
         raise unauthorized("The accessToken is not valid.")
-    row = conn.execute(_CALLER.where(tokens.c.token_hash == digest(access))).first()
+    row = _CALLER.first(conn, token_hash=digest(access))
     if row is None:
         raise unauthorized("The accessToken is not valid.")
-    if row.expires_at <= now_naive():
+    expires_at, person_id, mobile, name, provisioned, connector_id, connector_name, scopes, created_at, creator = row
+    if expires_at <= now_naive():
         raise unauthorized("The accessToken has expired; get a new one with the refresh token.")
-    return Caller(Person(row.person_id, row.mobile, row.name, bool(row.provisioned)),
-                  Connector(row.connector_id, row.connector_name, tuple(row.scopes), row.connector_created_at,
-                            row.creator))
+    return Caller(Person(person_id, mobile, name, bool(provisioned)),
+                  Connector(connector_id, connector_name, tuple(scopes), created_at, creator))
 
 
-# Asked on every call of the groups API: the token, its person and its connector in one statement.
-_CALLER = (
+# Asked on every call of the groups API: the token, its person and its connector in one statement,
+# compiled once (see `kinflow.storage.prepared`).
+_CALLER = Prepared(
     sa.select(tokens.c.expires_at, tokens.c.person_id, people.c.mobile, people.c.name, people.c.provisioned,
-              tokens.c.connector_id, connectors.c.name.label("connector_name"), connectors.c.scopes,
-              connectors.c.created_at.label("connector_created_at"), connectors.c.creator)
-    .join(people, people.c.id == tokens.c.person_id)
-    .join(connectors, connectors.c.id == tokens.c.connector_id)
-    .where(tokens.c.kind == "access"))
+              tokens.c.connector_id, connectors.c.name, connectors.c.scopes, connectors.c.created_at,
+              connectors.c.creator)
+    .select_from(tokens.join(people, people.c.id == tokens.c.person_id)
+                 .join(connectors, connectors.c.id == tokens.c.connector_id))
+    .where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.kind == sa.literal_column("'access'")))

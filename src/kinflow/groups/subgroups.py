@@ -17,6 +17,7 @@ from kinflow.groups.errors import bad_input, flag, forbidden, not_found, text
 from kinflow.groups.groups import MAX_NAME, Group, links, load_group, new_group, role_of, summary
 from kinflow.groups.signin import Caller
 from kinflow.groups.tables import subgroups
+from kinflow.storage.prepared import Prepared
 
 MAX_PER_CALL = 100
 # Deep enough for any organisation chart; a bound keeps the walk of a hierarchy bounded.
@@ -28,17 +29,25 @@ def _require_admin(conn: Connection, caller: Caller, group: Group) -> None:
         raise forbidden(f"Only an admin of the group ({group.id}) changes its sub-groups.")
 
 
+def _linked(start: sa.Column, end: sa.Column) -> Prepared:
+    return Prepared(sa.select(end).where(start.in_(sa.bindparam("level", expanding=True)))
+                    .order_by(subgroups.c.added_at, end))
+
+
+# Every message walks down from its group: compiled once (see `kinflow.storage.prepared`).
+_BELOW = _linked(subgroups.c.parent_id, subgroups.c.child_id)
+_ABOVE = _linked(subgroups.c.child_id, subgroups.c.parent_id)
+
+
 def _walk(conn: Connection, group_id: str, down: bool) -> list[str]:
     """The groups below (or above) the group across the hierarchy, nearest first."""
-    start, end = (subgroups.c.parent_id, subgroups.c.child_id) if down else (subgroups.c.child_id,
-                                                                              subgroups.c.parent_id)
+    linked = _BELOW if down else _ABOVE
     found: list[str] = []
     level = [group_id]
     for _ in range(MAX_DEPTH):
         if not level:
             break
-        level = [linked for linked in conn.execute(sa.select(end).where(start.in_(level)).order_by(
-            subgroups.c.added_at, end)).scalars() if linked not in found and linked != group_id]
+        level = [other for (other,) in linked.all(conn, level=level) if other not in found and other != group_id]
         found.extend(dict.fromkeys(level))
     return found
 

@@ -15,8 +15,8 @@ def _in_group(call: Call, scope: str) -> tuple[Caller, Group, str]:
     """The caller, the group of the path and the caller's role in it."""
     who = _caller(call)
     who.require(scope)
-    group = groups.load_group(call.conn, call.path["groupId"])
-    return who, group, groups.role_of(call.conn, group, who)
+    group, role = groups.group_and_role(call.conn, call.path["groupId"], who)
+    return who, group, role
 
 
 def create_group(call: Call) -> dict:
