@@ -497,3 +497,12 @@ def test_a_group_message_adds_a_record_through_the_kaizala_webhook_trigger(publi
         member.close()
     finally:
         admin.close()
+
+
+def test_split_on_starts_a_run_per_item(server, admin):
+    trigger = {"manual": {**REQUEST["manual"], "splitOn": "@triggerBody()?['orders']"}}
+    flow = deploy(admin, {"triggers": trigger, "actions": {"Note": {"type": "Compose", "inputs": "@triggerBody()?['n']"}}})
+    started = server.client().post(trigger_path(flow), json={"orders": [{"n": 1}, {"n": 2}, {"n": 3}]})
+    assert started.status_code == 202 and len(started.json()["runs"]) == 3
+    notes = sorted(wait_run(admin, flow["id"], run)["actions"][0]["outputs"] for run in started.json()["runs"])
+    assert notes == [1, 2, 3]

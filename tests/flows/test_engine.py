@@ -385,3 +385,48 @@ def test_concurrency_control_keeps_at_most_that_many_runs_under_way(db, settings
     assert in_flight == [2]
     assert [run["status"] for run in finished] == ["Succeeded"] * 5
     assert sorted(int(r["body"]) for r in sink.requests) == list(range(5))
+
+
+def test_cancel_stops_a_running_run_before_its_next_action(db, settings):
+    sink = Sink()
+    sink.hold.clear()
+    try:
+        run_uuid = start(db, {"actions": {
+            "Call": {"type": "Http", "inputs": {"method": "POST", "uri": sink.url, "body": "one"}},
+            "Then": {"type": "Http", "runAfter": {"Call": ["Succeeded"]},
+                     "inputs": {"method": "POST", "uri": sink.url, "body": "two"}}}})
+        cancelled: list[dict] = []
+
+        def cancel_while_held() -> None:
+            try:
+                sink.wait_for(1, timeout=20)
+                with db.write() as conn:
+                    flow_id = conn.execute(sa.select(flow_runs.c.flow_id).where(flow_runs.c.uuid == run_uuid)).scalar_one()
+                    cancelled.append(runs.cancel(conn, manage.get_flow(conn, "", flow_id, admin=True), run_uuid))
+            finally:
+                sink.hold.set()
+
+        checker = threading.Thread(target=cancel_while_held)
+        checker.start()
+        run = finish(db, settings, run_uuid)
+        checker.join()
+    finally:
+        sink.close()
+    assert cancelled[0]["status"] == "Running"  # a worker holds it: it stops at its next action
+    assert run["status"] == "Cancelled" and run["error"]["code"] == "Cancelled"
+    assert action(run, "Call")["status"] == "Succeeded"
+    assert not any(a["name"] == "Then" for a in run["actions"]) and len(sink.requests) == 1
+
+
+def test_finished_runs_are_forgotten_after_the_retention_period(db, settings):
+    from datetime import timedelta
+
+    run_uuid = start(db, {"actions": {"Note": {"type": "Compose", "inputs": 1}}})
+    finish(db, settings, run_uuid)
+    kept = start(db, {"actions": {"Nap": {"type": "Wait", "inputs": {"interval": {"count": 1, "unit": "Day"}}}}})
+    with db.write() as conn:
+        now = clock.now().replace(tzinfo=None)
+        assert runs.purge(conn, now - timedelta(days=30)) == 0  # finished just now
+        assert runs.purge(conn, now + timedelta(seconds=1)) == 1  # as if 30 days had passed
+        left = conn.execute(sa.select(flow_runs.c.uuid)).scalars().all()
+    assert left == [kept]  # an unfinished run stays
