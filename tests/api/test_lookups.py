@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_app, make_token, password_header
+from tests.conftest import deploy_and_wait, make_app, make_token, password_header
 
 OPTIONS = {"A": {"label": "A", "index": "0"}, "B": {"label": "B", "index": "1"}}
 CUSTOMERS = {
@@ -324,3 +324,29 @@ def test_an_app_may_look_up_its_own_records(admin):
     child = add(admin, created, {"title": {"value": "Child"}, "parent": {"value": top}})
     assert child.status_code == 200, child.text
     assert get(admin, created, child.json()["id"])["parent_title"]["value"] == "Top"
+
+
+def test_fields_another_app_reads_are_kept(admin):
+    source = make_app(admin, CUSTOMERS, name="Read by others")
+    reader = make_app(admin, {
+        "key": {"type": "SINGLE_LINE_TEXT", "code": "key", "label": "Key",
+                "lookup": lookup(source, "cid", [("copy", "name")], lookupPickerFields=["kind"])},
+        "copy": {"type": "SINGLE_LINE_TEXT", "code": "copy", "label": "Copy"},
+        "list": {"type": "REFERENCE_TABLE", "code": "list", "label": "List", "referenceTable": {
+            "relatedApp": {"app": source}, "condition": {"field": "key", "relatedField": "plain"},
+            "displayFields": ["tags"]}}})
+    for code in ("cid", "name", "kind", "plain", "tags"):
+        response = admin.delete("/k/v1/preview/app/form/fields.json", params={"app": source, "fields[0]": code})
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "GAIA_LO02" and f"app {reader}" in response.json()["message"]
+    not_unique = admin.put("/k/v1/preview/app/form/fields.json", json={"app": source, "properties": {
+        "cid": {"unique": False}}})
+    assert not_unique.json()["code"] == "GAIA_LO03"
+    assert admin.delete("/k/v1/preview/app/form/fields.json",
+                        params={"app": source, "fields[0]": "rank"}).status_code == 200
+    # The reading fields gone from the reader's pre-live form, its live form still holds them; deployed, neither does.
+    assert admin.delete("/k/v1/preview/app/form/fields.json",
+                        params={"app": reader, "fields[0]": "key", "fields[1]": "list"}).status_code == 200
+    assert admin.delete("/k/v1/preview/app/form/fields.json", params={"app": source, "fields[0]": "cid"}).status_code == 400
+    assert deploy_and_wait(admin, reader) == "SUCCESS"
+    assert admin.delete("/k/v1/preview/app/form/fields.json", params={"app": source, "fields[0]": "cid"}).status_code == 200

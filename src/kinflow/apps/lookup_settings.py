@@ -10,6 +10,7 @@ has no value in records.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.form import Field, Form
@@ -315,3 +316,44 @@ def check_filter(conn: Connection, related: Form, settings: dict, where: str) ->
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")) or (
                 (field is None or field.table is not None or field.type == "SUBTABLE") and words[:1] != ["$id"]):
             raise _err(f"{where}.sort", f"The sort ({part.strip()}) is not valid: enter a field code, then asc or desc.")
+
+
+# --- what other apps read of this one ---------------------------------------------------------
+
+
+def _readers(conn: Connection, app_id: int) -> list[tuple[int, dict]]:
+    """(app, property) of every lookup and related records field of another app, live or pre-live,
+    that reads this app."""
+    from kinflow.storage.schema import app_settings
+
+    found = []
+    rows = conn.execute(sa.select(app_settings.c.app_id, app_settings.c.document)
+                        .where(app_settings.c.kind == "form", app_settings.c.app_id != app_id))
+    for other, document in rows:
+        for prop in [inner for p in document["properties"].values() for inner in (p, *p.get("fields", {}).values())]:
+            settings = prop.get("lookup") or prop.get("referenceTable")
+            if isinstance(settings, dict) and str((settings.get("relatedApp") or {}).get("app")) == str(app_id):
+                found.append((other, prop))
+    return found
+
+
+def check_readers(conn: Connection, app_id: int, document: dict) -> None:
+    """Another app's lookup or related records keeps the fields it reads here: deleting one is
+    GAIA_LO02, and a lookup's key must keep prohibiting duplicate values (GAIA_LO03)."""
+    form = Form.from_document(document)
+    for other, prop in _readers(conn, app_id):
+        lookup = prop.get("lookup")
+        if isinstance(lookup, dict):
+            used = [lookup.get("relatedKeyField"), *[m.get("relatedField") for m in lookup.get("fieldMappings", [])],
+                    *lookup.get("lookupPickerFields", [])]
+        else:
+            table = prop["referenceTable"]
+            used = [(table.get("condition") or {}).get("relatedField"), *table.get("displayFields", [])]
+        for code in used:
+            if code and form.get(code) is None:
+                raise KintoneError("GAIA_LO02", f"The field (code: {code}) cannot be deleted: the field "
+                                                f"{prop['code']} of app {other} uses it.", 400)
+        key = form.get(lookup.get("relatedKeyField")) if isinstance(lookup, dict) else None
+        if key is not None and key.type != "RECORD_NUMBER" and not key.props.get("unique"):
+            raise KintoneError("GAIA_LO03", f"The field (code: {key.code}) must prohibit duplicate values: it is "
+                                            f"the key of the lookup {prop['code']} of app {other}.", 400)

@@ -8,7 +8,7 @@ from kinflow.apps import form_fields, process_settings
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import app_json, create_app, list_apps, parse_id
 from kinflow.apps.formulas.values import number_precision
-from kinflow.apps.lookup_settings import check_related
+from kinflow.apps.lookup_settings import check_readers, check_related
 from kinflow.apps.permissions import has_permission, token_forbidden
 from kinflow.errors import array_param, invalid_input, texts_param
 
@@ -105,11 +105,14 @@ def _change(call: Call, kind: str, mutate) -> dict:  # noqa: ANN001
     return {**extra, "revision": str(revision)}
 
 
-def _change_fields(call: Call, mutate) -> dict:  # noqa: ANN001
-    """A change of form fields, whose lookups are then checked against the apps they look up."""
+def _change_fields(call: Call, mutate, argument: str = "properties") -> dict:  # noqa: ANN001
+    """A change of form fields, whose lookups and related records are then checked against the
+    apps they read, and against the other apps' that read this one."""
     def change(document: dict) -> None:
-        mutate(document, call.params.get("properties"))
-        check_related(call.conn, parse_id(call.params.get("app"), "app"), document)
+        mutate(document, call.params.get(argument))
+        app_id = parse_id(call.params.get("app"), "app")
+        check_related(call.conn, app_id, document)
+        check_readers(call.conn, app_id, document)
     return _change(call, "form", change)
 
 
@@ -125,7 +128,7 @@ def update_form_fields(call: Call) -> dict:
 
 @route("DELETE", "preview/app/form/fields")
 def delete_form_fields(call: Call) -> dict:
-    return _change(call, "form", lambda d: form_fields.delete_fields(d, call.params.get("fields")))
+    return _change_fields(call, form_fields.delete_fields, "fields")
 
 
 @route("PUT", "preview/app/form/layout")
