@@ -85,7 +85,7 @@ def migrate() -> None:
 @click.option("--data-dir", default=None, help="Data folder (KINFLOW_DATA_DIR, default ./kinflow-data).")
 @click.option("--workers", type=int, default=None, help="HTTP worker processes (KINFLOW_HTTP_WORKERS).")
 @click.option("--no-workers", "no_delivery", is_flag=True, default=False,
-              help="Do not deliver webhooks in this process (run `kinflow worker` elsewhere).")
+              help="Do not deliver webhooks or run flows in this process (run `kinflow worker` elsewhere).")
 def serve(host: str | None, port: int | None, data_dir: str | None, workers: int | None, no_delivery: bool) -> None:
     """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
     from kinflow.api import serving

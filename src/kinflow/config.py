@@ -99,7 +99,7 @@ class Settings:
     delivery_worker: bool = field(
         default=True,
         metadata={"env": "KINFLOW_DELIVERY_WORKER",
-                  "help": "Run a delivery worker inside `kinflow serve` (`--no-workers` turns it off)."},
+                  "help": "Deliver webhooks and run flows inside `kinflow serve` (`--no-workers` turns it off)."},
     )
     delivery_concurrency: int = field(
         default=64,

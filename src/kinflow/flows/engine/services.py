@@ -20,7 +20,7 @@ class Services:
     keys: SecretKey | None = None
 
     def callback_url(self, run: LoadedRun) -> str | None:
-        if self.keys is None or run.definition.trigger_type != "Request":
+        if self.keys is None or run.definition.trigger_type == "Recurrence":
             return None
         return callback_url(self.public_url, run.flow_id, run.definition.trigger_name,
                             trigger_signature(self.keys, run.flow_uuid))
