@@ -408,6 +408,7 @@ PAGE_RULES = {
     "/k/admin/departments": (ADMIN, "/k/admin/departments"),
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
+    "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -429,6 +430,7 @@ FORM_RULES = {
     "/k/admin/departments": (ADMIN, "/k/admin/departments"),
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
+    "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

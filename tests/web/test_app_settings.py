@@ -98,3 +98,24 @@ def test_permissions_set_in_the_browser_decide_who_sees_records(server, admin):
         assert client.get(f"/k/{app_id}/").status_code == 200
     with signed_in(server, outsider, "user-pw") as client:
         assert client.get(f"/k/{app_id}/").status_code == 403
+
+
+def test_general_notifications_set_in_the_browser_fill_the_inbox(server, admin):
+    app_id = make_app(admin, FIELDS, name="Announced")
+    listener = new_user(server)
+    path = f"/k/admin/app/{app_id}/notifications"
+    with signed_in(server) as client:
+        assert '<input type="hidden" name="rows" value="1">' in client.get(path).text
+        saved = _post(client, path, rows="1", notifyToCommenter="true", **{
+            "r0.type": "USER", "r0.code": listener, "r0.flags": ["recordAdded", "commentAdded"]})
+        assert saved.status_code == 303, saved.text
+        refused = _post(client, path, rows="1", **{"r0.type": "USER", "r0.code": "nobody-at-all", "r0.flags": "recordAdded"})
+        assert refused.status_code == 400 and 'id="notifications-problem"' in refused.text
+    assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    general = admin.get("/k/v1/app/notifications/general.json", params={"app": app_id}).json()
+    assert general["notifyToCommenter"] is True
+    assert [(n["entity"]["code"], n["recordAdded"], n["recordEdited"]) for n in general["notifications"]] == [
+        (listener, True, False)]
+    admin.post("/k/v1/record.json", json={"app": app_id, "record": {"title": {"value": "news"}}})
+    with signed_in(server, listener, "user-pw") as client:
+        assert "added the record" in client.get("/k/notifications").text

@@ -85,7 +85,7 @@ def test_the_unread_count_streams_live(server, record):
         assert _mention(server, record, f"@{login} live").status_code == 303
         listener.join(timeout=10)
     assert seen == ["0", "1"]
-    assert time.monotonic() - started < 3  # rung at commit, not found by the 5-second look
+    assert time.monotonic() - started < 4.5  # rung at commit, before the 5-second look
 
 
 def test_the_stream_needs_a_session(server):

@@ -15,6 +15,7 @@ from kinflow.web.live import unread_stream
 from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
+from kinflow.web.pages.notification_settings import notification_settings_page, save_notification_settings
 from kinflow.web.pages.permissions import permissions_page, save_permissions
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
@@ -50,6 +51,7 @@ PAGES = {
     "/k/admin/app/{app:int}/webhooks": webhooks_page,
     "/k/admin/app/{app:int}/tokens": tokens_page,
     "/k/admin/app/{app:int}/acl": permissions_page,
+    "/k/admin/app/{app:int}/notifications": notification_settings_page,
     "/k/admin/departments": teams_page,
     "/k/admin/groups": teams_page,
 }
@@ -71,6 +73,7 @@ FORMS = {
     "/k/admin/app/{app:int}/webhooks": change_webhooks,
     "/k/admin/app/{app:int}/tokens": change_tokens,
     "/k/admin/app/{app:int}/acl": save_permissions,
+    "/k/admin/app/{app:int}/notifications": save_notification_settings,
     "/k/admin/departments": change_teams,
     "/k/admin/groups": change_teams,
 }

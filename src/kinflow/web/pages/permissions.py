@@ -39,25 +39,26 @@ async def permissions_page(request: Request, browser: Browser) -> Response:
     return _show(request, browser, found, saved=request.query_params.get("saved") == "1")
 
 
-def rights_from_form(form: dict[str, list[str]]) -> list[dict]:
-    """The rows of the form, in order: a row with no type (the blank one) or marked for removal is left out."""
+def entity_rows(form: dict[str, list[str]], flags: tuple[str, ...], limit: int) -> list[dict]:
+    """The rows of an entity table form (`rows`, then `r{i}.type`, `.code`, `.subs`, `.flags`,
+    `.remove`), in order: a row with no type (the blank one) or marked for removal is left out."""
     first = {name: values[0].strip() for name, values in form.items() if values}
     count = int(first.get("rows", "0")) if first.get("rows", "0").isdigit() else 0
-    rights = []
-    for index in range(min(count, MAX_RIGHTS + 1)):
+    rows = []
+    for index in range(min(count, limit + 1)):
         kind = first.get(f"r{index}.type", "")
         if not kind or f"r{index}.remove" in first:
             continue
         chosen = set(form.get(f"r{index}.flags", []))
-        rights.append({"entity": {"type": kind, "code": None if kind == "CREATOR" else first.get(f"r{index}.code", "")},
-                       "includeSubs": f"r{index}.subs" in first, **{flag: flag in chosen for flag in FLAGS}})
-    return rights
+        rows.append({"entity": {"type": kind, "code": None if kind == "CREATOR" else first.get(f"r{index}.code", "")},
+                     "includeSubs": f"r{index}.subs" in first, **{flag: flag in chosen for flag in flags}})
+    return rows
 
 
 @signed_in_form
 async def save_permissions(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     app_id = request.path_params["app"]
-    rights = rights_from_form(form)
+    rights = entity_rows(form, FLAGS, MAX_RIGHTS)
 
     def save(reader: Reader) -> None:
         reader.call("GET", "preview/app/acl", app=app_id)  # first: only managers get further
