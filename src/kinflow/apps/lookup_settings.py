@@ -13,9 +13,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.app import app_by_code, load_live_anywhere
 from kinflow.apps.form import Field, Form
 from kinflow.apps.formulas.check import is_calculated
+from kinflow.apps.setting_checks import SettingChecker
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.storage.schema import app_settings
 
 LOOKUP_TYPES = frozenset({"SINGLE_LINE_TEXT", "NUMBER"})
 # kinflow's own bounds on a lookup's lists and texts (kintone documents none).
@@ -177,8 +180,6 @@ def rename_in_lookups(document_fields: list[dict], old: str, new: str) -> None:
 def resolve_related(conn: Connection, value: dict, key: str, own_app: int, own_form: Form) -> Form:
     """The related app's form (the live one; this form itself when the app looks up its own
     records), with `value` completed to both its id and code."""
-    from kinflow.apps.app import app_by_code, load_live_anywhere
-
     try:
         app_id = int(value["app"]) if value["app"] else app_by_code(conn, value["code"])
         if app_id == own_app:
@@ -302,8 +303,6 @@ def check_related_records(conn: Connection, app_id: int, document: dict, form: F
 def check_filter(conn: Connection, related: Form, settings: dict, where: str) -> None:
     """`filterCond` is a condition of the query language on the related app's fields; `sort` is
     `<field> asc|desc`, comma separated, on fields outside tables."""
-    from kinflow.apps.setting_checks import SettingChecker
-
     checker = SettingChecker(conn, related)
     checker.condition(settings["filterCond"], f"{where}.filterCond")
     if checker.errors:
@@ -324,8 +323,6 @@ def check_filter(conn: Connection, related: Form, settings: dict, where: str) ->
 def _readers(conn: Connection, app_id: int) -> list[tuple[int, dict]]:
     """(app, property) of every lookup and related records field of another app, live or pre-live,
     that reads this app."""
-    from kinflow.storage.schema import app_settings
-
     found = []
     rows = conn.execute(sa.select(app_settings.c.app_id, app_settings.c.document)
                         .where(app_settings.c.kind == "form", app_settings.c.app_id != app_id))

@@ -107,7 +107,7 @@ class _Related:
 
     @classmethod
     def find(cls, copier: Copier, f: Field, keys: list) -> "_Related":
-        from kinflow.apps.records import rows_to_records
+        from kinflow.apps.records import rows_to_records  # records imports this module
 
         lookup = f.props["lookup"]
         related = copier.related_app(int(lookup["relatedApp"]["app"] or 0))

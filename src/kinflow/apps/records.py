@@ -636,15 +636,7 @@ class Writer:
             results.append(("UPDATE", current))
         copier.copy()
         for current, changes in changed:
-            for code, value in changes.items():
-                f = form.get(code)
-                if f and f.type == "SUBTABLE":
-                    current.tables[code] = _merge_rows(current.tables.get(code, []), value)
-                else:
-                    current.values[code] = value
-            current.revision += 1
-            current.modifier = self.identity.code
-            current.updated_at = self.moment
+            self._apply(current, changes)
         for _, rec in to_update + to_insert:
             compute(form, rec, self.precision)
         _validate(self.conn, self.live, to_update + to_insert, errors)
@@ -658,6 +650,17 @@ class Writer:
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
                 for op, rec in results]
 
+    def _apply(self, current: StoredRecord, changes: dict) -> None:
+        """An update's changes made to the stored record, with kintone's table semantics."""
+        for code, value in changes.items():
+            f = self.live.form.get(code)
+            if f and f.type == "SUBTABLE":
+                current.tables[code] = _merge_rows(current.tables.get(code, []), value)
+            else:
+                current.values[code] = value
+        current.revision += 1
+        current.modifier = self.identity.code
+        current.updated_at = self.moment
 
     def delete(self, ids: list, revisions: list | None) -> list[StoredRecord]:
         numbers = [parse_id(i, f"ids[{n}]") for n, i in enumerate(ids)]
