@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("kinflow.background")
@@ -43,3 +45,24 @@ class Poller:
                     await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll)
                 except TimeoutError:
                     pass
+
+    def listen(self, url: str, channel: str) -> None:
+        """Wake on PostgreSQL notifications on `channel` (other processes' commits), from a thread of
+        its own, until stopped. Polling stays the safety net: a notification missed while reconnecting
+        only delays work."""
+        threading.Thread(target=self._listen, args=(url, channel), name=f"kinflow-listen-{channel}",
+                         daemon=True).start()
+
+    def _listen(self, url: str, channel: str) -> None:
+        import psycopg
+
+        while not self._stopping:
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {channel}")
+                    while not self._stopping:
+                        for _ in conn.notifies(timeout=1.0):
+                            self.wake()
+            except psycopg.Error:
+                log.warning("%s: listening for notifications on %s failed; retrying", self.name, channel)
+                time.sleep(self.poll)

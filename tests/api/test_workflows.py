@@ -506,3 +506,27 @@ def test_split_on_starts_a_run_per_item(server, admin):
     assert started.status_code == 202 and len(started.json()["runs"]) == 3
     notes = sorted(wait_run(admin, flow["id"], run)["actions"][0]["outputs"] for run in started.json()["runs"])
     assert notes == [1, 2, 3]
+
+
+def test_a_worker_of_another_process_hears_of_new_runs_at_once(server_without_workers):
+    """On PostgreSQL a run started by one process wakes the run workers of the others (NOTIFY), long
+    before their next look for due runs."""
+    server = server_without_workers
+    if server.backend != "postgresql":
+        pytest.skip("SQLite has one process's workers; PostgreSQL notifies the others")
+    admin = server.admin()
+    worker = _worker(server, {"KINFLOW_FLOW_POLL": "60"})
+    try:
+        flow = deploy(admin, {"triggers": REQUEST, "actions": {"Note": {"type": "Compose", "inputs": 1}}})
+        with server.client() as client:
+            first = client.post(trigger_path(flow), json={}).json()["run"]
+            wait_run(admin, flow["id"], first, timeout=60)  # the worker is up (its first look found it)
+            time.sleep(0.5)
+            started = time.monotonic()
+            second = client.post(trigger_path(flow), json={}).json()["run"]
+            assert wait_run(admin, flow["id"], second, timeout=20)["status"] == "Succeeded"
+        assert time.monotonic() - started < 10  # not the 60 s of its next look
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+        admin.close()

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -88,29 +87,12 @@ class DeliveryWorker(Poller):
         self._loop = asyncio.get_running_loop()
         unsubscribe = serve_locally(self)
         if not self.db.is_sqlite:
-            threading.Thread(target=self._listen, name="kinflow-listen", daemon=True).start()
+            self.listen(self.db.url.set(drivername="postgresql").render_as_string(hide_password=False), CHANNEL)
         try:
             await self.loop(self._step)  # claims not recorded when a step fails are retaken later
         finally:
             unsubscribe()
             await self._drain()
-
-    def _listen(self) -> None:
-        """Wake on PostgreSQL notifications of new deliveries (other processes' commits). Polling
-        stays the safety net: a notification missed while reconnecting only delays work."""
-        import psycopg
-
-        url = self.db.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while not self._stopping:
-            try:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while not self._stopping:
-                        for _ in conn.notifies(timeout=1.0):
-                            self.wake()
-            except psycopg.Error:
-                log.warning("delivery worker %s: listening for notifications failed; retrying", self.name)
-                time.sleep(self.poll)
 
     async def _step(self) -> bool:
         """Record finished attempts and start due deliveries; True when more may be due at once."""

@@ -34,6 +34,8 @@ FINISHED_ACTION = (SUCCEEDED, FAILED, SKIPPED, TIMED_OUT, CANCELLED)
 MAX_TRACKING_ID = 128
 
 _local_wakers: list[Callable[[], None]] = []
+CHANNEL = "kinflow_runs"
+_NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
 
 
 def serve_locally(wake: Callable[[], None]) -> Callable[[], None]:
@@ -88,6 +90,8 @@ def start_run(conn: Connection, flow: Flow, trigger_outputs: dict, *, client_tra
         except sa.exc.IntegrityError:
             return None
     after_commit(conn, _wake)
+    if conn.dialect.name == "postgresql":  # workers of other processes hear of it once it commits
+        conn.execute(_NOTIFY)
     return run_uuid
 
 

@@ -51,6 +51,8 @@ class RunWorker(Poller):
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
         unsubscribe = runs.serve_locally(self.wake)
+        if not self.db.is_sqlite:
+            self.listen(self.db.url.set(drivername="postgresql").render_as_string(hide_password=False), runs.CHANNEL)
         try:
             await self.loop(self._step)
         finally:
