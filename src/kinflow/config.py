@@ -216,6 +216,11 @@ class Settings:
                   "help": "Calls a minute all connectors together may make to the groups API (Kaizala's 300; "
                           "0: no limit). Counted in Redis across processes when KINFLOW_REDIS_URL is set."},
     )
+    file_max_bytes: int = field(
+        default=32 * 1024 * 1024,
+        metadata={"env": "KINFLOW_FILE_MAX_BYTES",
+                  "help": "Largest file `POST /k/v1/file.json` takes, in bytes (files are kept in the database)."},
+    )
     groups_media_max_bytes: int = field(
         default=20 * 1024 * 1024,
         metadata={"env": "KINFLOW_GROUPS_MEDIA_MAX_BYTES",

@@ -103,12 +103,16 @@ def test_field_code_already_used(admin):
     assert again.json()["code"] == "CB_VA01"
 
 
-def test_later_field_types_are_refused_clearly(admin):
+def test_file_fields_take_kintones_thumbnail_sizes(admin):
     app = admin.post("/k/v1/preview/app.json", json={"name": "Files"}).json()["app"]
-    for prop in ({"type": "FILE", "code": "f"},):
-        response = admin.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {"f": prop}})
-        assert response.status_code == 400
-        assert "not supported" in str(response.json()["errors"])
+    added = admin.post("/k/v1/preview/app/form/fields.json",
+                       json={"app": app, "properties": {"f": {"type": "FILE", "code": "f"}}})
+    assert added.status_code == 200, added.text
+    props = admin.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()["properties"]
+    assert props["f"]["thumbnailSize"] == "150"
+    odd = admin.post("/k/v1/preview/app/form/fields.json",
+                     json={"app": app, "properties": {"g": {"type": "FILE", "code": "g", "thumbnailSize": 77}}})
+    assert odd.status_code == 400 and "properties.g.thumbnailSize" in odd.json()["errors"]
 
 
 def test_revert_discards_pre_live_changes(admin):

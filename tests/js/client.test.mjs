@@ -416,3 +416,37 @@ describe("lookups and related records", () => {
     assert.equal(refused.code, "GAIA_LO04");
   });
 });
+
+describe("files", () => {
+  test("uploadFile, a FILE field on addRecord and updateRecord, downloadFile", async () => {
+    const { app } = await client.app.addApp({ name: `JS files ${Date.now()}` });
+    await client.app.addFormFields({
+      app,
+      properties: { docs: { type: "FILE", code: "docs", label: "Documents" } },
+    });
+    await deploy(app);
+    const { fileKey } = await client.file.uploadFile({ file: { name: "見積書.txt", data: "quote: 42" } });
+    const { id } = await client.record.addRecord({ app, record: { docs: { value: [{ fileKey }] } } });
+    const { record } = await client.record.getRecord({ app, id });
+    const [file] = record.docs.value;
+    assert.equal(file.name, "見積書.txt");
+    assert.equal(file.size, "9");
+    assert.notEqual(file.fileKey, fileKey);
+    const data = await client.file.downloadFile({ fileKey: file.fileKey });
+    assert.equal(Buffer.from(data).toString(), "quote: 42");
+
+    // A key is used once; a second record cannot take it.
+    const reused = await rejection(client.record.addRecord({ app, record: { docs: { value: [{ fileKey }] } } }));
+    assert.ok(reused instanceof KintoneRestAPIError);
+    assert.equal(reused.code, "GAIA_BL01");
+
+    // Replacing the file deletes the old one.
+    const second = await client.file.uploadFile({ file: { name: "b.bin", data: Buffer.from([0, 1, 2]) } });
+    await client.record.updateRecord({ app, id, record: { docs: { value: [{ fileKey: second.fileKey }] } } });
+    const [replaced] = (await client.record.getRecord({ app, id })).record.docs.value;
+    assert.deepEqual([...new Uint8Array(await client.file.downloadFile({ fileKey: replaced.fileKey }))], [0, 1, 2]);
+    // The client reads a download's error body as bytes, so only the status tells (as with kintone).
+    const gone = await rejection(client.file.downloadFile({ fileKey: file.fileKey }));
+    assert.equal(gone.status, 404);
+  });
+});

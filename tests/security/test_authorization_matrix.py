@@ -95,6 +95,9 @@ KINTONE_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("PUT", "records/status"): (app("view"), {"app": "{app}", "records": [{"id": "{record}", "action": "Start"}]}),
     # kintone: changing assignees needs app management as well as view.
     ("PUT", "record/assignees"): (app("view", "manage"), {**RECORD, "assignees": []}),
+    # kintone asks no permission for an upload; a download asks view permission on the record's app.
+    ("POST", "file"): (SIGNED_IN, {}),
+    ("GET", "file"): (app("view"), {"fileKey": "{file}"}),
     ("POST", "bulkRequest"): (app("add"), {"requests": [
         {"method": "POST", "api": "{prefix}/record.json", "payload": {"app": "{app}", "record": {}}}]}),
     # The subscriptions connectors make: an address that is refused, so no webhook is left behind.
@@ -280,17 +283,22 @@ class Target:
     app: str
     record: str
     headers: dict[str, dict[str, str]]
+    file: str  # the download key of the record's file
 
 
 def _target(admin, space: int | None, stranger: dict[str, str], other_token: str,
             sessions: dict[str, dict[str, str]]) -> Target:
     prefix = f"/k/guest/{space}/v1" if space else "/k/v1"
-    app_id = make_app(admin, {}, name="Matrix", space=space)
+    app_id = make_app(admin, {"f": {"type": "FILE", "code": "f", "label": "File"}}, name="Matrix", space=space)
     changed = admin.put(f"{prefix}/preview/app/acl.json", json={"app": app_id, "rights": CREATOR_ONLY})
     assert changed.status_code == 200, changed.text
     assert deploy_and_wait_at(admin, prefix, app_id) == "SUCCESS"
-    added = admin.post(f"{prefix}/record.json", json={"app": app_id, "record": {}})
+    uploaded = admin.post(f"{prefix}/file.json", files={"file": ("matrix.txt", b"matrix", "text/plain")})
+    assert uploaded.status_code == 200, uploaded.text
+    added = admin.post(f"{prefix}/record.json",
+                       json={"app": app_id, "record": {"f": {"value": [{"fileKey": uploaded.json()["fileKey"]}]}}})
     assert added.status_code == 200, added.text
+    shown = admin.get(f"{prefix}/record.json", params={"app": app_id, "id": added.json()["id"]}).json()["record"]
     headers = {
         ANONYMOUS: {},
         SEPARATOR_TOKEN: {"X-Cybozu-API-Token": ","},
@@ -301,7 +309,7 @@ def _target(admin, space: int | None, stranger: dict[str, str], other_token: str
         ADMINISTRATOR: dict(admin.headers),
         **sessions,
     }
-    return Target(prefix, app_id, added.json()["id"], headers)
+    return Target(prefix, app_id, added.json()["id"], headers, shown["f"]["value"][0]["fileKey"])
 
 
 def deploy_and_wait_at(admin, prefix: str, app_id: str) -> str:
@@ -333,7 +341,7 @@ def _fill(template: object, target: Target) -> object:
         return f"matrix-{uuid.uuid4().hex[:10]}"
     if isinstance(template, str):
         return template.replace("{app}", target.app).replace("{record}", target.record).replace(
-            "{prefix}", target.prefix)
+            "{prefix}", target.prefix).replace("{file}", target.file)
     return template
 
 

@@ -42,6 +42,7 @@ PARAMETERS: dict[str, dict[str, dict]] = {
        for kind in ("general", "perRecord", "reminder")},
     **{f"app/notifications/{kind}": {"app": _ID} for kind in ("general", "perRecord", "reminder")},
     "app": {"id": _ID},
+    "file": {"fileKey": {"type": "string", "maxLength": 64}},
     "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
              "name": {"type": "string"}, "limit": _ID, "offset": _ID},
     "preview/app": {"name": {"type": "string"}, "space": _ID},
@@ -130,11 +131,28 @@ def _operation(method: str, operation_id: str, params: dict[str, dict]) -> dict:
     return operation
 
 
+def _file_operation(method: str, operation: dict) -> dict:
+    """`file.json` carries files, not JSON: the upload takes multipart/form-data, the download answers
+    the file's own bytes."""
+    if method == "POST":
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+        operation["responses"]["413"] = {"description": "Over KINFLOW_FILE_MAX_BYTES",
+                                         "content": {"application/json": {"schema": _ERROR}}}
+    else:
+        operation["responses"]["200"] = {"description": "The file", "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    return operation
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict:
     paths: dict[str, dict] = {}
     for (method, resource) in sorted(ROUTES):
         operation = _operation(method, f"{method.lower()}_{resource.replace('/', '_')}", _params_for(resource))
+        if resource == "file":
+            operation = _file_operation(method, operation)
         paths.setdefault(_path(resource), {})[method.lower()] = operation
     for (method, resource) in sorted(admin.ROUTES):
         operation = _operation(method, f"kinflow_{method.lower()}_{resource.replace('/', '_')}",

@@ -18,7 +18,9 @@ TEMPORAL_TYPES = frozenset({"DATE", "TIME", "DATETIME"})
 # Numbers: a float column to compare and sort, and the exact decimal text beside it. A CALC field
 # keeps its formula's result there, so queries search and sort it like a number.
 NUMERIC_TYPES = frozenset({"NUMBER", "CALC"})
-DATA_TYPES = TEXT_TYPES | MULTI_VALUE_TYPES | TEMPORAL_TYPES | NUMERIC_TYPES
+# FILE (attachments): the files' `{contentType, fileKey, name, size}` as JSON in the record's column,
+# the files themselves in `record_files` (apps/files.py).
+DATA_TYPES = TEXT_TYPES | MULTI_VALUE_TYPES | TEMPORAL_TYPES | NUMERIC_TYPES | {"FILE"}
 
 # Maintained by kinflow itself; present in every form, never written by clients.
 SYSTEM_TYPES = frozenset(
@@ -35,11 +37,9 @@ SYSTEM_TYPES = frozenset(
 )
 # Layout-only elements: in the form, never in records.
 LAYOUT_TYPES = frozenset({"LABEL", "SPACER", "HR", "GROUP", "REFERENCE_TABLE"})
-# Types that come with a later issue; refused clearly for now.
-UNSUPPORTED_TYPES = frozenset({"FILE"})
 
 INNER_ALLOWED_TYPES = DATA_TYPES
-ALL_TYPES = DATA_TYPES | SYSTEM_TYPES | LAYOUT_TYPES | UNSUPPORTED_TYPES | {"SUBTABLE"}
+ALL_TYPES = DATA_TYPES | SYSTEM_TYPES | LAYOUT_TYPES | {"SUBTABLE"}
 
 UNIQUE_CAPABLE_TYPES = frozenset({"SINGLE_LINE_TEXT", "NUMBER", "LINK", "DATE", "DATETIME"})
 LENGTH_CAPABLE_TYPES = frozenset({"SINGLE_LINE_TEXT", "LINK"})

@@ -16,7 +16,6 @@ from kinflow.apps.field_types import (
     LAYOUT_TYPES,
     SYSTEM_TYPES,
     UNIQUE_CAPABLE_TYPES,
-    UNSUPPORTED_TYPES,
 )
 from kinflow.apps.form import Form
 from kinflow.apps.formulas.check import LabelledFormulaError, plan_formulas, rename_reference
@@ -60,7 +59,10 @@ _DEFAULTS: dict[str, dict] = {
     "SPACER": {},
     "HR": {},
     "GROUP": {"openGroup": False},
+    "FILE": {"thumbnailSize": "150"},
 }
+# The thumbnail sizes a FILE field may show (kintone refuses any other with CB_VA01).
+THUMBNAIL_SIZES = frozenset({"50", "150", "250", "500"})
 # The display formats of a CALC field (kintone refuses any other with CB_VA01).
 CALC_FORMATS = frozenset({"NUMBER", "NUMBER_DIGIT", "DATETIME", "DATE", "TIME", "HOUR_MINUTE", "DAY_HOUR_MINUTE"})
 _UNIT_POSITIONS = frozenset({"BEFORE", "AFTER"})
@@ -80,8 +82,6 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
     field_type = prop.get("type")
     if not isinstance(field_type, str) or field_type not in ALL_TYPES:
         raise _err(f"{where}.type", "Enter a valid field type.")
-    if field_type in UNSUPPORTED_TYPES:
-        raise _err(f"{where}.type", f"The field type {field_type} is not supported by this server yet.")
     if field_type in SYSTEM_TYPES:
         raise _err(f"{where}.type", f"A {field_type} field exists already and cannot be added.")
     if inner and field_type not in INNER_ALLOWED_TYPES:
@@ -159,6 +159,10 @@ def _check_values(where: str, prop: dict) -> None:
                 raise _err(f"{where}.defaultValue", f'The value, "{value}", is not in options.')
     if field_type == "NUMBER":
         prop["defaultValue"] = _number_text(prop.get("defaultValue"), f"{where}.defaultValue")
+    if field_type == "FILE":
+        prop["thumbnailSize"] = str(prop["thumbnailSize"])
+        if prop["thumbnailSize"] not in THUMBNAIL_SIZES:
+            raise _err(f"{where}.thumbnailSize", _ENUM)
     if field_type in ("NUMBER", "CALC") and prop.get("unitPosition") not in _UNIT_POSITIONS:
         raise _err(f"{where}.unitPosition", _ENUM)
     if field_type == "CALC":

@@ -89,7 +89,7 @@ def _load(f: Field) -> Callable[[object], object]:
             return Decimal(text) if text not in ("", None) else None
 
         return load_number
-    if f.type in MULTI_VALUE_TYPES:
+    if f.type in MULTI_VALUE_TYPES or f.type == "FILE":
         return lambda row: list(row[name] or [])
     return lambda row: row[name]
 
@@ -124,6 +124,8 @@ def renderer(f: Field) -> Callable[[object, dict], object]:
         return render_entities
     if t in ("CREATOR", "MODIFIER"):
         return lambda value, names: {"code": value, "name": names["USER"].get(value, value)}
+    if t == "FILE":
+        return lambda value, names: [dict(item) for item in value or []]  # type: ignore[union-attr]
     return lambda value, names: value
 
 
@@ -182,8 +184,11 @@ class RecordCodec:
         self.subtables = {
             t.code: TableCodec(tables.subtables[t.code], form.inner_fields(t.code), dialect) for t in form.subtables
         }
-        self.multi = [f for f in form.top_level if f.type in MULTI_VALUE_TYPES]
-        self.inner_multi = {t.code: [f for f in form.inner_fields(t.code) if f.type in MULTI_VALUE_TYPES]
+        # Fields with a row per value in the values table, where queries look: the multi-value
+        # fields, and FILE fields by their files' names (`like` searches them, as kintone's does).
+        self.multi = [f for f in form.top_level if f.type in MULTI_VALUE_TYPES or f.type == "FILE"]
+        self.inner_multi = {t.code: [f for f in form.inner_fields(t.code)
+                                     if f.type in MULTI_VALUE_TYPES or f.type == "FILE"]
                             for t in form.subtables}
         self.entity_fields = [f for f in form.fields.values() if f.type in ENTITY_SELECT_TYPES]
         self.renderers = {f.code: renderer(f) for f in form.fields.values()}

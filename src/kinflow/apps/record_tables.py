@@ -48,7 +48,7 @@ def _field_columns(field: Field) -> list[sa.Column]:
         return [sa.Column(name, sa.Time, nullable=True)]
     if t == "DATETIME":
         return [sa.Column(name, sa.DateTime, nullable=True)]
-    if t in MULTI_VALUE_TYPES:
+    if t in MULTI_VALUE_TYPES or t == "FILE":
         return [sa.Column(name, sa.JSON, nullable=True)]
     return []
 

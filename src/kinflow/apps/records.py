@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
+from kinflow.apps.files import Attachments, delete_files
 from kinflow.apps.form import Field
 from kinflow.apps.formulas.compute import compute, formula_plan
 from kinflow.apps.formulas.values import Precision
@@ -365,7 +366,7 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
         value_rows.extend((r["record_id"], None, r["field_id"], r["value"]) for r in assignee_rows(records))
     for f in codec.multi:
         for rec in records:
-            value_rows.extend((rec.id, None, f.field_id, v) for v in rec.values.get(f.code) or [])
+            value_rows.extend((rec.id, None, f.field_id, v) for v in _searched(f, rec.values.get(f.code)))
     for table_field in live.form.subtables:
         code = table_field.code
         child = tables.subtables[code]
@@ -393,13 +394,20 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
         for f in codec.inner_multi[code]:
             for rec in records:
                 for row in rec.tables.get(code, []):
-                    value_rows.extend((rec.id, row.id, f.field_id, v) for v in row.values.get(f.code) or [])
+                    value_rows.extend((rec.id, row.id, f.field_id, v) for v in _searched(f, row.values.get(f.code)))
     if value_rows:
         if plain:
             _plain(conn, codec.insert_value_sql, value_rows)
         else:
             conn.execute(tables.values.insert(), [
                 {"record_id": r, "row_id": w, "field_id": i, "value": v} for r, w, i, v in value_rows])
+
+
+def _searched(f: Field, value: object) -> list:
+    """What the values table holds of a field's value: each value, or each file's name."""
+    if f.type == "FILE":
+        return [item["name"] for item in value or []]  # type: ignore[union-attr]
+    return value or []  # type: ignore[return-value]
 
 
 def _plain(conn: Connection, sql: str, params: tuple | list = ()):  # noqa: ANN202
@@ -538,11 +546,17 @@ class Writer:
         for rec in records:
             compute(self.live.form, rec, self.precision)
         items = list(zip(bases, records))
+        attachments = self._attachments()
+        attachments.resolve(records)
         _validate(self.conn, self.live, items, errors)
         with _unique_races(self.live, items):
             self._insert(records)
+        attachments.bind()
         self.on_change("ADD_RECORD", records, self.now)
         return records
+
+    def _attachments(self) -> Attachments:
+        return Attachments(self.conn, self.live.id, self.live.form)
 
     def _insert(self, records: list[StoredRecord]) -> None:
         tables = self.live.tables
@@ -639,12 +653,16 @@ class Writer:
             self._apply(current, changes)
         for _, rec in to_update + to_insert:
             compute(form, rec, self.precision)
+        attachments = self._attachments()
+        attachments.resolve([r for _, r in to_update + to_insert])
         _validate(self.conn, self.live, to_update + to_insert, errors)
         with _unique_races(self.live, to_update + to_insert):
             if to_update:
                 rewrite_records(self.conn, self.live, [r for _, r in to_update])
             if to_insert:
                 self._insert([r for _, r in to_insert])
+        attachments.release([r for _, r in to_update])
+        attachments.bind()
         self.on_change("UPDATE_RECORD", [r for _, r in to_update], self.now)
         self.on_change("ADD_RECORD", [r for _, r in to_insert], self.now)
         return [{"id": str(rec.id), "revision": str(rec.revision), **({"operation": op} if upsert else {})}
@@ -677,6 +695,7 @@ class Writer:
         for child in tables.subtables.values():
             conn.execute(child.delete().where(child.c.record_id.in_(numbers)))
         conn.execute(tables.records.delete().where(tables.records.c.id.in_(numbers)))
+        delete_files(conn, self.live.id, numbers)
         # Comments go with their record (record ids are never reused, so nothing could reach them).
         conn.execute(record_comments.delete().where(record_comments.c.app_id == self.live.id,
                                                     record_comments.c.record_id.in_(numbers)))

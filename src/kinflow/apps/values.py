@@ -71,6 +71,10 @@ MAX_UNIQUE_TEXT = 64
 MAX_TEXT = {"SINGLE_LINE_TEXT": 64_000, "LINK": 64_000, "MULTI_LINE_TEXT": 65_535, "RICH_TEXT": 65_535}
 # Not documented by kintone: kinflow's own bound, so that one request cannot write a million rows.
 MAX_TABLE_ROWS = 5_000
+# kinflow's own bounds on a FILE value (kintone documents none): files, and a key's length (an upload
+# key is a UUID; a download key 46 characters).
+MAX_FILES = 100
+MAX_FILE_KEY = 64
 # Room for every digit a number may have on both sides of the point (Python's default keeps 28).
 _WIDE = Context(prec=2 * MAX_DIGITS)
 
@@ -192,6 +196,23 @@ def _entity_list(raw: object) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def parse_files(raw: object) -> list[dict]:
+    """A FILE value as a client sends it: `[{"fileKey": ...}, ...]` (other properties are ignored)."""
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, list):
+        raise Invalid("Enter an array of objects with a fileKey.")
+    if len(raw) > MAX_FILES:
+        raise Invalid(f"A field may hold at most {MAX_FILES} files.")
+    keys = []
+    for item in raw:
+        key = item.get("fileKey") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not key or len(key) > MAX_FILE_KEY:
+            raise Invalid("Enter an array of objects with a fileKey.")
+        keys.append(key)
+    return [{"fileKey": key} for key in dict.fromkeys(keys)]
+
+
 def _creator(raw: object) -> object:
     codes = _entity_list([raw] if isinstance(raw, dict) else raw)
     return codes[0] if codes else None
@@ -222,6 +243,8 @@ def parser(f: Field):  # noqa: ANN201
         return _entity_list
     if t in ("CREATOR", "MODIFIER"):
         return _creator
+    if t == "FILE":
+        return parse_files
     return _not_writable
 
 
@@ -368,7 +391,7 @@ def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
     props = f.props
     empty = is_empty(f, value)
     if props.get("required") and empty and f.type not in ("RADIO_BUTTON",):
-        style = "values" if f.type in MULTI_CHOICE_TYPES else "values.value" if f.type in ENTITY_SELECT_TYPES else "value"
+        style = "values" if f.type in MULTI_CHOICE_TYPES or f.type == "FILE" else "values.value" if f.type in ENTITY_SELECT_TYPES else "value"
         errors.setdefault(error_key(base, f.code, style), []).append("Required.")
         return
     if empty and not (f.type in _LENGTH_CHECKED and props.get("minLength") not in ("", None, "0")):

@@ -28,6 +28,7 @@ from kinflow.groups.media_types import TYPES, media_type
 from kinflow.groups.people import Person
 from kinflow.groups.tables import media
 from kinflow.secret_key import SecretKey
+from kinflow.uploads import Upload
 
 # Files in one upload (an album's images come in one).
 MAX_FILES = 10
@@ -38,14 +39,6 @@ MAX_INLINE = 256 * 1024
 # A mediaResource names at most MAX_FILES files: a few hundred characters each is plenty.
 MAX_RESOURCE = 8192
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/]+')
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as received: its name, declared media type and content."""
-    name: str
-    content_type: str
-    data: bytes
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,27 @@ record_comments = sa.Table(
     sa.UniqueConstraint("app_id", "record_id", "number", name="uq_record_comments_number"),
 )
 
+# Files of FILE fields: uploaded first (`upload_key` answered by `POST file.json`, usable once for
+# 3 days), then attached to one record when a write names that key (`app_id`, `record_id` set,
+# `upload_key` cleared). `id` is the download key records show. Kept in the database, so every
+# kinflow process on every machine serves the same files.
+record_files = sa.Table(
+    "record_files",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("upload_key", sa.String(36), nullable=True, unique=True),
+    sa.Column("app_id", sa.Integer, sa.ForeignKey("apps.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("record_id", sa.Integer, nullable=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("uploader", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_record_files_record", "app_id", "record_id"),
+    sa.Index("ix_record_files_created_at", "created_at"),
+)
+
 # --- notifications that reach people -----------------------------------------------------------
 
 # One row per recipient of a change, comment or reminder: the inbox of `/kinflow/v1/notifications`.

@@ -60,7 +60,16 @@ class Created:
     location: str
 
 
-Handler = Callable[[Call], "dict | Created"]
+@dataclass(frozen=True)
+class Download:
+    """A handler's answer that is a file, not JSON."""
+
+    content: bytes
+    content_type: str
+    name: str
+
+
+Handler = Callable[[Call], "dict | Created | Download"]
 ROUTES: dict[tuple[str, str], Handler] = {}
 # Handlers that only read: they run in a read transaction.
 READ_ONLY: set[tuple[str, str]] = set()

@@ -4,6 +4,8 @@ format)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,11 +17,12 @@ from kinflow.api.kintone import apps as _apps  # noqa: F401
 from kinflow.api.kintone import bulk as _bulk  # noqa: F401
 from kinflow.api.kintone import comments as _comments  # noqa: F401
 from kinflow.api.kintone import connector as _connector  # noqa: F401
+from kinflow.api.kintone import files as _files
 from kinflow.api.kintone import notifications as _notifications  # noqa: F401
 from kinflow.api.kintone import process as _process  # noqa: F401
 from kinflow.api.kintone import records as _records  # noqa: F401
 from kinflow.api.kintone import webhooks as _webhooks  # noqa: F401
-from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, not_found_api
+from kinflow.api.kintone.calls import READ_ONLY, ROUTES, Call, Created, Download, not_found_api
 from kinflow.api.access_log import note_caller
 from kinflow.api.params import parse_query_string
 from kinflow.api.threads import run_blocking
@@ -32,6 +35,14 @@ from kinflow.web.sessions import REQUEST_TOKEN
 
 def json_response(body: object, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def file_response(download: Download) -> Response:
+    return Response(download.content, media_type=download.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.name)}",
+        # Served from kinflow's own address: never let a file run as a page of it.
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "X-Content-Type-Options": "nosniff"})
 
 
 def error_response(error: KintoneError) -> Response:
@@ -101,7 +112,7 @@ _OFF_THE_LOOP = frozenset(READ_ONLY | {("POST", "records/cursor"), ("GET", "reco
 _UNBOUNDED = frozenset({("POST", "preview/app/deploy")})
 
 
-def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict[str, str]) -> dict | Created:
+def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict[str, str]) -> dict | Created | Download:
     """The handler in its transaction; `identity` is None for API tokens, checked in that transaction."""
     key = (call_args["method"], call_args["resource"])
     handler = ROUTES[key]
@@ -130,7 +141,10 @@ async def kintone_endpoint(request: Request) -> Response:
         if (method, resource) not in ROUTES:
             raise not_found_api(method, resource)
         headers = request_headers(request)
-        params = await _params(request, headers)
+        if (method, resource) == ("POST", "file"):
+            params = await _files.read_upload(request, request.app.state.settings.file_max_bytes)
+        else:
+            params = await _params(request, headers)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
                      "settings": request.app.state.settings}
         identity = await password_identity(request, headers)
@@ -141,6 +155,8 @@ async def kintone_endpoint(request: Request) -> Response:
             body = await run_blocking(_run, *run_args)
     except KintoneError as error:
         return error_response(error)
+    if isinstance(body, Download):
+        return file_response(body)
     if isinstance(body, Created):
         response = json_response(body.body, 201)
         response.headers["Location"] = body.location

@@ -1,0 +1,69 @@
+"""File routes: `POST file.json` (multipart/form-data, the file in the part named `file`) answers a
+`fileKey` for a FILE field; `GET file.json?fileKey=` downloads a record's file to those who may view
+the record's app."""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from kinflow.api.kintone.calls import Call, Download, route
+from kinflow.apps import files
+from kinflow.apps.app import load_live
+from kinflow.apps.permissions import require
+from kinflow.errors import KintoneError, invalid_input
+from kinflow.uploads import Upload
+
+# Room for the multipart boundary and part headers beyond the file.
+OVERHEAD = 64 * 1024
+UPLOAD = "__upload__"
+
+
+async def read_upload(request: Request, max_bytes: int) -> dict:
+    """The parameters of an upload: the file of the `file` part (or why there is none), read no
+    further than the limit."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "multipart/form-data":
+        # Told after the caller is let in (by the handler): a caller not signed in learns only that.
+        return {UPLOAD: KintoneError("CB_IL02", "Illegal request. Send the file as multipart/form-data.", 400)}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + OVERHEAD:
+        raise files.too_large(max_bytes)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes + OVERHEAD:
+            raise files.too_large(max_bytes)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+
+    async def replay() -> dict:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+        part = form.get("file")
+        received = None
+        if isinstance(part, UploadFile):
+            received = Upload(part.filename or "", part.content_type or "", await part.read())
+        await form.close()
+    except HTTPException as exc:
+        detail = str(getattr(exc, "detail", "") or exc)[:200]
+        raise invalid_input({"file": [f"The multipart/form-data body could not be read: {detail}"]}) from None
+    return {UPLOAD: received}
+
+
+@route("POST", "file")
+def upload(call: Call) -> dict:
+    if isinstance(call.params.get(UPLOAD), KintoneError):
+        raise call.params[UPLOAD]
+    return files.upload(call.conn, call.identity, call.params.get(UPLOAD), max_bytes=call.settings.file_max_bytes)
+
+
+@route("GET", "file")
+def download(call: Call) -> Download:
+    stored = files.read_file(call.conn, call.params.get("fileKey"))
+    live = load_live(call.conn, stored.app_id, guest_space_id=call.guest_space_id)
+    require(call.conn, live.app, live.acl, call.identity, "view")
+    return Download(stored.content, stored.content_type, stored.name)
