@@ -417,6 +417,7 @@ PAGE_RULES = {
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
+    "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -439,6 +440,7 @@ FORM_RULES = {
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
+    "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

@@ -62,3 +62,21 @@ def test_departments_and_groups_with_their_members(server, admin):
         assert f"<code>{team}</code>" not in client.get("/k/admin/groups").text
     found = admin.get("/kinflow/v1/department/users.json", params={"code": sub}).json()["users"]
     assert found == [{"code": member}]
+
+
+def test_spaces_with_their_administrators_and_members(server, admin):
+    member = new_user(server)
+    name = f"space-{uuid.uuid4().hex[:6]}"
+    with signed_in(server) as client:
+        post = lambda **form: client.post("/k/admin/spaces", data={"__REQUEST_TOKEN__": request_token(client), **form})  # noqa: E731
+        assert post(op="add", name=name, guest="true").status_code == 303
+        space_id = re.search(rf'<tr id="space-(\d+)">\s*<td>{name}</td><td>yes</td>', client.get("/k/admin/spaces").text).group(1)
+        nobody = post(op="members", id=space_id, admins="", members=member)
+        assert nobody.status_code == 400 and "at least one administrator" in nobody.text
+        assert post(op="members", id=space_id, admins="Administrator", members=f"{member}, Administrator").status_code == 303
+        row = re.search(rf'<tr id="space-{space_id}">.*?</tr>', client.get("/k/admin/spaces").text, re.S).group(0)
+        assert f"<td>Administrator</td><td>{member}</td>" in row
+        assert post(op="delete", id=space_id).status_code == 303
+        assert f'id="space-{space_id}"' not in client.get("/k/admin/spaces").text
+    with signed_in(server, member, "user-pw") as client:
+        assert client.get("/k/admin/spaces").status_code == 403

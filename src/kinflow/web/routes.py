@@ -20,6 +20,7 @@ from kinflow.web.pages.permissions import permissions_page, save_permissions
 from kinflow.web.pages.personal import personal_page, save_personal
 from kinflow.web.pages.portal import portal
 from kinflow.web.pages.users import change_users, users_page
+from kinflow.web.pages.spaces import change_spaces, spaces_page
 from kinflow.web.pages.teams import change_teams, teams_page
 from kinflow.web.pages.tokens import change_tokens, tokens_page
 from kinflow.web.pages.views import change_views, views_page
@@ -54,6 +55,7 @@ PAGES = {
     "/k/admin/app/{app:int}/notifications": notification_settings_page,
     "/k/admin/departments": teams_page,
     "/k/admin/groups": teams_page,
+    "/k/admin/spaces": spaces_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -76,6 +78,7 @@ FORMS = {
     "/k/admin/app/{app:int}/notifications": save_notification_settings,
     "/k/admin/departments": change_teams,
     "/k/admin/groups": change_teams,
+    "/k/admin/spaces": change_spaces,
 }
 
 routes: list[BaseRoute] = [
