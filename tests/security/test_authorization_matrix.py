@@ -418,6 +418,7 @@ PAGE_RULES = {
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
+    "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -441,6 +442,7 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
+    "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

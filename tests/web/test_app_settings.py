@@ -119,3 +119,24 @@ def test_general_notifications_set_in_the_browser_fill_the_inbox(server, admin):
     admin.post("/k/v1/record.json", json={"app": app_id, "record": {"title": {"value": "news"}}})
     with signed_in(server, listener, "user-pw") as client:
         assert "added the record" in client.get("/k/notifications").text
+
+
+def test_process_management_set_in_the_browser_runs_on_records(server, admin):
+    app_id = make_app(admin, FIELDS, name="Processed")
+    path = f"/k/admin/app/{app_id}/process"
+    with signed_in(server) as client:
+        page = client.get(path).text
+        assert '<input type="hidden" name="s.rows" value="4">' in page  # kintone's three default statuses
+        assert 'value="FIELD_ENTITY:Created_by"' in page
+        broken = _post(client, path, enable="true", **{"s.rows": "1", "s0.name": "Open", "a.rows": "1",
+                                                      "a0.name": "Go", "a0.from": "Open", "a0.to": "Nowhere"})
+        assert broken.status_code == 400 and 'id="process-problem"' in broken.text
+        saved = _post(client, path, enable="true", **{
+            "s.rows": "2", "s0.name": "Open", "s0.type": "ONE", "s0.entities": "CREATOR",
+            "s1.name": "Done", "s1.type": "ANY", "s1.entities": "",
+            "a.rows": "1", "a0.name": "Close", "a0.from": "Open", "a0.to": "Done", "a0.type": "PRIMARY"})
+        assert saved.status_code == 303, saved.text
+        assert deploy_and_wait(admin, app_id) == "SUCCESS"
+        record_id = admin.post("/k/v1/record.json", json={"app": app_id, "record": {}}).json()["id"]
+        shown = client.get(f"/k/{app_id}/show", params={"record": record_id}).text
+        assert 'id="record-status">Open<' in shown and '<button type="submit">Close</button>' in shown

@@ -26,6 +26,7 @@ from kinflow.web.pages.tokens import change_tokens, tokens_page
 from kinflow.web.pages.views import change_views, views_page
 from kinflow.web.pages.webhooks import change_webhooks, webhooks_page
 from kinflow.web.pages.process import run_action
+from kinflow.web.pages.process_settings import process_settings_page, save_process_settings
 from kinflow.web.pages.record import record_page
 from kinflow.web.pages.records import record_list
 
@@ -52,6 +53,7 @@ PAGES = {
     "/k/admin/app/{app:int}/webhooks": webhooks_page,
     "/k/admin/app/{app:int}/tokens": tokens_page,
     "/k/admin/app/{app:int}/acl": permissions_page,
+    "/k/admin/app/{app:int}/process": process_settings_page,
     "/k/admin/app/{app:int}/notifications": notification_settings_page,
     "/k/admin/departments": teams_page,
     "/k/admin/groups": teams_page,
@@ -75,6 +77,7 @@ FORMS = {
     "/k/admin/app/{app:int}/webhooks": change_webhooks,
     "/k/admin/app/{app:int}/tokens": change_tokens,
     "/k/admin/app/{app:int}/acl": save_permissions,
+    "/k/admin/app/{app:int}/process": save_process_settings,
     "/k/admin/app/{app:int}/notifications": save_notification_settings,
     "/k/admin/departments": change_teams,
     "/k/admin/groups": change_teams,
