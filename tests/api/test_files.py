@@ -4,10 +4,13 @@ to those who may view its app; the files of deleted records go with them."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app, make_token, server_with
+from tests.web.conftest import XHR, request_token, signed_in
 
 FIELDS = {
     "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"},
@@ -180,3 +183,31 @@ def test_uploads_over_the_size_limit_are_refused(small_files_server):
         assert over.status_code == 413 and "file" in over.json()["errors"]
         huge = client.post("/k/v1/file.json", files={"file": ("huge.bin", b"x" * 200_000, "application/octet-stream")})
         assert huge.status_code == 413
+
+
+def test_writes_racing_for_one_key_attach_it_once(admin, app, server):
+    """On PostgreSQL the writes resolve the key together; the first to attach it wins, the others
+    fail whole (their records are not written)."""
+    def take(key):
+        with server.admin() as client:
+            return client.post("/k/v1/record.json", json={"app": app, "record": {
+                "title": {"value": "race"}, "docs": {"value": [{"fileKey": key}]}}})
+
+    for _ in range(5):
+        key = upload(admin)
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(take, [key] * 4))
+        assert sorted(a.status_code for a in answers) == [200, 404, 404, 404], [a.text for a in answers]
+        assert {a.json()["code"] for a in answers if a.status_code == 404} == {"GAIA_BL01"}
+    races = admin.get("/k/v1/records.json", params={"app": app, "query": 'title = "race"'}).json()["records"]
+    assert len(races) == 5
+
+
+def test_a_browser_session_uploads_with_its_request_token_in_the_form(server):
+    with signed_in(server, **XHR) as client:
+        token = request_token(client)
+        without = client.post("/k/v1/file.json", files={"file": ("a.txt", b"a", "text/plain")})
+        assert without.status_code in (400, 403) and "code" in without.json(), without.text
+        sent = client.post("/k/v1/file.json", data={"__REQUEST_TOKEN__": token},
+                           files={"file": ("a.txt", b"a", "text/plain")})
+        assert sent.status_code == 200 and sent.json()["fileKey"], sent.text

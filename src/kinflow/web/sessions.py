@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import orjson
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -129,6 +131,16 @@ def token_missing() -> KintoneError:
                                    f"({REQUEST_TOKEN} in the JSON body or the X-Request-Token header).", 403)
 
 
+async def form_of(request: Request, body: bytes, *, max_files: int) -> FormData:
+    """The multipart form of a request whose body was read already (`request.form()` reads the
+    stream, which is spent by then)."""
+
+    async def replay() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, replay).form(max_files=max_files, max_fields=10)
+
+
 async def _sent_token(request: Request, headers: dict[str, str]) -> str:
     sent = headers.get("x-request-token") or request.query_params.get(REQUEST_TOKEN)
     if sent:
@@ -136,6 +148,15 @@ async def _sent_token(request: Request, headers: dict[str, str]) -> str:
     body = await request.body()  # kept by Starlette: the endpoint reads the same bytes
     if not body.strip():
         return ""
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        # A file upload (`POST file.json`) sends the token as a form field, as kintone wants it.
+        try:
+            form = await form_of(request, body, max_files=1)
+        except HTTPException:
+            return ""
+        token = form.get(REQUEST_TOKEN)
+        await form.close()
+        return token if isinstance(token, str) else ""
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:

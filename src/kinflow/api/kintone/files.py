@@ -14,6 +14,7 @@ from kinflow.apps.app import load_live
 from kinflow.apps.permissions import require
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.uploads import Upload
+from kinflow.web.sessions import form_of
 
 # Room for the multipart boundary and part headers beyond the file.
 OVERHEAD = 64 * 1024
@@ -30,19 +31,13 @@ async def read_upload(request: Request, max_bytes: int) -> dict:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + OVERHEAD:
         raise files.too_large(max_bytes)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes + OVERHEAD:
-            raise files.too_large(max_bytes)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-
-    async def replay() -> dict:
-        return {"type": "http.request", "body": raw, "more_body": False}
-
+    # Read whole (KINFLOW_MAX_BODY_BYTES bounds a body of no declared length) and kept by Starlette,
+    # so a browser session's check can read its request token from the same bytes.
+    raw = await request.body()
+    if len(raw) > max_bytes + OVERHEAD:
+        raise files.too_large(max_bytes)
     try:
-        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+        form = await form_of(request, raw, max_files=1)
         part = form.get("file")
         received = None
         if isinstance(part, UploadFile):
