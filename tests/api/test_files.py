@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_app, make_token, server_with
+from tests.conftest import deploy_and_wait, make_app, make_token, server_with
 from tests.web.conftest import XHR, request_token, signed_in
 
 FIELDS = {
@@ -126,15 +126,20 @@ def test_files_are_kept_replaced_and_removed(admin, app):
     assert download(admin, a["fileKey"]).json()["code"] == "GAIA_BL01"
 
 
-def test_files_in_table_rows_and_of_deleted_records(admin, app):
+def with_top_and_row_files(admin, app) -> tuple[str, dict, dict]:
+    """A record with a file in `docs` and one in its table row: its id, and the two files as shown."""
     key, row_key = upload(admin, "top.txt", b"T"), upload(admin, "row.txt", b"R")
     record_id = add(admin, app, {"docs": {"value": [{"fileKey": key}]},
                                  "lines": {"value": [{"value": {"scan": {"value": [{"fileKey": row_key}]}}}]}})
     shown = record(admin, app, record_id)
-    (row,) = shown["lines"]["value"]
-    (scan,) = row["value"]["scan"]["value"]
-    assert scan["name"] == "row.txt" and download(admin, scan["fileKey"]).content == b"R"
     (top,) = shown["docs"]["value"]
+    (scan,) = shown["lines"]["value"][0]["value"]["scan"]["value"]
+    return record_id, top, scan
+
+
+def test_files_in_table_rows_and_of_deleted_records(admin, app):
+    record_id, top, scan = with_top_and_row_files(admin, app)
+    assert scan["name"] == "row.txt" and download(admin, scan["fileKey"]).content == b"R"
     deleted = admin.delete("/k/v1/records.json", params={"app": app, "ids[0]": record_id})
     assert deleted.status_code == 200, deleted.text
     assert download(admin, top["fileKey"]).json()["code"] == "GAIA_BL01"
@@ -211,3 +216,18 @@ def test_a_browser_session_uploads_with_its_request_token_in_the_form(server):
         sent = client.post("/k/v1/file.json", data={"__REQUEST_TOKEN__": token},
                            files={"file": ("a.txt", b"a", "text/plain")})
         assert sent.status_code == 200 and sent.json()["fileKey"], sent.text
+
+
+def test_a_deploy_that_drops_a_file_field_deletes_its_files(admin, app):
+    _, top, scan = with_top_and_row_files(admin, app)
+
+    def drop(code):
+        dropped = admin.delete("/k/v1/preview/app/form/fields.json", params={"app": app, "fields[0]": code})
+        assert dropped.status_code == 200, dropped.text
+        assert deploy_and_wait(admin, app) == "SUCCESS"
+
+    drop("docs")
+    assert download(admin, top["fileKey"]).json()["code"] == "GAIA_BL01"
+    assert download(admin, scan["fileKey"]).content == b"R"
+    drop("lines")
+    assert download(admin, scan["fileKey"]).json()["code"] == "GAIA_BL01"

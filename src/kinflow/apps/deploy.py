@@ -21,6 +21,7 @@ from kinflow.apps.formulas.check import is_calculated
 from kinflow.apps.formulas.values import Precision
 from kinflow.apps.process import settle_records
 from kinflow.apps.process_settings import default_document as default_process
+from kinflow.apps.files import drop_field_files
 from kinflow.apps.record_tables import RecordTables, sync_schema
 from kinflow.apps.records import recalculate_all
 from kinflow.apps.settings import KINDS, check_revision
@@ -76,12 +77,15 @@ def _formulas(form_document: dict | None, settings: dict | None) -> tuple:
 
 
 def _deploy_one(conn: Connection, app: App) -> None:
-    before = _formulas(_live_document(conn, app.id, "form"), _live_document(conn, app.id, "settings"))
+    old_document = _live_document(conn, app.id, "form")
+    before = _formulas(old_document, _live_document(conn, app.id, "settings"))
     _copy_stage(conn, app.id, "preview", "live")
     form_document = _live_document(conn, app.id, "form")
     form = Form.from_document(form_document)
     check_formulas(form_document)  # every save checked them; a form saved before formulas existed may not
     tables = RecordTables(app.id, form, conn.dialect.name)
+    if old_document is not None and app.deployed:
+        drop_field_files(conn, RecordTables(app.id, Form.from_document(old_document), conn.dialect.name), tables)
     sync_schema(conn, tables)
     process = _live_document(conn, app.id, "status")
     if process is not None:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.apps.form import Form
+from kinflow.apps.record_tables import RecordTables
 from kinflow.apps.values import MAX_FILE_KEY
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
@@ -179,3 +180,22 @@ def read_file(conn: Connection, key: object) -> StoredFile:
     if row is None:
         raise file_not_found(key)
     return StoredFile(row.app_id, row.record_id, row.name, row.content_type, bytes(row.content))
+
+
+# Files deleted per statement when a deploy drops a FILE field.
+_DELETE_BATCH = 500
+
+
+def drop_field_files(conn: Connection, old: RecordTables, new: RecordTables) -> None:
+    """The files of the FILE fields a deploy drops (or turns into another type), deleted before the
+    deploy drops their columns: nothing could reach them afterwards."""
+    kept = {(new.table_of(f).name, f.column_name) for f in new.form.fields.values() if f.type == "FILE"}
+    for f in old.form.fields.values():
+        table = old.table_of(f) if f.type == "FILE" else None
+        if table is None or (table.name, f.column_name) in kept:
+            continue
+        keys = [item["fileKey"] for value in conn.execute(sa.select(table.c[f.column_name])).scalars()
+                for item in value or []]
+        for start in range(0, len(keys), _DELETE_BATCH):
+            conn.execute(record_files.delete().where(record_files.c.app_id == old.app_id,
+                                                     record_files.c.id.in_(keys[start:start + _DELETE_BATCH])))
