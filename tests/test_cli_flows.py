@@ -7,11 +7,9 @@ import os
 import subprocess
 import sys
 
-import sqlalchemy as sa
 
 from kinflow.config import load_settings
 from kinflow.flows import manage, runs
-from kinflow.flows.tables import flow_runs
 from kinflow.storage.database import Database
 from tests.flows.test_engine import finish
 

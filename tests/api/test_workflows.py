@@ -96,7 +96,7 @@ def test_the_trigger_url_needs_its_signature_and_an_enabled_flow(server, admin):
     assert client.post(base, json={}).status_code == 401
     wrong = client.post(f"{base}?sig={'0' * 43}", json={})
     assert wrong.status_code == 401 and wrong.json()["code"] == "KF_FL04"
-    assert client.post(f"/kinflow/v1/flows/999999/triggers/manual/invoke?sig=x").status_code == 404
+    assert client.post("/kinflow/v1/flows/999999/triggers/manual/invoke?sig=x").status_code == 404
     started = client.post(path, json={"a": 1})
     assert started.status_code == 202 and started.json()["run"] == started.headers["x-ms-workflow-run-id"]
 
