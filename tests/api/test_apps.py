@@ -174,5 +174,9 @@ def test_settings_views_layout(admin):
     assert settings["name"] == "Renamed" and settings["enableComments"] is False
     assert settings["titleField"]["code"] == "t"
     assert admin.get("/k/v1/app/form/layout.json", params={"app": app}).json()["layout"] == layout
-    assert "Mine" in admin.get("/k/v1/app/views.json", params={"app": app}).json()["views"]
+    mine = admin.get("/k/v1/app/views.json", params={"app": app}).json()["views"]["Mine"]
+    # Saved without a sort, a view lists by the record number field, newest first, as a query can say.
+    assert mine["sort"] == "Record_number desc"
+    query = f"{mine['filterCond']} order by {mine['sort']}"
+    assert admin.get("/k/v1/records.json", params={"app": app, "query": query}).status_code == 200
     assert admin.get("/k/v1/app.json", params={"id": app}).json()["name"] == "Renamed"

@@ -139,11 +139,19 @@ def update_layout(call: Call) -> dict:
     return _change(call, "layout", lambda d: d.update(layout=layout))
 
 
+def _default_sort(call: Call) -> str:
+    """kintone lists a view saved without a sort by record number, newest first."""
+    form = app_settings.get_document(call.conn, call.managed_app(), "form", preview=True)
+    code = next((code for code, prop in form["properties"].items() if prop.get("type") == "RECORD_NUMBER"), None)
+    return f"{code} desc" if code else "$id desc"
+
+
 @route("PUT", "preview/app/views")
 def update_views(call: Call) -> dict:
     views = call.params.get("views")
     if not isinstance(views, dict):
         raise invalid_input({"views": ["Required field."]})
+    default_sort = _default_sort(call)
 
     def mutate(document: dict) -> dict:
         old = document.get("views", {})
@@ -159,7 +167,7 @@ def update_views(call: Call) -> dict:
             view_id = old.get(name, {}).get("id")
             if view_id is None:
                 view_id, next_id = str(next_id), next_id + 1
-            stored[name] = {"filterCond": "", "sort": "record_no desc", **view, "id": view_id, "name": name,
+            stored[name] = {"filterCond": "", "sort": default_sort, **view, "id": view_id, "name": name,
                             "index": str(view.get("index", len(stored)))}
         document["views"] = stored
         return {"views": {name: {"id": v["id"]} for name, v in stored.items()}}

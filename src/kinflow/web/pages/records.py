@@ -48,8 +48,7 @@ def _view_query(view: dict | None) -> str:
         return ""
     text = view.get("filterCond") or ""
     if view.get("sort"):
-        # A view saved without a sort keeps kinflow's default, `record_no desc`: the record number,
-        # which a query names `$id`.
+        # Views saved before their default sort named the record number field said `record_no`.
         sort = view["sort"].replace("record_no", "$id")
         text = f"{text} order by {sort}".strip()
     return text
