@@ -4,6 +4,7 @@ Only members see a group."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -30,10 +31,6 @@ class Group:
     group_type: str
     short_description: str
     long_description: str
-
-
-def _group(row) -> Group:  # noqa: ANN001
-    return Group(row.id, row.name, row.welcome_message, row.group_type, row.short_description, row.long_description)
 
 
 # Asked on nearly every call of the groups API: compiled once (see `kinflow.storage.prepared`).
@@ -119,9 +116,14 @@ def _counts(conn: Connection, group_ids: list[str]) -> dict[str, tuple[int, int]
 
 def links(conn: Connection, group_ids: list[str]) -> dict[str, tuple[int, int]]:
     """(sub-groups, parent groups) of each group."""
+    return _tally(group_ids, conn.execute(sa.select(subgroups.c.parent_id, subgroups.c.child_id).where(
+        sa.or_(subgroups.c.parent_id.in_(group_ids), subgroups.c.child_id.in_(group_ids)))))
+
+
+def _tally(group_ids: list[str], pairs: Iterable) -> dict[str, tuple[int, int]]:
+    """(sub-groups, parent groups) of each group, from (parent, child) links."""
     found = {group_id: [0, 0] for group_id in group_ids}
-    for parent, child in conn.execute(sa.select(subgroups.c.parent_id, subgroups.c.child_id).where(
-            sa.or_(subgroups.c.parent_id.in_(group_ids), subgroups.c.child_id.in_(group_ids)))):
+    for parent, child in pairs:
         if parent in found:
             found[parent][0] += 1
         if child in found:
@@ -150,16 +152,33 @@ def _as_json(group: Group, role: str, counts: tuple[int, int], detail: bool, lin
     return body
 
 
+# A person's groups, their member counts and their links, each in one statement compiled once: a
+# person may be in a thousand groups, whose ids would otherwise be sent back as a thousand parameters.
+_me = members.alias("me")
+_MY_GROUP_IDS = sa.select(_me.c.group_id).where(_me.c.person_id == sa.bindparam("person"))
+_MY_GROUPS = Prepared(
+    sa.select(*_GROUP_COLUMNS, members.c.role).select_from(groups.join(members, members.c.group_id == groups.c.id))
+    .where(members.c.person_id == sa.bindparam("person")).order_by(groups.c.created_at, groups.c.id))
+_MY_COUNTS = Prepared(
+    sa.select(members.c.group_id, sa.func.count(),
+              sa.func.sum(sa.case((people.c.provisioned, sa.literal_column("0")), else_=sa.literal_column("1"))))
+    .select_from(members.join(people, people.c.id == members.c.person_id))
+    .where(members.c.group_id.in_(_MY_GROUP_IDS)).group_by(members.c.group_id))
+_MY_LINKS = Prepared(sa.select(subgroups.c.parent_id, subgroups.c.child_id).where(
+    sa.or_(subgroups.c.parent_id.in_(_MY_GROUP_IDS), subgroups.c.child_id.in_(_MY_GROUP_IDS))))
+
+
 def list_groups(conn: Connection, caller: Caller, params: dict) -> dict:
     """The groups the caller is a member of (`fetchAllGroups` changes nothing until sub-groups exist)."""
     caller.require("groupinfo.read")
     detail = flag(params.get("showDetail"), "showDetail")
     flag(params.get("fetchAllGroups"), "fetchAllGroups")
-    rows = conn.execute(sa.select(groups, members.c.role).join(members, members.c.group_id == groups.c.id)
-                        .where(members.c.person_id == caller.person.id).order_by(groups.c.created_at, groups.c.id)).all()
-    ids = [row.id for row in rows]
-    counts, linked = _counts(conn, ids), links(conn, ids)
-    return {"groups": [_as_json(_group(row), row.role, counts.get(row.id, (0, 0)), detail, linked[row.id])
+    person = caller.person.id
+    rows = _MY_GROUPS.all(conn, person=person)
+    counts = {group_id: (count, int(unprovisioned or 0))
+              for group_id, count, unprovisioned in _MY_COUNTS.all(conn, person=person)}
+    linked = _tally([row[0] for row in rows], _MY_LINKS.all(conn, person=person))
+    return {"groups": [_as_json(Group(*row[:6]), row[6], counts.get(row[0], (0, 0)), detail, linked[row[0]])
                        for row in rows]}
 
 
