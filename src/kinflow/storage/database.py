@@ -228,6 +228,10 @@ class Database:
         for callback in callbacks:
             callback()
 
+    def writer_busy(self) -> bool:
+        """Whether a write of this process is under way (SQLite): another one waits for it."""
+        return self._write_lock is not None and self._write_lock.locked()
+
     def _checkpoint_soon(self) -> None:
         if self._lock_file is None:
             return  # in memory: no WAL
