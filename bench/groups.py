@@ -10,6 +10,9 @@ by PIN (read from the server log), and prints:
 - messages/s posted to a group with 10 webhook subscribers (wrk, 16 connections), and the
   deliveries/s that follow, counted until every one has arrived;
 - post → webhook received p50/p99 at 200 messages/s with one subscriber (a paced sender);
+- a ceiling for both in the same run, as the machine may be loaded by other work: kintone's
+  single-record add with wrk's 16 connections, and a no-op route (`/healthz`) answered to the same
+  paced sender at 200/s;
 - members/s adding 5,000 members to a group, 100 a call;
 - the p99 of listing a member's groups when they belong to 1,000 groups (wrk, 4 connections).
 
@@ -20,18 +23,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import shutil
 import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from aiohttp import web
 
-from records import AUTH, print_results, start_server, wrk
+from records import AUTH, make_app, print_results, start_server, wrk
 
 GROUPS_ENV = {"KINFLOW_GROUPS_CONNECTOR_RATE": "0", "KINFLOW_GROUPS_TENANT_RATE": "0",
               "KINFLOW_WEBHOOK_ALLOW": "127.0.0.0/8"}
@@ -116,21 +121,30 @@ def wait_for(receiver: Receiver, count: int, timeout: float = 300) -> float:
     return time.monotonic() - started
 
 
-def paced(base: str, token: str, group_id: str, rate: int, seconds: int) -> int:
-    """Post `rate` messages a second for `seconds`, each carrying its send time."""
-    async def run() -> int:
-        async with httpx.AsyncClient(base_url=f"{base}/kaizala/v1", headers={"accessToken": token},
-                                     limits=httpx.Limits(max_connections=32)) as client:
+def paced(url: str, headers: dict[str, str], body: Callable[[], dict] | None, rate: int,
+          seconds: int) -> tuple[int, list[float]]:
+    """POST `rate` requests a second for `seconds`, each with a new `body()` (GET without one): how
+    many were answered 200, and each answer's time in milliseconds."""
+    async def run() -> tuple[int, list[float]]:
+        async with httpx.AsyncClient(headers=headers, limits=httpx.Limits(max_connections=32)) as client:
+            async def post() -> tuple[int, float]:
+                started = time.perf_counter()
+                answer = await (client.get(url) if body is None else client.post(url, json=body()))
+                return answer.status_code, (time.perf_counter() - started) * 1000
+
             tasks = []
             start = time.monotonic()
             for i in range(rate * seconds):
                 await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
-                tasks.append(asyncio.create_task(client.post(
-                    f"/groups/{group_id}/messages", json={"message": f"t={time.time()}"})))
+                tasks.append(asyncio.create_task(post()))
             answers = await asyncio.gather(*tasks)
-            return sum(1 for a in answers if a.status_code == 200)
+            return sum(1 for status, _ in answers if status == 200), sorted(ms for _, ms in answers)
 
     return asyncio.run(run())
+
+
+def p99(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.99) - 1]
 
 
 def main() -> None:
@@ -150,25 +164,38 @@ def main() -> None:
             busy = client.post("/groups", json={"name": "Ten subscribers", "welcomeMessage": "Hi"}).json()["groupId"]
             for n in range(10):
                 subscribe(client, busy, receiver.url(n))
+            # The ceiling on this machine as it is loaded now, measured in the same run: kintone's
+            # single-record add, one write transaction without subscribers.
+            with httpx.Client(base_url=base, headers=AUTH, timeout=60) as admin:
+                app = make_app(admin)
+            ceiling = wrk(f"{base}/k/v1/record.json", seconds=args.seconds, connections=16, method="POST",
+                          body=json.dumps({"app": app, "record": {"code": {"value": "C1"}}}))
             posted = wrk(f"{base}/kaizala/v1/groups/{busy}/messages", seconds=args.seconds, connections=16,
                          method="POST", body='{"message": "Hello from the benchmark"}',
                          headers={"accessToken": token}, auth={})
             sent = round(posted["rps"] * args.seconds)
             # wrk's count is approximate at the end of the run: wait for the events that are there.
             settle = wait_for(receiver, int(sent * 10 * 0.98))
+            rows.append(("ceiling: kintone POST record.json", f"{ceiling['rps']:,.0f}/s",
+                         f"p50 {ceiling['p50']:.1f} ms, p99 {ceiling['p99']:.1f} ms (same run, 16 connections)"))
             rows.append(("messages posted, 10 subscribers", f"{posted['rps']:,.0f}/s",
-                         f"p50 {posted['p50']:.1f} ms, p99 {posted['p99']:.1f} ms"))
+                         f"p50 {posted['p50']:.1f} ms, p99 {posted['p99']:.1f} ms, "
+                         f"{posted['rps'] / ceiling['rps']:.0%} of the ceiling"))
             rows.append(("deliveries that follow", f"{receiver.count / (args.seconds + settle):,.0f}/s",
                          f"{receiver.count:,} events, the last {settle:.1f} s after posting stopped"))
 
             one = client.post("/groups", json={"name": "One subscriber", "welcomeMessage": "Hi"}).json()["groupId"]
             subscribe(client, one, receiver.url(99))
             before = receiver.count
-            ok = paced(base, token, one, 200, args.seconds)
+            ok, _ = paced(f"{base}/kaizala/v1/groups/{one}/messages", {"accessToken": token},
+                          lambda: {"message": f"t={time.time()}"}, 200, args.seconds)
             wait_for(receiver, before + ok)
             latencies = sorted(receiver.latencies)
+            _, answered = paced(f"{base}/healthz", {}, None, 200, args.seconds)
             rows.append(("post → webhook at 200 messages/s", f"p50 {statistics.median(latencies):.1f} ms",
-                         f"p99 {latencies[int(len(latencies) * 0.99) - 1]:.1f} ms over {len(latencies)} messages"))
+                         f"p99 {p99(latencies):.1f} ms over {len(latencies)} messages"))
+            rows.append(("ceiling: /healthz answered at 200/s", f"p50 {statistics.median(answered):.1f} ms",
+                         f"p99 {p99(answered):.1f} ms (same run, same paced client, a no-op route)"))
 
             big = client.post("/groups", json={"name": "Five thousand", "welcomeMessage": "Hi"}).json()["groupId"]
             started = time.perf_counter()
