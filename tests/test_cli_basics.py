@@ -51,6 +51,7 @@ def test_serve_prints_the_absolute_data_folder(tmp_path):
             assert time.monotonic() < deadline and process.poll() is None, line
             line = process.stdout.readline()
         assert process.stdout.readline() == f"Data folder: {(tmp_path / 'relative' / 'data').resolve()}\n"
+        assert process.stdout.readline().startswith("In a browser: http://127.0.0.1:")
     finally:
         process.terminate()
         process.communicate(timeout=30)

@@ -112,6 +112,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     # Bound and listening: a client connecting from now on waits for the server, it is not refused.
     console.print(f"[bold green]kinflow[/bold green] listening on {base}  (database: {_shown_url(settings)})")
     console.print(f"Data folder: {settings.data_dir.resolve()}", highlight=False)
+    console.print(f"In a browser: {base}/k/", highlight=False)
     if first.admin_password:
         console.print(f"Log in as [bold]Administrator[/bold] with password [bold]{first.admin_password}[/bold]")
     else:
