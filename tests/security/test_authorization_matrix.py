@@ -405,6 +405,8 @@ PAGE_RULES = {
     "/k/guest/{space_id:int}/{app:int}/show": (app("view"), "/k/guest/{space}/{app}/show?record={record}"),
     "/k/{app:int}/edit": (app("view"), "/k/{app}/edit"),
     "/k/guest/{space_id:int}/{app:int}/edit": (app("view"), "/k/guest/{space}/{app}/edit"),
+    "/k/file": (app("view"), "/k/file?fileKey={file}"),
+    "/k/guest/{space_id:int}/file": (app("view"), "/k/guest/{space}/file?fileKey={file}"),
     "/k/notifications": (PERSON, "/k/notifications"),
     "/k/mentions.json": (PERSON, "/k/mentions.json?q=a"),
     "/k/personal": (PERSON, "/k/personal"),
@@ -464,7 +466,8 @@ def _page_cells(targets: list[Target], rules: dict):
             if guest != path.startswith("/k/guest/"):  # pages of no app are called once, as plain ones
                 continue
             space = target.prefix.split("/")[3] if guest else ""
-            url = address.replace("{app}", target.app).replace("{record}", target.record).replace("{space}", space)
+            url = address.replace("{app}", target.app).replace("{record}", target.record).replace(
+                "{space}", space).replace("{file}", target.file)
             for caller in PAGE_CALLERS:
                 want = expected(rule, caller) if caller in SESSION_OF else SIGN_IN
                 yield url, caller, want, target

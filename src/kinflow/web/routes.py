@@ -11,6 +11,7 @@ from kinflow.web import signin
 from kinflow.web.access import PORTAL
 from kinflow.web.pages.comments import post_comment
 from kinflow.web.pages.edit import edit_page, edit_submit
+from kinflow.web.pages.files import download_file
 from kinflow.web.live import unread_stream
 from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
 from kinflow.web.pages.inbox import inbox_page, mark_read
@@ -44,6 +45,8 @@ PAGES = {
     "/k/guest/{space_id:int}/{app:int}/show": record_page,
     "/k/{app:int}/edit": edit_page,
     "/k/guest/{space_id:int}/{app:int}/edit": edit_page,
+    "/k/file": download_file,
+    "/k/guest/{space_id:int}/file": download_file,
     "/k/notifications": inbox_page,
     "/k/mentions.json": mention_candidates,
     "/k/personal": personal_page,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
@@ -37,9 +38,11 @@ def _with_unit(text: str, props: dict) -> str:
 class Shown:
     """Renders values for one reader: their language and time zone."""
 
-    def __init__(self, lang: str, timezone: str) -> None:
+    def __init__(self, lang: str, timezone: str, files: str | None = None) -> None:
         self.lang = lang
         self.zone = zone(timezone)
+        # Where this page's files download (`/k/file`), when its FILE values link to them.
+        self.files = files
 
     def moment(self, text: str) -> str:
         try:
@@ -73,7 +76,7 @@ class Shown:
         if field_type in _PERSON and isinstance(value, dict):
             return escape(value.get("name") or value.get("code") or "")
         if field_type == "FILE":
-            return escape(", ".join(str(v.get("name", "")) for v in value))  # type: ignore[union-attr]
+            return self._files(value)  # type: ignore[arg-type]
         if field_type == "LINK":
             return self._link(str(value), (props or {}).get("protocol", "WEB"))
         if field_type == "CALC":
@@ -81,6 +84,14 @@ class Shown:
         if field_type == "NUMBER" and props and props.get("unit"):
             return escape(_with_unit(str(value), props))
         return escape(str(value))
+
+    def _files(self, value: list[dict]) -> Markup:
+        """A FILE value's names, each a download link where the page has them."""
+        if self.files is None:
+            return escape(", ".join(str(v.get("name", "")) for v in value))
+        link = Markup('<a href="{}?fileKey={}" download>{}</a>')
+        return Markup(", ").join(link.format(self.files, quote(str(v.get("fileKey", "")), safe=""), v.get("name", ""))
+                                 for v in value)
 
     def _calculated(self, text: str, props: dict) -> str:
         """A CALC as kintone's pages show it: its `format`, `displayScale` and `unit` (the API

@@ -87,11 +87,11 @@ async def record_response(request: Request, browser: Browser, record_id: str, ta
     app_id = request.path_params["app"]
     guest_space_id = request.path_params.get("space_id")  # /k/guest/{space}/...
     found = await read(request, browser, lambda reader: _record(reader, app_id, record_id, target), guest_space_id)
-    shown = Shown(language(request, browser), browser.user.timezone)
     app_root = request.url.path[:request.url.path.rindex("/") + 1]
     context = {"comment_text": "", "comment_errors": [], "process_errors": [], **context}
-    # Another app's pages sit beside this one's: /k/{app}/ or /k/guest/{space}/{app}/.
+    # Another app's pages sit beside this one's: /k/{app}/ or /k/guest/{space}/{app}/; so do its files.
     apps_root = app_root[:app_root.rstrip("/").rindex("/") + 1]
+    shown = Shown(language(request, browser), browser.user.timezone, files=apps_root + "file")
     return page(request, browser, "record.html", status=status, shown=shown, target=target, list_path=app_root,
                 apps_root=apps_root, **found, **context)
 
