@@ -534,3 +534,62 @@ def test_a_worker_of_another_process_hears_of_new_runs_at_once(server_without_wo
         worker.terminate()
         worker.wait(timeout=10)
         admin.close()
+
+
+def group_messages(server, group: str) -> list[tuple]:
+    """The group's messages as stored: (text, the referenceId it replies to)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(
+                sa.text("SELECT text, reply_to FROM kaizala_messages WHERE group_id = :g"), {"g": group})]
+    finally:
+        engine.dispose()
+
+
+def first_run(admin, flow: dict) -> dict:
+    """The flow's first run, once it has finished."""
+    deadline = time.monotonic() + 30
+    while not (found := admin.get("/kinflow/v1/flow/runs.json", params={"id": flow["id"]}).json()["runs"]):
+        assert time.monotonic() < deadline, "no run started"
+        time.sleep(0.1)
+    return wait_run(admin, flow["id"], found[0]["id"])
+
+
+def kaizala(operation: str, **parameters) -> dict:
+    return {"type": "OpenApiConnection", "inputs": {
+        "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kaizala", "connectionName": "shared_kaizala",
+                 "operationId": operation}, "parameters": parameters}}
+
+
+def kintone_trigger(operation: str, app: str) -> dict:
+    return {"type": "OpenApiConnectionWebhook", "inputs": {
+        "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone", "connectionName": "shared_kintone",
+                 "operationId": operation}, "parameters": {"body/app": app}}}
+
+
+def test_a_comment_on_a_record_replies_in_the_group(public_server):
+    """kintone's comment trigger → Kaizala's SendReply to the message the group was told of the record in."""
+    server = public_server
+    admin = server.admin()
+    try:
+        app, group, member = connected(server, admin, view=True, add=True, manage=True)
+        told = member.post(f"/groups/{group}/messages", json={"message": "Order Tea is in"})
+        assert told.status_code == 200, told.text
+        flow = deploy(admin, {"triggers": {"When_a_comment_is_posted": kintone_trigger(
+            "AddWebhookForAddingRecordComment", app)}, "actions": {"Reply": kaizala(
+                "SendReply", groupId=group, **{"body/replyToReferenceId": told.json()["referenceId"],
+                                               "body/message": "Comment on record @{triggerBody()?['recordId']}: "
+                                                               "@{triggerBody()?['comment']?['text']}"})}})
+        record = admin.post("/k/v1/record.json", json={"app": app, "record": {"Title": {"value": "Tea"}}}).json()["id"]
+        commented = admin.post("/k/v1/record/comment.json", json={"app": app, "record": record,
+                                                                  "comment": {"text": "Shipped today"}})
+        assert commented.status_code == 200, commented.text
+        run = first_run(admin, flow)
+        assert run["status"] == "Succeeded", run
+        member.close()
+        assert (f"Comment on record {record}: Shipped today", told.json()["referenceId"]) in group_messages(server, group)
+    finally:
+        admin.close()
