@@ -593,3 +593,36 @@ def test_a_comment_on_a_record_replies_in_the_group(public_server):
         assert (f"Comment on record {record}: Shipped today", told.json()["referenceId"]) in group_messages(server, group)
     finally:
         admin.close()
+
+
+def test_a_status_change_posts_an_announcement(public_server):
+    """kintone's status trigger → Kaizala's SendActions posting an Announcement of the record's new status."""
+    from tests.conftest import deploy_and_wait
+
+    server = public_server
+    admin = server.admin()
+    try:
+        app, group, member = connected(server, admin, view=True, add=True, manage=True)
+        anyone = {"type": "ANY", "entities": []}
+        assert admin.put("/k/v1/preview/app/status.json", json={"app": app, "enable": True, "states": {
+            "Open": {"name": "Open", "index": "0", "assignee": anyone},
+            "Shipped": {"name": "Shipped", "index": "1", "assignee": anyone}}, "actions": [
+            {"name": "Ship", "from": "Open", "to": "Shipped", "filterCond": "", "type": "PRIMARY"}]}).status_code == 200
+        assert deploy_and_wait(admin, app) == "SUCCESS"
+        flow = deploy(admin, {"triggers": {"When_the_status_changes": kintone_trigger(
+            "AddWebhookForUpdatingStatus", app)}, "actions": {"Announce": kaizala(
+                "SendActions", groupId=group, actionType="Announcement", **{
+                    "request/actionBody/title": "Order update",
+                    "request/actionBody/message": "@{triggerBody()?['record']?['Title']?['value']} is now "
+                                                  "@{triggerBody()?['record']?['Status']?['value']}"})}})
+        record = admin.post("/k/v1/record.json", json={"app": app, "record": {"Title": {"value": "Tea"}}}).json()["id"]
+        shipped = admin.put("/k/v1/record/status.json", json={"app": app, "id": record, "action": "Ship"})
+        assert shipped.status_code == 200, shipped.text
+        run = first_run(admin, flow)
+        assert run["status"] == "Succeeded", run
+        listed = member.get(f"/groups/{group}/actions", params={"actionType": "Announcement"}).json()
+        member.close()
+        assert [(a["actionBody"]["title"], a["actionBody"]["message"]) for a in listed["actions"]] == [
+            ("Order update", "Tea is now Shipped")]
+    finally:
+        admin.close()
