@@ -626,3 +626,38 @@ def test_a_status_change_posts_an_announcement(public_server):
             ("Order update", "Tea is now Shipped")]
     finally:
         admin.close()
+
+
+def test_a_survey_response_adds_a_record_with_its_answers(public_server):
+    """Kaizala's survey response trigger (on one survey of a group) → kintone's AddRecord of its answers."""
+    server = public_server
+    admin = server.admin()
+    try:
+        app, group, member = connected(server, admin, view=True, add=True)
+        survey = member.post(f"/groups/{group}/actions", json={"actionType": "Survey", "actionBody": {
+            "title": "Orders", "isAnonymous": False, "acceptMultipleResponses": True, "dueDate": 10, "questions": [
+                {"title": "What", "type": "Text"}, {"title": "How many", "type": "Numeric"}]}})
+        assert survey.status_code == 200, survey.text
+        answers = "triggerBody()?['responseDetails']?['responseWithQuestions']"
+        flow = deploy(admin, {"triggers": {"When_a_survey_is_answered": {
+            "type": "OpenApiConnectionWebhook",
+            "inputs": {"host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kaizala",
+                                "connectionName": "shared_kaizala", "operationId": "SurveyResponseOnGroup"},
+                       "parameters": {"groupId": group, "objectId": survey.json()["actionId"]}}}},
+            "actions": {"Add": {"type": "OpenApiConnection", "inputs": {
+                "host": {"apiId": "/providers/Microsoft.PowerApps/apis/shared_kintone",
+                         "connectionName": "shared_kintone", "operationId": "AddRecord"},
+                "parameters": {"Request body of record/app": app,
+                               "Request body of record/record/Title/value": f"@{{{answers}[0]?['answer']}}",
+                               "Request body of record/record/Amount/value": f"@{{{answers}[1]?['answer']}}"}}}}})
+        assert flow["subscription"]["location"], flow
+        answered = member.post(f"/groups/{group}/actions/{survey.json()['actionId']}/responses", json={
+            "actionType": "Survey", "actionBody": {"Answers": ["Green tea", 12]}})
+        assert answered.status_code == 200, answered.text
+        member.close()
+        run = first_run(admin, flow)
+        assert run["status"] == "Succeeded", run
+        records = admin.get("/k/v1/records.json", params={"app": app}).json()["records"]
+        assert [(r["Title"]["value"], r["Amount"]["value"]) for r in records] == [("Green tea", "12")]
+    finally:
+        admin.close()
