@@ -7,7 +7,7 @@ import html
 import re
 
 from tests.conftest import deploy_and_wait, make_app
-from tests.web.conftest import new_user, signed_in
+from tests.web.conftest import new_user, request_token, signed_in
 
 FIELDS = {"docs": {"type": "FILE", "code": "docs", "label": "Documents"}}
 PAGE = b"<html><script>alert(1)</script></html>"
@@ -57,3 +57,48 @@ def test_a_file_is_refused_to_who_may_not_view_the_app_and_asks_others_to_sign_i
         away = anonymous.get("/k/file", params={"fileKey": key})
     assert refused.status_code == 403 and PAGE not in refused.content
     assert away.status_code == 303 and away.headers["location"].startswith("/login?next=")
+
+
+def _files(admin, app_id, record_id) -> list[dict]:
+    return admin.get("/k/v1/record.json", params={"app": app_id, "id": record_id}).json()["record"]["docs"]["value"]
+
+
+def test_the_record_form_uploads_keeps_and_removes_files(server):
+    with server.admin() as admin:
+        app_id = make_app(admin, {**FIELDS, "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "T"}},
+                          name="Files form")
+    with signed_in(server) as client:
+        token = request_token(client)
+        blank = client.get(f"/k/{app_id}/edit")
+        assert 'enctype="multipart/form-data"' in blank.text and 'type="file" id="docs" name="docs"' in blank.text
+        added = client.post(f"/k/{app_id}/edit", data={"__REQUEST_TOKEN__": token, "title": "one"},
+                            files=[("docs", ("a.txt", b"first", "text/plain")), ("docs", ("b.txt", b"second", "text/plain"))])
+        assert added.status_code == 303, added.text
+        record_id = re.search(r"record=(\d+)", added.headers["location"]).group(1)
+        with server.admin() as admin:
+            first = _files(admin, app_id, record_id)
+        assert [f["name"] for f in first] == ["a.txt", "b.txt"]
+        form = client.get(f"/k/{app_id}/edit", params={"record": record_id})
+        assert f'name="docs.keep" value="{first[0]["fileKey"]}" checked' in form.text
+        revision = re.search(r'name="revision" value="(\d+)"', form.text).group(1)
+        # b.txt unticked, a.txt kept, c.txt added; the title stays as typed.
+        edited = client.post(f"/k/{app_id}/edit", data={
+            "__REQUEST_TOKEN__": token, "record": record_id, "revision": revision, "title": "one",
+            "docs.keep": first[0]["fileKey"]}, files=[("docs", ("c.txt", b"third", "text/plain"))])
+        assert edited.status_code == 303, edited.text
+        with server.admin() as admin:
+            kept = [f["fileKey"] for f in _files(admin, app_id, record_id)]
+        # An input left empty adds nothing.
+        untouched = client.post(f"/k/{app_id}/edit", data={
+            "__REQUEST_TOKEN__": token, "record": record_id, "title": "two", "docs.keep": kept},
+            files=[("docs", ("", b"", "application/octet-stream"))])
+        assert untouched.status_code == 303, untouched.text
+        no_token = client.post(f"/k/{app_id}/edit", data={"title": "three"},
+                               files=[("docs", ("d.txt", b"x", "text/plain"))])
+    with server.admin() as admin:
+        final = _files(admin, app_id, record_id)
+        removed = admin.get("/k/v1/file.json", params={"fileKey": first[1]["fileKey"]})
+    assert [f["name"] for f in final] == ["a.txt", "c.txt"]
+    assert final[0]["fileKey"] == first[0]["fileKey"]
+    assert removed.status_code == 404
+    assert no_token.status_code == 403

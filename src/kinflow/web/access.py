@@ -8,6 +8,8 @@ from typing import TypeVar
 from urllib.parse import parse_qs, quote
 
 from sqlalchemy.engine import Connection
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -19,12 +21,14 @@ from kinflow.apps.app import App, LiveApp
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
+from kinflow.uploads import Upload
 from kinflow.web.render import page
 from kinflow.web.sessions import (
     REQUEST_TOKEN,
     Browser,
     check_token,
     cross_origin,
+    form_of,
     same_origin,
     signed_in,
     token_missing,
@@ -155,6 +159,41 @@ async def write_or_refuse(request: Request, browser: Browser, work: Callable[[Re
     return RedirectResponse(done if isinstance(done, str) else done(result), status_code=303)
 
 
+# Files one record form may send (its FILE inputs together).
+MAX_FORM_FILES = 20
+
+
+def uploads_of(request: Request) -> dict[str, list[Upload]]:
+    """The files a multipart form post sent, by input name (none for an url-encoded one)."""
+    return getattr(request.state, "uploads", {})
+
+
+async def _form_fields(request: Request) -> dict[str, list[str]] | None:
+    """A form post's fields: url-encoded, or multipart with files (kept for `uploads_of`); None
+    when it is too large."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        return await form_data(request)
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES + request.app.state.settings.file_max_bytes:
+        return None
+    try:
+        form = await form_of(request, body, max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    except HTTPException:  # more parts than that, or not multipart at all
+        return None
+    fields: dict[str, list[str]] = {}
+    uploads: dict[str, list[Upload]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            data = await value.read()
+            if value.filename or data:  # an input left empty sends a part with neither
+                uploads.setdefault(name, []).append(Upload(value.filename or "", value.content_type or "", data))
+        else:
+            fields.setdefault(name, []).append(value)
+    await form.close()
+    request.state.uploads = uploads
+    return fields
+
+
 FormHandler = Callable[[Request, Browser, dict[str, list[str]]], Awaitable[Response]]
 
 
@@ -165,7 +204,7 @@ def signed_in_form(handler: FormHandler) -> Callable[[Request], Awaitable[Respon
         browser = await signed_in(request)
         if browser is None:
             return to_sign_in(request)
-        fields = await form_data(request)
+        fields = await _form_fields(request)
         if fields is None:
             return page(request, browser, "error.html", status=413, error=KintoneError(
                 "CB_IL02", f"The form is larger than {MAX_FORM_BYTES // 1024 // 1024} MB.", 413))

@@ -18,16 +18,20 @@ from kinflow.errors import KintoneError
 
 INPUT_TYPES = frozenset({
     "SINGLE_LINE_TEXT", "NUMBER", "MULTI_LINE_TEXT", "RICH_TEXT", "DATE", "TIME", "DATETIME", "LINK",
-    "RADIO_BUTTON", "DROP_DOWN", "CHECK_BOX", "MULTI_SELECT", *ENTITY_SELECT_TYPES,
+    "RADIO_BUTTON", "DROP_DOWN", "CHECK_BOX", "MULTI_SELECT", "FILE", *ENTITY_SELECT_TYPES,
 })
+# A FILE input's name, then this: the download keys of the files it keeps.
+KEEP = ".keep"
 # Blank rows offered below a subtable's rows, for adding some without a script.
 BLANK_ROWS = 2
 MAX_ROWS = 1_000
 
 
-def takes_input(props: dict) -> bool:
+def takes_input(props: dict, in_table: bool = False) -> bool:
     # A text field with an expression (auto-calculated) is worked out by the server, like CALC.
-    return props["type"] in INPUT_TYPES and not str(props.get("expression") or "").strip()
+    # Files are taken at the top level only: a table row's files stay as they are.
+    return (props["type"] in INPUT_TYPES and not (in_table and props["type"] == "FILE")
+            and not str(props.get("expression") or "").strip())
 
 
 def _local(text: str, zone: ZoneInfo) -> str:
@@ -69,6 +73,8 @@ def form_value(props: dict, value: object, zone: ZoneInfo) -> object:
 
 def _field_value(props: dict, values: list[str], zone: ZoneInfo) -> object:
     kind = props["type"]
+    if kind == "FILE":  # the files kept (their download keys); new ones are added by the save
+        return [{"fileKey": key} for key in values if key]
     if kind in MULTI_CHOICE_TYPES:
         return [v for v in values if v]
     text = values[0] if values else ""
@@ -85,7 +91,7 @@ def _rows(table: dict, form: dict[str, list[str]], zone: ZoneInfo) -> list[dict]
     rows = []
     for index in range(count):
         cells = {inner: {"value": _field_value(props, form.get(f"{code}.{index}.{inner}", []), zone)}
-                 for inner, props in table.get("fields", {}).items() if takes_input(props)}
+                 for inner, props in table.get("fields", {}).items() if takes_input(props, in_table=True)}
         row_id = (form.get(f"{code}.{index}.id") or [""])[0]
         if not row_id and all(cell["value"] in ("", []) for cell in cells.values()):
             continue  # a blank row left blank
@@ -105,7 +111,8 @@ def record_from_form(fields: list[dict], form: dict[str, list[str]], zone: ZoneI
         if props["type"] == "SUBTABLE":
             record[props["code"]] = {"value": _rows(props, form, zone)}
         elif takes_input(props):
-            record[props["code"]] = {"value": _field_value(props, form.get(props["code"], []), zone)}
+            name = props["code"] + (KEEP if props["type"] == "FILE" else "")
+            record[props["code"]] = {"value": _field_value(props, form.get(name, []), zone)}
     return record
 
 

@@ -131,14 +131,14 @@ def token_missing() -> KintoneError:
                                    f"({REQUEST_TOKEN} in the JSON body or the X-Request-Token header).", 403)
 
 
-async def form_of(request: Request, body: bytes, *, max_files: int) -> FormData:
+async def form_of(request: Request, body: bytes, *, max_files: int, max_fields: int = 10) -> FormData:
     """The multipart form of a request whose body was read already (`request.form()` reads the
     stream, which is spent by then)."""
 
     async def replay() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return await Request(request.scope, replay).form(max_files=max_files, max_fields=10)
+    return await Request(request.scope, replay).form(max_files=max_files, max_fields=max_fields)
 
 
 async def _sent_token(request: Request, headers: dict[str, str]) -> str:

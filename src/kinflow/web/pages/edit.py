@@ -8,8 +8,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from kinflow.apps import files
 from kinflow.errors import KintoneError
-from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
+from kinflow.uploads import Upload
+from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, uploads_of, write
 from kinflow.web.pages.record import digits, ordered
 from kinflow.web.record_form import BLANK_ROWS, Problems, form_value, problems, record_from_form, takes_input
 from kinflow.web.render import page
@@ -65,16 +67,27 @@ async def edit_page(request: Request, browser: Browser) -> Response:
     return _form_page(request, browser, app, fields, record, record_id, revision)
 
 
+def _attach(reader: Reader, fields: list[dict], record: dict, uploads: dict[str, list[Upload]]) -> None:
+    """The files the form sent, uploaded as `POST file.json` does and added to their FILE fields."""
+    max_bytes = reader.request.app.state.settings.file_max_bytes
+    for props in fields:
+        for received in uploads.get(props["code"], []) if props["type"] == "FILE" else []:
+            key = files.upload(reader.conn, reader.identity, received, max_bytes=max_bytes)["fileKey"]
+            record[props["code"]]["value"].append({"fileKey": key})
+
+
 @signed_in_form
 async def edit_submit(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     app_id = request.path_params["app"]
     guest = request.path_params.get("space_id")
     record_id = digits((form.get("record") or [""])[0])
     revision = (form.get("revision") or [""])[0]
+    uploads = uploads_of(request)
 
     def save(reader: Reader) -> str:
         _, fields = _fields(reader, app_id)
         record = record_from_form(fields, form, zone(browser.user.timezone))
+        _attach(reader, fields, record, uploads)
         if record_id is None:
             return reader.call("POST", "record", app=app_id, record=record)["id"]
         reader.call("PUT", "record", app=app_id, id=record_id, record=record, **({"revision": revision} if revision else {}))
