@@ -345,3 +345,20 @@ def test_administration_pages_pass_axe(page, orders):
     page.get_by_role("link", name="API tokens").click()
     page.wait_for_url(f"**/k/admin/app/{orders['app']}/tokens")
     check(page, "26-api-tokens")
+
+
+def test_attach_a_file_in_the_form_and_download_it_from_the_record_page(page, server):
+    with server.admin() as admin:
+        app_id = make_app(admin, {"docs": {"type": "FILE", "code": "docs", "label": "Documents"}}, name="Browser files")
+    sign_in(page)
+    page.goto(f"/k/{app_id}/edit")
+    page.get_by_label("Documents").set_input_files({"name": "notes.txt", "mimeType": "text/plain",
+                                                     "buffer": b"written in the browser"})
+    check(page, "27-file-form")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/show\?record=\d+#record=\d+$"))
+    with page.expect_download() as started:
+        page.get_by_role("link", name="notes.txt").click()
+    download = started.value
+    assert download.suggested_filename == "notes.txt"
+    assert Path(download.path()).read_bytes() == b"written in the browser"
