@@ -169,3 +169,18 @@ def test_which_addresses_are_pages():
     assert all(is_page(p) for p in ("/", "/k/", "/k/1/show", "/k/guest/3/1/", "/login", "/other"))
     assert not any(is_page(p) for p in ("/k/v1/record.json", "/k/guest/3/v1/records.json", "/kinflow/v1/users.json",
                                        "/kaizala/v1/groups", "/metrics", "/static/kinflow.css"))
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "-1", "1e3", "9" * 40])
+def test_numbers_in_page_addresses_that_are_not_plain_digits_answer_a_page(server, world, number):
+    """`str.isdigit()` takes "²", which `int()` refuses: such a number is read as none, never as a 500."""
+    app = world["app"]
+    with signed_in(server) as client:
+        for path, params in [(f"/k/{app}/", {"offset": number}), (f"/k/{app}/show", {"record": number}),
+                             (f"/k/{app}/show", {"record": world["record"], "comment": number}),
+                             ("/k/notifications", {"offset": number}), ("/k/admin/users", {"offset": number}),
+                             ("/k/admin/departments", {"offset": number}),
+                             (f"/k/admin/app/{app}/webhooks", {"log": number})]:
+            response = client.get(path, params=params)
+            assert response.status_code < 500, (path, params, response.text[:300])
+            assert response.headers["content-type"].startswith("text/html"), (path, params)

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 
+from kinflow.digits import is_digits
 from kinflow.groups.errors import bad_input
 from kinflow.groups.media import Upload, too_large
 from kinflow.webhooks.guard import AddressRefused, GuardedResolver, Network, literal_refusal, url_problem
@@ -29,7 +30,7 @@ def checked_url(value: object) -> str:
 
 async def _read(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if is_digits(declared) and int(declared) > max_bytes:
         raise too_large(max_bytes)
     data = bytearray()
     async for chunk in response.content.iter_chunked(CHUNK):

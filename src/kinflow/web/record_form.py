@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, MULTI_CHOICE_TYPES
+from kinflow.digits import bounded_number
 from kinflow.errors import KintoneError
 
 INPUT_TYPES = frozenset({
@@ -101,7 +102,7 @@ def _rows(table: dict, form: dict[str, list[str]], zone: ZoneInfo) -> list[dict]
 
 def _count(values: list[str] | None) -> int:
     text = (values or ["0"])[0]
-    return int(text) if text.isdigit() and len(text) < 6 else 0
+    return bounded_number(text, 99_999)
 
 
 def record_from_form(fields: list[dict], form: dict[str, list[str]], zone: ZoneInfo) -> dict:

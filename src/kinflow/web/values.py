@@ -12,6 +12,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
+from kinflow.digits import is_digits
 from babel.dates import format_date, format_datetime
 from markupsafe import Markup, escape
 
@@ -108,7 +109,7 @@ class Shown:
         except InvalidOperation:
             return text
         scale = str(props.get("displayScale") or "")
-        if scale.isdigit() and int(scale) <= 10:
+        if is_digits(scale) and int(scale) <= 10:
             number = number.quantize(Decimal(1).scaleb(-int(scale)), rounding=ROUND_HALF_UP)
         return _with_unit(format(number, ",f" if display == "NUMBER_DIGIT" else "f"), props)
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from kinflow.api.authentication import password_identity
 from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
+from kinflow.digits import is_digits
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
 from kinflow.groups.errors import bad_input
@@ -51,7 +52,7 @@ def not_found_route(method: str, path: str) -> KintoneError:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request's body, read no further than `limit` bytes (413 beyond)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if is_digits(declared) and int(declared) > limit:
         raise KintoneError("PayloadTooLarge", f"The body is over {limit} bytes.", 413)
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -12,6 +12,7 @@ from kinflow.api.kintone.calls import Call, Download, route
 from kinflow.apps import files
 from kinflow.apps.app import load_live
 from kinflow.apps.permissions import require
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.uploads import Upload
 from kinflow.web.sessions import form_of
@@ -29,7 +30,7 @@ async def read_upload(request: Request, max_bytes: int) -> dict:
         # Told after the caller is let in (by the handler): a caller not signed in learns only that.
         return {UPLOAD: KintoneError("CB_IL02", "Illegal request. Send the file as multipart/form-data.", 400)}
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + OVERHEAD:
+    if is_digits(declared) and int(declared) > max_bytes + OVERHEAD:
         raise files.too_large(max_bytes)
     # Read whole (KINFLOW_MAX_BODY_BYTES bounds a body of no declared length) and kept by Starlette,
     # so a browser session's check can read its request token from the same bytes.

@@ -7,10 +7,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from kinflow.digits import digit_text
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, signed_in_form, write
 from kinflow.web.pages.mentions import split_mentions
-from kinflow.web.pages.record import digits, record_response
+from kinflow.web.pages.record import record_response
 from kinflow.web.sessions import Browser
 
 
@@ -18,7 +19,7 @@ from kinflow.web.sessions import Browser
 async def post_comment(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     app_id = request.path_params["app"]
     guest = request.path_params.get("space_id")
-    record_id = digits((form.get("record") or [""])[0]) or "0"
+    record_id = digit_text((form.get("record") or [""])[0]) or "0"
     text = (form.get("text") or [""])[0]
 
     def post(reader: Reader) -> str:

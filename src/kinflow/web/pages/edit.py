@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kinflow.apps import files
+from kinflow.digits import digit_text
 from kinflow.errors import KintoneError
 from kinflow.uploads import Upload
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, uploads_of, write
-from kinflow.web.pages.record import digits, ordered
+from kinflow.web.pages.record import ordered
 from kinflow.web.record_form import BLANK_ROWS, Problems, form_value, problems, record_from_form, takes_input
 from kinflow.web.render import page
 from kinflow.web.sessions import Browser
@@ -55,7 +56,7 @@ def _form_page(request: Request, browser: Browser, app: dict, fields: list[dict]
 @signed_in_page
 async def edit_page(request: Request, browser: Browser) -> Response:
     app_id = request.path_params["app"]
-    record_id = digits(request.query_params.get("record"))
+    record_id = digit_text(request.query_params.get("record"))
 
     def load(reader: Reader) -> tuple:
         app, fields = _fields(reader, app_id)
@@ -80,7 +81,7 @@ def _attach(reader: Reader, fields: list[dict], record: dict, uploads: dict[str,
 async def edit_submit(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     app_id = request.path_params["app"]
     guest = request.path_params.get("space_id")
-    record_id = digits((form.get("record") or [""])[0])
+    record_id = digit_text((form.get("record") or [""])[0])
     revision = (form.get("revision") or [""])[0]
     uploads = uploads_of(request)
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from kinflow.digits import bounded_number
 from kinflow.notifications import inbox
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
 from kinflow.web.render import language, page
@@ -26,8 +27,7 @@ def local_link(url: str) -> str:
 
 
 def _offset(raw: str | None) -> int:
-    number = int(raw) if raw and raw.isdigit() and len(raw) < 10 else 0
-    return min(number, MAX_OFFSET) // PAGE_SIZE * PAGE_SIZE
+    return bounded_number(raw, MAX_OFFSET) // PAGE_SIZE * PAGE_SIZE
 
 
 @signed_in_page

@@ -6,16 +6,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from kinflow.digits import digit_text
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, signed_in_form, write
-from kinflow.web.pages.record import digits, record_response
+from kinflow.web.pages.record import record_response
 from kinflow.web.sessions import Browser
 
 
 @signed_in_form
 async def run_action(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     app_id = request.path_params["app"]
-    record_id = digits((form.get("record") or [""])[0]) or "0"
+    record_id = digit_text((form.get("record") or [""])[0]) or "0"
     first = {name: values[0] for name, values in form.items() if values and values[0]}
     params = {key: first[key] for key in ("action", "assignee", "revision") if key in first}
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kinflow.apps.comments import comments_disabled
+from kinflow.digits import digit_text
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_page
 from kinflow.web.process_panel import process_panel
@@ -78,10 +79,6 @@ def _record(reader: Reader, app_id: int, record_id: str, target: str | None) -> 
             "related": related_records(reader, record, properties)}
 
 
-def digits(raw: str | None) -> str | None:
-    return raw if raw and raw.isdigit() and len(raw) < 19 else None
-
-
 async def record_response(request: Request, browser: Browser, record_id: str, target: str | None,
                           status: int = 200, **context: object) -> Response:
     app_id = request.path_params["app"]
@@ -98,10 +95,10 @@ async def record_response(request: Request, browser: Browser, record_id: str, ta
 
 @signed_in_page
 async def record_page(request: Request, browser: Browser) -> Response:
-    record_id = digits(request.query_params.get("record"))
+    record_id = digit_text(request.query_params.get("record"))
     if record_id is None:  # the record is in the fragment: record.js asks again with it
         app_id = request.path_params["app"]
         app = await read(request, browser, lambda reader: reader.call("GET", "app", id=app_id),
                          request.path_params.get("space_id"))
         return page(request, browser, "record.html", app=app, record=None, list_path=request.url.path[:-len("show")])
-    return await record_response(request, browser, record_id, digits(request.query_params.get("comment")))
+    return await record_response(request, browser, record_id, digit_text(request.query_params.get("comment")))

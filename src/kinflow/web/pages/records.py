@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kinflow.apps.query.parser import parse_query
+from kinflow.digits import bounded_number
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_page
 from kinflow.web.render import language, page
@@ -63,7 +64,7 @@ def _paged(query: str, offset: int) -> tuple[str, bool]:
 
 
 def _number(raw: str | None, high: int) -> int:
-    return min(int(raw), high) if raw and raw.isdigit() and len(raw) < 10 else 0
+    return bounded_number(raw, high)
 
 
 def _list(reader: Reader, app_id: int, params: dict) -> dict:

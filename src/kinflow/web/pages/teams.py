@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kinflow.api.directory import require_admin
+from kinflow.digits import bounded_number
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
 from kinflow.web.pages.users import directory_action
@@ -55,7 +56,7 @@ def _show(request: Request, browser: Browser, kind: Kind, found: dict, offset: i
 
 def _offset(request: Request) -> int:
     raw = request.query_params.get("offset", "0")
-    return min(int(raw), 1_000_000) if raw.isdigit() and len(raw) < 8 else 0
+    return bounded_number(raw, 1_000_000)
 
 
 @signed_in_page

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kinflow.api.directory import ACTIONS, require_admin
+from kinflow.digits import bounded_number
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
 from kinflow.web.pages.personal import language_names, time_zones
@@ -38,7 +39,7 @@ def _show(request: Request, browser: Browser, found: dict, search: str, offset: 
 def _query(request: Request) -> tuple[str, int]:
     search = request.query_params.get("search", "")[:100]
     raw = request.query_params.get("offset", "0")
-    return search, min(int(raw), 1_000_000) if raw.isdigit() and len(raw) < 8 else 0
+    return search, bounded_number(raw, 1_000_000)
 
 
 @signed_in_page

@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kinflow.digits import digit_text
 from kinflow.errors import KintoneError
 from kinflow.events.kintone import EVENT_TYPES
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
@@ -20,10 +21,6 @@ LOG_SIZE = 50
 
 def webhooks_path(app_id: int | str) -> str:
     return views_path(app_id).removesuffix("views") + "webhooks"
-
-
-def _digits(raw: str | None) -> str | None:
-    return raw if raw and raw.isdigit() and len(raw) < 19 else None
 
 
 def _settings(reader: Reader, app_id: int, log: str | None) -> dict:
@@ -47,7 +44,7 @@ def _show(request: Request, browser: Browser, found: dict, status: int = 200, **
 @signed_in_page
 async def webhooks_page(request: Request, browser: Browser) -> Response:
     app_id = request.path_params["app"]
-    log = _digits(request.query_params.get("log"))
+    log = digit_text(request.query_params.get("log"))
     found = await read(request, browser, lambda reader: _settings(reader, app_id, log))
     return _show(request, browser, found, saved=request.query_params.get("saved"))
 
@@ -59,12 +56,12 @@ def _change(reader: Reader, app_id: int, form: dict[str, list[str]]) -> str:
         reader.kinflow("POST", "webhooks", app=app_id, url=first.get("url", ""), events=form.get("events", []),
                        description=first.get("description", ""))
         return ""
-    webhook = _digits(first.get("id")) or "0"
+    webhook = digit_text(first.get("id")) or "0"
     if operation == "delete":
         reader.kinflow("DELETE", "webhooks", app=app_id, id=webhook)
         return ""
     if operation == "redeliver":
-        delivery = _digits(first.get("delivery"))
+        delivery = digit_text(first.get("delivery"))
         reader.kinflow("POST", "webhook/redeliver", app=app_id, id=webhook, **({"delivery": delivery} if delivery else {}))
         return f"&log={webhook}"
     raise KintoneError("CB_VA01", "Missing or invalid input.", 400, {"op": ["Enter add, delete or redeliver."]})
