@@ -36,6 +36,7 @@ PERSON = "person"  # any signed-in user (their own inbox, their own apps), never
 SIGNED_IN = "signed in"  # any user or token (a cursor is found only by its owner)
 GROUPS = "groups"  # the groups API signs in with its own access token: every kintone caller is 401
 PAGE = "page"  # a web page: a browser session (see `_page_cells`); others are sent to sign in
+OWNER = "owner"  # a person's own flow (the administrator's in the matrix): others find no such flow
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ CALLERS = [ANONYMOUS, SEPARATOR_TOKEN, STRANGER, VIEW_TOKEN, MANAGE_TOKEN, OTHER
            *SESSION_OF]
 TOKEN_PERMISSIONS = {VIEW_TOKEN: {"view"}, MANAGE_TOKEN: {"manage"}, OTHER_TOKEN: set()}
 
-ALLOWED, REFUSED, UNAUTHENTICATED = "allowed", "refused", "401"
+ALLOWED, REFUSED, UNAUTHENTICATED, HIDDEN = "allowed", "refused", "401", "404 as for a missing one"
 
 
 def expected(rule: object, caller: str) -> str:
@@ -243,6 +244,8 @@ def expected(rule: object, caller: str) -> str:
         return UNAUTHENTICATED
     if caller == ADMINISTRATOR or rule == SIGNED_IN:
         return ALLOWED
+    if rule == OWNER:
+        return HIDDEN
     is_token = caller in TOKEN_PERMISSIONS
     if rule == ADMIN:
         return REFUSED
@@ -421,6 +424,9 @@ PAGE_RULES = {
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
+    "/k/flows/": (PERSON, "/k/flows/"),
+    "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),
+    "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -445,6 +451,8 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
+    "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),  # no `op`: 400 for the owner
+    "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"
@@ -455,11 +463,14 @@ def _page_outcome(response) -> str:
         return SIGN_IN
     if response.status_code == 403:
         return REFUSED
+    if response.status_code == 404:
+        return HIDDEN
     # A form post may be refused for what it says (400), or done and sent on (303).
     return ALLOWED if response.status_code in (200, 303, 400) else f"unexpected {response.status_code}"
 
 
-def _page_cells(targets: list[Target], rules: dict):
+def _page_cells(targets: list[Target], rules: dict, flow: dict[str, str]):
+    """(url, caller, expected outcome, target) of each page; `flow`: the administrator's flow and run."""
     for target in targets:
         guest = target.prefix != "/k/v1"
         for path, (rule, address) in rules.items():
@@ -467,10 +478,22 @@ def _page_cells(targets: list[Target], rules: dict):
                 continue
             space = target.prefix.split("/")[3] if guest else ""
             url = address.replace("{app}", target.app).replace("{record}", target.record).replace(
-                "{space}", space).replace("{file}", target.file)
+                "{space}", space).replace("{file}", target.file).replace(
+                "{flow}", flow["id"]).replace("{run}", flow["run"])
             for caller in PAGE_CALLERS:
                 want = expected(rule, caller) if caller in SESSION_OF else SIGN_IN
                 yield url, caller, want, target
+
+
+def _flow_with_a_run(server, admin) -> dict[str, str]:
+    """A flow of the administrator's (a Request trigger) and a run of it."""
+    deployed = admin.post("/kinflow/v1/flows.json", json={"name": f"matrix-{uuid.uuid4().hex[:8]}", "definition": {
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}}, "actions": {}}})
+    assert deployed.status_code == 200, deployed.text
+    with server.client() as client:
+        started = client.post("/kinflow/" + deployed.json()["callbackUrl"].split("/kinflow/", 1)[1], json={})
+    assert started.status_code == 202, started.text
+    return {"id": deployed.json()["id"], "run": started.json()["run"]}
 
 
 def test_page_rules_cover_every_page():
@@ -489,6 +512,7 @@ def test_authorization_matrix(server, admin):
                 ADMINISTRATOR_SESSION: _session(server, "Administrator", ADMIN_PASSWORD)}
     targets = [_target(admin, None, stranger, other_token, sessions),
                _target(admin, space, stranger, other_token, sessions)]
+    flow = _flow_with_a_run(server, admin)
 
     clients = {caller: server.client() for caller in CALLERS}
     wrong = []
@@ -503,11 +527,11 @@ def test_authorization_matrix(server, admin):
                     wrong.append(f"{method} {path} as {caller}: {got}, expected {want} ({response.text[:160]})")
                 if path.endswith("records/cursor.json") and method == "POST" and response.status_code == 200:
                     clients[caller].delete(path, headers=target.headers[caller], params={"id": response.json()["id"]})
-        for url, caller, want, target in _page_cells(targets, PAGE_RULES):
+        for url, caller, want, target in _page_cells(targets, PAGE_RULES, flow):
             got = _page_outcome(clients[caller].get(url, headers=target.headers[caller]))
             if got != want:
                 wrong.append(f"page {url} as {caller}: {got}, expected {want}")
-        for url, caller, want, target in _page_cells(targets, FORM_RULES):
+        for url, caller, want, target in _page_cells(targets, FORM_RULES, flow):
             form = {"record": target.record, "text": "matrix"}
             got = _page_outcome(clients[caller].post(url, data=form, headers=target.headers[caller]))
             if got != want:

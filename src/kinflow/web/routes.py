@@ -12,6 +12,8 @@ from kinflow.web.access import PORTAL
 from kinflow.web.pages.comments import post_comment
 from kinflow.web.pages.edit import edit_page, edit_submit
 from kinflow.web.pages.files import download_file
+from kinflow.web.pages.flow_runs import change_run, run_page
+from kinflow.web.pages.flows import change_flow, flow_page, flows_page
 from kinflow.web.live import unread_stream
 from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
 from kinflow.web.pages.inbox import inbox_page, mark_read
@@ -61,6 +63,9 @@ PAGES = {
     "/k/admin/departments": teams_page,
     "/k/admin/groups": teams_page,
     "/k/admin/spaces": spaces_page,
+    "/k/flows/": flows_page,
+    "/k/flows/{flow:int}": flow_page,
+    "/k/flows/{flow:int}/runs/{run}": run_page,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -85,6 +90,8 @@ FORMS = {
     "/k/admin/departments": change_teams,
     "/k/admin/groups": change_teams,
     "/k/admin/spaces": change_spaces,
+    "/k/flows/{flow:int}": change_flow,
+    "/k/flows/{flow:int}/runs/{run}": change_run,
 }
 
 routes: list[BaseRoute] = [

@@ -1,0 +1,143 @@
+"""Flows in the browser, over HTTP: the list, a flow's page with its run history, a run's page with
+each action's inputs, outputs, status, attempts and duration; turning a flow off and on, resubmitting
+a run, and nobody but the owner (or an administrator) seeing a flow."""
+
+from __future__ import annotations
+
+from markupsafe import escape
+import re
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import password_header
+from tests.flows.sink import Sink
+from tests.web.conftest import new_user, request_token, signed_in
+
+REQUEST = {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}}
+DEFINITION = {"triggers": REQUEST, "actions": {
+    "Compose": {"type": "Compose", "inputs": {"greeting": "Hello @{triggerBody()?['who']}"}},
+    "Answer": {"type": "Response", "runAfter": {"Compose": ["Succeeded"]},
+               "inputs": {"statusCode": 200, "body": "@outputs('Compose')"}}}}
+
+
+def calling(url: str) -> dict:
+    """The definition above, telling `url` first (again once it fails, after 5 s)."""
+    call = {"type": "Http", "inputs": {"method": "POST", "uri": url, "body": "@triggerBody()"},
+            "retryPolicy": {"type": "fixed", "count": 1, "interval": "PT5S"}}
+    compose = {**DEFINITION["actions"]["Compose"], "runAfter": {"Call": ["Succeeded"]}}
+    return {"triggers": REQUEST, "actions": {"Call": call, "Compose": compose, "Answer": DEFINITION["actions"]["Answer"]}}
+
+
+@pytest.fixture()
+def failing_once():
+    receiver = Sink([500])
+    yield receiver
+    receiver.close()
+
+
+def _post(client, path: str, **form):
+    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
+
+
+def deploy(client, definition: dict = DEFINITION, name: str | None = None) -> dict:
+    answer = client.post("/kinflow/v1/flows.json", json={"name": name or f"flow-{uuid.uuid4().hex[:8]}",
+                                                         "definition": definition})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def run_once(server, flow: dict, who: str) -> str:
+    url = flow["callbackUrl"].split("/kinflow/", 1)[1]
+    with server.client() as client:
+        answered = client.post(f"/kinflow/{url}", json={"who": who})
+    assert answered.status_code == 200, answered.text
+    return answered.headers["x-ms-workflow-run-id"]
+
+
+def finished(client, path: str) -> str:
+    for _ in range(100):
+        shown = client.get(path)
+        assert shown.status_code == 200, shown.text
+        if 'data-status="Succeeded"' in shown.text or 'data-status="Failed"' in shown.text:
+            return shown.text
+        time.sleep(0.1)
+    raise AssertionError(f"{path} did not finish")
+
+
+def test_the_list_a_flow_its_run_history_and_a_run(server, failing_once):
+    login = new_user(server, password="pw")
+    with server.client(password_header(login, "pw")) as api:
+        flow = deploy(api, calling(failing_once.url), name="Greeter")
+    run = run_once(server, flow, "Ann")
+    with signed_in(server, login, "pw") as client:
+        listed = client.get("/k/flows/")
+        assert listed.status_code == 200
+        assert f'<a href="/k/flows/{flow["id"]}">Greeter</a>' in listed.text
+
+        shown = client.get(f"/k/flows/{flow['id']}")
+        assert shown.status_code == 200
+        assert '<dd id="flow-state">Enabled</dd>' in shown.text
+        assert f'id="run-{run}"' in shown.text and str(escape(flow["callbackUrl"])) in shown.text
+
+        page = finished(client, f"/k/flows/{flow['id']}/runs/{run}")
+        actions = re.findall(r'<h3 id="action-\d+-name">(\w+)', page)
+        assert actions == ["Call", "Compose", "Answer"]
+        call = page[page.find('id="action-1"'):page.find('id="action-2"')]
+        assert "Succeeded" in call and "<dt>Attempts</dt><dd>2</dd>" in call  # 500, then 200
+        assert re.search(r"<dt>Duration</dt><dd>\d+(\.\d)? m?s</dd>", call)
+        assert str(escape('"statusCode": 500')) in call  # the attempts one by one
+        compose = page[page.find('id="action-2"'):page.find('id="action-3"')]
+        assert "Succeeded" in compose and re.search(r"<dt>Duration</dt><dd>\d+ ms</dd>", compose)
+        assert str(escape('"greeting": "Hello Ann"')) in compose  # the outputs
+        assert str(escape("Hello @{triggerBody()?['who']}")) not in compose  # inputs are evaluated
+        assert str(escape('"who": "Ann"')) in page  # the trigger's outputs
+
+
+def test_turn_a_flow_off_and_on_resubmit_a_run_and_delete_the_flow(server, admin):
+    flow = deploy(admin)
+    run = run_once(server, flow, "Bo")
+    path = f"/k/flows/{flow['id']}"
+    with signed_in(server) as client:
+        off = _post(client, path, op="disable")
+        assert off.status_code == 303 and off.headers["location"] == f"{path}?saved=disable"
+        assert admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["state"] == "Disabled"
+        assert '<dd id="flow-state">Disabled</dd>' in client.get(path).text
+        assert _post(client, path, op="enable").status_code == 303
+        assert admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["state"] == "Enabled"
+
+        finished(client, f"{path}/runs/{run}")
+        again = _post(client, f"{path}/runs/{run}", op="resubmit")
+        assert again.status_code == 303, again.text
+        new_run = re.search(r"/runs/([\w-]+)\?saved=resubmit$", again.headers["location"]).group(1)
+        assert new_run != run
+        page = finished(client, f"{path}/runs/{new_run}")
+        assert f'href="{path}/runs/{run}"' in page  # resubmitted from
+        assert str(escape('"greeting": "Hello Bo"')) in page
+
+        wrong = _post(client, path, op="explode")
+        assert wrong.status_code == 400 and "CB_VA01" in wrong.text
+        gone = _post(client, path, op="delete")
+        assert gone.status_code == 303 and gone.headers["location"] == "/k/flows/?saved=delete"
+        assert client.get(path).status_code == 404
+
+
+def test_a_flow_is_its_owners_and_administrators(server, admin):
+    owner, other = new_user(server, password="pw"), new_user(server, password="pw")
+    with server.client(password_header(owner, "pw")) as api:
+        flow = deploy(api, name="Private")
+    run = run_once(server, flow, "Cy")
+    path = f"/k/flows/{flow['id']}"
+    with signed_in(server, other, "pw") as client:
+        assert "Private" not in client.get("/k/flows/").text
+        for address in (path, f"{path}/runs/{run}"):
+            missing = client.get(address)
+            assert missing.status_code == 404 and "KF_FL01" in missing.text
+        refused = _post(client, path, op="disable")
+        assert refused.status_code == 404
+        assert _post(client, f"{path}/runs/{run}", op="resubmit").status_code == 404
+    assert admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["state"] == "Enabled"
+    with signed_in(server) as client:  # an administrator manages every flow
+        assert client.get(path).status_code == 200
+        assert f'<a href="{path}">Private</a>' in client.get("/k/flows/").text
