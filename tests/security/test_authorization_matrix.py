@@ -67,6 +67,10 @@ KINTONE_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     **{("GET", f"{preview}app/{resource}"): (app("manage"), {"app": "{app}"})
        for preview in ("", "preview/")
        for resource in ("acl", "notifications/general", "notifications/perRecord", "notifications/reminder")},
+    # kintone.dev "Get Record Permissions", "Get Field Permissions": app management, live and preview.
+    **{("GET", f"{preview}{kind}/acl"): (app("manage"), {"app": "{app}"})
+       for preview in ("", "preview/") for kind in ("record", "field")},
+    **{("PUT", f"preview/{kind}/acl"): (app("manage"), {"app": "{app}", "rights": []}) for kind in ("record", "field")},
     ("POST", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "properties": {}}),
     ("PUT", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "properties": {}}),
     ("DELETE", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "fields": ["no_such_field"]}),

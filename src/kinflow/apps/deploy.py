@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from kinflow.apps.access_settings import FIELD_ACL, RECORD_ACL, check_against_form
 from kinflow.apps.app import App, LiveApp, load_app, parse_id
 from kinflow.apps.form import Form
 from kinflow.apps.form_fields import check_formulas
@@ -83,6 +84,8 @@ def _deploy_one(conn: Connection, app: App) -> None:
     form_document = _live_document(conn, app.id, "form")
     form = Form.from_document(form_document)
     check_formulas(form_document)  # every save checked them; a form saved before formulas existed may not
+    check_against_form(conn, form_document, {kind: _live_document(conn, app.id, kind) or {}
+                                             for kind in (RECORD_ACL, FIELD_ACL)})
     tables = RecordTables(app.id, form, conn.dialect.name)
     if old_document is not None and app.deployed:
         drop_field_files(conn, RecordTables(app.id, Form.from_document(old_document), conn.dialect.name), tables)

@@ -13,7 +13,7 @@ from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.parser import parse_condition
 from kinflow.apps.query.plan import plan_condition
 from kinflow.clock import clock
-from kinflow.directory.users import existing_codes
+from kinflow.directory.users import EVERYONE, existing_codes
 from kinflow.errors import KintoneError
 
 # The fields a FIELD_ENTITY may name: they hold users, departments or groups.
@@ -65,6 +65,8 @@ class SettingChecker:
                 self.fail(f"{key}.code",
                           f"The field ({code}) is not a user, department, group, creator or modifier field.")
                 return None
+        if kind == "GROUP" and code == EVERYONE:
+            return {"type": kind, "code": code}  # every user's group, held by no table
         if kind in ("USER", "GROUP", "ORGANIZATION") and not existing_codes(self.conn, kind, {code}, active_only=True):
             self.fail(f"{key}.code", f"The {kind.lower()} ({code}) is not found.")
             return None

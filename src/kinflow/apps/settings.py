@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access_settings import default_documents as default_access
 from kinflow.apps.app import App, parse_id
 from kinflow.apps.form import new_form_document
 from kinflow.apps.notification_settings import default_documents as default_notifications
@@ -18,7 +19,7 @@ from kinflow.clock import clock
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import app_settings, apps
 
-KINDS = ("form", "layout", "views", "settings", "acl", "status", *default_notifications())
+KINDS = ("form", "layout", "views", "settings", "acl", "status", *default_notifications(), *default_access())
 
 
 def initial_documents(name: str, creator: str) -> dict[str, dict]:
@@ -49,6 +50,7 @@ def initial_documents(name: str, creator: str) -> dict[str, dict]:
         },
         "status": default_process(),
         **default_notifications(),
+        **default_access(),
     }
 
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from kinflow.api.authentication import password_identity
 
 # Importing the route modules registers their handlers.
+from kinflow.api.kintone import access as _access  # noqa: F401
 from kinflow.api.kintone import apps as _apps  # noqa: F401
 from kinflow.api.kintone import bulk as _bulk  # noqa: F401
 from kinflow.api.kintone import comments as _comments  # noqa: F401
