@@ -429,6 +429,7 @@ PAGE_RULES = {
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
     "/k/flows/": (PERSON, "/k/flows/"),
+    "/k/flows/new": (PERSON, "/k/flows/new"),
     "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),
     "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
 }
@@ -455,6 +456,7 @@ FORM_RULES = {
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
+    "/k/flows/new": (PERSON, "/k/flows/new"),  # no `op`: 400 for anyone
     "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),  # no `op`: 400 for the owner
     "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
 }

@@ -5,6 +5,7 @@ a run, and nobody but the owner (or an administrator) seeing a flow."""
 from __future__ import annotations
 
 from markupsafe import escape
+import json
 import re
 import time
 import uuid
@@ -141,3 +142,64 @@ def test_a_flow_is_its_owners_and_administrators(server, admin):
     with signed_in(server) as client:  # an administrator manages every flow
         assert client.get(path).status_code == 200
         assert f'<a href="{path}">Private</a>' in client.get("/k/flows/").text
+
+
+def test_create_a_flow_from_a_template(server):
+    login = new_user(server, password="pw")
+    with signed_in(server, login, "pw") as client:
+        page = client.get("/k/flows/new")
+        assert page.status_code == 200
+        for label in ("When a record is added, post a message to a group",
+                      "When a record is added, call an HTTP endpoint"):
+            assert label in page.text
+        made = _post(client, "/k/flows/new", op="template", template="request-to-response", name="Echo",
+                     message="Thanks")
+        assert made.status_code == 303, made.text
+        flow_id = re.fullmatch(r"/k/flows/(\d+)\?saved=create", made.headers["location"]).group(1)
+    with server.client(password_header(login, "pw")) as api:
+        flow = api.get("/kinflow/v1/flow.json", params={"id": flow_id}).json()
+    assert flow["name"] == "Echo" and flow["state"] == "Enabled"
+    with server.client() as caller:
+        answered = caller.post("/kinflow/" + flow["callbackUrl"].split("/kinflow/", 1)[1], json={"n": 1})
+    assert answered.json() == {"received": {"n": 1}, "message": "Thanks"}
+
+
+def test_a_template_whose_trigger_cannot_subscribe_is_saved_turned_off(server):
+    """Without a kintone connection the record trigger cannot subscribe: the flow is kept, off, and the
+    page says why."""
+    login = new_user(server, password="pw")
+    with signed_in(server, login, "pw") as client:
+        missing = _post(client, "/k/flows/new", op="template", template="record-to-group", name="Tell", app="")
+        assert missing.status_code == 400
+        assert "<li>app: Required field.</li>" in missing.text and "<li>group: Required field.</li>" in missing.text
+        made = _post(client, "/k/flows/new", op="template", template="record-to-group", name="Tell", app="12",
+                     group="g-1")
+        assert made.status_code == 400 and "KF_FL10" in made.text
+        found = re.search(r'The flow was saved, turned off: <a href="/k/flows/(\d+)">Tell</a>', made.text)
+        assert found, made.text
+    with server.client(password_header(login, "pw")) as api:
+        flow = api.get("/kinflow/v1/flow.json", params={"id": found.group(1)}).json()
+    assert flow["state"] == "Disabled"
+    assert flow["definition"]["triggers"]["When_a_record_is_added"]["inputs"]["parameters"] == {"body/app": "12"}
+    action = flow["definition"]["actions"]["Post_a_message"]["inputs"]
+    assert action["host"]["operationId"] == "SendMessage" and action["parameters"]["groupId"] == "g-1"
+    assert "@{triggerBody()?['url']}" in action["parameters"]["body/Message"]
+
+
+def test_paste_a_definition_and_see_each_problem_with_its_path(server):
+    broken = {"triggers": REQUEST, "actions": {
+        "A": {"type": "Teleport"}, "B": {"type": "Compose", "inputs": "@concat(", "runAfter": {"Gone": ["Succeeded"]}}}}
+    with signed_in(server) as client:
+        refused = _post(client, "/k/flows/new", op="paste", name="Broken", definition=json.dumps(broken))
+        assert refused.status_code == 400 and 'id="flow-problem"' in refused.text
+        for path in ("definition.actions.A.type", "definition.actions.B.runAfter.Gone", "definition.actions.B.inputs"):
+            assert f"<li>{path}: " in refused.text
+        assert str(escape('"Teleport"')) in refused.text  # what was pasted is kept
+        assert 'aria-describedby="flow-problem"' in refused.text
+        not_json = _post(client, "/k/flows/new", op="paste", name="Broken", definition="{triggers")
+        assert not_json.status_code == 400 and "<li>definition: This is not JSON" in not_json.text
+        # A Power Automate export's definition file deploys as it is.
+        exported = {"properties": {"displayName": "Pasted", "definition": DEFINITION}}
+        made = _post(client, "/k/flows/new", op="paste", name="Pasted", definition=json.dumps(exported))
+        assert made.status_code == 303, made.text
+        assert "Flow Pasted" in client.get(made.headers["location"]).text
