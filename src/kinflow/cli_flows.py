@@ -10,6 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from kinflow.digits import is_digits
+
 console = Console(highlight=False)
 _STATUS_COLOURS = {"Succeeded": "green", "Failed": "red", "Cancelled": "yellow", "Skipped": "dim",
                    "TimedOut": "red", "Running": "cyan", "Waiting": "cyan"}
@@ -48,7 +50,7 @@ def _flow(conn, owner: str, flow: str):  # noqa: ANN001, ANN202
     from kinflow.flows import manage
     from kinflow.flows.tables import flows as table
 
-    if not flow.isdigit():
+    if not is_digits(flow):
         found = conn.execute(sa.select(table.c.id).where(table.c.owner == owner, table.c.name == flow)).scalar()
         if found is None:
             raise manage.flow_not_found(flow)

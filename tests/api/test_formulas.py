@@ -224,6 +224,7 @@ def test_number_precision_is_checked(admin):
     for given, key in (({"digits": "31"}, "numberPrecision.digits"),
                        ({"decimalPlaces": "-1"}, "numberPrecision.decimalPlaces"),
                        ({"digits": "3", "decimalPlaces": "4"}, "numberPrecision.decimalPlaces"),
+                       ({"digits": "²"}, "numberPrecision.digits"),
                        ({"roundingMode": "CEILING"}, "numberPrecision.roundingMode"), ("16", "numberPrecision")):
         response = admin.put("/k/v1/preview/app/settings.json", json={"app": app, "numberPrecision": given})
         assert response.status_code == 400 and key in response.json()["errors"], response.text

@@ -154,6 +154,9 @@ def test_resubmit_cancel_and_delete(server, admin):
     assert missing.status_code == 404 and missing.json()["code"] == "KF_FL02"
 
     assert admin.delete("/kinflow/v1/flow.json", params={"id": flow["id"]}).status_code == 200
+    for odd in ("²", "٣", "-1"):  # not ASCII digits: a clear 400, not a 500
+        odd_answer = admin.get("/kinflow/v1/flow.json", params={"id": odd})
+        assert odd_answer.status_code == 400 and "id" in odd_answer.json()["errors"], odd_answer.text
     gone = admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]})
     assert gone.status_code == 404 and gone.json()["code"] == "KF_FL01"
 

@@ -17,6 +17,7 @@ from kinflow.apps.app import app_by_code, load_live_anywhere
 from kinflow.apps.form import Field, Form
 from kinflow.apps.formulas.check import is_calculated
 from kinflow.apps.setting_checks import SettingChecker
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.storage.schema import app_settings
 
@@ -78,7 +79,7 @@ def related_app(value: object, key: str) -> dict:
     code = _text(value.get("code"), f"{key}.code")
     if not app and not code:
         raise _err(f"{key}.app", "Required field.")
-    if app and not app.isdigit():
+    if app and not is_digits(app):
         raise _err(f"{key}.app", "Enter an app ID.")
     return {"app": app, "code": code}
 

@@ -22,6 +22,7 @@ from kinflow.apps.lookup_settings import lookup_fields
 from kinflow.apps.permissions import has_permission
 from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES
 from kinflow.apps.values import TableRow, number_text, parse_value
+from kinflow.digits import is_digits
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
 
@@ -139,7 +140,7 @@ class _Related:
             prefix = f"{self.related.app.code}-"
             if self.related.app.code and text.startswith(prefix):
                 text = text[len(prefix):]
-            return int(text) if text.isdigit() and len(text) < 19 else None
+            return int(text) if is_digits(text) and len(text) < 19 else None
         if self.key_field.type == "NUMBER":
             return key if isinstance(key, Decimal) else Decimal(str(key))
         return number_text(key) if isinstance(key, Decimal) else key

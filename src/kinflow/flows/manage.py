@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.clock import utc_text
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.events.outbox import now_naive
 from kinflow.flows.definitions import Definition, DefinitionError, check
@@ -106,7 +107,7 @@ def _schedule(conn: Connection, flow_id: int, definition: Definition, state: str
 
 def get_flow(conn: Connection, caller: str, flow_id: object, *, admin: bool) -> Flow:
     """A flow its caller may manage (their own; any, for an administrator), or 404."""
-    if isinstance(flow_id, str) and flow_id.isdigit():
+    if isinstance(flow_id, str) and is_digits(flow_id):
         flow_id = int(flow_id)
     if isinstance(flow_id, bool) or not isinstance(flow_id, int) or not 0 < flow_id < 2**31:
         raise invalid_input({"id": ["Enter the flow's id."]})

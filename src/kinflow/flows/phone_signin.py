@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from kinflow.digits import is_digits
 from kinflow.errors import invalid_input
 from kinflow.flows.connectors.runtime import ConnectorError, Outgoing, origin
 
@@ -73,7 +74,7 @@ def send_pin(outgoing: Outgoing, base_url: str, mobile: str, application_id: str
 
 def refresh_token_for(outgoing: Outgoing, base_url: str, mobile: str, application_id: str, pin: object) -> str:
     """The refresh token the PIN signs in for."""
-    if not isinstance(pin, (str, int)) or isinstance(pin, bool) or not str(pin).isdigit() or len(str(pin)) > 12:
+    if not isinstance(pin, (str, int)) or isinstance(pin, bool) or not is_digits(str(pin)) or len(str(pin)) > 12:
         raise invalid_input({"pin": ["Enter the PIN sent to the mobile number."]})
     try:
         answer = _post(outgoing, base_url, f"{API}/loginWithPinAndApplicationId",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, InvalidOperation
 
+from kinflow.digits import is_digits
 from kinflow.errors import invalid_input
 
 
@@ -54,7 +55,7 @@ def number_precision(given: object, current: dict) -> dict:
     checked: dict[str, str] = {}
     for key, low, high in (("digits", 1, 30), ("decimalPlaces", 0, 10)):
         value = str(merged.get(key, ""))
-        if not value.isdigit() or not low <= int(value) <= high:
+        if not is_digits(value) or not low <= int(value) <= high:
             raise invalid_input({f"numberPrecision.{key}": [f"Enter an integer from {low} to {high}."]})
         checked[key] = str(int(value))
     if int(checked["decimalPlaces"]) > int(checked["digits"]):

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from kinflow.digits import is_digits
 from kinflow.flows.engine.signals import Stop, Suspend, now_naive
 from kinflow.flows.expressions import Context, ExpressionError, evaluate
 from kinflow.flows.expressions.timestamps import parse_timestamp
@@ -153,7 +154,7 @@ async def respond(ex: Execution, result: Result, spec: dict, context: Context) -
         return await ex.finish(result, FAILED, code="ActionResponseAlreadySent", error=_failed(
             "The trigger's caller has had its answer already (a run answers once).", "ActionResponseAlreadySent"))
     status = inputs.get("statusCode", 200)
-    if isinstance(status, str) and status.isdigit():
+    if isinstance(status, str) and is_digits(status):
         status = int(status)
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise ExpressionError(f"The statusCode {status!r} is not an HTTP status.")

@@ -16,6 +16,7 @@ import aiohttp
 import orjson
 
 from kinflow.clock import clock
+from kinflow.digits import is_digits
 from kinflow.webhooks.guard import AddressRefused, GuardedResolver, Network, literal_refusal, url_problem
 from kinflow.webhooks.sender import loggable
 
@@ -41,7 +42,7 @@ def retry_after(value: str | None) -> float:
     if not value:
         return 0.0
     value = value.strip()
-    if value.isdigit():
+    if is_digits(value):
         return min(float(value), MAX_RETRY_AFTER)
     try:
         moment = parsedate_to_datetime(value)

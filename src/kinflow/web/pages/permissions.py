@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
 from kinflow.web.render import page
@@ -43,7 +44,7 @@ def entity_rows(form: dict[str, list[str]], flags: tuple[str, ...], limit: int) 
     """The rows of an entity table form (`rows`, then `r{i}.type`, `.code`, `.subs`, `.flags`,
     `.remove`), in order: a row with no type (the blank one) or marked for removal is left out."""
     first = {name: values[0].strip() for name, values in form.items() if values}
-    count = int(first.get("rows", "0")) if first.get("rows", "0").isdigit() else 0
+    count = int(first.get("rows", "0")) if is_digits(first.get("rows", "0")) else 0
     rows = []
     for index in range(min(count, limit + 1)):
         kind = first.get(f"r{index}.type", "")

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kinflow.apps.process_settings import ACTION_TYPES, ASSIGNEE_TYPES
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
 from kinflow.web.render import page
@@ -60,7 +61,7 @@ async def process_settings_page(request: Request, browser: Browser) -> Response:
 
 def _rows(first: dict[str, str], prefix: str) -> range:
     raw = first.get(f"{prefix}.rows", "0")
-    return range(min(int(raw), MAX_ROWS) if raw.isdigit() and len(raw) < 4 else 0)
+    return range(min(int(raw), MAX_ROWS) if is_digits(raw) and len(raw) < 4 else 0)
 
 
 def document_from_form(form: dict[str, list[str]]) -> dict:
