@@ -58,7 +58,7 @@ class Callback:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/kaizala-events"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[tuple[dict, dict]]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[tuple[dict, dict]]:
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self.events) < count:
