@@ -399,3 +399,41 @@ def test_events_past_retention_are_forgotten_unless_still_due(server, admin, app
         db.dispose()
     left = deliveries(admin, app, webhook["id"])
     assert [d["state"] for d in left] in (["pending"], ["failed"])  # the delivered one is gone
+
+
+def test_writes_ask_for_an_apps_subscribers_again_only_when_its_webhooks_change(server, admin, app, receiver,
+                                                                                    monkeypatch):
+    """Each write reads its app's webhooks revision with the app, and asks for the subscribers only
+    when it has moved: here in a process of its own while the server changes the webhooks."""
+    from kinflow.apps.app import load_live
+    from kinflow.events import outbox
+    from kinflow.storage.database import Database
+
+    asked: list[str] = []
+    subscribers = outbox._SUBSCRIBERS.all
+    monkeypatch.setattr(outbox._SUBSCRIBERS, "all", lambda conn, **params: asked.append(params["scope"])
+                        or subscribers(conn, **params))
+    db = Database(server.database_url)
+
+    def write() -> list[str]:
+        asked.clear()
+        with db.write() as conn:
+            live = load_live(conn, app)
+            return outbox.publish(conn, "kintone", str(live.app.id), "ADD_RECORD", ["1"],
+                                  lambda: [{"type": "ADD_RECORD", "record": {}}], revision=live.app.webhooks_revision)
+
+    try:
+        assert write() == [] and asked == [app]  # nobody listens, and this process now knows it
+        assert write() == [] and asked == []
+        webhook = subscribe(admin, app, receiver.url, events=["ADD_RECORD"])
+        assert len(write()) == 1 and asked == [app]
+        assert len(write()) == 1 and asked == []
+        admin.put("/kinflow/v1/webhooks.json", json={"app": app, "id": webhook["id"], "active": False})
+        assert write() == [] and asked == [app]
+        admin.put("/kinflow/v1/webhooks.json", json={"app": app, "id": webhook["id"], "active": True})
+        assert len(write()) == 1 and asked == [app]
+        admin.delete("/kinflow/v1/webhooks.json", params={"app": app, "id": webhook["id"]})
+        assert write() == [] and asked == [app]
+        assert write() == [] and asked == []
+    finally:
+        db.dispose()

@@ -38,6 +38,7 @@ class App:
     live_revision: int
     deploy_status: str
     guest_space: bool
+    webhooks_revision: int = 0
 
     @property
     def deployed(self) -> bool:
@@ -87,7 +88,8 @@ class LiveApp:
 _LOAD_APP = Prepared(
     sa.select(apps.c.id, apps.c.code, apps.c.name, apps.c.description, apps.c.space_id, apps.c.thread_id,
               apps.c.created_at, apps.c.creator, apps.c.modified_at, apps.c.modifier, apps.c.revision,
-              apps.c.live_version, apps.c.live_revision, apps.c.deploy_status, spaces.c.is_guest)
+              apps.c.live_version, apps.c.live_revision, apps.c.deploy_status, spaces.c.is_guest,
+              apps.c.webhooks_revision)
     .select_from(apps.outerjoin(spaces, spaces.c.id == apps.c.space_id))
     .where(apps.c.id == sa.bindparam("app_id"))
 )
@@ -99,7 +101,7 @@ def load_app(conn: Connection, app_id: object, *, guest_space_id: int | None = N
     row = _LOAD_APP.first(conn, app_id=number)
     if row is None:
         raise app_not_found(number)
-    app = App(*row[:14], bool(row[14]))
+    app = App(*row[:14], bool(row[14]), row[15])
     check_space(app, guest_space_id)
     return app
 

@@ -55,7 +55,8 @@ class RecordEvents:
         build: Callable[[], list[dict]] = (
             (lambda: self._deleted(records, moment)) if event_type == "DELETE_RECORD"
             else (lambda: self._changed(event_type, records)))
-        publish(self.conn, SOURCE, str(self.live.app.id), event_type, [str(r.id) for r in records], build)
+        publish(self.conn, SOURCE, str(self.live.app.id), event_type, [str(r.id) for r in records], build,
+                revision=self.live.app.webhooks_revision)
         if event_type != "DELETE_RECORD":
             notifications.record_changed(self.conn, self.live, self.identity, self.settings, event_type, records,
                                          moment)
@@ -95,5 +96,6 @@ class CommentEvents:
                      "comment": rendered, "url": url}]
 
         # The record is the subject: its comments and changes reach a receiver in order.
-        publish(self.conn, SOURCE, str(self.live.app.id), "ADD_RECORD_COMMENT", [str(comment.record_id)], build)
+        publish(self.conn, SOURCE, str(self.live.app.id), "ADD_RECORD_COMMENT", [str(comment.record_id)], build,
+                revision=self.live.app.webhooks_revision)
         notifications.comment_added(self.conn, self.live, self.settings, comment)

@@ -114,13 +114,36 @@ def now_naive() -> datetime:
     return clock.now().replace(tzinfo=None)
 
 
+# The subscribers of a scope as of its webhooks' revision, by (source, scope): a scope whose writer
+# knows that revision (a kintone app's row carries it) is not asked for them again until it moves.
+_subscribers: dict[tuple[str, str], tuple[int, list[Listener]]] = {}
+_SUBSCRIBERS_KEPT = 10_000
+
+
+def _subscribers_of(conn: Connection, source: str, scope: str, revision: int | None) -> list[Listener]:
+    if revision is None:
+        return [Listener(*row) for row in _SUBSCRIBERS.all(conn, source=source, scope=scope)]
+    kept = _subscribers.get((source, scope))
+    if kept is not None and kept[0] == revision:
+        return kept[1]
+    # Read in the transaction that read `revision`: a change committed in between moved the
+    # revision too, so what is kept here is never served to a write that knows a later one.
+    listeners = [Listener(*row) for row in _SUBSCRIBERS.all(conn, source=source, scope=scope)]
+    if len(_subscribers) >= _SUBSCRIBERS_KEPT:
+        _subscribers.clear()
+    _subscribers[source, scope] = (revision, listeners)
+    return listeners
+
+
 def publish(conn: Connection, source: str, scope: str, event_type: str, subjects: Sequence[str],
-            build: Callable[[], list[dict]], id_key: str = "id") -> list[str]:
+            build: Callable[[], list[dict]], id_key: str = "id", revision: int | None = None) -> list[str]:
     """Queue one event per subject (`build()` gives their payloads, in order, without their id; it
     is only called when someone listens). The notification id goes in each payload under `id_key`
-    (Kaizala's envelope calls it `eventId`). Returns the ids, empty when nobody listens."""
-    listeners = [Listener(*row) for row in _SUBSCRIBERS.all(conn, source=source, scope=scope)
-                 if event_type in row[1]]
+    (Kaizala's envelope calls it `eventId`). `revision`, when the caller has read it in this
+    transaction, is that of the scope's webhooks: their subscribers are then remembered between
+    calls. Returns the ids, empty when nobody listens."""
+    listeners = [listener for listener in _subscribers_of(conn, source, scope, revision)
+                 if event_type in listener.events]
     if not listeners or not subjects:
         return []
     return queue_events(conn, source, event_type, [Batch(scope, subjects, build(), listeners)], id_key)

@@ -101,6 +101,9 @@ apps = sa.Table(
     sa.Column("deploy_status", sa.String(16), nullable=False, server_default="SUCCESS"),
     # Why the last deploy failed (FAIL) or was cancelled (CANCEL); empty otherwise.
     sa.Column("deploy_reason", sa.Text, nullable=False, server_default=""),
+    # Bumped by every change to the app's webhooks: record writes read it with the app and keep the
+    # app's webhook subscribers in memory until it moves (`events.outbox.publish`).
+    sa.Column("webhooks_revision", sa.Integer, nullable=False, server_default="0"),
 )
 
 # Every settings document of an app (form, layout, views, general settings, acl, process

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.clock import clock, utc_text
+from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.secret_key import SecretKey
-from kinflow.storage.schema import MAX_ID, webhooks
+from kinflow.storage.schema import MAX_ID, apps, webhooks
 from kinflow.webhooks.guard import Network, literal_refusal, url_problem
 from kinflow.webhooks.signing import new_secret
 
@@ -50,6 +51,14 @@ def webhook_not_found(webhook_id: object) -> KintoneError:
 def _webhook(row) -> Webhook:  # noqa: ANN001
     return Webhook(row.id, row.source, row.scope, row.url, list(row.events), bool(row.active),
                    row.description, row.secret, row.created_at, row.creator)
+
+
+def _changed(conn: Connection, source: str, scope: str) -> None:
+    """Move the revision that caches of `scope`'s subscribers key on (for kintone: the app's row,
+    which every record write reads anyway), in the transaction of the change."""
+    if source == "kintone" and is_digits(scope):
+        conn.execute(apps.update().where(apps.c.id == int(scope)).values(
+            webhooks_revision=apps.c.webhooks_revision + 1))
 
 
 def _checked_url(url: object, allow: tuple[Network, ...]) -> str:
@@ -105,6 +114,7 @@ def subscribe(conn: Connection, source: str, scope: str, *, url: object, events:
         "creator": creator,
     }
     new_id = conn.execute(webhooks.insert().values(**values)).inserted_primary_key[0]
+    _changed(conn, source, scope)
     return get_webhook(conn, source, scope, new_id), True
 
 
@@ -143,9 +153,11 @@ def update_webhook(conn: Connection, webhook: Webhook, changes: dict, *, allowed
         values["secret"] = key.encrypt(_text(changes["secret"], "secret"))
     if values:
         conn.execute(webhooks.update().where(webhooks.c.id == webhook.id).values(**values))
+        _changed(conn, webhook.source, webhook.scope)
     return get_webhook(conn, webhook.source, webhook.scope, webhook.id)
 
 
 def delete_webhook(conn: Connection, webhook: Webhook) -> None:
     """Unsubscribe; deliveries not yet made are dropped with it."""
     conn.execute(webhooks.delete().where(webhooks.c.id == webhook.id))
+    _changed(conn, webhook.source, webhook.scope)
