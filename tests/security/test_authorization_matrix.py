@@ -430,6 +430,7 @@ PAGE_RULES = {
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
     "/k/flows/": (PERSON, "/k/flows/"),
     "/k/flows/new": (PERSON, "/k/flows/new"),
+    "/k/flows/connections": (PERSON, "/k/flows/connections"),  # each person's own
     "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),
     "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
 }
@@ -457,6 +458,7 @@ FORM_RULES = {
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
     "/k/flows/new": (PERSON, "/k/flows/new"),  # no `op`: 400 for anyone
+    "/k/flows/connections": (PERSON, "/k/flows/connections"),  # no `op`: 400 for anyone
     "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),  # no `op`: 400 for the owner
     "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
 }

@@ -75,26 +75,11 @@ async def connections_endpoint(request: Request) -> Response:
                     connections.delete(conn, owner, body.get("id"))
                 return {}
             return json_response(await run_blocking(deleted))
-        # Calls to the connection's server run with no transaction open: it may be this very server.
-        outgoing = connections.outgoing_for(settings, db, wait=False)
         if request.method == "PUT":
-            def pending() -> connections.Connection:
-                with db.read() as conn:
-                    return connections.get(conn, owner, body.get("id"))
-            found = await run_blocking(pending)
-            secret = await run_blocking(connections.signed_in_secrets, found, body.get("pin"), settings.keys, outgoing)
-
-            def signed_in() -> dict:
-                with db.write() as conn:
-                    return connections.set_secret(conn, connections.get(conn, owner, found.id), secret).as_json()
-            return json_response(await run_blocking(signed_in))
-        checked = connections.plan(body, settings.public_url)
-        state = await run_blocking(connections.first_step, checked, outgoing)
-
-        def created() -> dict:
-            with db.write() as conn:
-                return connections.create(conn, owner, checked, settings.keys, state).as_json()
-        return json_response(await run_blocking(created))
+            signed_in = await run_blocking(connections.sign_in, db, settings, owner, body.get("id"), body.get("pin"))
+            return json_response(signed_in.as_json())
+        made = await run_blocking(connections.make, db, settings, owner, body)
+        return json_response(made.as_json())
     except KintoneError as error:
         return error_response(error)
 

@@ -203,6 +203,24 @@ def test_call(checked: Plan, outgoing: Outgoing) -> None:
         raise invalid_input({"domain": [f"The server does not answer as kintone does (HTTP {answer.status_code})."]})
 
 
+def make(db, settings: Settings, owner_id: int, body: dict) -> Connection:  # noqa: ANN001
+    """A new connection of `owner_id` from its request: checked, its first step taken (the test call,
+    or the PIN sent) with no transaction open, as the server called may be this one; then kept."""
+    checked = plan(body, settings.public_url)
+    state = first_step(checked, outgoing_for(settings, db, wait=False))
+    with db.write() as conn:
+        return create(conn, owner_id, checked, settings.keys, state)
+
+
+def sign_in(db, settings: Settings, owner_id: int, connection_id: object, pin: object) -> Connection:  # noqa: ANN001
+    """A Kaizala connection's second step: its PIN signs it in (outside any transaction, as `make`)."""
+    with db.read() as conn:
+        found = get(conn, owner_id, connection_id)
+    secret = signed_in_secrets(found, pin, settings.keys, outgoing_for(settings, db, wait=False))
+    with db.write() as conn:
+        return set_secret(conn, get(conn, owner_id, found.id), secret)
+
+
 def _connection(row) -> Connection:  # noqa: ANN001
     return Connection(row.id, row.owner_id, row.connector, row.name, row.base_url, row.auth, row.account,
                       row.secret, row.state, row.created_at)

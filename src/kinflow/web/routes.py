@@ -12,6 +12,7 @@ from kinflow.web.access import PORTAL
 from kinflow.web.pages.comments import post_comment
 from kinflow.web.pages.edit import edit_page, edit_submit
 from kinflow.web.pages.files import download_file
+from kinflow.web.pages.connections import change_connections, connections_page
 from kinflow.web.pages.flow_new import create_flow, new_flow_page
 from kinflow.web.pages.flow_runs import change_run, run_page
 from kinflow.web.pages.flows import change_flow, flow_page, flows_page
@@ -66,6 +67,7 @@ PAGES = {
     "/k/admin/spaces": spaces_page,
     "/k/flows/": flows_page,
     "/k/flows/new": new_flow_page,
+    "/k/flows/connections": connections_page,
     "/k/flows/{flow:int}": flow_page,
     "/k/flows/{flow:int}/runs/{run}": run_page,
 }
@@ -93,6 +95,7 @@ FORMS = {
     "/k/admin/groups": change_teams,
     "/k/admin/spaces": change_spaces,
     "/k/flows/new": create_flow,
+    "/k/flows/connections": change_connections,
     "/k/flows/{flow:int}": change_flow,
     "/k/flows/{flow:int}/runs/{run}": change_run,
 }
