@@ -26,6 +26,8 @@ from kinflow.api.server import create_app
 from kinflow.config import Settings
 from kinflow.web import routes as web_pages
 from tests.conftest import ADMIN_PASSWORD, deploy_and_wait, make_app, make_token, password_header
+from tests.groups.conftest import create_connector, new_number
+from tests.groups.conftest import signed_in as groups_signed_in
 from tests.web.conftest import XHR, request_token, signed_in
 
 # --- who may call what ------------------------------------------------------------------------
@@ -37,6 +39,7 @@ SIGNED_IN = "signed in"  # any user or token (a cursor is found only by its owne
 GROUPS = "groups"  # the groups API signs in with its own access token: every kintone caller is 401
 PAGE = "page"  # a web page: a browser session (see `_page_cells`); others are sent to sign in
 OWNER = "owner"  # a person's own flow (the administrator's in the matrix): others find no such flow
+MEMBER = "group member"  # a page of a group: members of it by their mobile number (the administrator's)
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,8 @@ MOUNTS = {
     "/static": PUBLIC,
     "/logout": PAGE,
     "/k/notifications/stream": PERSON,  # a browser session's live count (tests/web/test_inbox.py)
+    # A group's live conversation: its members only (tests/web/test_groups_pages.py).
+    "/k/groups/{group}/stream": MEMBER,
     **{path: PAGE for path in [*web_pages.PAGES, *web_pages.FORMS]},
 }
 # The path each public mount is called at.
@@ -255,6 +260,8 @@ def expected(rule: object, caller: str) -> str:
         return REFUSED
     if rule == PERSON:
         return REFUSED if is_token else ALLOWED
+    if rule == MEMBER:  # the administrator is in the group; nobody else is
+        return REFUSED
     assert isinstance(rule, App), rule
     if caller == STRANGER or not rule.tokens:
         return REFUSED
@@ -291,6 +298,9 @@ class Target:
     record: str
     headers: dict[str, dict[str, str]]
     file: str  # the download key of the record's file
+    group: str = ""  # a group of Groups the administrator is a member of, and a poll in it (its message)
+    action: str = ""
+    message: str = ""
 
 
 def _target(admin, space: int | None, stranger: dict[str, str], other_token: str,
@@ -317,6 +327,23 @@ def _target(admin, space: int | None, stranger: dict[str, str], other_token: str
         **sessions,
     }
     return Target(prefix, app_id, added.json()["id"], headers, shown["f"]["value"][0]["fileKey"])
+
+
+def _group_of_the_administrator(server, admin) -> tuple[str, str, str]:
+    """A group (made on the groups API by someone else) with the administrator in it by their mobile
+    number, and a poll in it; the stranger has no number the group knows."""
+    mobile = new_number()
+    changed = admin.put("/kinflow/v1/users.json", json={"code": "Administrator", "mobileNumber": mobile})
+    assert changed.status_code == 200, changed.text
+    owner = groups_signed_in(server, create_connector(server))
+    created = owner.client.post("/groups", json={"name": "Matrix group", "welcomeMessage": "Hi", "members": [mobile]})
+    assert created.status_code == 200, created.text
+    group = created.json()["groupId"]
+    poll = owner.client.post(f"/groups/{group}/actions", json={"actionType": "Poll", "actionBody": {
+        "question": "Matrix?", "choices": [{"title": "Yes"}, {"title": "No"}]}})
+    assert poll.status_code == 200, poll.text
+    owner.client.close()
+    return group, poll.json()["actionId"], poll.json()["referenceId"]
 
 
 def deploy_and_wait_at(admin, prefix: str, app_id: str) -> str:
@@ -433,6 +460,9 @@ PAGE_RULES = {
     "/k/flows/connections": (PERSON, "/k/flows/connections"),  # each person's own
     "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),
     "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
+    "/k/groups": (PERSON, "/k/groups"),
+    "/k/groups/{group}": (MEMBER, "/k/groups/{group}"),
+    "/k/groups/{group}/messages": (MEMBER, "/k/groups/{group}/messages"),
 }
 # Form posts (the session callers send the page's request token in X-Request-Token).
 FORM_RULES = {
@@ -461,6 +491,9 @@ FORM_RULES = {
     "/k/flows/connections": (PERSON, "/k/flows/connections"),  # no `op`: 400 for anyone
     "/k/flows/{flow:int}": (OWNER, "/k/flows/{flow}"),  # no `op`: 400 for the owner
     "/k/flows/{flow:int}/runs/{run}": (OWNER, "/k/flows/{flow}/runs/{run}"),
+    "/k/groups/{group}/messages": (MEMBER, "/k/groups/{group}/messages"),
+    "/k/groups/{group}/reactions": (MEMBER, "/k/groups/{group}/reactions"),
+    "/k/groups/{group}/actions/{action}/responses": (MEMBER, "/k/groups/{group}/actions/{action}/responses"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"
@@ -487,7 +520,8 @@ def _page_cells(targets: list[Target], rules: dict, flow: dict[str, str]):
             space = target.prefix.split("/")[3] if guest else ""
             url = address.replace("{app}", target.app).replace("{record}", target.record).replace(
                 "{space}", space).replace("{file}", target.file).replace(
-                "{flow}", flow["id"]).replace("{run}", flow["run"])
+                "{flow}", flow["id"]).replace("{run}", flow["run"]).replace("{group}", target.group).replace(
+                "{action}", target.action)
             for caller in PAGE_CALLERS:
                 want = expected(rule, caller) if caller in SESSION_OF else SIGN_IN
                 yield url, caller, want, target
@@ -521,6 +555,7 @@ def test_authorization_matrix(server, admin):
     targets = [_target(admin, None, stranger, other_token, sessions),
                _target(admin, space, stranger, other_token, sessions)]
     flow = _flow_with_a_run(server, admin)
+    targets[0].group, targets[0].action, targets[0].message = _group_of_the_administrator(server, admin)
 
     clients = {caller: server.client() for caller in CALLERS}
     wrong = []
@@ -540,7 +575,7 @@ def test_authorization_matrix(server, admin):
             if got != want:
                 wrong.append(f"page {url} as {caller}: {got}, expected {want}")
         for url, caller, want, target in _page_cells(targets, FORM_RULES, flow):
-            form = {"record": target.record, "text": "matrix"}
+            form = {"record": target.record, "text": "matrix", "referenceId": target.message}
             got = _page_outcome(clients[caller].post(url, data=form, headers=target.headers[caller]))
             if got != want:
                 wrong.append(f"form {url} as {caller}: {got}, expected {want}")

@@ -27,7 +27,7 @@ from kinflow.clock import utc_text
 from kinflow.errors import KintoneError
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
-from kinflow.groups import media, packages, subscribers
+from kinflow.groups import media, packages, subscribers, watch
 from kinflow.groups.errors import bad_input, digits, flag, text
 from kinflow.groups.groups import Group, role_of
 from kinflow.groups.members import MAX_PER_CALL
@@ -263,6 +263,7 @@ def store(conn: Connection, group: Group, sender: Person, draft: Draft, audience
     else:
         kaizala_events.action_created(conn, group.id, sender, action_id, reference, draft.action_type, draft.title,
                                       created_fields(draft), draft.package_id)
+    watch.conversation_changed(conn)
     return {"referenceId": reference, "actionId": action_id}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
-from kinflow.groups import media
+from kinflow.groups import media, watch
 from kinflow.groups.errors import bad_input, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
@@ -59,4 +59,5 @@ def send_attachment(conn: Connection, group: Group, sender: Person, action_type:
     links, contents = media.event_media(conn, files, public_url, key)
     kaizala_events.attachment_created(conn, group.id, sender, reference, action_type, caption, links, contents,
                                       descendants(conn, group.id))
+    watch.conversation_changed(conn)
     return {"referenceId": reference}

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
-from kinflow.groups import subscribers
+from kinflow.groups import subscribers, watch
 from kinflow.groups.errors import bad_input, text
 from kinflow.groups.groups import Group
 from kinflow.groups.subgroups import descendants
@@ -48,4 +48,5 @@ def send_text(conn: Connection, group: Group, role: str, sender: Person, body: d
     # subscribers stays with them.
     reaches = descendants(conn, group_id) if to is None else []
     kaizala_events.text_message_created(conn, group_id, sender, reference, message, reply_to, reaches)
+    watch.conversation_changed(conn)
     return {"referenceId": reference}

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.events.outbox import now_naive
+from kinflow.groups import watch
 from kinflow.groups.errors import bad_input, digits, not_found, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
@@ -70,11 +71,13 @@ def react(conn: Connection, group: Group, person: Person, body: dict) -> dict:
             reactions.c.group_id == group.id)).scalar()
         if liked is not None:  # one like per person and message
             conn.execute(reactions.update().where(reactions.c.id == liked).values(modified_at=now))
+            watch.conversation_changed(conn)
             return {"reactionId": liked}
     reaction_id = str(uuid.uuid4())
     conn.execute(reactions.insert().values(id=reaction_id, group_id=group.id, source_group_id=source,
                                            reference_id=reference, person_id=person.id, kind=kind, comment=comment,
                                            modified_at=now))
+    watch.conversation_changed(conn)
     return {"reactionId": reaction_id}
 
 

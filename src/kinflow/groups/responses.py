@@ -20,7 +20,7 @@ from sqlalchemy.engine import Row
 from kinflow.clock import utc_text
 from kinflow.events import kaizala as kaizala_events
 from kinflow.events.outbox import now_naive
-from kinflow.groups import media
+from kinflow.groups import media, watch
 from kinflow.groups.errors import bad_input, forbidden, not_found, text
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
@@ -120,6 +120,7 @@ def respond(conn: Connection, group: Group, person: Person, action_id: str, requ
     kaizala_events.response_posted(conn, group.id, person, action.id, action.action_type, action.package_id,
                                    response_id, updated=bool(request.get("responseId")), anonymous=action.anonymous,
                                    details=response_details(conn, action, person, answers, public_url, key))
+    watch.conversation_changed(conn)
     return {"responseId": response_id}
 
 

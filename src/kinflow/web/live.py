@@ -1,7 +1,10 @@
-"""Live updates for signed-in pages, as server-sent events: the unread notification count.
+"""Live updates for signed-in pages, as server-sent events: the unread notification count, and the
+version of a group's conversation (its page then fetches what changed).
 
-A change to an inbox committed in this process rings at once (`kinflow.notifications.inbox.watch`);
-one committed by another process is seen at the next look, every `RECHECK` seconds. A stream lasts
+A change to an inbox or a conversation committed in this process rings at once
+(`kinflow.notifications.inbox.watch`, `kinflow.groups.watch`); one committed by another process is
+seen at the next look, every `RECHECK` seconds. Each stream sends the current value when it opens,
+so a page that reconnects catches up with whatever it missed. A stream lasts
 at most `LIFETIME` seconds and the browser's EventSource opens the next one by itself (after
 `retry`), which also checks again that the session is still alive, and lets a stopping server
 finish its connections.
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -19,9 +22,13 @@ from starlette.responses import Response, StreamingResponse
 from kinflow.api.kintone.http import error_response
 from kinflow.api.threads import run_blocking
 from kinflow.directory.identity import not_logged_in
+from kinflow.errors import KintoneError
+from kinflow.groups import conversation, watch
+from kinflow.groups.groups import group_and_role
 from kinflow.notifications import inbox
 from kinflow.storage.database import Database
-from kinflow.web.sessions import signed_in
+from kinflow.web import group_caller
+from kinflow.web.sessions import Browser, signed_in
 
 RECHECK = 5.0
 LIFETIME = 30.0
@@ -31,9 +38,9 @@ RETRY_MS = 2_000
 class _Bell:
     """Wakes every stream of this process (from whichever thread committed the change)."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: Callable[[Callable[[], None]], None]) -> None:
         self.waiting: dict[asyncio.Event, asyncio.AbstractEventLoop] = {}
-        inbox.watch(self.ring)
+        watch(self.ring)
 
     def ring(self) -> None:
         for event, loop in list(self.waiting.items()):
@@ -41,25 +48,19 @@ class _Bell:
                 loop.call_soon_threadsafe(event.set)
 
 
-_bell: _Bell | None = None
+_bells: dict[str, _Bell] = {}
 
 
-def _count(db: Database, user: str) -> int:
-    with db.read() as conn:
-        return inbox.count_unread(conn, user)
+def _bell(name: str, watch: Callable[[Callable[[], None]], None]) -> _Bell:
+    if name not in _bells:
+        _bells[name] = _Bell(watch)
+    return _bells[name]
 
 
-async def unread_stream(request: Request) -> Response:
-    global _bell
-    browser = await signed_in(request)
-    if browser is None:
-        return error_response(not_logged_in())
-    if _bell is None:
-        _bell = _Bell()
-    bell = _bell
-    db: Database = request.app.state.db
-    user = browser.user.code
-
+def _stream(bell: _Bell, event_name: str, current: Callable[[], object]) -> Response:
+    """Sends `current()` (run on a database thread) as `event_name` when it opens and whenever it
+    changes, until `LIFETIME` has passed, or until `current()` refuses (a member who has left the group:
+    the browser's next try is refused before it opens)."""
     async def events() -> AsyncIterator[str]:
         event = asyncio.Event()
         bell.waiting[event] = asyncio.get_running_loop()
@@ -69,10 +70,13 @@ async def unread_stream(request: Request) -> Response:
             yield f"retry: {RETRY_MS}\n\n"
             while time.monotonic() < ends:
                 event.clear()
-                count = await run_blocking(_count, db, user)
-                if count != last:
-                    yield f"event: unread\ndata: {count}\n\n"
-                    last = count
+                try:
+                    value = await run_blocking(current)
+                except KintoneError:
+                    return
+                if value != last:
+                    yield f"event: {event_name}\ndata: {value}\n\n"
+                    last = value
                 try:
                     await asyncio.wait_for(event.wait(), timeout=min(RECHECK, max(0.0, ends - time.monotonic())))
                 except TimeoutError:
@@ -82,3 +86,37 @@ async def unread_stream(request: Request) -> Response:
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _count(db: Database, user: str) -> int:
+    with db.read() as conn:
+        return inbox.count_unread(conn, user)
+
+
+async def unread_stream(request: Request) -> Response:
+    browser = await signed_in(request)
+    if browser is None:
+        return error_response(not_logged_in())
+    db: Database = request.app.state.db
+    user = browser.user.code
+    return _stream(_bell("inbox", inbox.watch), "unread", lambda: _count(db, user))
+
+
+def _version(db: Database, browser: Browser, group_id: str) -> str:
+    """The conversation's version, for a member of the group (checked again on every look)."""
+    with db.read() as conn:
+        group, _ = group_and_role(conn, group_id, group_caller.caller_of(conn, browser.user))
+        return conversation.version(conn, group.id)
+
+
+async def conversation_stream(request: Request) -> Response:
+    browser = await signed_in(request)
+    if browser is None:
+        return error_response(not_logged_in())
+    db: Database = request.app.state.db
+    group_id = request.path_params["group"]
+    try:
+        await run_blocking(_version, db, browser, group_id)  # refused before the stream opens
+    except KintoneError as error:
+        return error_response(error)
+    return _stream(_bell("groups", watch.watch), "conversation", lambda: _version(db, browser, group_id))

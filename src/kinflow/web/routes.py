@@ -16,8 +16,9 @@ from kinflow.web.pages.connections import change_connections, connections_page
 from kinflow.web.pages.flow_new import create_flow, new_flow_page
 from kinflow.web.pages.flow_runs import change_run, run_page
 from kinflow.web.pages.flows import change_flow, flow_page, flows_page
-from kinflow.web.live import unread_stream
+from kinflow.web.live import conversation_stream, unread_stream
 from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
+from kinflow.web.pages.groups import group_messages, group_page, groups_page, post_message, react, respond
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
 from kinflow.web.pages.notification_settings import notification_settings_page, save_notification_settings
@@ -70,6 +71,9 @@ PAGES = {
     "/k/flows/connections": connections_page,
     "/k/flows/{flow:int}": flow_page,
     "/k/flows/{flow:int}/runs/{run}": run_page,
+    "/k/groups": groups_page,
+    "/k/groups/{group}": group_page,
+    "/k/groups/{group}/messages": group_messages,
 }
 # Form posts of a signed-in browser (the page's request token, from our own origin).
 FORMS = {
@@ -98,6 +102,9 @@ FORMS = {
     "/k/flows/connections": change_connections,
     "/k/flows/{flow:int}": change_flow,
     "/k/flows/{flow:int}/runs/{run}": change_run,
+    "/k/groups/{group}/messages": post_message,
+    "/k/groups/{group}/reactions": react,
+    "/k/groups/{group}/actions/{action}/responses": respond,
 }
 
 routes: list[BaseRoute] = [
@@ -106,6 +113,7 @@ routes: list[BaseRoute] = [
     Route("/login", signin.login_submit, methods=["POST"]),
     Route("/logout", signin.logout, methods=["POST"]),
     Route("/k/notifications/stream", unread_stream, methods=["GET"]),
+    Route("/k/groups/{group}/stream", conversation_stream, methods=["GET"]),
     *(Route(path, endpoint, methods=["GET"]) for path, endpoint in PAGES.items()),
     *(Route(path, endpoint, methods=["POST"]) for path, endpoint in FORMS.items()),
     Mount("/static", StaticFiles(packages=[("kinflow.web", "static")]), name="static"),

@@ -111,6 +111,9 @@ class Call:
     headers: Headers
     settings: Settings
     identity: Identity | None = None  # a kinflow password login, for routes that take one (see `endpoint`)
+    # Who calls, when it is not an access token's holder: a signed-in page of the web interface
+    # (`kinflow.web.group_caller`), whose person is its user's mobile number.
+    caller: Caller | None = None
 
 
 Handler = Callable[[Call], "dict | Response | KintoneError"]
@@ -132,7 +135,10 @@ def counted(settings: Settings, connector_id: str) -> None:
 
 
 def caller_of(call: Call, *, count: bool = True) -> Caller:
-    """The caller of the `accessToken` header, counted against the throttling limits."""
+    """The caller of the `accessToken` header, counted against the throttling limits (a page of the
+    web interface is no connector's call: it is not counted)."""
+    if call.caller is not None:
+        return call.caller
     who = caller(call.conn, call.headers.get("accessToken"))
     if count:
         counted(call.settings, who.connector.id)

@@ -1,0 +1,202 @@
+"""A group's conversation as its members see it: its text messages (with what they reply to), its
+attachments and its actions (with their results and the viewer's own response), each with its likes
+and comments, newest last, a page at a time. Kaizala's REST API has no such read (its apps keep
+the conversation themselves); the web interface shows it, and `version` tells when it changed.
+
+Results follow the rules of an action's details (`action_details`): an action sent with
+`isSenderOnly` shows its results to its sender only, and an anonymous one never shows who answered."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from kinflow.clock import utc_text
+from kinflow.events.outbox import now_naive
+from kinflow.groups import media
+from kinflow.groups.errors import bad_input, digits
+from kinflow.groups.groups import Group
+from kinflow.groups.people import Person
+from kinflow.groups.questions import summary
+from kinflow.groups.tables import actions, attachments, messages, people, reactions, responses
+from kinflow.secret_key import SecretKey
+
+PAGE = 50
+# Comments shown under one message (the newest); the count says how many there are.
+MAX_COMMENTS = 20
+_EPOCH = datetime(1970, 1, 1)
+_NO_FILE = {"mediaUrl": "", "mediaFileName": ""}
+
+
+def _cursor(value: object) -> tuple[datetime, str] | None:
+    """`before`: where the previous page began (`{microseconds}.{referenceId}`)."""
+    if value in (None, ""):
+        return None
+    moment, _, reference = str(value).partition(".")
+    if not digits(moment, 17) or not 0 < len(reference) <= 36:
+        raise bad_input("before", "Enter the cursor of the page that came after.")
+    return _EPOCH + timedelta(microseconds=int(moment)), reference
+
+
+def cursor_of(moment: datetime, reference: str) -> str:
+    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}.{reference}"
+
+
+def _newest(conn: Connection, table: sa.Table, reference: sa.Column, group_id: str,
+            before: tuple[datetime, str] | None, limit: int) -> list[Row]:
+    query = sa.select(table).where(table.c.group_id == group_id)
+    if before is not None:
+        at, ref = before
+        query = query.where(sa.or_(table.c.created_at < at, sa.and_(table.c.created_at == at, reference < ref)))
+    return conn.execute(query.order_by(table.c.created_at.desc(), reference.desc()).limit(limit + 1)).all()
+
+
+def _page(conn: Connection, group: Group, before: tuple[datetime, str] | None,
+          limit: int) -> tuple[list[tuple[str, Row]], bool]:
+    """The newest `limit` messages of every kind before the cursor, oldest first; and whether more are older."""
+    found = [("Text", row) for row in _newest(conn, messages, messages.c.id, group.id, before, limit)]
+    found += [("Attachment", row) for row in _newest(conn, attachments, attachments.c.id, group.id, before, limit)]
+    found += [("Action", row) for row in _newest(conn, actions, actions.c.reference_id, group.id, before, limit)]
+    found.sort(key=lambda item: (item[1].created_at, _reference(*item)), reverse=True)
+    return list(reversed(found[:limit])), len(found) > limit
+
+
+def _reference(kind: str, row: Row) -> str:
+    return row.reference_id if kind == "Action" else row.id
+
+
+class _Around:
+    """What the page's messages need from elsewhere, each read once: people, replied-to messages,
+    reactions, responses and files."""
+
+    def __init__(self, conn: Connection, group: Group, page: list[tuple[str, Row]], public_url: str,
+                 key: SecretKey) -> None:
+        references = [_reference(kind, row) for kind, row in page]
+        action_ids = [row.id for kind, row in page if kind == "Action"]
+        replied = {row.reply_to for kind, row in page if kind == "Text" and row.reply_to}
+        self.replied = {row.id: row for row in conn.execute(sa.select(
+            messages.c.id, messages.c.sender_id, messages.c.text).where(
+            messages.c.group_id == group.id, messages.c.id.in_(replied)))} if replied else {}
+        self.reactions = conn.execute(sa.select(reactions).where(
+            reactions.c.group_id == group.id, reactions.c.reference_id.in_(references))
+            .order_by(reactions.c.modified_at, reactions.c.id)).all() if references else []
+        self.responses: dict[str, list[Row]] = {}
+        for row in conn.execute(sa.select(responses.c.id, responses.c.action_id, responses.c.person_id,
+                                          responses.c.answers, responses.c.modified_at)
+                                .where(responses.c.action_id.in_(action_ids))
+                                .order_by(responses.c.modified_at, responses.c.id)) if action_ids else []:
+            self.responses.setdefault(row.action_id, []).append(row)
+        person_ids = {row.sender_id for _, row in page} | {row.sender_id for row in self.replied.values()} | {
+            row.person_id for row in self.reactions}
+        self.people = {row.id: {"id": row.id, "mobile": row.mobile, "name": row.name} for row in conn.execute(
+            sa.select(people.c.id, people.c.mobile, people.c.name).where(people.c.id.in_(person_ids)))}
+        files = [i for kind, row in page if kind == "Attachment" for i in row.media]
+        files += [i for kind, row in page if kind == "Action" for i in row.details.get("media", [])]
+        files += [choice["image"] for kind, row in page if kind == "Action"
+                  for choice in row.details.get("choices", []) if "image" in choice]
+        self.links = media.links_of(conn, files, public_url, key)
+
+    def person(self, person_id: str) -> dict:
+        return self.people.get(person_id, {"id": person_id, "mobile": "", "name": ""})
+
+    def files(self, ids: list[str]) -> list[dict]:
+        return [self.links.get(i, _NO_FILE) for i in ids]
+
+
+def _reactions(around: _Around, reference: str, viewer: Person) -> dict:
+    mine = [row for row in around.reactions if row.reference_id == reference]
+    likes = [row for row in mine if row.kind == "Like"]
+    comments = [row for row in mine if row.kind == "Comment"]
+    return {"likes": len(likes), "liked": any(row.person_id == viewer.id for row in likes),
+            "commentCount": len(comments),
+            "comments": [{"sender": around.person(row.person_id), "comment": row.comment,
+                          "at": utc_text(row.modified_at)} for row in comments[-MAX_COMMENTS:]]}
+
+
+def _text(row: Row, around: _Around) -> dict:
+    item: dict = {"text": row.text, "replyTo": None}
+    if row.reply_to:
+        replied = around.replied.get(row.reply_to)
+        item["replyTo"] = {"referenceId": row.reply_to,
+                           "sender": around.person(replied.sender_id) if replied else None,
+                           "text": replied.text if replied else ""}
+    return item
+
+
+def _action(row: Row, around: _Around, viewer: Person, now: datetime) -> dict:
+    given = around.responses.get(row.id, [])
+    mine = [response for response in given if response.person_id == viewer.id]
+    item: dict = {"actionId": row.id, "actionType": row.action_type, "title": row.title,
+                  "packageId": row.package_id, "expiresAt": utc_text(row.expires_at) if row.expires_at else None,
+                  "expired": row.expires_at is not None and row.expires_at <= now and row.action_type != "Job",
+                  "responseCount": len(given),
+                  "myResponse": {"responseId": mine[-1].id, "answers": mine[-1].answers} if mine else None}
+    details = row.details
+    if row.action_type == "Announcement":
+        item.update(message=details["message"], media=around.files(details["media"]))
+        return item
+    if row.action_type == "Job":
+        done = {response.person_id for response in given if response.answers.get("isCompleted")}
+        by_mobile = {around.person(pid)["mobile"] for pid in done} if done else set()
+        item.update(assignedTo=[{"mobile": mobile, "done": mobile in by_mobile} for mobile in details["assignedTo"]],
+                    isAssignee=viewer.mobile in details["assignedTo"])
+        item["isCompleted"] = all(a["done"] for a in item["assignedTo"])
+        return item
+    shown = not row.sender_only or row.sender_id == viewer.id
+    item.update(questions=row.questions, multiple=bool(row.multiple), anonymous=bool(row.anonymous),
+                senderOnly=bool(row.sender_only),
+                summary=summary(row.questions, [response.answers for response in given]) if shown else None)
+    if row.action_type == "Poll":
+        item["choices"] = [{"title": choice["title"],
+                            "image": around.links.get(choice.get("image", ""), _NO_FILE)["mediaUrl"]}
+                           for choice in details["choices"]]
+    elif row.action_type == "LetsMeet":
+        item.update(startingTime=details["startingTime"], duration=details["duration"], agenda=details["agenda"],
+                    place=details.get("place"))
+    elif row.action_type == "Custom":
+        item["properties"] = details.get("properties", [])
+    return item
+
+
+def conversation(conn: Connection, group: Group, viewer: Person, query: dict, *, public_url: str,
+                 key: SecretKey, limit: int = PAGE) -> dict:
+    """A page of the group's conversation for `viewer` (a member): `messages` oldest first, and
+    `before`, the cursor of the page of older ones (None when there are none)."""
+    page, more = _page(conn, group, _cursor(query.get("before")), limit)
+    around = _Around(conn, group, page, public_url, key)
+    now = now_naive()
+    items = []
+    for kind, row in page:
+        reference = _reference(kind, row)
+        item = {"referenceId": reference, "kind": kind, "sender": around.person(row.sender_id),
+                "mine": row.sender_id == viewer.id, "sentAt": utc_text(row.created_at),
+                "reactions": _reactions(around, reference, viewer)}
+        if kind == "Text":
+            item.update(_text(row, around))
+        elif kind == "Attachment":
+            item.update(actionType=row.action_type, caption=row.caption, media=around.files(row.media))
+        else:
+            item.update(_action(row, around, viewer, now))
+        items.append(item)
+    first = page[0] if page else None
+    return {"messages": items,
+            "before": cursor_of(first[1].created_at, _reference(*first)) if more and first else None}
+
+
+def version(conn: Connection, group_id: str) -> str:
+    """A value that changes whenever the group's conversation does (a message, an attachment, an
+    action, a response or a reaction is added or changed)."""
+    def tally(table: sa.Table, moment: sa.Column, *where: object) -> list:
+        found = sa.select(sa.func.count(), sa.func.max(moment)).select_from(table).where(*where)
+        return list(conn.execute(found).one())
+
+    in_group = actions.c.group_id == group_id
+    parts = [*tally(messages, messages.c.created_at, messages.c.group_id == group_id),
+             *tally(attachments, attachments.c.created_at, attachments.c.group_id == group_id),
+             *tally(actions, actions.c.created_at, in_group),
+             *tally(responses.join(actions, actions.c.id == responses.c.action_id), responses.c.modified_at, in_group),
+             *tally(reactions, reactions.c.modified_at, reactions.c.group_id == group_id)]
+    return ".".join(str((value - _EPOCH) // timedelta(microseconds=1)) if isinstance(value, datetime)
+                    else str(value or 0) for value in parts)
