@@ -6,23 +6,30 @@ passwords raised an unrelated read's p50 from 4 ms to 430 ms. So the user is loo
 read of its own, the hash is checked on a thread of its own, and a failure is counted in a short write
 of its own; then the call runs. API tokens cost one indexed lookup: they are checked inside the call's
 transaction (`kinflow.directory.identity.token_identity`), with no extra hop.
+
+Credentials that verified within the last minute (`kinflow.directory.passwords`) cost no more than a
+token: the kintone API checks them inside the call's transaction too (`RememberedLogin`), in one
+indexed lookup, and only when something changed since (a password, the user's state, a failure of the
+pair) goes back to the full check before the call.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
 from kinflow.api.access_log import note_caller
 from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
 from kinflow.directory import logins
-from kinflow.directory.identity import Identity, password_failed, password_login, sends_credentials
-from kinflow.directory.passwords import recently_verified, verify_password
+from kinflow.directory.identity import Identity, by_password, password_failed, password_login, sends_credentials
+from kinflow.directory import passwords
 from kinflow.directory.users import User
 from kinflow.metrics import THROTTLED
 from kinflow.storage.database import Database
@@ -37,13 +44,16 @@ _hashing: anyio.CapacityLimiter | None = None
 MAX_ADDRESS_LENGTH = 64  # as stored with the failures (an IPv6 address takes at most 45)
 
 
-async def _verify(password_hash: str, password: str) -> bool:
+async def _verify(login: str, password: str, password_hash: str) -> bool:
     global _hashing
-    if recently_verified(password_hash, password):
+    if passwords.remembered_hash(login, password) == password_hash:
         return True
     if _hashing is None:  # made inside the event loop, which anyio needs
         _hashing = anyio.CapacityLimiter(HASHING_THREADS)
-    return await anyio.to_thread.run_sync(verify_password, password_hash, password, limiter=_hashing)
+    if not await anyio.to_thread.run_sync(passwords.verify_password, password_hash, password, limiter=_hashing):
+        return False
+    passwords.remember(login, password, password_hash)
+    return True
 
 
 def _look_up(db: Database, login: str, address: str) -> logins.LoginAttempt:
@@ -64,13 +74,17 @@ def _forget_failures(db: Database, login: str, address: str) -> None:
         logins.forget_failures(conn, login, address)
 
 
+def _address(request: Request) -> str:
+    # A proxy's X-Forwarded-For (which uvicorn trusts from loopback) may say anything: keep what fits.
+    return (request.client.host if request.client else "")[:MAX_ADDRESS_LENGTH]
+
+
 async def check_password(request: Request, login: str, password: str) -> User:
     """The active user with this login and password, with failures counted and locked-out pairs
     refused (`CB_WA01`): the API's password headers and the sign-in page both come through here."""
     db: Database = request.app.state.db
     settings: Settings = request.app.state.settings
-    # A proxy's X-Forwarded-For (which uvicorn trusts from loopback) may say anything: keep what fits.
-    address = (request.client.host if request.client else "")[:MAX_ADDRESS_LENGTH]
+    address = _address(request)
     # On SQLite an indexed read is quicker than a hop to a thread, as in the call itself.
     attempt = _look_up(db, login, address) if db.is_sqlite else await run_blocking(_look_up, db, login, address)
     refused = logins.refusal(attempt)
@@ -78,7 +92,7 @@ async def check_password(request: Request, login: str, password: str) -> User:
         log.warning("login refused for %r from %s: locked out after failed logins", login, address)
         THROTTLED.labels("login").inc()
         raise refused
-    if await _verify(attempt.password_hash, password) and attempt.user is not None:
+    if await _verify(login, password, attempt.password_hash) and attempt.user is not None:
         if attempt.failures:
             await run_blocking(_forget_failures, db, login, address)
         return attempt.user
@@ -100,3 +114,35 @@ async def password_identity(request: Request, headers: dict[str, str]) -> Identi
     user = await check_password(request, login, password)
     note_caller(login)
     return Identity(user)
+
+
+@dataclass(frozen=True)
+class RememberedLogin:
+    """Password credentials that verified a moment ago, to be confirmed in the call's transaction."""
+
+    login: str
+    password: str
+    address: str
+    password_hash: str
+
+    def confirm(self, conn: Connection) -> Identity | None:
+        """The caller, when nothing changed since the credentials verified; else None (and the
+        entry is dropped): check them with `password_identity` before the call."""
+        user = logins.confirm_remembered(conn, self.login, self.address, self.password_hash)
+        if user is None:
+            passwords.forget(self.login, self.password)
+            return None
+        note_caller(self.login)
+        return Identity(user)
+
+
+def remembered_login(request: Request, headers: dict[str, str]) -> RememberedLogin | None:
+    """The request's password credentials when they verified within the last minute, else None
+    (no password sent, or not recently: `password_identity` checks them)."""
+    if not by_password(headers):
+        return None
+    login, password = password_login(headers)  # type: ignore[misc]  # by_password: never None
+    password_hash = passwords.remembered_hash(login, password)
+    if password_hash is None:
+        return None
+    return RememberedLogin(login, password, _address(request), password_hash)

@@ -21,10 +21,10 @@ from sqlalchemy.engine import Connection
 
 from kinflow.clock import clock
 from kinflow.directory.passwords import hash_password
-from kinflow.directory.users import User, get_user_with_hash
+from kinflow.directory.users import USER_COLUMNS, User, get_user_with_hash, row_to_user
 from kinflow.errors import KintoneError
 from kinflow.storage.prepared import Prepared
-from kinflow.storage.schema import login_failures
+from kinflow.storage.schema import departments, login_failures, users
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,28 @@ def look_up(conn: Connection, login: str, address: str) -> LoginAttempt:
     if found is None or not found[0].active or not found[1]:
         return LoginAttempt(None, _dummy_hash(), failures, locked_until)
     return LoginAttempt(found[0], found[1], failures, locked_until)
+
+
+# A remembered login, checked in the call's own transaction: the user, their stored hash and any
+# failures of the pair, in one statement.
+_REMEMBERED = Prepared(
+    sa.select(*USER_COLUMNS, users.c.password_hash, login_failures.c.login)
+    .select_from(users.outerjoin(departments, departments.c.id == users.c.primary_department_id)
+                 .outerjoin(login_failures, sa.and_(login_failures.c.login == users.c.code,
+                                                    login_failures.c.address == sa.bindparam("address"))))
+    .where(users.c.code == sa.bindparam("login"))
+)
+
+
+def confirm_remembered(conn: Connection, login: str, address: str, password_hash: str) -> User | None:
+    """The user of credentials that verified against `password_hash` a moment ago, when nothing has
+    changed since: still active, still that password, and no failures of the pair on record. Else
+    None, and the login is checked the full way (`look_up`, the hash, the failure count)."""
+    row = _REMEMBERED.first(conn, login=login, address=address)
+    if row is None or row[-1] is not None or row[-2] != password_hash:
+        return None
+    user = row_to_user(row)
+    return user if user.active else None
 
 
 def refusal(attempt: LoginAttempt) -> KintoneError | None:

@@ -1,7 +1,13 @@
 """Password hashing (argon2) with a short-lived cache of verified credentials.
 
-Verifying argon2 costs tens of milliseconds by design; kintone clients send the password with every
-request, so a verified (login, password) pair is remembered for a minute, keyed by its SHA-256.
+Verifying argon2 costs tens of milliseconds by design, and kintone clients send the password with
+every request. So a login and password that verified are remembered for a minute, keyed by the
+SHA-256 of the credentials the header carries (never the password itself), together with the stored
+hash they verified against. An entry vouches for the password only while the user's stored hash is
+still that one: a new password (a new hash, with a new salt) ends it on every process at once, and
+whoever uses an entry reads the user's row (active or not, locked out or not) in its own transaction
+(`kinflow.directory.logins.confirm_remembered`), so no change to a user waits for the minute to pass.
+API tokens are never cached: each request looks its tokens up where they live.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 _CACHE_SECONDS = 60.0
+_CACHE_ENTRIES = 10_000
+# SHA-256 of the credentials -> (the stored hash they verified against, when the entry ends).
 _verified: dict[bytes, tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -23,29 +31,37 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _cache_key(password_hash: str, password: str) -> bytes:
-    return hashlib.sha256(f"{password_hash}\0{password}".encode()).digest()
+def _cache_key(login: str, password: str) -> bytes:
+    return hashlib.sha256(f"{login}\0{password}".encode()).digest()
 
 
-def recently_verified(password_hash: str, password: str) -> bool:
-    """Whether this pair was verified within the last minute: checking costs no argon2 run."""
+def remembered_hash(login: str, password: str) -> str | None:
+    """The stored hash these credentials verified against within the last minute, or None."""
+    hit = _verified.get(_cache_key(login, password))
+    if hit is None or hit[1] <= time.monotonic():
+        return None
+    return hit[0]
+
+
+def remember(login: str, password: str, password_hash: str) -> None:
+    """These credentials verified against `password_hash` just now."""
     with _lock:
-        hit = _verified.get(_cache_key(password_hash, password))
-    return hit is not None and hit[1] > time.monotonic()
+        if len(_verified) >= _CACHE_ENTRIES:
+            _verified.clear()
+        _verified[_cache_key(login, password)] = (password_hash, time.monotonic() + _CACHE_SECONDS)
+
+
+def forget(login: str, password: str) -> None:
+    with _lock:
+        _verified.pop(_cache_key(login, password), None)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """Blocks for an argon2 run unless `recently_verified`: call it from a thread, not an event loop."""
+    """One argon2 run (blocks: call it from a thread, not an event loop)."""
     if not password_hash:
         return False
-    if recently_verified(password_hash, password):
-        return True
     try:
         _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    with _lock:
-        if len(_verified) > 10_000:
-            _verified.clear()
-        _verified[_cache_key(password_hash, password)] = (password_hash, time.monotonic() + _CACHE_SECONDS)
     return True

@@ -30,9 +30,10 @@ class User:
 
 # Authentication runs this for every request: the user with the code of their primary department,
 # in one statement compiled once.
+USER_COLUMNS = (users.c.id, users.c.code, users.c.name, users.c.active, users.c.is_admin, users.c.timezone,
+                departments.c.code.label("primary_department"))
 _USER_BY_CODE = Prepared(
-    sa.select(users.c.id, users.c.code, users.c.name, users.c.active, users.c.is_admin, users.c.timezone,
-              departments.c.code.label("primary_department"), users.c.password_hash)
+    sa.select(*USER_COLUMNS, users.c.password_hash)
     .select_from(users.outerjoin(departments, departments.c.id == users.c.primary_department_id))
     .where(users.c.code == sa.bindparam("code"))
 )
@@ -42,18 +43,18 @@ def _user_row(conn: Connection, code: str):  # noqa: ANN202
     return _USER_BY_CODE.first(conn, code=code)
 
 
-def _row_to_user(row) -> User:  # noqa: ANN001
+def row_to_user(row) -> User:  # noqa: ANN001
     return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
 
 def get_user(conn: Connection, code: str) -> User | None:
     row = _user_row(conn, code)
-    return None if row is None else _row_to_user(row)
+    return None if row is None else row_to_user(row)
 
 
 def get_user_with_hash(conn: Connection, code: str) -> tuple[User, str] | None:
     row = _user_row(conn, code)
-    return None if row is None else (_row_to_user(row), row[7])
+    return None if row is None else (row_to_user(row), row[7])
 
 
 def create_user(

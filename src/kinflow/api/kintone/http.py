@@ -10,7 +10,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kinflow.api.authentication import password_identity
+from kinflow.api.authentication import RememberedLogin, password_identity, remembered_login
 
 # Importing the route modules registers their handlers.
 from kinflow.api.kintone import access as _access  # noqa: F401
@@ -113,8 +113,14 @@ _OFF_THE_LOOP = frozenset(READ_ONLY | {("POST", "records/cursor"), ("GET", "reco
 _UNBOUNDED = frozenset({("POST", "preview/app/deploy")})
 
 
-def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict[str, str]) -> dict | Created | Download:
-    """The handler in its transaction; `identity` is None for API tokens, checked in that transaction."""
+class _LoginChanged(Exception):
+    """Remembered credentials no longer hold as they were: check them the full way, then run again."""
+
+
+def _run(db: Database, call_args: dict, identity: Identity | RememberedLogin | None,
+         headers: dict[str, str]) -> dict | Created | Download:
+    """The handler in its transaction; `identity` is None for API tokens, and recently verified
+    password credentials are a `RememberedLogin`: both are checked in that transaction."""
     key = (call_args["method"], call_args["resource"])
     handler = ROUTES[key]
     transaction = db.read if key in READ_ONLY else db.write
@@ -124,6 +130,10 @@ def _run(db: Database, call_args: dict, identity: Identity | None, headers: dict
             if identity is None:
                 identity = token_identity(conn, headers, call_args["settings"].keys)
                 note_caller(identity)
+            elif isinstance(identity, RememberedLogin):
+                identity = identity.confirm(conn)
+                if identity is None:
+                    raise _LoginChanged
             return handler(Call(db=db, conn=conn, identity=identity, **call_args))
     except DeployFailed as failure:
         with db.write() as conn:
@@ -148,12 +158,15 @@ async def kintone_endpoint(request: Request) -> Response:
             params = await _params(request, headers)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
                      "settings": request.app.state.settings}
-        identity = await password_identity(request, headers)
-        run_args = (db, call_args, identity, headers)
-        if db.is_sqlite and (method, resource) not in _OFF_THE_LOOP:
-            body = _run(*run_args)
-        else:
-            body = await run_blocking(_run, *run_args)
+        identity = remembered_login(request, headers) or await password_identity(request, headers)
+        on_the_loop = db.is_sqlite and (method, resource) not in _OFF_THE_LOOP
+        try:
+            body = _run(db, call_args, identity, headers) if on_the_loop else await run_blocking(
+                _run, db, call_args, identity, headers)
+        except _LoginChanged:
+            identity = await password_identity(request, headers)
+            body = _run(db, call_args, identity, headers) if on_the_loop else await run_blocking(
+                _run, db, call_args, identity, headers)
     except KintoneError as error:
         return error_response(error)
     if isinstance(body, Download):
