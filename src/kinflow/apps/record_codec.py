@@ -12,6 +12,7 @@ driver's own conversion (dates to text, lists to JSON) into the column functions
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 
@@ -107,11 +108,11 @@ def renderer(f: Field) -> Callable[[object, dict], object]:
     if t in TEXT_TYPES:
         return lambda value, names: value or ""
     if t == "DATE":
-        return lambda value, names: value.isoformat() if value else None  # type: ignore[union-attr]
+        return lambda value, names: date_text(value)  # type: ignore[arg-type]
     if t == "TIME":
-        return lambda value, names: value.strftime("%H:%M") if value else None  # type: ignore[union-attr]
+        return lambda value, names: time_text(value)  # type: ignore[arg-type]
     if t in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
-        return lambda value, names: render_datetime(value)  # type: ignore[arg-type]
+        return lambda value, names: datetime_text(value)  # type: ignore[arg-type]
     if t in MULTI_CHOICE_TYPES:
         return lambda value, names: list(value or [])  # type: ignore[arg-type]
     if t in ENTITY_SELECT_TYPES:
@@ -137,9 +138,41 @@ def calc_renderer(f: Field) -> Callable[[Decimal | None], str]:
     return lambda value: render_calc(value, display) if value is not None else ""
 
 
+def _datetime_text(value: datetime | str | None) -> str:
+    """A DATETIME's API value from a fetched page: a datetime, or on SQLite the text it is stored
+    as ('2024-03-01 09:30:00.000000', see `page_columns`), whose minute the API shows."""
+    if isinstance(value, str):
+        return f"{value[:10]}T{value[11:16]}:00Z"
+    return render_datetime(value)
+
+
 # Pages of records repeat the same minutes over and over (records written together share their
 # times): formatting each distinct instant once saves most of the work.
-datetime_text = lru_cache(maxsize=1 << 14)(render_datetime)
+datetime_text = lru_cache(maxsize=1 << 14)(_datetime_text)
+
+
+def date_text(value: date | str | None) -> str | None:
+    """A DATE's API value from a fetched page (on SQLite, its stored text is the API's already)."""
+    if isinstance(value, str):
+        return value or None
+    return value.isoformat() if value else None
+
+
+def time_text(value: time | str | None) -> str | None:
+    """A TIME's API value from a fetched page (on SQLite, its stored text: '09:30:00.000000')."""
+    if isinstance(value, str):
+        return value[:5] or None
+    return value.strftime("%H:%M") if value else None
+
+
+def page_columns(table: sa.Table, dialect: Dialect | None) -> list:
+    """The columns of `table` as a page of records fetches them: in table order, and on SQLite
+    (`dialect` given) with dates and times as the ISO text they are stored as. Parsing each into an
+    object only for the page to format it back cost as much as fetching the rows."""
+    if dialect is None:
+        return list(table.columns)
+    return [sa.type_coerce(c, sa.String).label(c.name) if isinstance(c.type, (sa.Date, sa.DateTime, sa.Time)) else c
+            for c in table.columns]
 
 
 class TableCodec:
@@ -194,6 +227,8 @@ class RecordCodec:
         self.renderers = {f.code: renderer(f) for f in form.fields.values()}
         # Column positions in rows of whole tables (`select(table)`), for reading pages from tuples.
         self.position = {c.name: i for i, c in enumerate(records.columns)}
+        self.page_columns = page_columns(records, dialect)
+        self.page_child_columns = {code: page_columns(child, dialect) for code, child in tables.subtables.items()}
         # What a record page shows, in form order: (code, type, how): how is "system", "table",
         # "field", or None for fields shown only when process management or categories are on.
         self.layout: list[tuple[str, str, str | None]] = []

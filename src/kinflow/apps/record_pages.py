@@ -14,11 +14,48 @@ from decimal import Decimal
 
 from kinflow.apps.field_types import TEXT_TYPES
 from kinflow.apps.form import Field
-from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, calc_renderer, datetime_text
+from kinflow.apps.record_codec import (
+    SYSTEM_ATTRIBUTES,
+    RecordCodec,
+    calc_renderer,
+    date_text,
+    datetime_text,
+    time_text,
+)
 
-# fn(row, names, users, tables, number_prefix) -> the record as `GET records.json` gives it.
-PageRenderer = Callable[[tuple, dict, dict, dict, str], dict]
 _MAX_CACHED = 64
+
+
+class _Repeated(dict):
+    """Field entries (`{"type": ..., "value": ...}`) by stored value, each made once per page: the
+    records of a page share the few people and moments that wrote them, and building the same
+    entries again for every record cost a third of rendering it. (Entries shared between records
+    are fine in a page that is only serialised.)"""
+
+    def __init__(self, make: Callable[[object, dict], dict], users: dict[str, str]) -> None:
+        super().__init__()
+        self.make = make
+        self.users = users
+
+    def __missing__(self, value: object) -> dict:
+        entry = self[value] = self.make(value, self.users)
+        return entry
+
+
+class PageRenderer:
+    """Renders fetched rows (tuples of the codec's `page_columns`) as `GET records.json` does."""
+
+    def __init__(self, render: Callable[..., dict], repeated: list[Callable[[object, dict], dict]]) -> None:
+        self._render = render  # fn(row, names, shared, tables, number_prefix) -> one record
+        self._repeated = repeated
+
+    def __call__(self, rows: list, names: dict, tables: dict, number_prefix: str) -> list[dict]:
+        """`names` maps entity kinds to code -> display name; `tables` maps each SUBTABLE shown to
+        its fetched rows by record id."""
+        users = names["USER"]
+        shared = tuple(_Repeated(make, users) for make in self._repeated)
+        render = self._render
+        return [render(row, names, shared, tables, number_prefix) for row in rows]
 
 
 def page_renderer(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
@@ -32,6 +69,14 @@ def page_renderer(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
     return found
 
 
+def _person(field_type: str) -> Callable[[object, dict], dict]:
+    return lambda code, users: {"type": field_type, "value": {"code": code, "name": users.get(code, code)}}
+
+
+def _moment(field_type: str) -> Callable[[object, dict], dict]:
+    return lambda value, users: {"type": field_type, "value": datetime_text(value)}
+
+
 def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
     renderers: list[Callable] = []
 
@@ -41,6 +86,10 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
             return f"({row}[{index}] or '')"
         if f.type in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
             return f"datetime_text({row}[{index}])"
+        if f.type == "DATE":
+            return f"date_text({row}[{index}])"
+        if f.type == "TIME":
+            return f"time_text({row}[{index}])"
         if f.type == "CALC":  # a time format, from the exact text column
             render = calc_renderer(f)
             renderers.append(lambda text, names: render(Decimal(text)) if text else "")
@@ -48,6 +97,7 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
         renderers.append(codec.renderers[f.code])
         return f"R[{len(renderers) - 1}]({row}[{index}], names)"
 
+    repeated: list[Callable[[object, dict], dict]] = []
     position = codec.position
     form = codec.form
     entries = []
@@ -57,11 +107,12 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
         if how == "system":
             if field_type == "RECORD_NUMBER":
                 expr = "number_prefix + str(row[0])"
-            elif field_type in ("CREATOR", "MODIFIER"):
-                i = position[SYSTEM_ATTRIBUTES[field_type]]
-                expr = f"{{'code': row[{i}], 'name': users.get(row[{i}], row[{i}])}}"
             else:
-                expr = f"datetime_text(row[{position[SYSTEM_ATTRIBUTES[field_type]]}])"
+                # Creators, modifiers and their times: the same few entries over a whole page.
+                make = _person if field_type in ("CREATOR", "MODIFIER") else _moment
+                repeated.append(make(field_type))
+                entries.append(f"{code!r}: shared[{len(repeated) - 1}][row[{position[SYSTEM_ATTRIBUTES[field_type]]}]]")
+                continue
         elif how == "table":
             child = codec.tables.subtables[code]
             child_position = {c.name: i for i, c in enumerate(child.columns)}
@@ -76,11 +127,11 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
         entries.append("'$id': {'type': '__ID__', 'value': str(row[0])}")
     if fields is None or "$revision" in fields:
         entries.append(f"'$revision': {{'type': '__REVISION__', 'value': str(row[{position['revision']}])}}")
-    source = ("def render(row, names, users, tables, number_prefix):\n"
+    source = ("def render(row, names, shared, tables, number_prefix):\n"
               f"    return {{{', '.join(entries)}}}\n")
-    namespace: dict = {"R": renderers, "datetime_text": datetime_text}
+    namespace: dict = {"R": renderers, "datetime_text": datetime_text, "date_text": date_text, "time_text": time_text}
     exec(compile(source, f"<record page of app {codec.tables.app_id}>", "exec"), namespace)  # noqa: S102
-    return namespace["render"]
+    return PageRenderer(namespace["render"], repeated)
 
 
 def _cell(f: Field, position: dict[str, int], value: Callable[[Field, int, str], str]) -> str:

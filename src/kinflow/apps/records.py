@@ -109,7 +109,7 @@ def _assignees(conn: Connection, live: LiveApp, ids: list[int]) -> dict[int, lis
 
 
 def _child_rows(conn: Connection, child: sa.Table, ids: list[int]):  # noqa: ANN202
-    return conn.execute(_child_select(child, ids)).mappings()
+    return conn.execute(_child_select(child, list(child.columns), ids)).mappings()
 
 
 def collect_names(conn: Connection, live: LiveApp, records: list[StoredRecord]) -> dict[str, dict[str, str]]:
@@ -163,7 +163,7 @@ def render_record(live: LiveApp, rec: StoredRecord, names: dict, fields: set[str
 
 def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | None = None) -> list[dict]:
     """Records in `GET records.json` format straight from fetched rows of the records table (tuples
-    of all its columns in order, as `select(records)` gives them): the same result as
+    of the codec's `page_columns`): the same result as
     `render_record` of `rows_to_records`, without the stored values in between."""
     if not rows:
         return []
@@ -176,7 +176,7 @@ def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | 
             continue
         by_record: dict[int, list] = {i: [] for i in ids}
         child = live.tables.subtables[table_field.code]
-        for crow in conn.execute(_child_select(child, ids)):
+        for crow in conn.execute(_child_select(child, codec.page_child_columns[table_field.code], ids)):
             by_record[crow[1]].append(crow)
         tables[table_field.code] = by_record
     process_fields = _process_fields(live, fields)
@@ -188,7 +188,7 @@ def render_rows(conn: Connection, live: LiveApp, rows: list, fields: set[str] | 
         users.update(entity_names(conn, "USER", missing))
     render = page_renderer(codec, fields)
     prefix = f"{live.app.code}-" if live.app.code else ""
-    pages = [render(row, names, users, tables, prefix) for row in rows]
+    pages = render(rows, names, tables, prefix)
     if process_fields:
         status = codec.position["status"]
         for row, page in zip(rows, pages):
@@ -212,9 +212,9 @@ def _process_value(field_type: str, status: str | None, assignees: list[str], us
     return {"type": "STATUS_ASSIGNEE", "value": [{"code": c, "name": users.get(c, c)} for c in assignees]}
 
 
-def _child_select(child: sa.Table, ids: list[int]) -> sa.Select:
+def _child_select(child: sa.Table, columns: list, ids: list[int]) -> sa.Select:
     # Columns in table order: id first, then record_id (see `RecordTables`).
-    return sa.select(child).where(child.c.record_id.in_(ids)).order_by(child.c.record_id, child.c.position)
+    return sa.select(*columns).where(child.c.record_id.in_(ids)).order_by(child.c.record_id, child.c.position)
 
 
 def _row_names(conn: Connection, codec: RecordCodec, rows: list, tables: dict[str, dict[int, list]]) -> dict:

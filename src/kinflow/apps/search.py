@@ -11,6 +11,7 @@ from kinflow.apps.app import LiveApp
 from kinflow.apps.query.parser import parse_query
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.sql import compile_query
+from kinflow.apps.record_codec import codec_for
 from kinflow.apps.records import render_rows
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
@@ -62,7 +63,8 @@ def render_ids(conn: Connection, live: LiveApp, ids: list[int], fields: set[str]
     if not ids:
         return []
     records = live.tables.records
-    rows = conn.execute(sa.select(records).where(records.c.id.in_(ids))).all()
+    columns = codec_for(live.tables, conn.dialect).page_columns
+    rows = conn.execute(sa.select(*columns).where(records.c.id.in_(ids))).all()
     by_id = {row[0]: row for row in rows}
     return render_rows(conn, live, [by_id[i] for i in ids if i in by_id], fields)
 
@@ -71,7 +73,7 @@ def get_records(conn: Connection, live: LiveApp, identity: Identity, query: str 
                 total_count: bool) -> dict:
     select, compiled = find_ids(conn, live, identity, query)
     # The same search, fetching whole rows at once instead of ids first.
-    rows = conn.execute(select.with_only_columns(*live.tables.records.columns)).all()
+    rows = conn.execute(select.with_only_columns(*codec_for(live.tables, conn.dialect).page_columns)).all()
     result: dict = {"records": render_rows(conn, live, rows, wanted_fields(fields)), "totalCount": None}
     if total_count:
         records = live.tables.records
