@@ -214,6 +214,8 @@ MOUNTS = {
     "/k/notifications/stream": PERSON,  # a browser session's live count (tests/web/test_inbox.py)
     # A group's live conversation: its members only (tests/web/test_groups_pages.py).
     "/k/groups/{group}/stream": MEMBER,
+    # A flow's live run status: its owner and administrators (tests/web/test_flows_pages.py).
+    "/k/flows/{flow:int}/stream": OWNER,
     **{path: PAGE for path in [*web_pages.PAGES, *web_pages.FORMS]},
 }
 # The path each public mount is called at.

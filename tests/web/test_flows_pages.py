@@ -7,6 +7,7 @@ from __future__ import annotations
 from markupsafe import escape
 import json
 import re
+import threading
 import time
 import uuid
 
@@ -203,3 +204,47 @@ def test_paste_a_definition_and_see_each_problem_with_its_path(server):
         made = _post(client, "/k/flows/new", op="paste", name="Pasted", definition=json.dumps(exported))
         assert made.status_code == 303, made.text
         assert "Flow Pasted" in client.get(made.headers["location"]).text
+
+
+def test_a_flows_run_status_streams_live_to_its_owner_only(server):
+    """The stream says where the flow's runs stand: once when it opens, again as soon as a run starts,
+    moves on or ends (rung at commit, before the 5-second look); another person's is refused."""
+    login = new_user(server, password="pw")
+    with server.client(password_header(login, "pw")) as api:
+        flow = deploy(api, name="Watched")
+    seen: list[str] = []
+    with signed_in(server, login, "pw") as client:
+        def listen() -> None:
+            with client.stream("GET", f"/k/flows/{flow['id']}/stream") as stream:
+                assert stream.headers["content-type"].startswith("text/event-stream")
+                event = None
+                for line in stream.iter_lines():
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: ") and event == "runs":
+                        seen.append(line[6:])
+                        if len(seen) >= 2:
+                            return
+
+        page = client.get(f"/k/flows/{flow['id']}").text
+        shown = re.search(r'data-progress="(\w+)"', page).group(1)
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        deadline = time.monotonic() + 10
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen == [shown]  # the page and the stream agree while nothing happens
+        started = time.monotonic()
+        run_once(server, flow, "Di")
+        listener.join(timeout=10)
+        assert len(seen) >= 2 and seen[-1] != shown
+        assert time.monotonic() - started < 4.5
+        page = finished(client, f"/k/flows/{flow['id']}")
+        assert re.search(r'data-progress="(\w+)"', page).group(1) != shown
+
+    other = new_user(server, password="pw")
+    with signed_in(server, other, "pw") as client:
+        refused = client.get(f"/k/flows/{flow['id']}/stream")
+        assert refused.status_code == 404 and refused.json()["code"] == "KF_FL01"
+    with server.client() as client:
+        assert client.get(f"/k/flows/{flow['id']}/stream").status_code == 401

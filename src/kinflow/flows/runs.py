@@ -9,6 +9,7 @@ result written. Every write a worker makes checks that the lease is still its ow
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,25 @@ MAX_TRACKING_ID = 128
 _local_wakers: list[Callable[[], None]] = []
 CHANNEL = "kinflow_runs"
 _NOTIFY = sa.text(f"NOTIFY {CHANNEL}")
+
+
+_watchers: list[Callable[[], None]] = []
+
+
+def watch(callback: Callable[[], None]) -> None:
+    """Call `callback` after each commit in this process that starts a run, moves one on (an action's
+    result, a claim, a pause) or ends one: the web pages' live run status listens here."""
+    _watchers.append(callback)
+
+
+def _changed() -> None:
+    for callback in list(_watchers):
+        callback()
+
+
+def _moved(conn: Connection) -> None:
+    if _watchers and "after_commit" in conn.info:  # a transaction of Database.write()
+        after_commit(conn, _changed)
 
 
 def serve_locally(wake: Callable[[], None]) -> Callable[[], None]:
@@ -90,6 +110,7 @@ def start_run(conn: Connection, flow: Flow, trigger_outputs: dict, *, client_tra
         except sa.exc.IntegrityError:
             return None
     after_commit(conn, _wake)
+    _moved(conn)
     if conn.dialect.name == "postgresql":  # workers of other processes hear of it once it commits
         conn.execute(_NOTIFY)
     return run_uuid
@@ -153,6 +174,7 @@ def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> li
     if ids:
         conn.execute(_CLAIMED, {"ids": list(ids), "until": now + timedelta(seconds=lease_seconds), "worker": worker,
                                 "now": now})
+        _moved(conn)
     return list(ids)
 
 
@@ -288,6 +310,7 @@ def save_results(conn: Connection, worker: str, run_id: int, written: list[Writt
         else:
             conn.execute(_INSERT_RESULT, {"run_id": run_id, **entry.row})
             inserted.add(key)
+    _moved(conn)
     return bool(touched.cancel_requested)
 
 
@@ -297,6 +320,7 @@ def suspend(conn: Connection, worker: str, run_id: int, until: datetime, written
     if written:
         save_results(conn, worker, run_id, list(written))
     _mine(conn, _SUSPEND, {"run": run_id, "worker": worker, "until": until})
+    _moved(conn)
 
 
 def release(conn: Connection, worker: str, run_id: int) -> None:
@@ -314,6 +338,7 @@ def finish(conn: Connection, worker: str, run_id: int, status: str, error: dict 
     now = now_naive()
     _mine(conn, _FINISH, {"run": run_id, "worker": worker, "new_status": status,
                           "new_error": None if error is None else dumps(error), "now": now})
+    _moved(conn)
     conn.execute(_UNDER_WAY_CANCELLED, {"run": run_id, "now": now})
 
 
@@ -366,6 +391,23 @@ def get_run(conn: Connection, flow: Flow, run: object) -> dict:
     return {**_run_json(row), "trigger": trigger, "response": loads(row.response), "actions": actions}
 
 
+def progress(conn: Connection, flow_id: int, newest: int = 50) -> str:
+    """Where the flow's newest runs stand, as a short text that changes whenever one of them starts,
+    moves on (an action's result written) or ends: what a page showing them compares to know it is
+    out of date. Reads the newest runs and the results of those under way only."""
+    rows = conn.execute(sa.select(flow_runs.c.id, flow_runs.c.status, flow_runs.c.finished_at)
+                        .where(flow_runs.c.flow_id == flow_id).order_by(flow_runs.c.id.desc()).limit(newest)).all()
+    under_way = [row.id for row in rows if row.finished_at is None]
+    results = conn.execute(
+        sa.select(flow_action_results.c.run_id, sa.func.count(), sa.func.count(flow_action_results.c.finished_at),
+                  sa.func.sum(flow_action_results.c.attempts))
+        .where(flow_action_results.c.run_id.in_(under_way)).group_by(flow_action_results.c.run_id)).all() \
+        if under_way else []
+    seen = ";".join(f"{row.id}:{row.status}" for row in rows) + "|" + ";".join(
+        f"{run}:{count}:{done}:{attempts}" for run, count, done, attempts in sorted(results))
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
 def response_of(conn: Connection, run_uuid: str) -> tuple[dict | None, str]:
     """(what a Response action answered, the run's status), for the trigger's waiting caller."""
     row = conn.execute(sa.select(flow_runs.c.response, flow_runs.c.status).where(flow_runs.c.uuid == run_uuid)).one()
@@ -389,6 +431,7 @@ def cancel(conn: Connection, flow: Flow, run: object) -> dict:
             .values(status=CANCELLED, finished_at=now, resume_at=None))
     else:
         conn.execute(flow_runs.update().where(flow_runs.c.id == row.id).values(cancel_requested=True))
+    _moved(conn)
     return get_run(conn, flow, run)
 
 

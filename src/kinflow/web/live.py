@@ -1,8 +1,8 @@
-"""Live updates for signed-in pages, as server-sent events: the unread notification count, and the
-version of a group's conversation (its page then fetches what changed).
+"""Live updates for signed-in pages, as server-sent events: the unread notification count, the
+version of a group's conversation, and where a flow's runs stand (their pages then fetch what changed).
 
 A change to an inbox or a conversation committed in this process rings at once
-(`kinflow.notifications.inbox.watch`, `kinflow.groups.watch`); one committed by another process is
+(`kinflow.notifications.inbox.watch`, `kinflow.groups.watch`, `kinflow.flows.runs.watch`); one committed by another process is
 seen at the next look, every `RECHECK` seconds. Each stream sends the current value when it opens,
 so a page that reconnects catches up with whatever it missed. A stream lasts
 at most `LIFETIME` seconds and the browser's EventSource opens the next one by itself (after
@@ -23,6 +23,7 @@ from kinflow.api.kintone.http import error_response
 from kinflow.api.threads import run_blocking
 from kinflow.directory.identity import not_logged_in
 from kinflow.errors import KintoneError
+from kinflow.flows import manage, runs
 from kinflow.groups import conversation, watch
 from kinflow.groups.groups import group_and_role
 from kinflow.notifications import inbox
@@ -120,3 +121,23 @@ async def conversation_stream(request: Request) -> Response:
     except KintoneError as error:
         return error_response(error)
     return _stream(_bell("groups", watch.watch), "conversation", lambda: _version(db, browser, group_id))
+
+
+def _progress(db: Database, browser: Browser, flow_id: int) -> str:
+    """Where the flow's runs stand, for its owner or an administrator (checked again on every look)."""
+    with db.read() as conn:
+        flow = manage.get_flow(conn, browser.user.code, flow_id, admin=bool(browser.user.is_admin))
+        return runs.progress(conn, flow.id)
+
+
+async def runs_stream(request: Request) -> Response:
+    browser = await signed_in(request)
+    if browser is None:
+        return error_response(not_logged_in())
+    db: Database = request.app.state.db
+    flow_id = request.path_params["flow"]
+    try:
+        await run_blocking(_progress, db, browser, flow_id)  # refused before the stream opens
+    except KintoneError as error:
+        return error_response(error)
+    return _stream(_bell("runs", runs.watch), "runs", lambda: _progress(db, browser, flow_id))

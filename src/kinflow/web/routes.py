@@ -16,7 +16,7 @@ from kinflow.web.pages.connections import change_connections, connections_page
 from kinflow.web.pages.flow_new import create_flow, new_flow_page
 from kinflow.web.pages.flow_runs import change_run, run_page
 from kinflow.web.pages.flows import change_flow, flow_page, flows_page
-from kinflow.web.live import conversation_stream, unread_stream
+from kinflow.web.live import conversation_stream, runs_stream, unread_stream
 from kinflow.web.pages.form_builder import builder_page, change_form, create_app, deploy
 from kinflow.web.pages.groups import group_messages, group_page, groups_page, post_message, react, respond
 from kinflow.web.pages.inbox import inbox_page, mark_read
@@ -114,6 +114,7 @@ routes: list[BaseRoute] = [
     Route("/logout", signin.logout, methods=["POST"]),
     Route("/k/notifications/stream", unread_stream, methods=["GET"]),
     Route("/k/groups/{group}/stream", conversation_stream, methods=["GET"]),
+    Route("/k/flows/{flow:int}/stream", runs_stream, methods=["GET"]),
     *(Route(path, endpoint, methods=["GET"]) for path, endpoint in PAGES.items()),
     *(Route(path, endpoint, methods=["POST"]) for path, endpoint in FORMS.items()),
     Mount("/static", StaticFiles(packages=[("kinflow.web", "static")]), name="static"),

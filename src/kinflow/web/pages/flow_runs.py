@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kinflow.errors import KintoneError
+from kinflow.flows import runs
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
 from kinflow.web.pages.flows import flow_path, show
 from kinflow.web.sessions import Browser
@@ -23,7 +24,8 @@ async def run_page(request: Request, browser: Browser) -> Response:
 
     def found(reader: Reader) -> dict:
         flow = reader.kinflow("GET", "flow", id=flow_id)
-        return {"flow": flow, "run": reader.kinflow("GET", "flow/run", id=flow_id, run=run)}
+        return {"flow": flow, "run": reader.kinflow("GET", "flow/run", id=flow_id, run=run),
+                "progress": runs.progress(reader.conn, int(flow["id"]))}
 
     return show(request, browser, "flow_run.html", saved=request.query_params.get("saved"),
                 **await read(request, browser, found))

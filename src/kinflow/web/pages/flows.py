@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kinflow.errors import KintoneError
+from kinflow.flows import runs
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
 from kinflow.web.render import language, page
 from kinflow.web.sessions import Browser
@@ -48,7 +49,8 @@ async def flows_page(request: Request, browser: Browser) -> Response:
 
 def _flow(reader: Reader, flow_id: int) -> dict:
     flow = reader.kinflow("GET", "flow", id=flow_id)  # first: 404 for a flow that is not the reader's
-    return {"flow": flow, "runs": reader.kinflow("GET", "flow/runs", id=flow_id, limit=HISTORY)["runs"]}
+    return {"flow": flow, "runs": reader.kinflow("GET", "flow/runs", id=flow_id, limit=HISTORY)["runs"],
+            "progress": runs.progress(reader.conn, int(flow["id"]))}
 
 
 @signed_in_page
