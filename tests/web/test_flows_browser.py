@@ -101,3 +101,39 @@ def test_create_a_flow_from_a_template_and_watch_its_run_live(page, server, sink
     assert page.evaluate("window.notReloaded === true")
     assert len(sink.wait_for(2)) == 2
     check(page, "flows-07-resubmitted-run")
+
+
+def test_a_kaizala_connection_by_phone_and_a_pasted_definitions_problems(page, server):  # noqa: F811
+    from tests.groups.conftest import create_connector, new_number, pin_from_log
+
+    application = create_connector(server, name="Browser flows")
+    mobile = new_number()
+    sign_in(page)
+    page.goto("/k/flows/connections")
+    form = page.locator("#kaizala")
+    form.get_by_label("Mobile number").fill(mobile)
+    form.get_by_label("Application ID").fill(application["applicationId"])
+    form.get_by_label("Application secret").fill(application["applicationSecret"])
+    form.get_by_role("button", name="Send the PIN").press("Enter")
+    page.wait_for_url("**saved=pin**")
+    assert page.locator("#test-result").inner_text() == f"A PIN was sent to {mobile}. Enter it below to sign in."
+    check(page, "flows-08-pin-sent")
+    pin = page.get_by_label(f"PIN sent to {mobile}")
+    pin.fill(pin_from_log(server, mobile))
+    pin.press("Enter")
+    page.wait_for_url("**saved=signed-in**")
+    assert "an access token" in page.locator("#test-result").inner_text()
+    assert page.locator("tr[data-state='ready']").count() >= 1
+    check(page, "flows-09-signed-in")
+
+    page.goto("/k/flows/new")
+    paste = page.locator("#paste")
+    paste.get_by_label("Flow name").fill("Broken")
+    paste.get_by_label("Definition (JSON: a Logic Apps or Power Automate definition)").fill(
+        '{"triggers": {"manual": {"type": "Request", "kind": "Http"}}, "actions": {"A": {"type": "Teleport"}}}')
+    paste.get_by_role("button", name="Deploy").click()
+    problem = page.locator("#flow-problem")
+    problem.wait_for()
+    assert "definition.actions.A.type" in problem.inner_text()
+    assert "Teleport" in page.locator("#paste-definition").input_value()  # what was pasted stays
+    check(page, "flows-10-paste-problem")

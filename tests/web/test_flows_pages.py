@@ -248,3 +248,37 @@ def test_a_flows_run_status_streams_live_to_its_owner_only(server):
         assert refused.status_code == 404 and refused.json()["code"] == "KF_FL01"
     with server.client() as client:
         assert client.get(f"/k/flows/{flow['id']}/stream").status_code == 401
+
+
+def test_deploy_a_new_version_from_the_flows_page(server):
+    owner, other = new_user(server, password="pw"), new_user(server, password="pw")
+    with server.client(password_header(owner, "pw")) as api:
+        flow = deploy(api, name="Versioned")
+    with signed_in(server, owner, "pw") as client:
+        assert f'href="/k/flows/new?from={flow["id"]}#paste"' in client.get(f"/k/flows/{flow['id']}").text
+        form = client.get("/k/flows/new", params={"from": flow["id"]}).text
+        pasted = re.search(r'<textarea id="paste-definition"[^>]*>(.*?)</textarea>', form, re.S).group(1)
+        definition = json.loads(pasted.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&"))
+        assert definition["actions"]["Compose"] == DEFINITION["actions"]["Compose"]
+        assert 'id="paste-name" name="name" maxlength="128" required value="Versioned"' in form
+        definition["actions"]["Compose"]["inputs"] = {"greeting": "Hi @{triggerBody()?['who']}"}
+        again = _post(client, "/k/flows/new", op="paste", name="Versioned", definition=json.dumps(definition))
+        assert again.status_code == 303 and again.headers["location"] == f"/k/flows/{flow['id']}?saved=create"
+        assert "<dt>Version</dt><dd>2</dd>" in client.get(f"/k/flows/{flow['id']}").text
+        run = run_once(server, flow, "Eve")
+        assert str(escape('"greeting": "Hi Eve"')) in finished(client, f"/k/flows/{flow['id']}/runs/{run}")
+    with signed_in(server, other, "pw") as client:
+        assert client.get("/k/flows/new", params={"from": flow["id"]}).status_code == 404
+
+
+def test_the_flows_pages_speak_japanese(server):
+    login = new_user(server, password="pw", language="ja")
+    with server.client(password_header(login, "pw")) as api:
+        flow = deploy(api, name="日本語")
+    run = run_once(server, flow, "Jo")
+    with signed_in(server, login, "pw") as client:
+        assert "マイフロー" in client.get("/k/flows/").text
+        assert '<dd id="flow-state">オン</dd>' in client.get(f"/k/flows/{flow['id']}").text
+        assert "成功" in finished(client, f"/k/flows/{flow['id']}/runs/{run}")
+        assert "レコードが追加されたら、HTTP エンドポイントを呼び出す" in client.get("/k/flows/new").text
+        assert "新しい Kaizala 接続（電話番号でサインイン）" in client.get("/k/flows/connections").text

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.flows import templates
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
-from kinflow.web.pages.flows import FLOWS, flow_path, show
+from kinflow.web.pages.flows import FLOWS, flow_path, pretty, show
 from kinflow.web.sessions import Browser
 
 NEW = f"{FLOWS}new"
@@ -23,9 +23,19 @@ def _show(request: Request, browser: Browser, status: int = 200, **context: obje
                 **{"problem": None, "entered": {}, "saved_off": None, **context})
 
 
+def _copy(reader: Reader, flow_id: str) -> dict:
+    """A flow's definition to deploy a new version of: under its name, a deploy of the owner's
+    makes the flow's next version."""
+    flow = reader.kinflow("GET", "flow", id=flow_id)
+    return {"op": "paste", "name": flow["name"], "definition": pretty(flow["definition"])}
+
+
 @signed_in_page
 async def new_flow_page(request: Request, browser: Browser) -> Response:
-    return _show(request, browser)
+    """`?from={flow}`: the paste form holds that flow's definition, to change and deploy again."""
+    copied = request.query_params.get("from", "")
+    entered = await read(request, browser, lambda reader: _copy(reader, copied)) if copied else {}
+    return _show(request, browser, entered=entered)
 
 
 def _definition(first: dict[str, str]) -> object:
