@@ -165,7 +165,7 @@ def test_vote_in_a_poll_and_change_the_vote(server, world):
         voted = client.post(url, data={"__REQUEST_TOKEN__": token, "referenceId": poll["referenceId"], "q0": "Yes"})
         assert voted.status_code == 303 and voted.headers["location"].endswith(f"#m-{poll['referenceId']}")
         card = _item(client.get(f"/k/groups/{world['group']}").text, poll["referenceId"])
-        assert 'data-option="Yes">1 votes' in card and "Your vote: Yes" in card and "Change vote" in card
+        assert 'data-option="Yes">1 vote' in card and "Your vote: Yes" in card and "Change vote" in card
         response_id = re.search(r'name="responseId" value="([^"]+)"', card).group(1)
         twice = client.post(url, data={"__REQUEST_TOKEN__": token, "referenceId": poll["referenceId"], "q0": "No"})
         assert twice.status_code == 400 and "You responded already" in twice.text
@@ -240,7 +240,7 @@ def test_like_and_comment_on_a_message(server, world):
         item = _item(client.get(f"/k/groups/{world['group']}").text, hello)
     assert liked.status_code == 303 and commented.status_code == 303
     assert liked.headers["location"].endswith(f"#m-{hello}")
-    assert 'aria-pressed="true"' in item and 'aria-label="Like (1)"' in item
+    assert 'aria-pressed="true">Like (1)</button>' in item
     assert "Bob Builder</span>: Noted" in item
     summary = world["alice"].client.get(f"/groups/{world['group']}/reaction/{hello}/summary")
     assert summary.json()["summary"][0]["reactionsCountMap"] == {"like": 1, "comment": 1}

@@ -66,18 +66,29 @@
     current.setAttribute("data-version", fresh.getAttribute("data-version"));
   }
 
+  // A fetch that fails (the connection dropped) is tried again a little later, and when the browser
+  // is back online: the stream may have said its news already.
+  var retry = null;
+  function later() {
+    if (!retry) { retry = window.setTimeout(function () { retry = null; refresh(); }, 3000); }
+  }
+
   function refresh() {
     if (fetching) { again = true; return fetching; }
     fetching = fetch(base + "/messages", {credentials: "same-origin"})
-      .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (html) { if (html) { merge(parse(html).getElementById("conversation"), null); } })
-      .catch(function () { /* the next event or reconnect tries again */ })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (html) { merge(parse(html).getElementById("conversation"), null); })
+      .catch(later)
       .then(function () {
         fetching = null;
         if (again) { again = false; refresh(); }
       });
     return fetching;
   }
+  window.addEventListener("online", function () { refresh(); });
 
   if (section.getAttribute("data-live") === "true" && window.EventSource) {
     var source = new EventSource(base + "/stream");
