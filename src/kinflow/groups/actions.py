@@ -263,7 +263,7 @@ def store(conn: Connection, group: Group, sender: Person, draft: Draft, audience
     else:
         kaizala_events.action_created(conn, group.id, sender, action_id, reference, draft.action_type, draft.title,
                                       created_fields(draft), draft.package_id)
-    watch.conversation_changed(conn)
+    watch.conversation_changed(conn, group.id)
     return {"referenceId": reference, "actionId": action_id}
 
 

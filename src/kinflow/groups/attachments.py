@@ -59,5 +59,5 @@ def send_attachment(conn: Connection, group: Group, sender: Person, action_type:
     links, contents = media.event_media(conn, files, public_url, key)
     kaizala_events.attachment_created(conn, group.id, sender, reference, action_type, caption, links, contents,
                                       descendants(conn, group.id))
-    watch.conversation_changed(conn)
+    watch.conversation_changed(conn, group.id)
     return {"referenceId": reference}

@@ -22,6 +22,7 @@ from kinflow.groups.people import Person
 from kinflow.groups.questions import summary
 from kinflow.groups.tables import actions, attachments, messages, people, reactions, responses
 from kinflow.secret_key import SecretKey
+from kinflow.storage.prepared import Prepared
 
 PAGE = 50
 # Comments shown under one message (the newest); the count says how many there are.
@@ -185,18 +186,26 @@ def conversation(conn: Connection, group: Group, viewer: Person, query: dict, *,
             "before": cursor_of(first[1].created_at, _reference(*first)) if more and first else None}
 
 
+def _tally(table: sa.Table | sa.Join, moment: sa.Column, where: sa.ColumnElement) -> list:
+    """How many rows, and the latest moment among them, as two scalar subqueries."""
+    return [sa.select(sa.func.count()).select_from(table).where(where).scalar_subquery(),
+            sa.select(sa.func.max(moment)).select_from(table).where(where).scalar_subquery()]
+
+
+_GROUP = sa.bindparam("group")
+# Asked by every live conversation page at each look: one statement, compiled once.
+_VERSION = Prepared(sa.select(
+    *_tally(messages, messages.c.created_at, messages.c.group_id == _GROUP),
+    *_tally(attachments, attachments.c.created_at, attachments.c.group_id == _GROUP),
+    *_tally(actions, actions.c.created_at, actions.c.group_id == _GROUP),
+    *_tally(responses.join(actions, actions.c.id == responses.c.action_id), responses.c.modified_at,
+            actions.c.group_id == _GROUP),
+    *_tally(reactions, reactions.c.modified_at, reactions.c.group_id == _GROUP)))
+
+
 def version(conn: Connection, group_id: str) -> str:
     """A value that changes whenever the group's conversation does (a message, an attachment, an
     action, a response or a reaction is added or changed)."""
-    def tally(table: sa.Table, moment: sa.Column, *where: object) -> list:
-        found = sa.select(sa.func.count(), sa.func.max(moment)).select_from(table).where(*where)
-        return list(conn.execute(found).one())
-
-    in_group = actions.c.group_id == group_id
-    parts = [*tally(messages, messages.c.created_at, messages.c.group_id == group_id),
-             *tally(attachments, attachments.c.created_at, attachments.c.group_id == group_id),
-             *tally(actions, actions.c.created_at, in_group),
-             *tally(responses.join(actions, actions.c.id == responses.c.action_id), responses.c.modified_at, in_group),
-             *tally(reactions, reactions.c.modified_at, reactions.c.group_id == group_id)]
+    parts = _VERSION.first(conn, group=group_id) or ()
     return ".".join(str((value - _EPOCH) // timedelta(microseconds=1)) if isinstance(value, datetime)
                     else str(value or 0) for value in parts)

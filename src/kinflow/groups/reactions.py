@@ -71,13 +71,13 @@ def react(conn: Connection, group: Group, person: Person, body: dict) -> dict:
             reactions.c.group_id == group.id)).scalar()
         if liked is not None:  # one like per person and message
             conn.execute(reactions.update().where(reactions.c.id == liked).values(modified_at=now))
-            watch.conversation_changed(conn)
+            watch.conversation_changed(conn, group.id)
             return {"reactionId": liked}
     reaction_id = str(uuid.uuid4())
     conn.execute(reactions.insert().values(id=reaction_id, group_id=group.id, source_group_id=source,
                                            reference_id=reference, person_id=person.id, kind=kind, comment=comment,
                                            modified_at=now))
-    watch.conversation_changed(conn)
+    watch.conversation_changed(conn, group.id)
     return {"reactionId": reaction_id}
 
 

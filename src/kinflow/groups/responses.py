@@ -120,7 +120,7 @@ def respond(conn: Connection, group: Group, person: Person, action_id: str, requ
     kaizala_events.response_posted(conn, group.id, person, action.id, action.action_type, action.package_id,
                                    response_id, updated=bool(request.get("responseId")), anonymous=action.anonymous,
                                    details=response_details(conn, action, person, answers, public_url, key))
-    watch.conversation_changed(conn)
+    watch.conversation_changed(conn, group.id)
     return {"responseId": response_id}
 
 

@@ -37,34 +37,36 @@ RETRY_MS = 2_000
 
 
 class _Bell:
-    """Wakes every stream of this process (from whichever thread committed the change)."""
+    """Wakes the streams of this process that wait for a change (from whichever thread committed it):
+    all of them, or those of one key (a group's id) when the change names one."""
 
-    def __init__(self, watch: Callable[[Callable[[], None]], None]) -> None:
-        self.waiting: dict[asyncio.Event, asyncio.AbstractEventLoop] = {}
+    def __init__(self, watch: Callable[[Callable[..., None]], None]) -> None:
+        self.waiting: dict[asyncio.Event, tuple[asyncio.AbstractEventLoop, str | None]] = {}
         watch(self.ring)
 
-    def ring(self) -> None:
-        for event, loop in list(self.waiting.items()):
-            if not loop.is_closed():
+    def ring(self, key: str | None = None) -> None:
+        for event, (loop, waits_for) in list(self.waiting.items()):
+            if (key is None or waits_for in (None, key)) and not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
 
 
 _bells: dict[str, _Bell] = {}
 
 
-def _bell(name: str, watch: Callable[[Callable[[], None]], None]) -> _Bell:
+def _bell(name: str, watch: Callable[[Callable[..., None]], None]) -> _Bell:
     if name not in _bells:
         _bells[name] = _Bell(watch)
     return _bells[name]
 
 
-def _stream(bell: _Bell, event_name: str, current: Callable[[], object]) -> Response:
+def _stream(bell: _Bell, event_name: str, current: Callable[[], object], key: str | None = None) -> Response:
     """Sends `current()` (run on a database thread) as `event_name` when it opens and whenever it
     changes, until `LIFETIME` has passed, or until `current()` refuses (a member who has left the group:
-    the browser's next try is refused before it opens)."""
+    the browser's next try is refused before it opens). With a `key`, only changes of that key (or of
+    no key) wake it."""
     async def events() -> AsyncIterator[str]:
         event = asyncio.Event()
-        bell.waiting[event] = asyncio.get_running_loop()
+        bell.waiting[event] = (asyncio.get_running_loop(), key)
         ends = time.monotonic() + LIFETIME
         last = None
         try:
@@ -120,7 +122,8 @@ async def conversation_stream(request: Request) -> Response:
         await run_blocking(_version, db, browser, group_id)  # refused before the stream opens
     except KintoneError as error:
         return error_response(error)
-    return _stream(_bell("groups", watch.watch), "conversation", lambda: _version(db, browser, group_id))
+    return _stream(_bell("groups", watch.watch), "conversation", lambda: _version(db, browser, group_id),
+                   key=group_id)
 
 
 def _progress(db: Database, browser: Browser, flow_id: int) -> str:
