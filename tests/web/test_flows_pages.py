@@ -282,3 +282,48 @@ def test_the_flows_pages_speak_japanese(server):
         assert "成功" in finished(client, f"/k/flows/{flow['id']}/runs/{run}")
         assert "レコードが追加されたら、HTTP エンドポイントを呼び出す" in client.get("/k/flows/new").text
         assert "新しい Kaizala 接続（電話番号でサインイン）" in client.get("/k/flows/connections").text
+
+
+def test_cancel_a_run_and_filter_the_run_history_by_status(server, admin):
+    flow = deploy(admin, {"triggers": REQUEST, "actions": {
+        "Nap": {"type": "Wait", "inputs": {"interval": {"count": 10, "unit": "Minute"}}}}})
+    url = "/kinflow/" + flow["callbackUrl"].split("/kinflow/", 1)[1]
+    with server.client() as caller:
+        started = [caller.post(url, json={}).json()["run"] for _ in range(2)]
+    path = f"/k/flows/{flow['id']}"
+    with signed_in(server) as client:
+        page = client.get(f"{path}/runs/{started[0]}").text
+        assert 'value="cancel"' in page  # a run under way may be cancelled
+        cancelled = _post(client, f"{path}/runs/{started[0]}", op="cancel")
+        assert cancelled.status_code == 303 and cancelled.headers["location"].endswith("?saved=cancel")
+        page = client.get(cancelled.headers["location"]).text
+        for _ in range(100):
+            if 'data-status="Cancelled"' in page:
+                break
+            time.sleep(0.1)
+            page = client.get(cancelled.headers["location"]).text
+        assert 'data-status="Cancelled"' in page and 'value="cancel"' not in page
+
+        only = client.get(path, params={"status": "Cancelled"}).text
+        assert f'id="run-{started[0]}"' in only and f'id="run-{started[1]}"' not in only
+        assert '<option value="Cancelled" selected>' in only
+        both = client.get(path).text
+        assert f'id="run-{started[0]}"' in both and f'id="run-{started[1]}"' in both
+        wrong = client.get(path, params={"status": "Sleeping"})
+        assert wrong.status_code == 400 and "CB_VA01" in wrong.text
+        _post(client, f"{path}/runs/{started[1]}", op="cancel")
+
+
+def test_older_runs_are_a_page_away(server, admin):
+    flow = deploy(admin, {"triggers": REQUEST, "actions": {}})
+    url = "/kinflow/" + flow["callbackUrl"].split("/kinflow/", 1)[1]
+    with server.client() as caller:
+        started = [caller.post(url, json={}).json()["run"] for _ in range(51)]
+    path = f"/k/flows/{flow['id']}"
+    with signed_in(server) as client:
+        first = client.get(path).text
+        assert f'id="run-{started[-1]}"' in first and f'id="run-{started[0]}"' not in first
+        older = re.search(r'<a href="([^"]+)">Older runs</a>', first).group(1).replace("&amp;", "&")
+        second = client.get(older).text
+        assert f'id="run-{started[0]}"' in second and f'id="run-{started[-1]}"' not in second
+        assert "Newer runs" in second and "Older runs" not in second

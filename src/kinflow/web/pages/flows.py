@@ -47,17 +47,29 @@ async def flows_page(request: Request, browser: Browser) -> Response:
     return show(request, browser, "flows.html", flows=found["flows"], saved=request.query_params.get("saved"))
 
 
-def _flow(reader: Reader, flow_id: int) -> dict:
+def _flow(reader: Reader, flow_id: int, status: str, offset: int) -> dict:
     flow = reader.kinflow("GET", "flow", id=flow_id)  # first: 404 for a flow that is not the reader's
-    return {"flow": flow, "runs": reader.kinflow("GET", "flow/runs", id=flow_id, limit=HISTORY)["runs"],
+    # One more than a page: whether older runs follow.
+    found = reader.kinflow("GET", "flow/runs", id=flow_id, limit=HISTORY + 1, offset=offset,
+                           **({"status": status} if status else {}))["runs"]
+    return {"flow": flow, "runs": found[:HISTORY], "more": len(found) > HISTORY, "shown_status": status, "offset": offset,
             "progress": runs.progress(reader.conn, int(flow["id"]))}
+
+
+def _offset(raw: str | None) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
 
 
 @signed_in_page
 async def flow_page(request: Request, browser: Browser) -> Response:
+    """`?status=` shows the runs of one status (the API's filter, so an unknown one is its 400),
+    `?offset=` older runs, `HISTORY` at a time."""
     flow_id = request.path_params["flow"]
-    found = await read(request, browser, lambda reader: _flow(reader, flow_id))
-    return show(request, browser, "flow.html", saved=request.query_params.get("saved"), **found)
+    status = request.query_params.get("status", "")[:16]
+    offset = _offset(request.query_params.get("offset"))
+    found = await read(request, browser, lambda reader: _flow(reader, flow_id, status, offset))
+    return show(request, browser, "flow.html", saved=request.query_params.get("saved"), statuses=runs.RUN_STATUSES,
+                history=HISTORY, **found)
 
 
 _CHANGES = {"enable": ("POST", "flow/enable"), "disable": ("POST", "flow/disable"), "delete": ("DELETE", "flow")}
