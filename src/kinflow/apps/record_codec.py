@@ -30,6 +30,7 @@ from kinflow.apps.field_types import (
 from kinflow.apps.form import Field, Form
 from kinflow.apps.formulas.check import is_calculated
 from kinflow.apps.formulas.dates import render_calc
+from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
 from kinflow.apps.values import ENTITY_KIND, number_text, render_datetime
 
 # Columns every record has besides its fields, in the order `RecordCodec.record_row` gives them.
@@ -288,12 +289,56 @@ class RecordCodec:
         self.insert_row_with_id_sql = {
             code: insert(self.tables.subtables[code], ["id", "record_id", "position", *c.columns])
             for code, c in self.subtables.items()}
+        # Reading records to change them, and clearing their rows: the statements end with the
+        # list of record ids, as many placeholders as `placeholders` gives.
+        self.select_records = _PlainSelect(records, dialect, "id")
+        self.select_rows = {code: _PlainSelect(child, dialect, "record_id", "ORDER BY record_id, position")
+                            for code, child in self.tables.subtables.items()}
+        values = self.tables.values
+        self.delete_values_sql = (f"DELETE FROM {quote(values.name)} WHERE field_id != {ASSIGNEE_FIELD_ID}"
+                                  " AND record_id IN ")
+        self.delete_rows_sql = {code: f"DELETE FROM {quote(child.name)} WHERE record_id IN "
+                                for code, child in self.tables.subtables.items()}
 
     def record_row(self, rec) -> list:  # noqa: ANN001
         """The values of `record_columns` for a record (a `StoredRecord`)."""
         process = self._process_time
         out = [rec.revision, rec.creator, process(rec.created_at), rec.modifier, process(rec.updated_at), rec.status]
         return self.records.put_values(rec.values, out)
+
+
+@lru_cache(maxsize=128)
+def placeholders(count: int) -> str:
+    """`(?, ?, ...)` for a list of `count` values in plain SQLite SQL."""
+    return f"({', '.join('?' * count)})"
+
+
+class _PlainSelect:
+    """Every column of a table for a list of ids, as mappings of column names to the values
+    SQLAlchemy would give (dates, times and JSON converted), run on the driver's own cursor."""
+
+    def __init__(self, table: sa.Table, dialect: Dialect, key: str, order: str = "") -> None:
+        quote = dialect.identifier_preparer.quote
+        columns = list(table.columns)
+        self.names = [c.name for c in columns]
+        self.sql = (f"SELECT {', '.join(quote(c.name) for c in columns)} FROM {quote(table.name)} "
+                    f"WHERE {quote(key)} IN ")
+        self.order = f" {order}" if order else ""
+        self.converts = [(i, p) for i, p in enumerate(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                                                      for c in columns) if p is not None]
+
+    def rows(self, cursor, ids: list[int]) -> list[dict]:  # noqa: ANN001
+        """`cursor`: a cursor of the driver's connection."""
+        fetched = cursor.execute(self.sql + placeholders(len(ids)) + self.order, ids).fetchall()
+        names, converts = self.names, self.converts
+        result = []
+        for row in fetched:
+            values = list(row)
+            for i, convert in converts:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            result.append(dict(zip(names, values)))
+        return result
 
 
 def _has_rules(f: Field) -> bool:

@@ -23,7 +23,7 @@ from kinflow.apps.form import Field
 from kinflow.apps.formulas.compute import compute, formula_plan
 from kinflow.apps.formulas.values import Precision
 from kinflow.apps.lookups import Copier
-from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for, placeholders
 from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
 from kinflow.apps.values import (
@@ -63,6 +63,11 @@ class StoredRecord:
 
 
 def fetch_records(conn: Connection, live: LiveApp, ids: list[int], *, for_update: bool = False) -> dict[int, StoredRecord]:
+    if not ids:
+        return {}
+    codec = codec_for(live.tables, conn.dialect)
+    if codec.dialect is not None:  # SQLite: every write holds the database lock, FOR UPDATE has no use
+        return rows_to_records(conn, live, codec.select_records.rows(_cursor(conn), ids))
     records = live.tables.records
     query = sa.select(records).where(records.c.id.in_(ids))
     if for_update:
@@ -89,7 +94,11 @@ def rows_to_records(conn: Connection, live: LiveApp, rows, subtables: set[str] |
             load_inner = codec.subtables[code].load_values
             for rec in result.values():
                 rec.tables[code] = []
-            for crow in _child_rows(conn, child, list(result)):
+            if codec.dialect is not None:
+                child_rows = codec.select_rows[code].rows(_cursor(conn), list(result))
+            else:
+                child_rows = _child_rows(conn, child, list(result))
+            for crow in child_rows:
                 result[crow["record_id"]].tables[code].append(TableRow(crow["id"], load_inner(crow)))
     return result
 
@@ -355,8 +364,13 @@ def _write_children(conn: Connection, live: LiveApp, records: list[StoredRecord]
     codec = codec_for(tables, conn.dialect)
     plain = codec.dialect is not None
     ids = [r.id for r in records]
-    if replace:
+    if replace and plain:
         # Assignees are kept: only the process management calls change them.
+        marks = placeholders(len(ids))
+        _plain(conn, codec.delete_values_sql + marks, tuple(ids))
+        for sql in codec.delete_rows_sql.values():
+            _plain(conn, sql + marks, tuple(ids))
+    elif replace:
         conn.execute(tables.values.delete().where(tables.values.c.record_id.in_(ids),
                                                   tables.values.c.field_id != ASSIGNEE_FIELD_ID))
         for child in tables.subtables.values():
@@ -410,10 +424,14 @@ def _searched(f: Field, value: object) -> list:
     return value or []  # type: ignore[return-value]
 
 
+def _cursor(conn: Connection):  # noqa: ANN202
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
 def _plain(conn: Connection, sql: str, params: tuple | list = ()):  # noqa: ANN202
     """Run SQL of a SQLite codec on the driver's own cursor (`params`: one row, or a list of rows
     for `executemany`). SQLAlchemy's execution context costs more than a one-row insert."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = _cursor(conn)
     if isinstance(params, list):
         cursor.executemany(sql, params)
     else:
