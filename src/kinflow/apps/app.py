@@ -213,10 +213,10 @@ def list_apps(conn: Connection, *, ids=None, codes=None, name=None, space_ids=No
 def load_app_anywhere(conn: Connection, app_id: object) -> App:
     """An app whatever space it is in (for lists and kinflow's own API, which have no guest path)."""
     number = parse_id(app_id, "app")
-    row = conn.execute(sa.select(apps.c.space_id).where(apps.c.id == number)).first()
+    row = _LOAD_APP.first(conn, app_id=number)
     if row is None:
         raise app_not_found(number)
-    return load_app(conn, number, guest_space_id=_guest(conn, row.space_id))
+    return App(*row[:14], bool(row[14]), row[15])
 
 
 _live_cache: dict[tuple[int, int], LiveApp] = {}

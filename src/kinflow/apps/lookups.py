@@ -20,7 +20,7 @@ from kinflow.apps.app import LiveApp, load_live_anywhere
 from kinflow.apps.form import Field
 from kinflow.apps.lookup_settings import lookup_fields
 from kinflow.apps.permissions import has_permission
-from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES
+from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, codec_for
 from kinflow.apps.values import TableRow, number_text, parse_value
 from kinflow.digits import is_digits
 from kinflow.directory.identity import Identity
@@ -125,7 +125,13 @@ class _Related:
             column, values = records.c[key_field.column_name], {self._normal(k) for k in keys}
         if not values:
             return self
-        rows = copier.conn.execute(sa.select(records).where(column.in_(values)).order_by(records.c.id)).mappings().all()
+        conn = copier.conn
+        codec = codec_for(related.tables, conn.dialect)
+        if codec.dialect is not None:  # SQLite: straight from the driver
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            rows = codec.select_records_by(column.name).rows(cursor, list(values))
+        else:
+            rows = conn.execute(sa.select(records).where(column.in_(values)).order_by(records.c.id)).mappings().all()
         for rec in rows_to_records(copier.conn, related, rows, subtables=set()).values():
             key = rec.id if key_field.type == "RECORD_NUMBER" else self._normal(rec.values.get(key_field.code))
             # A key that is not unique after all: the oldest record wins.

@@ -294,11 +294,20 @@ class RecordCodec:
         self.select_records = _PlainSelect(records, dialect, "id")
         self.select_rows = {code: _PlainSelect(child, dialect, "record_id", "ORDER BY record_id, position")
                             for code, child in self.tables.subtables.items()}
+        self._selects_by: dict[str, _PlainSelect] = {}
         values = self.tables.values
         self.delete_values_sql = (f"DELETE FROM {quote(values.name)} WHERE field_id != {ASSIGNEE_FIELD_ID}"
                                   " AND record_id IN ")
         self.delete_rows_sql = {code: f"DELETE FROM {quote(child.name)} WHERE record_id IN "
                                 for code, child in self.tables.subtables.items()}
+
+    def select_records_by(self, column: str) -> _PlainSelect:
+        """Records whose `column` holds one of a list of values, oldest first (SQLite)."""
+        found = self._selects_by.get(column)
+        if found is None:
+            assert self.dialect is not None
+            found = self._selects_by[column] = _PlainSelect(self.tables.records, self.dialect, column, "ORDER BY id")
+        return found
 
     def record_row(self, rec) -> list:  # noqa: ANN001
         """The values of `record_columns` for a record (a `StoredRecord`)."""
