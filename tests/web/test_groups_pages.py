@@ -132,11 +132,15 @@ def test_post_a_message_and_a_reply(server, world):
             "__REQUEST_TOKEN__": token, "message": "Thanks", "replyTo": world["hello"]})
         assert replied.status_code == 303
         reply = replied.headers["location"].split("#m-")[1]
+        to_poll = client.post(f"/k/groups/{world['group']}/messages", data={
+            "__REQUEST_TOKEN__": token, "message": "Count me in", "replyTo": world["poll"]["referenceId"]})
         html = client.get(f"/k/groups/{world['group']}").text
     mine = _item(html, reference)
     assert "On my way &lt;now&gt;" in mine and "Bob Builder" in mine and "message mine" in mine
     answer = _item(html, reply)
     assert f'href="#m-{world["hello"]}"' in answer and "Trucks arrive at 9" in answer and ">Thanks<" in answer
+    on_poll = _item(html, to_poll.headers["location"].split("#m-")[1])
+    assert f'href="#m-{world["poll"]["referenceId"]}"' in on_poll and "Lunch at noon?" in on_poll
 
 
 def test_a_refused_message_shows_why_and_keeps_the_text(server, world):

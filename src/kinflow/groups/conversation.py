@@ -68,6 +68,18 @@ def _reference(kind: str, row: Row) -> str:
     return row.reference_id if kind == "Action" else row.id
 
 
+def _replied(conn: Connection, group: Group, references: set[str]) -> dict[str, tuple[str, str]]:
+    """(sender, what it says) of the messages replied to: a text, an attachment's caption, an action's title."""
+    found: dict[str, tuple[str, str]] = {}
+    for table, reference, said in ((messages, messages.c.id, messages.c.text),
+                                   (attachments, attachments.c.id, attachments.c.caption),
+                                   (actions, actions.c.reference_id, actions.c.title)):
+        rows = conn.execute(sa.select(reference, table.c.sender_id, said).where(
+            table.c.group_id == group.id, reference.in_(references)))
+        found.update((ref, (sender, text)) for ref, sender, text in rows)
+    return found
+
+
 class _Around:
     """What the page's messages need from elsewhere, each read once: people, replied-to messages,
     reactions, responses and files."""
@@ -77,9 +89,7 @@ class _Around:
         references = [_reference(kind, row) for kind, row in page]
         action_ids = [row.id for kind, row in page if kind == "Action"]
         replied = {row.reply_to for kind, row in page if kind == "Text" and row.reply_to}
-        self.replied = {row.id: row for row in conn.execute(sa.select(
-            messages.c.id, messages.c.sender_id, messages.c.text).where(
-            messages.c.group_id == group.id, messages.c.id.in_(replied)))} if replied else {}
+        self.replied = _replied(conn, group, replied) if replied else {}
         self.reactions = conn.execute(sa.select(reactions).where(
             reactions.c.group_id == group.id, reactions.c.reference_id.in_(references))
             .order_by(reactions.c.modified_at, reactions.c.id)).all() if references else []
@@ -89,7 +99,7 @@ class _Around:
                                 .where(responses.c.action_id.in_(action_ids))
                                 .order_by(responses.c.modified_at, responses.c.id)) if action_ids else []:
             self.responses.setdefault(row.action_id, []).append(row)
-        person_ids = {row.sender_id for _, row in page} | {row.sender_id for row in self.replied.values()} | {
+        person_ids = {row.sender_id for _, row in page} | {sender for sender, _ in self.replied.values()} | {
             row.person_id for row in self.reactions}
         self.people = {row.id: {"id": row.id, "mobile": row.mobile, "name": row.name} for row in conn.execute(
             sa.select(people.c.id, people.c.mobile, people.c.name).where(people.c.id.in_(person_ids)))}
@@ -119,10 +129,9 @@ def _reactions(around: _Around, reference: str, viewer: Person) -> dict:
 def _text(row: Row, around: _Around) -> dict:
     item: dict = {"text": row.text, "replyTo": None}
     if row.reply_to:
-        replied = around.replied.get(row.reply_to)
-        item["replyTo"] = {"referenceId": row.reply_to,
-                           "sender": around.person(replied.sender_id) if replied else None,
-                           "text": replied.text if replied else ""}
+        sender, said = around.replied.get(row.reply_to, (None, ""))
+        item["replyTo"] = {"referenceId": row.reply_to, "sender": around.person(sender) if sender else None,
+                           "text": said}
     return item
 
 
