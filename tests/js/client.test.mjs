@@ -450,3 +450,56 @@ describe("files", () => {
     assert.equal(gone.status, 404);
   });
 });
+
+describe("record and field permissions", () => {
+  test("updateRecordAcl and updateFieldAcl go live on deploy and narrow what another user reads", async () => {
+    const login = `js-acl-${Date.now()}`;
+    const credentials = Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
+    const made = await fetch(`${baseUrl}/kinflow/v1/users.json`, {
+      method: "POST", headers: { "X-Cybozu-Authorization": credentials, "Content-Type": "application/json" },
+      body: JSON.stringify({ code: login, password: "pw" }),
+    });
+    assert.equal(made.status, 200, await made.clone().text());
+    const app = await deployed();
+    await client.record.addRecords({
+      app, records: [
+        { title: { value: "open one" }, amount: { value: "1" }, stage: { value: "open" } },
+        { title: { value: "done one" }, amount: { value: "2" }, stage: { value: "done" } },
+      ],
+    });
+    const recordRights = [
+      { filterCond: 'stage in ("done")', entities: [
+        { entity: { type: "USER", code: auth.username }, viewable: true, editable: true, deletable: true,
+          includeSubs: false }] },
+      { filterCond: "", entities: [
+        { entity: { type: "GROUP", code: "everyone" }, viewable: true, editable: false, deletable: false,
+          includeSubs: false }] },
+    ];
+    const fieldRights = [{ code: "amount", entities: [
+      { accessibility: "WRITE", entity: { type: "USER", code: auth.username }, includeSubs: false },
+      { accessibility: "NONE", entity: { type: "GROUP", code: "everyone" }, includeSubs: false }] }];
+    await client.app.updateRecordAcl({ app, rights: recordRights });
+    await client.app.updateFieldAcl({ app, rights: fieldRights });
+    assert.deepEqual((await client.app.getRecordAcl({ app, preview: true })).rights, recordRights);
+    assert.deepEqual((await client.app.getRecordAcl({ app })).rights, []);
+    await deploy(app);
+    assert.deepEqual((await client.app.getRecordAcl({ app })).rights, recordRights);
+    assert.deepEqual((await client.app.getFieldAcl({ app })).rights, fieldRights);
+
+    const other = new KintoneRestAPIClient({ baseUrl, auth: { username: login, password: "pw" } });
+    const seen = await other.record.getRecords({ app, totalCount: true });
+    assert.deepEqual(seen.records.map((r) => r.title.value), ["open one"]);
+    assert.equal(seen.totalCount, "1");
+    assert.equal(seen.records[0].amount, undefined);
+    const all = await other.record.getAllRecords({ app });
+    assert.equal(all.length, 1);
+    const denied = await rejection(other.record.updateRecord({
+      app, id: seen.records[0].$id.value, record: { title: { value: "changed" } } }));
+    assert.equal(denied.code, "CB_NO02");
+    assert.equal((await client.record.getRecords({ app })).records.length, 2);
+
+    const bad = await rejection(client.app.updateFieldAcl({ app, rights: [{ code: "nope", entities: [] }] }));
+    assert.equal(bad.code, "CB_VA01");
+    assert.ok(bad.errors["rights[0].code"]);
+  });
+});

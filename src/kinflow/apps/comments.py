@@ -17,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access import require_record
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.records import fetch_records
 from kinflow.clock import clock, utc_text
@@ -57,16 +58,15 @@ def check_enabled(live: LiveApp) -> None:
         raise comments_disabled()
 
 
-def _record_id(conn: Connection, live: LiveApp, raw: object, *, lock: bool) -> int:
+def _record_id(conn: Connection, live: LiveApp, identity: Identity, raw: object, *, lock: bool) -> int:
+    """The record a comment call names, which the caller must be allowed to view (kintone: viewing
+    a record is what reading and posting its comments takes)."""
     number = parse_id(raw, "record")
-    if lock:
-        # Locking the record serialises the numbering of its comments on PostgreSQL.
-        found = number in fetch_records(conn, live, [number], for_update=True)
-    else:
-        records = live.tables.records
-        found = conn.execute(sa.select(records.c.id).where(records.c.id == number)).first() is not None
-    if not found:
+    # Locking the record serialises the numbering of its comments on PostgreSQL.
+    found = fetch_records(conn, live, [number], for_update=lock)
+    if number not in found:
         raise record_not_found(number)
+    require_record(conn, live, identity, [found[number]], "viewable")
     return number
 
 
@@ -134,7 +134,7 @@ def add_comment(conn: Connection, live: LiveApp, identity: Identity, record: obj
         raise invalid_input({"comment": ["Required field."]})
     text = _parse_text(comment.get("text"))
     mentions = _parse_mentions(comment.get("mentions"))
-    record_id = _record_id(conn, live, record, lock=True)
+    record_id = _record_id(conn, live, identity, record, lock=True)
     names = _check_mentionable(conn, mentions)
     if mentions:
         # kintone puts the mentioned names before the text, each followed by a space, then a line break.
@@ -170,14 +170,14 @@ def render_comments(conn: Connection, comments: list[Comment]) -> list[dict]:
     return [render_comment(c, names) for c in comments]
 
 
-def list_comments(conn: Connection, live: LiveApp, params: dict) -> dict:
+def list_comments(conn: Connection, live: LiveApp, identity: Identity, params: dict) -> dict:
     check_enabled(live)
     order = params.get("order") or "desc"
     if order not in ("asc", "desc"):
         raise invalid_input({"order": ["must be one of the enum value"]})
     offset = integer_param(params, "offset", 0, 0, MAX_ID)
     limit = integer_param(params, "limit", MAX_LIMIT, 0, MAX_LIMIT)
-    record_id = _record_id(conn, live, params.get("record"), lock=False)
+    record_id = _record_id(conn, live, identity, params.get("record"), lock=False)
     visible = [record_comments.c.app_id == live.id, record_comments.c.record_id == record_id,
                sa.not_(record_comments.c.deleted)]
     number = record_comments.c.number
@@ -197,7 +197,7 @@ def list_comments(conn: Connection, live: LiveApp, params: dict) -> dict:
 
 
 def delete_comment(conn: Connection, live: LiveApp, identity: Identity, record: object, comment: object) -> None:
-    record_id = _record_id(conn, live, record, lock=True)
+    record_id = _record_id(conn, live, identity, record, lock=True)
     number = parse_id(comment, "comment")
     row = conn.execute(
         sa.select(record_comments.c.id, record_comments.c.creator).where(

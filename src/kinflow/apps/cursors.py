@@ -101,7 +101,7 @@ def read_cursor(conn: Connection, cursor_id: object, identity: Identity, guest_s
     else:
         conn.execute(cursors.delete().where(cursors.c.id == row.id))
     fields = set(row.fields) if row.fields is not None else None
-    return {"records": render_ids(conn, live, page, fields), "next": more}
+    return {"records": render_ids(conn, live, identity, page, fields), "next": more}
 
 
 def delete_cursor(conn: Connection, cursor_id: object, identity: Identity) -> dict:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access import record_rule
 from kinflow.apps.app import LiveApp, load_live_anywhere
 from kinflow.apps.form import Field
 from kinflow.apps.lookup_settings import lookup_fields
@@ -126,12 +127,18 @@ class _Related:
         if not values:
             return self
         conn = copier.conn
+        # Only records the writing user may view are found (kintone: as the user sees the app).
+        rule = record_rule(conn, related, copier.identity, "viewable")
+        permitted = rule.where(related.tables) if rule is not None else None
         codec = codec_for(related.tables, conn.dialect)
-        if codec.dialect is not None:  # SQLite: straight from the driver
+        if codec.dialect is not None and permitted is None:  # SQLite: straight from the driver
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             rows = codec.select_records_by(column.name).rows(cursor, list(values))
         else:
-            rows = conn.execute(sa.select(records).where(column.in_(values)).order_by(records.c.id)).mappings().all()
+            query = sa.select(records).where(column.in_(values)).order_by(records.c.id)
+            if permitted is not None:
+                query = query.where(permitted)
+            rows = conn.execute(query).mappings().all()
         for rec in rows_to_records(copier.conn, related, rows, subtables=set()).values():
             key = rec.id if key_field.type == "RECORD_NUMBER" else self._normal(rec.values.get(key_field.code))
             # A key that is not unique after all: the oldest record wins.

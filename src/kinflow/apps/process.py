@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access import require_record
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.process_settings import first_state
 from kinflow.apps.query.evaluate import matches, stored_record_values
@@ -34,7 +35,7 @@ from kinflow.apps.records import (
     fetch_records,
     rewrite_records,
 )
-from kinflow.apps.search import query_context
+from kinflow.apps.query.context import query_context
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import existing_codes, members
@@ -162,6 +163,7 @@ class StatusRunner:
 
     def run(self, changes: list[StatusChange]) -> list[dict]:
         found = fetch_records(self.conn, self.live, [c.record_id for c in changes], for_update=True)
+        require_record(self.conn, self.live, self.identity, list(found.values()), "viewable")
         moved: dict[int, StoredRecord] = {}
         touched: dict[int, StoredRecord] = {}
         for change in changes:
@@ -181,6 +183,7 @@ class StatusRunner:
         rec = fetch_records(self.conn, self.live, [record_id]).get(record_id)
         if rec is None:
             raise record_not_found(record_id)
+        require_record(self.conn, self.live, self.identity, [rec], "viewable")
         found = []
         for action in self.live.process.get("actions") or []:
             if action["from"] != rec.status or action["to"] not in self.states:
@@ -310,6 +313,7 @@ def update_assignees(conn: Connection, live: LiveApp, identity: Identity, params
     rec = fetch_records(conn, live, [record_id], for_update=True).get(record_id)
     if rec is None:
         raise record_not_found(record_id)
+    require_record(conn, live, identity, [rec], "viewable")
     _check_revision(rec, params.get("revision"), "revision")
     state = (live.process.get("states") or {}).get(rec.status) or {}
     if (state.get("assignee") or {}).get("type") == "ONE" and len(assignees) > 1:

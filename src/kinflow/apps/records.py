@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access import field_access, require_record
 from kinflow.apps.app import LiveApp, parse_id
 from kinflow.apps.field_types import ENTITY_SELECT_TYPES, UNIQUE_CAPABLE_TYPES
 from kinflow.apps.files import Attachments, delete_files
@@ -23,6 +24,7 @@ from kinflow.apps.form import Field
 from kinflow.apps.formulas.compute import compute, formula_plan
 from kinflow.apps.formulas.values import Precision
 from kinflow.apps.lookups import Copier
+from kinflow.apps.query.evaluate import stored_record_values
 from kinflow.apps.record_codec import SYSTEM_ATTRIBUTES, RecordCodec, codec_for, placeholders
 from kinflow.apps.record_pages import page_renderer
 from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID
@@ -246,13 +248,16 @@ def _row_names(conn: Connection, codec: RecordCodec, rows: list, tables: dict[st
     return {kind: entity_names(conn, kind, codes) for kind, codes in wanted.items()}
 
 
-def get_record(conn: Connection, live: LiveApp, record_id: object) -> dict:
+def get_record(conn: Connection, live: LiveApp, identity: Identity, record_id: object) -> dict:
     number = parse_id(record_id, "id")
     found = fetch_records(conn, live, [number])
     if number not in found:
         raise record_not_found(number)
     rec = found[number]
-    return render_record(live, rec, collect_names(conn, live, [rec]))
+    require_record(conn, live, identity, [rec], "viewable")
+    rendered = render_record(live, rec, collect_names(conn, live, [rec]))
+    access = field_access(conn, live, identity)
+    return rendered if access is None else access.hide(rendered, None)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -514,6 +519,8 @@ class Writer:
         self.moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
         self._defaults: dict[str, object] = {}
         self.precision = Precision.of(live.settings)
+        # Field permissions: a write naming a field the writer may not write is refused.
+        self.fields = field_access(conn, live, identity)
 
     def _new(self, raw: object, base: str, errors: Errors) -> StoredRecord:
         form = self.live.form
@@ -557,6 +564,9 @@ class Writer:
             return []
         errors: Errors = {}
         records = [self._new(raw, base, errors) for raw, base in zip(raws, bases)]
+        if self.fields is not None:
+            for raw, rec in zip(raws, records):
+                self.fields.require_writable(stored_record_values(rec, self.live.form), raw)
         copier = Copier(self.conn, self.live, self.identity)
         for rec in records:
             copier.want(rec.values, rec.tables)
@@ -635,6 +645,8 @@ class Writer:
                 raise invalid_input({base: ["Enter an object."]})
             located.append(self._locate(item, base))
         existing = fetch_records(self.conn, self.live, [i for i, _ in located if i is not None], for_update=True)
+        # Record permissions judge a record as it is before the change (kintone: CB_NO02).
+        require_record(self.conn, self.live, self.identity, list(existing.values()), "editable")
         errors: Errors = {}
         to_update: list[tuple[str, StoredRecord]] = []
         to_insert: list[tuple[str, StoredRecord]] = []
@@ -654,6 +666,8 @@ class Writer:
                 if key_values:
                     raw.update({code: {"value": _json_key(v)} for code, v in key_values.items()})
                 rec = self._new(raw, record_base, errors)
+                if self.fields is not None:
+                    self.fields.require_writable(stored_record_values(rec, form), raw)
                 copier.want(rec.values, rec.tables)
                 to_insert.append((record_base, rec))
                 results.append(("INSERT", rec))
@@ -661,6 +675,8 @@ class Writer:
             revision = item.get("revision")
             if revision not in (None, "", -1, "-1") and parse_id(revision, f"{base}.revision") != current.revision:
                 raise revision_conflict(revision, current.id)
+            if self.fields is not None:
+                self.fields.require_writable(stored_record_values(current, form), item.get("record"))
             changes = parse_record(form, item.get("record"), record_base, errors, writable_system=False)
             copier.want(changes, {t.code: changes[t.code] for t in form.subtables if t.code in changes})
             changed.append((current, changes))
@@ -707,6 +723,7 @@ class Writer:
             expected = revisions[index] if revisions and index < len(revisions) else None
             if expected not in (None, "", -1, "-1") and parse_id(expected, f"revisions[{index}]") != existing[number].revision:
                 raise revision_conflict(expected, number)
+        require_record(self.conn, self.live, self.identity, list(existing.values()), "deletable")
         tables = self.live.tables
         conn = self.conn
         conn.execute(tables.values.delete().where(tables.values.c.record_id.in_(numbers)))

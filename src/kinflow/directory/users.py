@@ -208,7 +208,9 @@ def members(conn: Connection, kind: str, codes: set[str], *, include_subs: bool 
     with `include_subs`, their sub-departments too)."""
     if not codes:
         return set()
-    if kind == "GROUP":
+    if kind == "GROUP" and EVERYONE in codes:
+        query = sa.select(users.c.code)  # the group every user belongs to, held by no table
+    elif kind == "GROUP":
         query = (sa.select(users.c.code).join(group_members, group_members.c.user_id == users.c.id)
                  .join(groups, groups.c.id == group_members.c.group_id).where(groups.c.code.in_(codes)))
     else:

@@ -9,11 +9,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access import who_may_view
 from kinflow.apps.app import LiveApp
 from kinflow.apps.comments import Comment
 from kinflow.apps.links import comment_link, permalink
 from kinflow.apps.records import StoredRecord, fetch_records
-from kinflow.apps.search import query_context
+from kinflow.apps.query.context import query_context
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names
@@ -68,8 +69,9 @@ def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings
     entries = []
     for rec in records:
         title = record_title(live, rec)
+        viewers = who_may_view(conn, live, rec, allowed & set(wanted[rec.id]), ctx)
         for user, reason in sorted(wanted[rec.id].items()):
-            if user in allowed:
+            if user in viewers:
                 entries.append(Entry(user, live.id, rec.id, reason.kind, reason.title or title,  # type: ignore[arg-type]
                                      _message(KIND[event_type], reason, actor_name, rec), actor,
                                      permalink(settings.public_url, live, rec.id), created))  # type: ignore[arg-type]
@@ -87,7 +89,7 @@ def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: 
             record_comments.c.app_id == live.id, record_comments.c.record_id == comment.record_id,
             sa.not_(record_comments.c.deleted))).scalars())
     wanted = for_comment(conn, live, rules, rec, comment.mentions, commenters)
-    allowed = reachable(conn, live, set(wanted), comment.creator)
+    allowed = who_may_view(conn, live, rec, reachable(conn, live, set(wanted), comment.creator))
     if not allowed:
         return
     actor = comment.creator

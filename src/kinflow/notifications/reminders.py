@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from kinflow.apps.access import who_may_view
 from kinflow.apps.app import LiveApp, load_app_anywhere, load_live
 from kinflow.apps.links import permalink
 from kinflow.apps.notification_settings import REMINDER
@@ -163,7 +164,8 @@ def _fire_setting(conn: Connection, settings: Settings, live: LiveApp, setting: 
         if not _insert_ignoring_duplicates(conn, reminders_sent, {
                 "app_id": live.id, "setting_key": key, "record_id": rec.id, "due_at": due[rec.id], "sent_at": now}):
             continue
-        users = reachable(conn, live, named_users(conn, live, setting.get("targets") or [], rec), None)
+        users = who_may_view(conn, live, rec, reachable(conn, live, named_users(
+            conn, live, setting.get("targets") or [], rec), None), ctx)
         title = setting.get("title") or record_title(live, rec)
         message = f"Reminder: {setting['timing']['code']} {_shown(rec.values.get(setting['timing']['code']))}"
         entries.extend(Entry(user, live.id, rec.id, "reminder", title, message.rstrip(), "",  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ def post_comment(call: Call) -> dict:
 
 @route("GET", "record/comments")
 def get_comments(call: Call) -> dict:
-    return list_comments(call.conn, call.live("view"), call.params)
+    return list_comments(call.conn, call.live("view"), call.identity, call.params)
 
 
 @route("DELETE", "record/comment")

@@ -10,8 +10,10 @@ from starlette.requests import Request
 
 from kinflow.api.kintone.calls import Call, Download, route
 from kinflow.apps import files
+from kinflow.apps.access import require_record
 from kinflow.apps.app import load_live
 from kinflow.apps.permissions import require
+from kinflow.apps.records import fetch_records
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.uploads import Upload
@@ -62,4 +64,6 @@ def download(call: Call) -> Download:
     stored = files.read_file(call.conn, call.params.get("fileKey"))
     live = load_live(call.conn, stored.app_id, guest_space_id=call.guest_space_id)
     require(call.conn, live.app, live.acl, call.identity, "view")
+    rec = fetch_records(call.conn, live, [stored.record_id])[stored.record_id]
+    require_record(call.conn, live, call.identity, [rec], "viewable")
     return Download(stored.content, stored.content_type, stored.name)

@@ -29,7 +29,7 @@ def _flag(value: object, name: str) -> bool:
 @route("GET", "record")
 def get_one(call: Call) -> dict:
     live = call.live("view")
-    return {"record": get_record(call.conn, live, call.params.get("id"))}
+    return {"record": get_record(call.conn, live, call.identity, call.params.get("id"))}
 
 
 @route("POST", "record")

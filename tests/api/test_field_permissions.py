@@ -1,0 +1,108 @@
+"""Field permissions enforced: fields a user may not read are absent from every record they read
+(lists, cursors, single records), and a write naming a field they may not write is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import deploy_and_wait, make_app, make_token, password_header
+
+FIELDS = {
+    "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title", "unique": True},
+    "secret": {"type": "SINGLE_LINE_TEXT", "code": "secret", "label": "Secret"},
+    "owner": {"type": "USER_SELECT", "code": "owner", "label": "Owner"},
+    "notes": {"type": "MULTI_LINE_TEXT", "code": "notes", "label": "Notes"},
+    "lines": {"type": "SUBTABLE", "code": "lines", "fields": {
+        "item": {"type": "SINGLE_LINE_TEXT", "code": "item", "label": "Item"}}},
+}
+RIGHTS = [
+    # Only fp-ann reads and writes the secret ("everyone" listed first still comes last).
+    {"code": "secret", "entities": [{"entity": {"type": "GROUP", "code": "everyone"}, "accessibility": "NONE"},
+                                    {"entity": {"type": "USER", "code": "fp-ann"}, "accessibility": "WRITE"}]},
+    # A record's owner writes its notes; everyone else reads them.
+    {"code": "notes", "entities": [{"entity": {"type": "FIELD_ENTITY", "code": "owner"}, "accessibility": "WRITE"},
+                                   {"entity": {"type": "GROUP", "code": "everyone"}, "accessibility": "READ"}]},
+    # The table is hidden from fp-bob only.
+    {"code": "lines", "entities": [{"entity": {"type": "USER", "code": "fp-bob"}, "accessibility": "NONE"},
+                                   {"entity": {"type": "GROUP", "code": "everyone"}, "accessibility": "WRITE"}]},
+]
+
+
+@pytest.fixture(scope="module")
+def app(server):
+    with server.admin() as admin:
+        for code in ("fp-ann", "fp-bob"):
+            assert admin.post("/kinflow/v1/users.json", json={"code": code, "password": "pw"}).status_code == 200
+        app_id = make_app(admin, FIELDS, name="Guarded fields")
+        records = [{"title": {"value": f"r-{owner}"}, "secret": {"value": "s3cret"}, "notes": {"value": "n"},
+                    "owner": {"value": [{"code": owner}]},
+                    "lines": {"value": [{"value": {"item": {"value": "x"}}}]}} for owner in ("fp-ann", "fp-bob")]
+        ids = admin.post("/k/v1/records.json", json={"app": app_id, "records": records}).json()["ids"]
+        token = make_token(admin, app_id, view=True, add=True, edit=True)
+        assert admin.put("/k/v1/preview/field/acl.json", json={"app": app_id, "rights": RIGHTS}).status_code == 200
+        assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    return {"id": app_id, "ann": ids[0], "bob": ids[1], "token": token}
+
+
+def user(server, login):
+    return server.client(password_header(login, "pw"))
+
+
+def refused(response):
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] == "CB_NO02", response.text
+
+
+def records(client, app, **params):
+    response = client.get("/k/v1/records.json", params={"app": app["id"], "query": "order by $id asc", **params})
+    assert response.status_code == 200, response.text
+    return response.json()["records"]
+
+
+def test_fields_a_user_may_not_read_are_absent(server, app):
+    with user(server, "fp-ann") as ann:
+        for record in records(ann, app):
+            assert {"secret", "notes", "lines", "owner"} <= set(record)
+    with user(server, "fp-bob") as bob:
+        for record in records(bob, app):
+            assert "secret" not in record and "lines" not in record
+            assert record["notes"]["value"] == "n" and "title" in record and "$id" in record
+        single = bob.get("/k/v1/record.json", params={"app": app["id"], "id": app["ann"]}).json()["record"]
+        assert "secret" not in single and "lines" not in single and single["title"]["value"] == "r-fp-ann"
+        cursor = bob.post("/k/v1/records/cursor.json", json={"app": app["id"]}).json()
+        page = bob.get("/k/v1/records/cursor.json", params={"id": cursor["id"]}).json()
+        assert page["records"] and all("secret" not in r for r in page["records"])
+
+
+def test_asking_for_fields_returns_only_those_the_user_may_read(server, app):
+    with user(server, "fp-bob") as bob:
+        picked = records(bob, app, **{"fields[0]": "title", "fields[1]": "secret", "fields[2]": "notes"})
+        assert [set(r) for r in picked] == [{"title", "notes"}] * 2
+
+
+def test_administrators_are_subject_to_field_permissions_and_tokens_are_not(server, admin, app):
+    assert all("secret" not in r and "lines" in r for r in records(admin, app))
+    with server.client({"X-Cybozu-API-Token": app["token"]}) as token:
+        assert all({"secret", "lines"} <= set(r) for r in records(token, app))
+
+
+def test_writing_a_field_needs_write_access_in_that_record(server, app):
+    with user(server, "fp-bob") as bob:
+        own = bob.put("/k/v1/record.json", json={"app": app["id"], "id": app["bob"],
+                                                  "record": {"notes": {"value": "mine"}}})
+        assert own.status_code == 200, own.text
+        refused(bob.put("/k/v1/record.json", json={"app": app["id"], "id": app["ann"],
+                                                    "record": {"notes": {"value": "theirs"}}}))
+        refused(bob.put("/k/v1/record.json", json={"app": app["id"], "id": app["bob"],
+                                                    "record": {"secret": {"value": "guess"}}}))
+        refused(bob.post("/k/v1/record.json", json={"app": app["id"], "record": {"secret": {"value": "x"}}}))
+        refused(bob.put("/k/v1/records.json", json={"app": app["id"], "upsert": True, "records": [
+            {"updateKey": {"field": "title", "value": "new"}, "record": {"lines": {"value": []}}}]}))
+        added = bob.post("/k/v1/record.json", json={"app": app["id"], "record": {"title": {"value": "plain"}}})
+        assert added.status_code == 200, added.text
+    with user(server, "fp-ann") as ann:
+        written = ann.put("/k/v1/record.json", json={"app": app["id"], "id": app["bob"],
+                                                      "record": {"secret": {"value": "changed"}}})
+        assert written.status_code == 200, written.text
+        assert ann.get("/k/v1/record.json", params={"app": app["id"], "id": app["bob"]}).json()[
+            "record"]["notes"]["value"] == "mine"
