@@ -106,3 +106,16 @@ def test_writing_a_field_needs_write_access_in_that_record(server, app):
         assert written.status_code == 200, written.text
         assert ann.get("/k/v1/record.json", params={"app": app["id"], "id": app["bob"]}).json()[
             "record"]["notes"]["value"] == "mine"
+
+
+def test_evaluate_tells_field_rights_per_record(server, app):
+    with user(server, "fp-bob") as bob:
+        response = bob.get("/k/v1/records/acl/evaluate.json",
+                           params={"app": app["id"], "ids[0]": app["ann"], "ids[1]": app["bob"]})
+        assert response.status_code == 200, response.text
+        theirs, mine = (r["fields"] for r in response.json()["rights"])
+        assert theirs["secret"] == {"viewable": False, "editable": False}
+        assert theirs["notes"] == {"viewable": True, "editable": False}
+        assert mine["notes"] == {"viewable": True, "editable": True}
+        # Fields in a table have the table's permissions.
+        assert mine["item"] == {"viewable": False, "editable": False}

@@ -212,3 +212,25 @@ def test_notifications_reach_only_people_who_may_view_the_record(server, admin, 
             entries = client.get("/kinflow/v1/notifications.json", params={"limit": 100}).json()["notifications"]
         notified = {e["record"] for e in entries if e["app"] == str(app["id"])}
         assert notified == {str(app["ids"][t]) for t in ("two", "four") if t in sees}, login
+
+
+def test_evaluate_tells_a_user_their_rights_on_records(server, app):
+    ids = app["ids"]
+    with as_user(server, "rp-ann") as ann:
+        response = ann.get("/k/v1/records/acl/evaluate.json",
+                           params={"app": app["id"], "ids[0]": ids["one"], "ids[1]": ids["three"]})
+        assert response.status_code == 200, response.text
+        rights = response.json()["rights"]
+        assert [r["id"] for r in rights] == [ids["one"], ids["three"]]
+        assert rights[0]["record"] == {"viewable": True, "editable": True, "deletable": True}
+        assert rights[1]["record"] == {"viewable": True, "editable": False, "deletable": False}
+        assert rights[0]["fields"]["title"] == {"viewable": True, "editable": True}
+        missing = ann.get("/k/v1/records/acl/evaluate.json", params={"app": app["id"], "ids[0]": 999999})
+        assert (missing.status_code, missing.json()["code"]) == (404, "GAIA_RE01")
+    with as_user(server, "rp-cat") as cat:
+        rights = cat.get("/k/v1/records/acl/evaluate.json",
+                         params={"app": app["id"], "ids[0]": ids["three"]}).json()["rights"]
+        assert rights[0]["record"] == {"viewable": False, "editable": False, "deletable": False}
+    with server.client({"X-Cybozu-API-Token": app["token"]}) as token:
+        denied = token.get("/k/v1/records/acl/evaluate.json", params={"app": app["id"], "ids[0]": ids["one"]})
+        assert (denied.status_code, denied.json()["code"]) == (403, "GAIA_NO01")

@@ -496,6 +496,9 @@ describe("record and field permissions", () => {
     const denied = await rejection(other.record.updateRecord({
       app, id: seen.records[0].$id.value, record: { title: { value: "changed" } } }));
     assert.equal(denied.code, "CB_NO02");
+    const { rights } = await other.app.evaluateRecordsAcl({ app, ids: [seen.records[0].$id.value] });
+    assert.deepEqual(rights[0].record, { viewable: true, editable: false, deletable: false });
+    assert.deepEqual(rights[0].fields.amount, { viewable: false, editable: false });
     assert.equal((await client.record.getRecords({ app })).records.length, 2);
 
     const bad = await rejection(client.app.updateFieldAcl({ app, rights: [{ code: "nope", entities: [] }] }));

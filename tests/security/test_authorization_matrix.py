@@ -74,6 +74,8 @@ KINTONE_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     **{("GET", f"{preview}{kind}/acl"): (app("manage"), {"app": "{app}"})
        for preview in ("", "preview/") for kind in ("record", "field")},
     **{("PUT", f"preview/{kind}/acl"): (app("manage"), {"app": "{app}", "rights": []}) for kind in ("record", "field")},
+    # kintone.dev "Evaluate Record Permissions": password or session only; record view (or add).
+    ("GET", "records/acl/evaluate"): (app("view", tokens=False), {"app": "{app}", "ids": ["{record}"]}),
     ("POST", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "properties": {}}),
     ("PUT", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "properties": {}}),
     ("DELETE", "preview/app/form/fields"): (app("manage"), {"app": "{app}", "fields": ["no_such_field"]}),
