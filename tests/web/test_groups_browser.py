@@ -78,6 +78,8 @@ def test_a_vote_appears_live_in_another_members_browser(chromium, server, crew):
         bob.get_by_label("Message", exact=True).fill("Yes from the browser")
         bob.get_by_role("button", name="Send").click()
         bob.locator(".message.mine").filter(has_text="Yes from the browser").wait_for()
+        assert bob.get_by_role("status").inner_text() == ""  # one's own message is no news
+        assert bob.evaluate("document.activeElement.id") == "composer-text"  # ready for the next one
         dana.locator(".message").filter(has_text="Yes from the browser").wait_for(timeout=10_000)
         assert dana.get_by_role("status").inner_text() == "New messages: 1"
         check(dana, "groups-04-live")

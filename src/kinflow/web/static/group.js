@@ -43,13 +43,15 @@
     var bottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 40;
     var previous = null;
     var added = 0;
+    var inserted = 0;
     Array.prototype.forEach.call(fresh.children, function (item) {
       if (!item.id) { return; }
       var old = document.getElementById(item.id);
       if (!old) {
         var node = document.importNode(item, true);
         if (previous) { previous.after(node); } else { current.prepend(node); }
-        added += 1;
+        inserted += 1;
+        if (!node.classList.contains("mine")) { added += 1; }  // news from others is announced
       } else if (item.id === redrawn) {
         old.replaceWith(document.importNode(item, true));
       } else if (old.getAttribute("data-digest") !== item.getAttribute("data-digest")) {
@@ -57,12 +59,10 @@
       }
       previous = document.getElementById(item.id);
     });
-    if (added) {
-      var empty = current.querySelector(".empty");
-      if (empty) { empty.remove(); }
-      status.textContent = section.getAttribute("data-said-new").replace("{count}", String(added));
-      if (bottom) { window.scrollTo(0, document.documentElement.scrollHeight); }
-    }
+    var empty = inserted && current.querySelector(".empty");
+    if (empty) { empty.remove(); }
+    if (added) { status.textContent = section.getAttribute("data-said-new").replace("{count}", String(added)); }
+    if (inserted && bottom) { window.scrollTo(0, document.documentElement.scrollHeight); }
     current.setAttribute("data-version", fresh.getAttribute("data-version"));
   }
 
