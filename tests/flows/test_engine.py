@@ -265,6 +265,21 @@ def test_cancel_stops_a_waiting_run(db, settings):
     assert run["status"] == "Cancelled" and action(run, "Nap")["status"] == "Cancelled"
 
 
+def test_a_run_asked_to_stop_while_held_ends_when_its_worker_would_put_it_off(db, settings):
+    """Cancelled while a worker holds it (the stop waits for that worker), the run ends at the pause
+    its Wait makes, not a day later at its next action."""
+    run_uuid = start(db, {"actions": {"Nap": {"type": "Wait", "inputs": {"interval": {"count": 1, "unit": "Day"}}}}})
+    with db.write() as conn:
+        [run_id] = runs.claim(conn, "held", 10, 60)
+        flow_id = conn.execute(sa.select(flow_runs.c.flow_id).where(flow_runs.c.id == run_id)).scalar_one()
+        asked = runs.cancel(conn, manage.get_flow(conn, "", flow_id, admin=True), run_uuid)
+    assert asked["status"] == "Running"
+    with db.write() as conn:
+        runs.suspend(conn, "held", run_id, runs.now_naive() + runs.timedelta(days=1))
+        run = runs.get_run(conn, manage.get_flow(conn, "", flow_id, admin=True), run_uuid)
+    assert run["status"] == "Cancelled" and run["endTime"] and run["error"]["code"] == "Cancelled"
+
+
 def test_connector_action_without_a_connection_fails_with_a_reason(db, settings):
     run = finish(db, settings, start(db, {"actions": {"Add": {
         "type": "OpenApiConnection",

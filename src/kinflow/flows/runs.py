@@ -316,9 +316,11 @@ def save_results(conn: Connection, worker: str, run_id: int, written: list[Writt
 
 def suspend(conn: Connection, worker: str, run_id: int, until: datetime, written: list[Written] = ()) -> None:
     """Put the run off until `until` (a retry or a Wait) and give up the claim, writing the results
-    not written yet in the same transaction."""
-    if written:
-        save_results(conn, worker, run_id, list(written))
+    not written yet in the same transaction. A run asked to stop while this worker held it ends
+    Cancelled here: put off, it would only stop at its next action, after `until`."""
+    if save_results(conn, worker, run_id, list(written)):
+        finish(conn, worker, run_id, CANCELLED, {"code": "Cancelled", "message": "The run was cancelled."})
+        return
     _mine(conn, _SUSPEND, {"run": run_id, "worker": worker, "until": until})
     _moved(conn)
 
