@@ -119,3 +119,44 @@ def test_evaluate_tells_field_rights_per_record(server, app):
         assert mine["notes"] == {"viewable": True, "editable": True}
         # Fields in a table have the table's permissions.
         assert mine["item"] == {"viewable": False, "editable": False}
+
+
+def test_permissions_on_a_group_field_hold_for_the_fields_in_the_group(server, admin, app):
+    app_id = make_app(admin, {
+        "box": {"type": "GROUP", "code": "box", "label": "Box"},
+        "inside": {"type": "SINGLE_LINE_TEXT", "code": "inside", "label": "Inside"},
+        "own": {"type": "SINGLE_LINE_TEXT", "code": "own", "label": "Own"},
+        "outside": {"type": "SINGLE_LINE_TEXT", "code": "outside", "label": "Outside"},
+    }, name="Grouped fields")
+    row = {"type": "ROW", "fields": [{"type": "SINGLE_LINE_TEXT", "code": "inside"},
+                                     {"type": "SINGLE_LINE_TEXT", "code": "own"}]}
+    layout = [{"type": "GROUP", "code": "box", "layout": [row]},
+              {"type": "ROW", "fields": [{"type": "SINGLE_LINE_TEXT", "code": "outside"}]}]
+    assert admin.put("/k/v1/preview/app/form/layout.json", json={"app": app_id, "layout": layout}).status_code == 200
+    rights = [{"code": "own", "entities": [{"entity": {"type": "GROUP", "code": "everyone"}, "accessibility": "READ"}]},
+              {"code": "box", "entities": [{"entity": {"type": "USER", "code": "fp-ann"}, "accessibility": "WRITE"}]}]
+    assert admin.put("/k/v1/preview/field/acl.json", json={"app": app_id, "rights": rights}).status_code == 200
+    assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    values = {code: {"value": code} for code in ("inside", "own", "outside")}
+    with user(server, "fp-ann") as ann:
+        added = ann.post("/k/v1/record.json", json={"app": app_id, "record": {"inside": values["inside"]}})
+        assert added.status_code == 200, added.text
+    with server.client({"X-Cybozu-API-Token": make_token(admin, app_id, edit=True, view=True)}) as token:
+        assert token.put("/k/v1/record.json", json={"app": app_id, "id": added.json()["id"],
+                                                     "record": values}).status_code == 200
+    with user(server, "fp-bob") as bob:
+        record = bob.get("/k/v1/record.json", params={"app": app_id, "id": added.json()["id"]}).json()["record"]
+        assert "inside" not in record and record["own"]["value"] == "own" and record["outside"]["value"] == "outside"
+        refused(bob.put("/k/v1/record.json", json={"app": app_id, "id": added.json()["id"],
+                                                    "record": {"inside": {"value": "x"}}}))
+
+
+def test_a_search_cannot_name_a_field_the_user_may_not_read(server, app):
+    with user(server, "fp-bob") as bob:
+        for query in ('secret = "s3cret"', "order by secret asc", 'item in ("x")'):
+            response = bob.get("/k/v1/records.json", params={"app": app["id"], "query": query})
+            assert (response.status_code, response.json()["code"]) == (400, "GAIA_IQ11"), query
+        assert len(records(bob, app, query='notes like "n" order by $id asc')) >= 1
+    with user(server, "fp-ann") as ann:
+        response = ann.get("/k/v1/records.json", params={"app": app["id"], "query": 'secret = "s3cret"'})
+        assert response.status_code == 200, response.text

@@ -36,8 +36,9 @@ from kinflow.apps.access_settings import FIELD_ACL, RECORD_ACL
 from kinflow.apps.app import LiveApp
 from kinflow.apps.field_types import SYSTEM_TYPES
 from kinflow.apps.form import Form
-from kinflow.apps.query.ast import Condition, InList, StringValue
+from kinflow.apps.query.ast import Condition, InList, Query, StringValue, leaves
 from kinflow.apps.query.context import QueryContext, query_context
+from kinflow.apps.query.errors import field_not_found
 from kinflow.apps.query.evaluate import matches, stored_record_values
 from kinflow.apps.query.parser import parse_condition
 from kinflow.apps.query.sql import compile_condition
@@ -260,11 +261,27 @@ def who_may_view(conn: Connection, live: LiveApp, rec: StoredRecord, codes: set[
 
 
 def _field_rights(live: LiveApp) -> dict[str, list[dict]]:
-    """The live field permissions by field code, once per deploy."""
+    """The live field permissions by field code, once per deploy. Permissions on a group field
+    (kintone lets one set them there for all its fields) go to the fields the layout places in the
+    group, except those with permissions of their own."""
     def build(live: LiveApp) -> dict[str, list[dict]]:
         rights = (live.documents.get(FIELD_ACL) or {}).get("rights", [])
-        return {r["code"]: r["entities"] for r in rights if live.form.get(r["code"]) is not None}
+        own = {r["code"]: r["entities"] for r in rights if live.form.get(r["code"]) is not None}
+        layout = (live.documents.get("layout") or {}).get("layout") or []
+        for right in rights:
+            for code in _grouped(layout, right["code"]):
+                own.setdefault(code, right["entities"])
+        return own
     return live.derived("field_acl", build)
+
+
+def _grouped(layout: list, group: str) -> list[str]:
+    """The codes of the fields a layout places in the group field `group`."""
+    for item in layout:
+        if isinstance(item, dict) and item.get("type") == "GROUP" and item.get("code") == group:
+            return [f["code"] for row in item.get("layout") or [] if isinstance(row, dict)
+                    for f in row.get("fields") or [] if isinstance(f, dict) and isinstance(f.get("code"), str)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -307,6 +324,23 @@ class FieldAccess:
     def widen(self, wanted: set[str] | None) -> set[str] | None:
         """The fields to render so that `hide` can decide."""
         return wanted if wanted is None else wanted | self.needs
+
+    def maybe_hidden(self, code: str) -> bool:
+        """Whether the person may be denied reading this field in some record."""
+        for holds, answer in self.decisions.get(code, ()):
+            if answer == "NONE":
+                return True
+            if holds is None:
+                return False
+        return code in self.decisions  # no entity names them: NONE
+
+    def check_query(self, query: Query) -> None:
+        """A search may not name a field the person may be unable to read: it is not found, as if
+        the form did not have it (else its values could be inferred from what a search returns)."""
+        for reference in [leaf.field for leaf in leaves(query.condition)] + [key.field for key in query.order_by]:
+            field = self.form.get(reference)
+            if field is not None and self.maybe_hidden(field.table or field.code):
+                raise field_not_found(reference)
 
     def require_writable(self, values: Mapping[str, object], codes: object) -> None:
         """Refuse (CB_NO02) a write naming a field the person may not write in this record."""

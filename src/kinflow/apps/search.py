@@ -34,6 +34,9 @@ def find_ids(conn: Connection, live: LiveApp, identity: Identity, query: str | N
 
     A cursor takes every match unless its query names a limit itself."""
     parsed = parse_query(query or "")
+    fields = field_access(conn, live, identity)
+    if fields is not None:
+        fields.check_query(parsed)
     ctx = query_context(identity)
     compiled = compile_query(parsed, live.form, live.tables, ctx)
     rule = record_rule(conn, live, identity, "viewable", ctx)
