@@ -327,3 +327,32 @@ def test_older_runs_are_a_page_away(server, admin):
         second = client.get(older).text
         assert f'id="run-{started[0]}"' in second and f'id="run-{started[-1]}"' not in second
         assert "Newer runs" in second and "Older runs" not in second
+
+
+def test_a_templates_pickers_offer_the_apps_and_groups_of_your_connections(server, admin):
+    from tests.conftest import make_app
+    from tests.groups.conftest import create_connector, new_number, pin_from_log
+    from tests.groups.conftest import signed_in as in_groups
+
+    app = make_app(admin, {}, name="Picked app")
+    login = new_user(server, password="pw")
+    with signed_in(server, login, "pw") as client:
+        page = client.get("/k/flows/new").text
+        assert "<datalist" not in page  # no connections: the values are typed
+    application, mobile = create_connector(server, name="Pickers"), new_number()
+    connections = "/kinflow/v1/flows/connections.json"
+    with server.client(password_header(login, "pw")) as api:
+        assert api.post(connections, json={"connector": "kintone", "domain": server.base_url, "login": login,
+                                           "password": "pw"}).status_code == 200
+        pending = api.post(connections, json={"connector": "kaizala", "mobileNumber": mobile,
+                                              "applicationId": application["applicationId"],
+                                              "applicationSecret": application["applicationSecret"]}).json()
+        assert api.put(connections, json={"id": pending["id"], "pin": pin_from_log(server, mobile)}).status_code == 200
+    member = in_groups(server, application, mobile)
+    group = member.client.post("/groups", json={"name": "Picked group", "welcomeMessage": "Hi"}).json()["groupId"]
+    member.client.close()
+    with signed_in(server, login, "pw") as client:
+        page = client.get("/k/flows/new").text
+    assert f'<option value="{app}">Picked app</option>' in page
+    assert f'<option value="{group}">Picked group</option>' in page
+    assert 'list="record-to-group-group-choices"' in page and 'list="record-to-http-app-choices"' in page

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kinflow.errors import invalid_input
+from kinflow.flows.pickers import Picker
 
 KINTONE_API = "/providers/Microsoft.PowerApps/apis/shared_kintone"
 KAIZALA_API = "/providers/Microsoft.PowerApps/apis/shared_kaizala"
@@ -27,6 +28,7 @@ class Parameter:
     label: str
     kind: str = "text"  # text, digits, url, multiline
     default: str = ""
+    picker: Picker | None = None  # where the choices come from (the value may still be typed)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,12 @@ def _request_to_response(values: dict[str, str]) -> dict:
                 "statusCode": 200, "body": {"received": "@triggerBody()", "message": values["message"]}}}}}
 
 
-APP = Parameter("app", "App ID", "digits")
+APP = Parameter("app", "App ID", "digits", picker=Picker("kintone", "webhook-trigger", "body/app"))
+GROUP = Parameter("group", "Group ID", picker=Picker("kaizala", "SendMessage", "groupId"))
 TEMPLATES = {template.id: template for template in (
     Template("record-to-group", "When a record is added, post a message to a group",
              "A record added to a kintone app posts a message to a Kaizala group.", ("kintone", "kaizala"),
-             (APP, Parameter("group", "Group ID"), Parameter("message", "Message", "multiline", RECORD_MESSAGE)),
+             (APP, GROUP, Parameter("message", "Message", "multiline", RECORD_MESSAGE)),
              _record_to_group),
     Template("record-to-http", "When a record is added, call an HTTP endpoint",
              "A record added to a kintone app is sent to an address with a POST of its notification.",

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kinflow.errors import KintoneError, invalid_input
-from kinflow.flows import templates
+from kinflow.api.threads import run_blocking
+from kinflow.flows import pickers, templates
+from kinflow.flows.pickers import Picker
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write
 from kinflow.web.pages.flows import FLOWS, flow_path, pretty, show
 from kinflow.web.sessions import Browser
@@ -18,9 +20,17 @@ from kinflow.web.sessions import Browser
 NEW = f"{FLOWS}new"
 
 
-def _show(request: Request, browser: Browser, status: int = 200, **context: object) -> Response:
+def _choices(request: Request, browser: Browser) -> dict[Picker, list[dict[str, str]]]:
+    """The choices of every template parameter that has a picker (each asked once)."""
+    state = request.app.state
+    wanted = {p.picker for t in templates.TEMPLATES.values() for p in t.parameters if p.picker}
+    return {picker: pickers.choices(state.db, state.settings, browser.user.code, picker) for picker in wanted}
+
+
+async def _show(request: Request, browser: Browser, status: int = 200, **context: object) -> Response:
+    choices = await run_blocking(_choices, request, browser)
     return show(request, browser, "flow_new.html", status=status, templates=templates.TEMPLATES.values(),
-                **{"problem": None, "entered": {}, "saved_off": None, **context})
+                choices=choices, **{"problem": None, "entered": {}, "saved_off": None, **context})
 
 
 def _copy(reader: Reader, flow_id: str) -> dict:
@@ -35,7 +45,7 @@ async def new_flow_page(request: Request, browser: Browser) -> Response:
     """`?from={flow}`: the paste form holds that flow's definition, to change and deploy again."""
     copied = request.query_params.get("from", "")
     entered = await read(request, browser, lambda reader: _copy(reader, copied)) if copied else {}
-    return _show(request, browser, entered=entered)
+    return await _show(request, browser, entered=entered)
 
 
 def _definition(first: dict[str, str]) -> object:
@@ -69,5 +79,5 @@ async def create_flow(request: Request, browser: Browser, form: dict[str, list[s
         # A trigger that could not subscribe (KF_FL10) leaves the flow deployed, turned off.
         saved_off = await read(request, browser, lambda reader: _named(reader, first.get("name", ""))) \
             if error.code == "KF_FL10" else None
-        return _show(request, browser, status=error.status, problem=error, entered=first, saved_off=saved_off)
+        return await _show(request, browser, status=error.status, problem=error, entered=first, saved_off=saved_off)
     return RedirectResponse(f"{flow_path(flow_id)}?saved=create", status_code=303)
