@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from kinflow.errors import KintoneError, invalid_input
@@ -89,31 +91,27 @@ def start_run(conn: Connection, flow: Flow, trigger_outputs: dict, *, client_tra
               event_id: str | None = None, resubmitted_from: str | None = None) -> str | None:
     """Queue a run of the flow's current version. Returns its id, or None when a run was already
     started for this event (one event is one run)."""
-    if event_id is not None:
-        seen = conn.execute(sa.select(flow_runs.c.uuid).where(
-            flow_runs.c.flow_id == flow.id, flow_runs.c.event_id == event_id)).scalar()
-        if seen is not None:
-            return None
     run_uuid = str(uuid.uuid4())
     now = now_naive()
-    insert = flow_runs.insert().values(
-        uuid=run_uuid, flow_id=flow.id, version=flow.version, status=WAITING,
-        trigger_outputs=dumps({"name": "", "outputs": trigger_outputs, "startTime": _iso(now)}),
-        client_tracking_id=(client_tracking_id or run_uuid)[:MAX_TRACKING_ID], event_id=event_id,
-        resubmitted_from=resubmitted_from, due_at=now, created_at=now)
-    if event_id is None:
-        conn.execute(insert)
-    else:
-        try:
-            with conn.begin_nested():  # the same event delivered twice at once: the second finds the first
-                conn.execute(insert)
-        except sa.exc.IntegrityError:
-            return None
+    values = {"uuid": run_uuid, "flow_id": flow.id, "version": flow.version, "status": WAITING,
+              "trigger_outputs": dumps({"name": "", "outputs": trigger_outputs, "startTime": _iso(now)}),
+              "client_tracking_id": (client_tracking_id or run_uuid)[:MAX_TRACKING_ID], "event_id": event_id,
+              "resubmitted_from": resubmitted_from, "due_at": now, "created_at": now}
+    # The same event delivered twice, even at once: the second insert finds the first and does nothing.
+    if conn.execute(_start_statement(conn.dialect.name), values).first() is None:
+        return None
     after_commit(conn, _wake)
     _moved(conn)
     if conn.dialect.name == "postgresql":  # workers of other processes hear of it once it commits
         conn.execute(_NOTIFY)
     return run_uuid
+
+
+@lru_cache(maxsize=None)
+def _start_statement(dialect: str):  # noqa: ANN202
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(flow_runs)
+    return (insert.on_conflict_do_nothing(index_elements=[flow_runs.c.flow_id, flow_runs.c.event_id])
+            .returning(flow_runs.c.id))
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -157,25 +155,32 @@ _INSERT_RESULT = flow_action_results.insert()
 _SUSPEND = flow_runs.update().where(*_OWN).values(due_at=_b("until"), lease_until=None, lease_owner=None)
 _FINISH = flow_runs.update().where(*_OWN).values(status=_b("new_status"), error=_b("new_error"), finished_at=_b("now"),
                                                  lease_until=None, lease_owner=None)
+_FINISH_WITH = (flow_runs.update().where(*_OWN).values(
+    status=_b("new_status"), error=_b("new_error"), finished_at=_b("now"), lease_until=None, lease_owner=None,
+    variables=sa.func.coalesce(_b("variables", type_=sa.Text), flow_runs.c.variables),
+    response=sa.func.coalesce(_b("response", type_=sa.Text), flow_runs.c.response)))
 _UNDER_WAY_CANCELLED = flow_action_results.update().where(
     flow_action_results.c.run_id == _b("run"), flow_action_results.c.status.in_((RUNNING, WAITING))).values(
     status=CANCELLED, finished_at=_b("now"), resume_at=None)
-_RUN = (sa.select(flow_runs, flows.c.name, flows.c.owner, flows.c.uuid.label("flow_uuid"))
-        .join(flows, flows.c.id == flow_runs.c.flow_id).where(flow_runs.c.id == _b("run")))
-_RESULTS = sa.select(flow_action_results).where(flow_action_results.c.run_id == _b("run"))
+_RUNS = (sa.select(flow_runs, flows.c.name, flows.c.owner, flows.c.uuid.label("flow_uuid"))
+         .join(flows, flows.c.id == flow_runs.c.flow_id).where(flow_runs.c.id.in_(_b("runs", expanding=True))))
+_RESULTS = sa.select(flow_action_results).where(flow_action_results.c.run_id.in_(_b("runs", expanding=True)))
 
 
-def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[int]:
-    """Lease up to `limit` due runs to `worker`; returns their ids."""
+def claim(conn: Connection, worker: str, limit: int, lease_seconds: float) -> list[tuple[int, LoadedRun | None]]:
+    """Lease up to `limit` due runs to `worker`, each loaded in the same transaction (or None when
+    it could not be: its executor loads it again and fails the run with the reason)."""
     now = now_naive()
-    postgresql = conn.dialect.name != "sqlite"
-    candidates = conn.execute(_DUE_LOCKED if postgresql else _DUE, {"now": now, "limit": limit}).all()
-    ids = _admitted(conn, candidates, postgresql)
-    if ids:
-        conn.execute(_CLAIMED, {"ids": list(ids), "until": now + timedelta(seconds=lease_seconds), "worker": worker,
-                                "now": now})
-        _moved(conn)
-    return list(ids)
+    on_postgresql = conn.dialect.name != "sqlite"
+    candidates = conn.execute(_DUE_LOCKED if on_postgresql else _DUE, {"now": now, "limit": limit}).all()
+    ids = _admitted(conn, candidates, on_postgresql)
+    if not ids:
+        return []
+    conn.execute(_CLAIMED, {"ids": list(ids), "until": now + timedelta(seconds=lease_seconds), "worker": worker,
+                            "now": now})
+    _moved(conn)
+    loaded = _load_many(conn, ids)
+    return [(run_id, loaded.get(run_id)) for run_id in ids]
 
 
 def _admitted(conn: Connection, candidates: list, postgresql: bool) -> list[int]:
@@ -268,17 +273,37 @@ class LoadedRun:
 
 
 def load(conn: Connection, run_id: int) -> LoadedRun:
-    row = conn.execute(_RUN, {"run": run_id}).one()
-    results = {}
-    for r in conn.execute(_RESULTS, {"run": run_id}):
-        results[(r.name, r.repetition)] = Result(
+    loaded = _load_many(conn, [run_id], strict=True)
+    return loaded[run_id]
+
+
+def _load_many(conn: Connection, ids: Sequence[int], *, strict: bool = False) -> dict[int, LoadedRun]:
+    """The runs with their results, in two statements for all of them. A run that cannot be loaded
+    (its definition no longer checks) is left out, unless `strict`, when its error is raised."""
+    results: dict[int, dict[tuple[str, str], Result]] = {run_id: {} for run_id in ids}
+    for r in conn.execute(_RESULTS, {"runs": list(ids)}):
+        results[r.run_id][(r.name, r.repetition)] = Result(
             r.name, r.repetition, r.status, r.tracking_id, r.started_at, r.code, loads(r.inputs), loads(r.outputs),
             loads(r.error), r.attempts, loads(r.history), r.finished_at, r.resume_at, stored=True)
-    trigger = loads(row.trigger_outputs)
-    definition = definition_of(conn, row.flow_id, row.version)
-    trigger["name"] = definition.trigger_name
-    return LoadedRun(row.id, row.uuid, row.flow_id, row.flow_uuid, row.name, row.owner, row.version, definition, trigger,
-                     loads(row.variables) or {}, row.client_tracking_id, results, row.response is not None)
+    definitions: dict[tuple[int, int], Definition] = {}
+    loaded = {}
+    for row in conn.execute(_RUNS, {"runs": list(ids)}):
+        try:
+            key = (row.flow_id, row.version)
+            definition = definitions.get(key)
+            if definition is None:
+                definition = definitions[key] = definition_of(conn, *key)
+            trigger = loads(row.trigger_outputs)
+            trigger["name"] = definition.trigger_name
+            loaded[row.id] = LoadedRun(row.id, row.uuid, row.flow_id, row.flow_uuid, row.name, row.owner, row.version,
+                                       definition, trigger, loads(row.variables) or {}, row.client_tracking_id,
+                                       results[row.id], row.response is not None)
+        except Exception:
+            if strict:
+                raise
+    if strict and len(loaded) < len(ids):
+        raise run_not_found(next(run_id for run_id in ids if run_id not in loaded))
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -342,6 +367,49 @@ def finish(conn: Connection, worker: str, run_id: int, status: str, error: dict 
                           "new_error": None if error is None else dumps(error), "now": now})
     _moved(conn)
     conn.execute(_UNDER_WAY_CANCELLED, {"run": run_id, "now": now})
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ended, with the results its executor has not written yet."""
+
+    run_id: int
+    status: str
+    error: dict | None
+    written: Sequence[Written]
+    under_way: bool  # some action of it is still Running or Waiting (it ends Cancelled)
+
+
+def finish_many(conn: Connection, worker: str, endings: Sequence[Ending]) -> list[int]:
+    """Settle many runs in one transaction, as `finish` settles one, their new results inserted in
+    one statement. Returns the runs no longer this worker's, which are left as they are."""
+    now = now_naive()
+    lost, inserted = [], []
+    for ending in endings:
+        variables = next((w.variables for w in reversed(ending.written) if w.variables is not None), None)
+        response = next((w.response for w in reversed(ending.written) if w.response is not None), None)
+        if not conn.execute(_FINISH_WITH, {"run": ending.run_id, "worker": worker, "new_status": ending.status,
+                                           "new_error": None if ending.error is None else dumps(ending.error),
+                                           "now": now, "variables": variables, "response": response}).rowcount:
+            lost.append(ending.run_id)
+            continue
+        new: dict[tuple[str, str], dict] = {}  # a result written twice since: its last state is inserted
+        for entry in ending.written:
+            key = (entry.result.name, entry.result.repetition)
+            if key in new:
+                new[key].update(entry.row)
+            elif entry.result.stored:
+                conn.execute(_UPDATE_RESULT, {"key_run": ending.run_id, "key_name": key[0], "key_repetition": key[1],
+                                              **{f"new_{name}": entry.row[name] for name in _RESULT_COLUMNS}})
+            else:
+                new[key] = {"run_id": ending.run_id, **entry.row}
+        inserted.extend(new.values())
+        if ending.under_way:
+            conn.execute(_UNDER_WAY_CANCELLED, {"run": ending.run_id, "now": now})
+    if inserted:
+        conn.execute(_INSERT_RESULT, inserted)
+    _moved(conn)
+    return lost
 
 
 # --- run history -------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ log = logging.getLogger("kinflow.flows")
 PURGE_INTERVAL = 3600.0
 RECURRENCE_INTERVAL = 0.5
 DRAIN_SECONDS = 5.0
+# Runs ending within this many seconds of one another are settled in one transaction.
+SETTLE_DELAY = 0.005
 T = TypeVar("T")
 
 
@@ -47,6 +49,8 @@ class RunWorker(Poller):
         self._next_renewal = 0.0
         self._next_purge = 0.0
         self._next_recurrence = 0.0
+        self._endings: list[tuple[runs.Ending, asyncio.Future]] = []
+        self._settler: asyncio.Task | None = None
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -75,8 +79,8 @@ class RunWorker(Poller):
         if room <= 0:
             return False
         claimed = await self._in_transaction(runs.claim, self.name, room, self.lease)
-        for run_id in claimed:
-            task = asyncio.create_task(self._execute(run_id))
+        for run_id, loaded in claimed:
+            task = asyncio.create_task(self._execute(run_id, loaded))
             self._running[run_id] = task
             task.add_done_callback(lambda _, run_id=run_id: self._finished(run_id))
         return len(claimed) == room
@@ -85,10 +89,11 @@ class RunWorker(Poller):
         self._running.pop(run_id, None)
         self._wakeup.set()  # room for another run
 
-    async def _execute(self, run_id: int) -> None:
+    async def _execute(self, run_id: int, loaded: runs.LoadedRun | None) -> None:
         execution = None
         try:
-            loaded = await self._in_transaction(runs.load, run_id)
+            if loaded is None:  # the claim could not load it: this raises why
+                loaded = await self._in_transaction(runs.load, run_id)
 
             async def save(written: list[runs.Written]) -> bool:
                 stop = await self._in_transaction(runs.save_results, self.name, run_id, written)
@@ -97,7 +102,8 @@ class RunWorker(Poller):
 
             execution = Execution(loaded, self.services, save)
             status, error = await execution.execute()
-            await self._in_transaction(runs.finish, self.name, run_id, status, error, execution.pending)
+            under_way = any(r.status in (runs.RUNNING, runs.WAITING) for r in execution.results.values())
+            await self._end(runs.Ending(run_id, status, error, execution.pending, under_way))
         except Suspend as suspended:
             await self._in_transaction(runs.suspend, self.name, run_id, suspended.until,
                                        execution.pending if execution else [])
@@ -114,6 +120,50 @@ class RunWorker(Poller):
                     "message": f"kinflow could not go on with this run ({type(exc).__name__}: {str(exc)[:300]})."})
             except Exception:  # the database is away: the lease runs out and the run is retaken
                 log.exception("run %s: recording its failure failed", run_id)
+
+    async def _end(self, ending: runs.Ending) -> None:
+        """Settle a run together with the others ending about now, in one transaction for them
+        all; returns once it has committed (raises `LostClaim` when the run is no longer ours)."""
+        settled = asyncio.get_running_loop().create_future()
+        self._endings.append((ending, settled))
+        if self._settler is None:
+            self._settler = asyncio.create_task(self._settle())
+        await settled
+
+    async def _settle(self) -> None:
+        try:
+            while self._endings:
+                await asyncio.sleep(SETTLE_DELAY)  # let the runs ending about now join
+                batch, self._endings = self._endings, []
+                try:
+                    lost = set(await self._in_transaction(runs.finish_many, self.name, [e for e, _ in batch]))
+                except Exception:
+                    log.exception("run worker %s: settling %d runs together failed; settling each alone",
+                                  self.name, len(batch))
+                    await self._settle_alone(batch)
+                    continue
+                for ending, settled in batch:
+                    if settled.done():  # its run was cancelled while it waited (the worker stops)
+                        continue
+                    if ending.run_id in lost:
+                        settled.set_exception(runs.LostClaim(f"run {ending.run_id}"))
+                    else:
+                        settled.set_result(None)
+        finally:
+            self._settler = None
+
+    async def _settle_alone(self, batch: list[tuple[runs.Ending, asyncio.Future]]) -> None:
+        # One run that cannot be settled must not keep the others from it.
+        for ending, settled in batch:
+            try:
+                await self._in_transaction(runs.finish, self.name, ending.run_id, ending.status, ending.error,
+                                           list(ending.written))
+            except Exception as exc:
+                if not settled.done():
+                    settled.set_exception(exc)
+            else:
+                if not settled.done():
+                    settled.set_result(None)
 
     async def _drain(self) -> None:
         # Runs under way get a few seconds to reach a pause or their end; those still going then stop
