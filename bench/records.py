@@ -81,6 +81,16 @@ def start_server(data_dir: Path, database_url: str, workers: int,
     raise SystemExit("kinflow did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux), which a loaded machine stretches less than the
+    wall clock."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # The ceiling of single writes: a no-op JSON endpoint on the same HTTP stack (Starlette on uvicorn with
 # kinflow's protocol settings), in a process of its own, measured in the same run as kinflow.
 CEILING_APP = """
