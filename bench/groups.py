@@ -93,10 +93,10 @@ class Receiver:
         asyncio.run(serve())
 
 
-def sign_in(base: str, log: Path) -> str:
+def sign_in(base: str, log: Path, scopes: list[str] = SCOPES) -> str:
     """An access token for a new connector and a person signed in by PIN."""
     with httpx.Client(base_url=base, headers=AUTH, timeout=60) as admin:
-        connector = admin.post("/kinflow/v1/groups/connectors.json", json={"name": "Bench", "scopes": SCOPES}).json()
+        connector = admin.post("/kinflow/v1/groups/connectors.json", json={"name": "Bench", "scopes": scopes}).json()
     mobile = "+14155550100"
     with httpx.Client(base_url=f"{base}/kaizala/v1", timeout=60) as client:
         client.post("/generatePin", json={"mobileNumber": mobile, "applicationId": connector["applicationId"]})

@@ -80,27 +80,73 @@ def _replied(conn: Connection, group: Group, references: set[str]) -> dict[str, 
     return found
 
 
+# Summaries of actions' answers, by (action, number of responses, latest change): reading every answer
+# of a busy survey at each page view would cost more than the rest of the page, and a summary changes
+# only with its action's responses, which always change one of the two. Each process keeps its own.
+_SUMMARIES: dict[tuple[str, int, object], list[dict]] = {}
+_MAX_SUMMARIES = 10_000
+
+
+class _Results:
+    """The responses to the page's actions: how many, their summary, the viewer's own latest response,
+    and who has completed each job."""
+
+    def __init__(self, conn: Connection, rows: list[Row], viewer: Person) -> None:
+        ids = [row.id for row in rows]
+        self.counts: dict[str, int] = {}
+        self.mine: dict[str, Row] = {}
+        self.done: dict[str, set[str]] = {}
+        self.summaries: dict[str, list[dict]] = {}
+        if not ids:
+            return
+        latest = {}
+        for action_id, count, last in conn.execute(sa.select(
+                responses.c.action_id, sa.func.count(), sa.func.max(responses.c.modified_at))
+                .where(responses.c.action_id.in_(ids)).group_by(responses.c.action_id)):
+            self.counts[action_id], latest[action_id] = count, last
+        for row in conn.execute(sa.select(responses.c.id, responses.c.action_id, responses.c.answers).where(
+                responses.c.action_id.in_(ids), responses.c.person_id == viewer.id)
+                .order_by(responses.c.modified_at, responses.c.id)):
+            self.mine[row.action_id] = row
+        jobs = [row.id for row in rows if row.action_type == "Job"]
+        for action_id, person_id, answers in conn.execute(sa.select(
+                responses.c.action_id, responses.c.person_id, responses.c.answers)
+                .where(responses.c.action_id.in_(jobs))) if jobs else []:
+            if answers.get("isCompleted"):
+                self.done.setdefault(action_id, set()).add(person_id)
+        keys = {row.id: (row.id, self.counts.get(row.id, 0), latest.get(row.id))
+                for row in rows if row.action_type not in ("Announcement", "Job")}
+        missing = [row for row in rows if row.id in keys and keys[row.id] not in _SUMMARIES]
+        if missing:
+            given: dict[str, list] = {}
+            for action_id, answers in conn.execute(sa.select(responses.c.action_id, responses.c.answers).where(
+                    responses.c.action_id.in_([row.id for row in missing]))):
+                given.setdefault(action_id, []).append(answers)
+            if len(_SUMMARIES) + len(missing) > _MAX_SUMMARIES:
+                _SUMMARIES.clear()
+            for row in missing:
+                _SUMMARIES[keys[row.id]] = summary(row.questions, given.get(row.id, []))
+        self.summaries = {action_id: _SUMMARIES[key] for action_id, key in keys.items()}
+
+
 class _Around:
     """What the page's messages need from elsewhere, each read once: people, replied-to messages,
     reactions, responses and files."""
 
-    def __init__(self, conn: Connection, group: Group, page: list[tuple[str, Row]], public_url: str,
-                 key: SecretKey) -> None:
+    def __init__(self, conn: Connection, group: Group, page: list[tuple[str, Row]], viewer: Person,
+                 public_url: str, key: SecretKey) -> None:
         references = [_reference(kind, row) for kind, row in page]
-        action_ids = [row.id for kind, row in page if kind == "Action"]
         replied = {row.reply_to for kind, row in page if kind == "Text" and row.reply_to}
         self.replied = _replied(conn, group, replied) if replied else {}
-        self.reactions = conn.execute(sa.select(reactions).where(
-            reactions.c.group_id == group.id, reactions.c.reference_id.in_(references))
-            .order_by(reactions.c.modified_at, reactions.c.id)).all() if references else []
-        self.responses: dict[str, list[Row]] = {}
-        for row in conn.execute(sa.select(responses.c.id, responses.c.action_id, responses.c.person_id,
-                                          responses.c.answers, responses.c.modified_at)
-                                .where(responses.c.action_id.in_(action_ids))
-                                .order_by(responses.c.modified_at, responses.c.id)) if action_ids else []:
-            self.responses.setdefault(row.action_id, []).append(row)
+        self.reactions: dict[str, list[Row]] = {}
+        for row in conn.execute(sa.select(reactions).where(
+                reactions.c.group_id == group.id, reactions.c.reference_id.in_(references))
+                .order_by(reactions.c.modified_at, reactions.c.id)) if references else []:
+            self.reactions.setdefault(row.reference_id, []).append(row)
+        self.results = _Results(conn, [row for kind, row in page if kind == "Action"], viewer)
         person_ids = {row.sender_id for _, row in page} | {sender for sender, _ in self.replied.values()} | {
-            row.person_id for row in self.reactions}
+            row.person_id for rows in self.reactions.values() for row in rows} | {
+            person for done in self.results.done.values() for person in done}
         self.people = {row.id: {"id": row.id, "mobile": row.mobile, "name": row.name} for row in conn.execute(
             sa.select(people.c.id, people.c.mobile, people.c.name).where(people.c.id.in_(person_ids)))}
         files = [i for kind, row in page if kind == "Attachment" for i in row.media]
@@ -117,7 +163,7 @@ class _Around:
 
 
 def _reactions(around: _Around, reference: str, viewer: Person) -> dict:
-    mine = [row for row in around.reactions if row.reference_id == reference]
+    mine = around.reactions.get(reference, [])
     likes = [row for row in mine if row.kind == "Like"]
     comments = [row for row in mine if row.kind == "Comment"]
     return {"likes": len(likes), "liked": any(row.person_id == viewer.id for row in likes),
@@ -136,20 +182,19 @@ def _text(row: Row, around: _Around) -> dict:
 
 
 def _action(row: Row, around: _Around, viewer: Person, now: datetime) -> dict:
-    given = around.responses.get(row.id, [])
-    mine = [response for response in given if response.person_id == viewer.id]
+    results = around.results
+    mine = results.mine.get(row.id)
     item: dict = {"actionId": row.id, "actionType": row.action_type, "title": row.title,
                   "packageId": row.package_id, "expiresAt": utc_text(row.expires_at) if row.expires_at else None,
                   "expired": row.expires_at is not None and row.expires_at <= now and row.action_type != "Job",
-                  "responseCount": len(given),
-                  "myResponse": {"responseId": mine[-1].id, "answers": mine[-1].answers} if mine else None}
+                  "responseCount": results.counts.get(row.id, 0),
+                  "myResponse": {"responseId": mine.id, "answers": mine.answers} if mine else None}
     details = row.details
     if row.action_type == "Announcement":
         item.update(message=details["message"], media=around.files(details["media"]))
         return item
     if row.action_type == "Job":
-        done = {response.person_id for response in given if response.answers.get("isCompleted")}
-        by_mobile = {around.person(pid)["mobile"] for pid in done} if done else set()
+        by_mobile = {around.person(person)["mobile"] for person in results.done.get(row.id, ())}
         item.update(assignedTo=[{"mobile": mobile, "done": mobile in by_mobile} for mobile in details["assignedTo"]],
                     isAssignee=viewer.mobile in details["assignedTo"])
         item["isCompleted"] = all(a["done"] for a in item["assignedTo"])
@@ -157,7 +202,7 @@ def _action(row: Row, around: _Around, viewer: Person, now: datetime) -> dict:
     shown = not row.sender_only or row.sender_id == viewer.id
     item.update(questions=row.questions, multiple=bool(row.multiple), anonymous=bool(row.anonymous),
                 senderOnly=bool(row.sender_only),
-                summary=summary(row.questions, [response.answers for response in given]) if shown else None)
+                summary=results.summaries.get(row.id) if shown else None)
     if row.action_type == "Poll":
         item["choices"] = [{"title": choice["title"],
                             "image": around.links.get(choice.get("image", ""), _NO_FILE)["mediaUrl"]}
@@ -175,7 +220,7 @@ def conversation(conn: Connection, group: Group, viewer: Person, query: dict, *,
     """A page of the group's conversation for `viewer` (a member): `messages` oldest first, and
     `before`, the cursor of the page of older ones (None when there are none)."""
     page, more = _page(conn, group, _cursor(query.get("before")), limit)
-    around = _Around(conn, group, page, public_url, key)
+    around = _Around(conn, group, page, viewer, public_url, key)
     now = now_naive()
     items = []
     for kind, row in page:
