@@ -185,6 +185,10 @@ def test_a_template_whose_trigger_cannot_subscribe_is_saved_turned_off(server):
     action = flow["definition"]["actions"]["Post_a_message"]["inputs"]
     assert action["host"]["operationId"] == "SendMessage" and action["parameters"]["groupId"] == "g-1"
     assert "@{triggerBody()?['url']}" in action["parameters"]["body/Message"]
+    with signed_in(server, login, "pw") as client:  # turned on, it still cannot subscribe: it stays off
+        again = _post(client, f"/k/flows/{found.group(1)}", op="enable")
+        assert again.status_code == 400 and 'id="flow-problem"' in again.text and "KF_FL10" in again.text
+        assert '<dd id="flow-state">Disabled</dd>' in again.text
 
 
 def test_paste_a_definition_and_see_each_problem_with_its_path(server):

@@ -69,7 +69,7 @@ async def flow_page(request: Request, browser: Browser) -> Response:
     offset = _offset(request.query_params.get("offset"))
     found = await read(request, browser, lambda reader: _flow(reader, flow_id, status, offset))
     return show(request, browser, "flow.html", saved=request.query_params.get("saved"), statuses=runs.RUN_STATUSES,
-                history=HISTORY, **found)
+                history=HISTORY, problem=None, **found)
 
 
 _CHANGES = {"enable": ("POST", "flow/enable"), "disable": ("POST", "flow/disable"), "delete": ("DELETE", "flow")}
@@ -86,6 +86,14 @@ def _change(reader: Reader, flow_id: int, operation: str) -> None:
 async def change_flow(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
     flow_id = request.path_params["flow"]
     operation = (form.get("op") or [""])[0]
-    await write(request, browser, lambda reader: _change(reader, flow_id, operation))
+    try:
+        await write(request, browser, lambda reader: _change(reader, flow_id, operation))
+    except KintoneError as error:
+        if error.code != "KF_FL10":
+            raise
+        # Turned on, its trigger could not subscribe (no connection, the server refused): it stays off.
+        found = await read(request, browser, lambda reader: _flow(reader, flow_id, "", 0))
+        return show(request, browser, "flow.html", status=error.status, saved=None, statuses=runs.RUN_STATUSES,
+                    history=HISTORY, problem=error, **found)
     done = f"{FLOWS}?saved=delete" if operation == "delete" else f"{flow_path(flow_id)}?saved={operation}"
     return RedirectResponse(done, status_code=303)
