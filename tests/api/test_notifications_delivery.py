@@ -326,6 +326,25 @@ def test_inbox_lists_newest_first_pages_counts_and_marks_read(server, admin, peo
         assert inbox(server, "nd-eve", app)[4]["read"] is True
 
 
+def test_inbox_pages_read_and_unread_together_newest_first(server, admin, people):
+    app = deployed_app(admin, general=[general(entity("USER", "nd-fay"), recordAdded=True)])
+    with server.client(people["nd-fay"]) as fay:
+        fay.put("/kinflow/v1/notifications/read.json", json={"all": True}).raise_for_status()
+        for i in range(7):
+            add(admin, app, title=f"p{i}")
+        newest = [e["id"] for e in inbox(server, "nd-fay")]
+        # Every other one read: the newest first whether read or not, page after page.
+        fay.put("/kinflow/v1/notifications/read.json", json={"ids": newest[1:7:2]}).raise_for_status()
+        pages = [fay.get("/kinflow/v1/notifications.json", params={"limit": 2, "offset": offset}).json()
+                 for offset in range(0, 8, 2)]
+        assert [e["id"] for page in pages for e in page["notifications"]][:7] == newest[:7]
+        assert [e["read"] for e in pages[0]["notifications"] + pages[1]["notifications"]] == [False, True, False, True]
+        assert [page["more"] for page in pages[:3]] == [True, True, True]
+        unread = fay.get("/kinflow/v1/notifications.json", params={"unread": "true", "limit": 3, "offset": 1}).json()
+        assert [e["id"] for e in unread["notifications"]] == newest[2:7:2] and unread["more"] is False
+        assert fay.get("/kinflow/v1/notifications/count.json").json() == {"unread": 4}
+
+
 @pytest.mark.parametrize("method, path, params, key", [
     ("GET", "notifications", {"limit": "0"}, "limit"),
     ("GET", "notifications", {"limit": "101"}, "limit"),

@@ -97,12 +97,26 @@ def list_entries(conn: Connection, user: str, params: dict) -> dict:
     """The user's notifications, newest first; `unread=true` keeps the unread ones."""
     limit = integer_param(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = integer_param(params, "offset", 0, 0, MAX_ID)
-    where = [notifications.c.user_code == user]
     if _flag(params, "unread"):
-        where.append(sa.not_(notifications.c.read))
-    rows = conn.execute(sa.select(notifications).where(*where).order_by(notifications.c.id.desc())
-                        .limit(limit + 1).offset(offset)).all()
+        query = _newest(user, False, limit + 1).offset(offset)
+    else:
+        # The inbox index keeps the unread and the read apart: the newest of each, merged.
+        both = sa.union_all(*(sa.select(_newest(user, read, offset + limit + 1).subquery())
+                              for read in (False, True))).subquery()
+        query = sa.select(both).order_by(both.c.id.desc()).limit(limit + 1).offset(offset)
+    rows = conn.execute(query).all()
     return {"notifications": [render(row) for row in rows[:limit]], "more": len(rows) > limit}
+
+
+def _newest(user: str, read: bool, count: int) -> sa.Select:
+    """A user's newest read (or unread) notifications: a range of the inbox index."""
+    return (sa.select(notifications).where(notifications.c.user_code == user, _read_is(read))
+            .order_by(notifications.c.id.desc()).limit(count))
+
+
+def _read_is(read: bool) -> sa.ColumnElement[bool]:
+    # `read = false`, not `NOT read`: an equality is what lets the index's second column narrow the range.
+    return notifications.c.read == (sa.true() if read else sa.false())
 
 
 def render(row) -> dict:  # noqa: ANN001
@@ -113,7 +127,7 @@ def render(row) -> dict:  # noqa: ANN001
 
 def count_unread(conn: Connection, user: str) -> int:
     return conn.execute(sa.select(sa.func.count()).select_from(notifications).where(
-        notifications.c.user_code == user, sa.not_(notifications.c.read))).scalar_one()
+        notifications.c.user_code == user, _read_is(False))).scalar_one()
 
 
 def mark_read(conn: Connection, user: str, params: dict) -> int:
@@ -124,7 +138,7 @@ def mark_read(conn: Connection, user: str, params: dict) -> int:
     ids = params.get("ids")
     if every == (ids is not None):
         raise invalid_input({"ids": ["Specify either ids or all."]})
-    where = [notifications.c.user_code == user, sa.not_(notifications.c.read)]
+    where = [notifications.c.user_code == user, _read_is(False)]
     if not every:
         if isinstance(ids, (str, int)) and not isinstance(ids, bool):
             ids = [ids]
