@@ -132,6 +132,7 @@ class RememberedLogin:
         if user is None:
             passwords.forget(self.login, self.password)
             return None
+        passwords.still_valid(self.login, self.password, self.password_hash)
         note_caller(self.login)
         return Identity(user)
 

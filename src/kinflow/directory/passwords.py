@@ -1,7 +1,8 @@
 """Password hashing (argon2) with a short-lived cache of verified credentials.
 
 Verifying argon2 costs tens of milliseconds by design, and kintone clients send the password with
-every request. So a login and password that verified are remembered for a minute, keyed by the
+every request. So a login and password that verified are remembered for a minute (a minute more
+each time they are used and found still valid), keyed by the
 SHA-256 of the credentials the header carries (never the password itself), together with the stored
 hash they verified against. An entry vouches for the password only while the user's stored hash is
 still that one: a new password (a new hash, with a new salt) ends it on every process at once, and
@@ -41,6 +42,19 @@ def remembered_hash(login: str, password: str) -> str | None:
     if hit is None or hit[1] <= time.monotonic():
         return None
     return hit[0]
+
+
+def still_valid(login: str, password: str, password_hash: str) -> None:
+    """The stored hash is still the one these credentials verified against (just read from the
+    database): they would verify again, so their minute starts over once half of it has passed.
+    Else a client sending them steadily would have them hashed anew every minute, by every request
+    in flight at that moment."""
+    key = _cache_key(login, password)
+    hit = _verified.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] == password_hash and hit[1] - now < _CACHE_SECONDS / 2:
+        with _lock:
+            _verified[key] = (password_hash, now + _CACHE_SECONDS)
 
 
 def remember(login: str, password: str, password_hash: str) -> None:
