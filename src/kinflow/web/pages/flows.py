@@ -56,6 +56,12 @@ def _flow(reader: Reader, flow_id: int, status: str, offset: int) -> dict:
             "progress": runs.progress(reader.conn, int(flow["id"]))}
 
 
+def _show_flow(request: Request, browser: Browser, found: dict, status: int = 200, saved: str | None = None,
+               problem: KintoneError | None = None) -> Response:
+    return show(request, browser, "flow.html", status=status, saved=saved, problem=problem,
+                statuses=runs.RUN_STATUSES, history=HISTORY, **found)
+
+
 def _offset(raw: str | None) -> int:
     return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 8 else 0
 
@@ -68,8 +74,7 @@ async def flow_page(request: Request, browser: Browser) -> Response:
     status = request.query_params.get("status", "")[:16]
     offset = _offset(request.query_params.get("offset"))
     found = await read(request, browser, lambda reader: _flow(reader, flow_id, status, offset))
-    return show(request, browser, "flow.html", saved=request.query_params.get("saved"), statuses=runs.RUN_STATUSES,
-                history=HISTORY, problem=None, **found)
+    return _show_flow(request, browser, found, saved=request.query_params.get("saved"))
 
 
 _CHANGES = {"enable": ("POST", "flow/enable"), "disable": ("POST", "flow/disable"), "delete": ("DELETE", "flow")}
@@ -93,7 +98,6 @@ async def change_flow(request: Request, browser: Browser, form: dict[str, list[s
             raise
         # Turned on, its trigger could not subscribe (no connection, the server refused): it stays off.
         found = await read(request, browser, lambda reader: _flow(reader, flow_id, "", 0))
-        return show(request, browser, "flow.html", status=error.status, saved=None, statuses=runs.RUN_STATUSES,
-                    history=HISTORY, problem=error, **found)
+        return _show_flow(request, browser, found, status=error.status, problem=error)
     done = f"{FLOWS}?saved=delete" if operation == "delete" else f"{flow_path(flow_id)}?saved={operation}"
     return RedirectResponse(done, status_code=303)
