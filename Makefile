@@ -40,6 +40,7 @@ bench: $(STAMP) $(JS_STAMP)
 	$(BIN)/python bench/auth.py
 	$(BIN)/python bench/groups.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/permissions.py
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules

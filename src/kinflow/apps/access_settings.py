@@ -30,6 +30,7 @@ ACCESSIBILITY = ("READ", "WRITE", "NONE")
 RECORD_FLAGS = ("viewable", "editable", "deletable")
 # Bounds on one document, so a stored setting stays small enough to check on every read.
 MAX_RIGHTS = 100
+MAX_FIELD_RIGHTS = 1_000  # one per field of a large form
 MAX_ENTITIES = 100
 MAX_CONDITION = 10_000
 # Fields a record condition may not use (kintone's help, as above).
@@ -142,7 +143,7 @@ class _Rights(SettingChecker):
     def field_rights(self, raw: object, properties: dict) -> list[dict]:
         rights = []
         seen: set[str] = set()
-        for index, item in enumerate(self.listed(raw, "rights", MAX_RIGHTS)):
+        for index, item in enumerate(self.listed(raw, "rights", MAX_FIELD_RIGHTS)):
             base = f"rights[{index}]"
             if not isinstance(item, dict):
                 self.fail(base, "Enter an object.")
