@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kinflow.i18n import LANGUAGES
 from kinflow.secret_key import SecretKey, load_secret_key
 
 
@@ -271,6 +272,12 @@ class Settings:
         metadata={"env": "KINFLOW_SLOW_QUERY_MS",
                   "help": "Database statements slower than this many milliseconds are logged (0: none)."},
     )
+    language: str = field(
+        default="en",
+        metadata={"env": "KINFLOW_LANGUAGE",
+                  "help": "Language of messages for a caller whose setting is `auto` and whose browser asks for "
+                          "no language kinflow has: `en` or `ja`."},
+    )
     metrics_token: str = field(
         default="",
         metadata={"env": "KINFLOW_METRICS_TOKEN",
@@ -288,6 +295,8 @@ class Settings:
             raise ValueError(f"invalid KINFLOW_LOG_FORMAT: {self.log_format!r} (text or json)")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError(f"invalid KINFLOW_LOG_LEVEL: {self.log_level!r} (debug, info, warning or error)")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"invalid KINFLOW_LANGUAGE: {self.language!r} ({' or '.join(LANGUAGES)})")
 
     @cached_property
     def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

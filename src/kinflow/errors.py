@@ -2,6 +2,8 @@
 
 Domain code raises `KintoneError`; only the HTTP layer turns it into JSON. The codes, statuses and
 English messages are those the real service answers with (see shared/reference/kintone-rest-api.md §2).
+Messages are written with `kinflow.i18n.N_`, so that each caller reads them in their language
+(`locale/ja.po`: the wording Japanese kintone users see).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import secrets
 import string
 
 from kinflow.digits import is_digits
+from kinflow.i18n import DEFAULT, N_, translate
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -32,21 +35,24 @@ class KintoneError(Exception):
         self.message = message
         self.status = status
         self.errors = errors
+        self.language: str | None = None  # the caller's, when the code that met the error knew it
 
-    def body(self) -> dict:
-        body: dict = {"code": self.code, "id": error_id(), "message": self.message}
+    def body(self, language: str = DEFAULT) -> dict:
+        """The JSON body, its messages in `language`: codes and `errors` keys are the same in all."""
+        body: dict = {"code": self.code, "id": error_id(), "message": translate(self.message, language)}
         if self.errors:
-            body["errors"] = {key: {"messages": msgs} for key, msgs in self.errors.items()}
+            body["errors"] = {key: {"messages": [translate(m, language) for m in msgs]}
+                              for key, msgs in self.errors.items()}
         return body
 
 
 def invalid_input(errors: dict[str, list[str]]) -> KintoneError:
     """`CB_VA01` with per-parameter messages; the shape of every validation failure."""
-    return KintoneError("CB_VA01", "Missing or invalid input.", 400, errors)
+    return KintoneError("CB_VA01", N_("Missing or invalid input."), 400, errors)
 
 
 def required_param(name: str) -> KintoneError:
-    return invalid_input({name: ["Required field."]})
+    return invalid_input({name: [N_("Required field.")]})
 
 
 def integer_param(params: dict, name: str, default: int, low: int, high: int) -> int:
@@ -57,10 +63,10 @@ def integer_param(params: dict, name: str, default: int, low: int, high: int) ->
         return default
     text = raw.strip() if isinstance(raw, str) else raw
     if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(text, str) and is_digits(text.lstrip("-")))):
-        raise invalid_input({name: ["Enter an integer value."]})
+        raise invalid_input({name: [N_("Enter an integer value.")]})
     value = int(text)
     if not low <= value <= high:
-        raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
+        raise invalid_input({name: [N_("Enter a value between {low} and {high}.", low=low, high=high)]})
     return value
 
 
@@ -73,7 +79,7 @@ def array_param(params: dict, name: str) -> list | None:
     if isinstance(raw, (str, int)) and not isinstance(raw, bool):
         return [raw]
     if not isinstance(raw, list):
-        raise invalid_input({name: ["Enter an array."]})
+        raise invalid_input({name: [N_("Enter an array.")]})
     return raw
 
 
@@ -82,28 +88,28 @@ def texts_param(params: dict, name: str) -> list[str] | None:
     items = array_param(params, name)
     for index, item in enumerate(items or []):
         if not isinstance(item, str):
-            raise invalid_input({f"{name}[{index}]": ["Enter a string."]})
+            raise invalid_input({f"{name}[{index}]": [N_("Enter a string.")]})
     return items
 
 
 def app_not_found(app_id: object) -> KintoneError:
     return KintoneError(
-        "GAIA_AP01", f"The app (ID: {app_id}) not found. The app may have been deleted.", 404
+        "GAIA_AP01", N_("The app (ID: {app}) not found. The app may have been deleted.", app=app_id), 404
     )
 
 
 def record_not_found(record_id: object) -> KintoneError:
-    return KintoneError("GAIA_RE01", f"The specified record (ID: {record_id}) is not found.", 404)
+    return KintoneError("GAIA_RE01", N_("The specified record (ID: {id}) is not found.", id=record_id), 404)
 
 
 def no_privilege() -> KintoneError:
-    return KintoneError("CB_NO02", "No privilege to proceed.", 403)
+    return KintoneError("CB_NO02", N_("No privilege to proceed."), 403)
 
 
 def revision_conflict(expected: object, actual: object) -> KintoneError:
     return KintoneError(
         "GAIA_CO02",
-        f"The revision is not the latest. Someone may update a record after you opened it. "
-        f"(id: {actual}, revision: {expected})",
+        N_("The revision is not the latest. Someone may update a record after you opened it. "
+           "(id: {id}, revision: {revision})", id=actual, revision=expected),
         409,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 
-from kinflow.web import i18n
+from kinflow import i18n
 
 # `_("...")` and `_('...')` in templates and page modules.
 _CALL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")

@@ -21,6 +21,7 @@ from kinflow.api import directory, workflows
 from kinflow.api.access_log import note_caller
 from kinflow.api.authentication import password_identity
 from kinflow.api.kintone.http import (
+    caller_language,
     check_content_type,
     error_response,
     invalid_json,
@@ -39,6 +40,7 @@ from kinflow.config import Settings
 from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege
 from kinflow.events import kintone as kintone_events
 from kinflow.events import queue as delivery_queue
+from kinflow.i18n import N_
 from kinflow.notifications import inbox
 from kinflow.webhooks import subscriptions
 from kinflow.storage.database import Database
@@ -55,7 +57,7 @@ def _managed(conn, identity: Identity, body: dict):  # noqa: ANN001, ANN202
 def _permissions(body: dict) -> dict:
     permissions = body.get("permissions") or {}
     if not isinstance(permissions, dict):
-        raise invalid_input({"permissions": ["Enter an object."]})
+        raise invalid_input({"permissions": [N_("Enter an object.")]})
     return permissions
 
 
@@ -120,7 +122,7 @@ def _list_deliveries(conn, identity: Identity, body: dict, settings: Settings) -
     webhook = _app_webhook(conn, identity, body)
     state = body.get("state")
     if state is not None and state not in delivery_queue.STATES:
-        raise invalid_input({"state": [f"Enter one of {', '.join(delivery_queue.STATES)}."]})
+        raise invalid_input({"state": [N_("Enter one of {choices}.", choices=', '.join(delivery_queue.STATES))]})
     return {"deliveries": delivery_queue.list_deliveries(
         conn, webhook.id, state=state, limit=integer_param(body, "limit", 100, 0, 500),
         offset=integer_param(body, "offset", 0, 0, 1_000_000))}
@@ -198,7 +200,7 @@ async def admin_endpoint(request: Request) -> Response:
     key = (request.method, request.path_params["resource"])
     action = action_for(key, request.app.state.settings, request.app.state.db)
     if action is None:
-        return error_response(KintoneError("GAIA_NF01", "The specified API is not found.", 404))
+        return error_response(KintoneError("GAIA_NF01", N_("The specified API is not found."), 404))
     raw = await request.body()
     headers = request_headers(request)
     try:
@@ -206,11 +208,11 @@ async def admin_endpoint(request: Request) -> Response:
         check_content_type(request, headers, raw)
         body = orjson.loads(raw) if raw.strip() else parse_query_string(request.url.query)
     except orjson.JSONDecodeError:
-        return error_response(invalid_json())
+        return error_response(invalid_json(), caller_language(request))
     except KintoneError as error:
-        return error_response(error)
+        return error_response(error, caller_language(request))
     if not isinstance(body, dict):
-        return error_response(invalid_json())
+        return error_response(invalid_json(), caller_language(request))
     body.pop(REQUEST_TOKEN, None)
     db = request.app.state.db
     transaction = db.read if key in _READS else db.write
@@ -224,10 +226,12 @@ async def admin_endpoint(request: Request) -> Response:
                 raise token_forbidden()
             return action(conn, identity, body)
 
+    identity = None
     try:
-        return json_response(await run_blocking(run, await password_identity(request, headers)))
+        identity = await password_identity(request, headers)
+        return json_response(await run_blocking(run, identity))
     except KintoneError as error:
-        return error_response(error)
+        return error_response(error, caller_language(request, identity))
 
 
 routes = [Route("/kinflow/v1/{resource:path}.json", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE"])]

@@ -11,10 +11,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kinflow.api.kintone.http import error_response
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 
 def body_too_large(limit: int) -> KintoneError:
-    return KintoneError("CB_IL02", f"The request body is too large. Send at most {limit} bytes.", 413)
+    return KintoneError("CB_IL02", N_("The request body is too large. Send at most {limit} bytes.", limit=limit), 413)
 
 
 class _TooLarge(Exception):

@@ -12,6 +12,7 @@ from kinflow.apps.app import create_space
 from kinflow.directory import people, teams, users
 from kinflow.directory.identity import Identity
 from kinflow.errors import integer_param, invalid_input, no_privilege, texts_param
+from kinflow.i18n import N_
 
 
 def require_admin(identity: Identity) -> None:
@@ -23,10 +24,10 @@ def text(body: dict, name: str, required: bool = True) -> str | None:
     value = body.get(name)
     if value in (None, ""):
         if required:
-            raise invalid_input({name: ["Required field."]})
+            raise invalid_input({name: [N_("Required field.")]})
         return None
     if not isinstance(value, str):
-        raise invalid_input({name: ["Enter a string."]})
+        raise invalid_input({name: [N_("Enter a string.")]})
     return value
 
 
@@ -35,7 +36,7 @@ def flag(body: dict, name: str, default: bool) -> bool:
     if isinstance(value, str) and value in ("true", "false"):  # from a query string
         return value == "true"
     if not isinstance(value, bool):
-        raise invalid_input({name: ["Enter true or false."]})
+        raise invalid_input({name: [N_("Enter true or false.")]})
     return value
 
 
@@ -86,10 +87,10 @@ def list_users(conn, identity: Identity, body: dict) -> dict:  # noqa: ANN001
     require_admin(identity)
     search = text(body, "search", False) or ""
     if len(search) > people.MAX_SEARCH:
-        raise invalid_input({"search": [f"Enter at most {people.MAX_SEARCH} characters."]})
+        raise invalid_input({"search": [N_("Enter at most {max_search} characters.", max_search=people.MAX_SEARCH)]})
     codes = texts_param(body, "codes")
     if codes is not None and len(codes) > people.MAX_PAGE:
-        raise invalid_input({"codes": [f"Enter at most {people.MAX_PAGE} login names."]})
+        raise invalid_input({"codes": [N_("Enter at most {max_page} login names.", max_page=people.MAX_PAGE)]})
     return {"users": people.list_users(conn, search=search, codes=codes, **_page(body))}
 
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kinflow.api.kintone.http import error_response
 from kinflow.config import host_name
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 # A load balancer probes by address (`Host: 10.0.0.5:8080`), and the answer reveals nothing.
 EXEMPT_PATHS = frozenset({"/healthz"})
@@ -40,5 +41,5 @@ class HostGuard:
         if host_allowed(host, self.allowed):
             await self.app(scope, receive, send)
             return
-        error = KintoneError("CB_IL02", "Illegal request. The Host header names no host of this server.", 400)
+        error = KintoneError("CB_IL02", N_("Illegal request. The Host header names no host of this server."), 400)
         await error_response(error)(scope, receive, send)

@@ -26,6 +26,7 @@ from kinflow.api.threads import run_blocking
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity, token_identity
 from kinflow.errors import KintoneError, no_privilege
+from kinflow.i18n import N_
 from kinflow.secret_key import SecretKey
 from kinflow.storage.database import Database
 from kinflow.storage.schema import PENDING, deliveries, notification_mails, reminder_cursors
@@ -83,7 +84,7 @@ async def metrics_endpoint(request: Request) -> Response:
     try:
         allowed = _bearer_allowed(request, request.app.state.settings.metrics_token)
         if allowed is False:
-            raise KintoneError("CB_WA01", "The bearer token is not the metrics token.", 401)
+            raise KintoneError("CB_WA01", N_("The bearer token is not the metrics token."), 401)
         if allowed:
             note_caller("metrics-token")
         if allowed is None:

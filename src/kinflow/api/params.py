@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from kinflow.digits import is_digits
 from kinflow.errors import invalid_input
+from kinflow.i18n import N_
 
 _PART = re.compile(r"\[([^\]]*)\]")
 # kintone's deepest parameter, a subtable cell in a bulk write
@@ -62,7 +63,8 @@ def parse_query_string(query: str) -> dict:
     for key, value in parse_qsl(query, keep_blank_values=True):
         path = _path(key)
         if len(path) > MAX_DEPTH:
-            raise invalid_input({path[0][:100]: [f"Parameters may be nested at most {MAX_DEPTH} levels deep."]})
+            raise invalid_input({path[0][:100]: [N_("Parameters may be nested at most {max_depth} levels deep.",
+                                                    max_depth=MAX_DEPTH)]})
         _insert(result, path, value)
     converted = _arrays(result)
     return converted if isinstance(converted, dict) else {}

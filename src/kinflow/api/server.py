@@ -21,12 +21,19 @@ from kinflow.api.access_log import AccessLog
 from kinflow.api.body_limit import BodyLimit
 from kinflow.api.hosts import HostGuard
 from kinflow.api.kaizala.routes import routes as kaizala_routes
-from kinflow.api.kintone.http import error_response, integration_endpoint, json_response, kintone_endpoint
+from kinflow.api.kintone.http import (
+    caller_language,
+    error_response,
+    integration_endpoint,
+    json_response,
+    kintone_endpoint,
+)
 from kinflow.api.metrics import metrics_endpoint
 from kinflow.api.openapi import openapi_document
 from kinflow.background import Background
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 from kinflow.logs import setup_logging
 from kinflow.metrics import time_statements
 from kinflow.storage.database import Database
@@ -61,8 +68,10 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page: an unexpected failure still answers in kintone's error format.
     detail = "".join(traceback.format_exception(exc))
     log.error("unexpected error on %s %s\n%s", request.method, request.url.path[:200], _shortened(detail))
-    error = KintoneError("CB_IL01", "An unexpected error occurred on the server.", 500)
-    return web_errors.failure_page(request, error) if web_errors.is_page(request.url.path) else error_response(error)
+    error = KintoneError("CB_IL01", N_("An unexpected error occurred on the server."), 500)
+    if web_errors.is_page(request.url.path):
+        return web_errors.failure_page(request, error)
+    return error_response(error, caller_language(request))
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

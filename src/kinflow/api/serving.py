@@ -13,6 +13,7 @@ from uvicorn.supervisors import Multiprocess
 
 from kinflow.config import Settings
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 # The request line and headers of one request, at most. kintone's clients send a few hundred bytes;
 # without a bound, httptools keeps whatever arrives before the blank line (measured: 10 MB of one
@@ -76,7 +77,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self.header_bytes += len(data)
         if self.header_bytes > MAX_HEADER_BYTES:
             self._disarm_header_timer()
-            error = KintoneError("CB_IL02", "Illegal request. The request headers are too large.", 431)
+            error = KintoneError("CB_IL02", N_("Illegal request. The request headers are too large."), 431)
             body = orjson.dumps(error.body())
             head = [b"HTTP/1.1 431 Request Header Fields Too Large\r\n"]
             head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]

@@ -17,6 +17,7 @@ from kinflow.apps.record_tables import RecordTables
 from kinflow.clock import clock
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, app_not_found, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import MAX_ID, app_settings, apps, spaces
 
@@ -113,12 +114,12 @@ def check_space(app: App, guest_space_id: int | None) -> None:
         if app.guest_space:
             raise KintoneError(
                 "GAIA_IL23",
-                f"To use the API for an app in a guest space, specify the guest space ID in the "
-                f"request URL (/k/guest/{app.space_id}/v1/...).",
+                N_("To use the API for an app in a guest space, specify the guest space ID in the request URL "
+                   "(/k/guest/{space_id}/v1/...).", space_id=app.space_id),
                 400,
             )
     elif not app.guest_space or app.space_id != guest_space_id:
-        raise KintoneError("CB_NO02", "No privilege to proceed.", 403)
+        raise KintoneError("CB_NO02", N_("No privilege to proceed."), 403)
 
 
 
@@ -126,19 +127,19 @@ def check_space(app: App, guest_space_id: int | None) -> None:
 def parse_id(value: object, name: str) -> int:
     """kintone accepts ids as numbers or numeric strings."""
     if value is None or value == "":
-        raise invalid_input({name: ["Required field."]})
+        raise invalid_input({name: [N_("Required field.")]})
     if isinstance(value, bool):
-        raise invalid_input({name: ["Enter an integer value."]})
+        raise invalid_input({name: [N_("Enter an integer value.")]})
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and is_digits(value.strip().lstrip("-")):
         number = int(value.strip())
     else:
-        raise invalid_input({name: ["Enter an integer value."]})
+        raise invalid_input({name: [N_("Enter an integer value.")]})
     if number < 1:
-        raise invalid_input({name: ["Enter an integer value of 1 or more."]})
+        raise invalid_input({name: [N_("Enter an integer value of 1 or more.")]})
     if number > MAX_ID:
-        raise invalid_input({name: [f"Enter an integer value of {MAX_ID} or less."]})
+        raise invalid_input({name: [N_("Enter an integer value of {max_id} or less.", max_id=MAX_ID)]})
     return number
 
 
@@ -146,14 +147,14 @@ def create_app(conn: Connection, name: object, creator: str, space: object = Non
     from kinflow.apps.settings import initial_documents
 
     if not isinstance(name, str) or not name.strip():
-        raise invalid_input({"name": ["Required field."]})
+        raise invalid_input({"name": [N_("Required field.")]})
     if len(name) > 64:
-        raise invalid_input({"name": ["Enter less than 65 characters."]})
+        raise invalid_input({"name": [N_("Enter less than 65 characters.")]})
     space_id = None
     if space not in (None, ""):
         space_id = parse_id(space, "space")
         if conn.execute(sa.select(spaces.c.id).where(spaces.c.id == space_id)).first() is None:
-            raise KintoneError("GAIA_SP01", f"The space (ID: {space_id}) not found.", 404)
+            raise KintoneError("GAIA_SP01", N_("The space (ID: {space_id}) not found.", space_id=space_id), 404)
     now = clock.now().replace(tzinfo=None)
     app_id = conn.execute(
         apps.insert().values(

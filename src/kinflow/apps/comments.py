@@ -24,6 +24,7 @@ from kinflow.clock import clock, utc_text
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import entity_names, existing_codes
 from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege, record_not_found
+from kinflow.i18n import N_
 from kinflow.storage.schema import MAX_ID, record_comments
 
 MAX_TEXT = 65_535
@@ -45,12 +46,12 @@ class Comment:
 
 def comments_disabled() -> KintoneError:
     # kintone documents that this is an error without naming its code; the code is kinflow's.
-    return KintoneError("GAIA_CM01", "The comment feature of this app is turned off.", 400)
+    return KintoneError("GAIA_CM01", N_("The comment feature of this app is turned off."), 400)
 
 
 def comment_not_found(number: object) -> KintoneError:
     # kintone answers 400 (not 404) here (reference §7).
-    return KintoneError("GAIA_RE02", f"The specified comment (ID: {number}) is not found.", 400)
+    return KintoneError("GAIA_RE02", N_("The specified comment (ID: {number}) is not found.", number=number), 400)
 
 
 def check_enabled(live: LiveApp) -> None:
@@ -77,9 +78,10 @@ def _parse_mentions(raw: object) -> list[dict]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise invalid_input({"comment.mentions": ["Enter an array of mentions."]})
+        raise invalid_input({"comment.mentions": [N_("Enter an array of mentions.")]})
     if len(raw) > MAX_MENTIONS:
-        raise invalid_input({"comment.mentions": [f"Up to {MAX_MENTIONS} mentions can be specified."]})
+        raise invalid_input({"comment.mentions": [N_("Up to {max_mentions} mentions can be specified.",
+                                                     max_mentions=MAX_MENTIONS)]})
     errors: dict[str, list[str]] = {}
     mentions = []
     for index, item in enumerate(raw):
@@ -120,18 +122,18 @@ def _check_mentionable(conn: Connection, mentions: list[dict]) -> dict[tuple[str
 
 def _parse_text(raw: object) -> str:
     if raw is None or raw == "":
-        raise invalid_input({"comment.text": ["Required field."]})
+        raise invalid_input({"comment.text": [N_("Required field.")]})
     if not isinstance(raw, str):
-        raise invalid_input({"comment.text": ["Enter a string value."]})
+        raise invalid_input({"comment.text": [N_("Enter a string value.")]})
     if len(raw) > MAX_TEXT:
-        raise invalid_input({"comment.text": [f"Enter less than {MAX_TEXT + 1} characters."]})
+        raise invalid_input({"comment.text": [N_("Enter less than {limit} characters.", limit=MAX_TEXT + 1)]})
     return raw
 
 
 def add_comment(conn: Connection, live: LiveApp, identity: Identity, record: object, comment: object) -> Comment:
     check_enabled(live)
     if not isinstance(comment, dict):
-        raise invalid_input({"comment": ["Required field."]})
+        raise invalid_input({"comment": [N_("Required field.")]})
     text = _parse_text(comment.get("text"))
     mentions = _parse_mentions(comment.get("mentions"))
     record_id = _record_id(conn, live, identity, record, lock=True)
@@ -174,7 +176,7 @@ def list_comments(conn: Connection, live: LiveApp, identity: Identity, params: d
     check_enabled(live)
     order = params.get("order") or "desc"
     if order not in ("asc", "desc"):
-        raise invalid_input({"order": ["must be one of the enum value"]})
+        raise invalid_input({"order": [N_("must be one of the enum value")]})
     offset = integer_param(params, "offset", 0, 0, MAX_ID)
     limit = integer_param(params, "limit", MAX_LIMIT, 0, MAX_LIMIT)
     record_id = _record_id(conn, live, identity, params.get("record"), lock=False)

@@ -22,6 +22,7 @@ from kinflow.apps.search import find_ids, render_ids, wanted_fields
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import cursors
 
 MAX_PER_CALLER = 10
@@ -35,7 +36,7 @@ def _now():  # noqa: ANN202
 
 
 def _missing() -> KintoneError:
-    return KintoneError("GAIA_CN01", "The specified cursor does not exist. It may have expired.", 400)
+    return KintoneError("GAIA_CN01", N_("The specified cursor does not exist. It may have expired."), 400)
 
 
 def _caller(identity: Identity) -> str:
@@ -55,17 +56,18 @@ def create_cursor(conn: Connection, live: LiveApp, identity: Identity, fields: o
         try:
             page = int(size)
         except (TypeError, ValueError):
-            raise invalid_input({"size": ["Enter an integer value."]}) from None
+            raise invalid_input({"size": [N_("Enter an integer value.")]}) from None
         if not 1 <= page <= MAX_SIZE:
-            raise invalid_input({"size": [f"Enter a value between 1 and {MAX_SIZE}."]})
+            raise invalid_input({"size": [N_("Enter a value between 1 and {max_size}.", max_size=MAX_SIZE)]})
     if query is not None and not isinstance(query, str):
-        raise invalid_input({"query": ["Enter a string value."]})
+        raise invalid_input({"query": [N_("Enter a string value.")]})
     conn.execute(cursors.delete().where(cursors.c.expires_at < _now()))
     caller = _caller(identity)
     mine = sa.func.count().filter(cursors.c.user_code == caller)
     live_count, own_count = conn.execute(sa.select(sa.func.count(), mine).select_from(cursors)).one()
     if own_count >= MAX_PER_CALLER or live_count >= MAX_LIVE:
-        raise KintoneError("GAIA_CU01", f"Up to {MAX_PER_CALLER} cursors can be open at the same time.", 400)
+        raise KintoneError("GAIA_CU01", N_("Up to {max_per_caller} cursors can be open at the same time.",
+                                           max_per_caller=MAX_PER_CALLER), 400)
     select, _ = find_ids(conn, live, identity, query, cursor=True)
     ids = list(conn.execute(select).scalars())
     cursor_id = str(uuid.uuid4())
@@ -81,7 +83,7 @@ def create_cursor(conn: Connection, live: LiveApp, identity: Identity, fields: o
 
 def _load(conn: Connection, cursor_id: object, identity: Identity):  # noqa: ANN202
     if not isinstance(cursor_id, str) or not cursor_id:
-        raise invalid_input({"id": ["Required field."]})
+        raise invalid_input({"id": [N_("Required field.")]})
     row = conn.execute(sa.select(cursors).where(cursors.c.id == cursor_id)).first()
     if row is None or row.expires_at < _now() or row.user_code != _caller(identity):
         raise _missing()

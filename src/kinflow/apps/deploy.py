@@ -28,6 +28,7 @@ from kinflow.apps.records import recalculate_all
 from kinflow.apps.settings import KINDS, check_revision
 from kinflow.directory.tokens import make_live
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.database import Database
 from kinflow.storage.schema import app_settings, apps
 
@@ -37,9 +38,9 @@ log = logging.getLogger("kinflow.deploy")
 
 def parse_targets(items: object) -> list[tuple[int, object]]:
     if not isinstance(items, list) or not items:
-        raise invalid_input({"apps": ["Required field."]})
+        raise invalid_input({"apps": [N_("Required field.")]})
     if len(items) > MAX_APPS:
-        raise invalid_input({"apps": [f"Specify up to {MAX_APPS} apps."]})
+        raise invalid_input({"apps": [N_("Specify up to {max_apps} apps.", max_apps=MAX_APPS)]})
     targets = []
     for index, item in enumerate(items):
         if isinstance(item, dict):
@@ -146,7 +147,7 @@ class DeployFailed(KintoneError):
     def __init__(self, app_ids: list[int], failing: int | None, detail: str = "") -> None:
         super().__init__(
             "GAIA_DE01",
-            f"Failed to deploy the app (ID: {failing}): existing records violate the new settings.",
+            N_("Failed to deploy the app (ID: {app}): existing records violate the new settings.", app=failing),
             400,
         )
         self.app_ids = app_ids

@@ -24,6 +24,7 @@ from kinflow.apps.values import MAX_FILE_KEY
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import record_files
 from kinflow.uploads import Upload
 
@@ -36,11 +37,11 @@ _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0
 
 
 def file_not_found(key: str) -> KintoneError:
-    return KintoneError("GAIA_BL01", f"The specified file (id: {key[:MAX_FILE_KEY]}) not found.", 404)
+    return KintoneError("GAIA_BL01", N_("The specified file (id: {key}) not found.", key=key[:MAX_FILE_KEY]), 404)
 
 
 def too_large(max_bytes: int) -> KintoneError:
-    return KintoneError("CB_VA01", "Missing or invalid input.", 413,
+    return KintoneError("CB_VA01", N_("Missing or invalid input."), 413,
                         {"file": [f"The file is over {max_bytes} bytes."]})
 
 
@@ -62,7 +63,7 @@ def _now() -> datetime:
 def upload(conn: Connection, identity: Identity, received: Upload | None, *, max_bytes: int) -> dict:
     """Keep an uploaded file for a record to take; answer its upload key."""
     if received is None:
-        raise invalid_input({"file": ["Required field."]})
+        raise invalid_input({"file": [N_("Required field.")]})
     if len(received.data) > max_bytes:
         raise too_large(max_bytes)
     now = _now()
@@ -171,7 +172,7 @@ class StoredFile:
 def read_file(conn: Connection, key: object) -> StoredFile:
     """An attached file by its download key (an upload key downloads nothing, as in kintone)."""
     if not isinstance(key, str) or not key:
-        raise invalid_input({"fileKey": ["Required field."]})
+        raise invalid_input({"fileKey": [N_("Required field.")]})
     if len(key) > MAX_FILE_KEY:
         raise file_not_found(key)
     files = record_files.c

@@ -29,6 +29,7 @@ from kinflow.apps.lookup_settings import (
 )
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 
 MAX_CODE_LENGTH = 128
 _FORBIDDEN_IN_CODE = re.compile(r"[\s!\"#%&'()*+,\-./:;<=>?@\[\\\]^`{|}~]")
@@ -221,7 +222,7 @@ def _all_codes(document: dict) -> set[str]:
 
 
 def _not_found(code: str) -> KintoneError:
-    return KintoneError("GAIA_FC01", f"The field (code: {code}) not found.", 400)
+    return KintoneError("GAIA_FC01", N_("The field (code: {code}) not found.", code=code), 400)
 
 
 def update_fields(document: dict, properties: object) -> None:

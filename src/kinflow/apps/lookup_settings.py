@@ -19,6 +19,7 @@ from kinflow.apps.formulas.check import is_calculated
 from kinflow.apps.setting_checks import SettingChecker
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import app_settings
 
 LOOKUP_TYPES = frozenset({"SINGLE_LINE_TEXT", "NUMBER"})
@@ -217,8 +218,8 @@ def check_lookups_against(conn: Connection, app_id: int, form: Form) -> None:
             raise _err(f"{where}.relatedKeyField",
                        f"The field ({lookup['relatedKeyField']}) cannot be the key of this lookup.")
         if key.type != "RECORD_NUMBER" and not key.props.get("unique"):
-            raise KintoneError("GAIA_LO03", f"The key field ({key.code}) of the lookup ({f.code}) must prohibit "
-                                            "duplicate values.", 400)
+            raise KintoneError("GAIA_LO03", N_("The key field ({code}) of the lookup ({code2}) must prohibit duplicate "
+                                               "values.", code=key.code, code2=f.code), 400)
         for index, mapping in enumerate(lookup["fieldMappings"]):
             source = related.get(mapping["relatedField"])
             target = form.fields[mapping["field"]]
@@ -349,9 +350,11 @@ def check_readers(conn: Connection, app_id: int, document: dict) -> None:
             used = [(table.get("condition") or {}).get("relatedField"), *table.get("displayFields", [])]
         for code in used:
             if code and form.get(code) is None:
-                raise KintoneError("GAIA_LO02", f"The field (code: {code}) cannot be deleted: the field "
-                                                f"{prop['code']} of app {other} uses it.", 400)
+                raise KintoneError("GAIA_LO02", N_("The field (code: {code}) cannot be deleted: the field {code2} of "
+                                                   "app {other} uses it.",
+                                                   code=code, code2=prop['code'], other=other), 400)
         key = form.get(lookup.get("relatedKeyField")) if isinstance(lookup, dict) else None
         if key is not None and key.type != "RECORD_NUMBER" and not key.props.get("unique"):
-            raise KintoneError("GAIA_LO03", f"The field (code: {key.code}) must prohibit duplicate values: it is "
-                                            f"the key of the lookup {prop['code']} of app {other}.", 400)
+            raise KintoneError("GAIA_LO03", N_("The field (code: {code}) must prohibit duplicate values: it is the key "
+                                               "of the lookup {code2} of app {other}.",
+                                               code=key.code, code2=prop['code'], other=other), 400)

@@ -26,6 +26,7 @@ from kinflow.apps.values import TableRow, number_text, parse_value
 from kinflow.digits import is_digits
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 if TYPE_CHECKING:
     from kinflow.apps.records import StoredRecord
@@ -33,8 +34,9 @@ if TYPE_CHECKING:
 
 def lookup_not_found(f: Field, key: object) -> KintoneError:
     shown = number_text(key) if isinstance(key, Decimal) else key
-    return KintoneError("GAIA_LO04", f"A value {shown} in the field {f.code} does not exist in the datasource app "
-                                     "for lookup, or you do not have permission to view the app or the field.", 400)
+    return KintoneError("GAIA_LO04", N_("A value {shown} in the field {code} does not exist in the datasource app for "
+                                        "lookup, or you do not have permission to view the app or the field.",
+                                        shown=shown, code=f.code), 400)
 
 
 class Copier:

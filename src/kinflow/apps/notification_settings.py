@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from kinflow.apps.form import Form
 from kinflow.apps.setting_checks import SettingChecker
 from kinflow.errors import invalid_input
+from kinflow.i18n import N_
 
 # Storage kinds of the three documents.
 GENERAL, PER_RECORD, REMINDER = "notify_general", "notify_record", "notify_reminder"
@@ -56,13 +57,13 @@ class _Notifications(SettingChecker):
     def flag(self, item: dict, name: str, key: str) -> bool:
         value = item.get(name, False)
         if not isinstance(value, bool):
-            self.fail(key, "Must be true or false.")
+            self.fail(key, N_("Must be true or false."))
             return False
         return value
 
     def listed(self, raw: object, key: str) -> list:
         if not isinstance(raw, list):
-            self.fail(key, "Enter an array.")
+            self.fail(key, N_("Enter an array."))
             return []
         return raw
 
@@ -73,7 +74,7 @@ class _Notifications(SettingChecker):
             if isinstance(item, dict):
                 yield base, item
             else:
-                self.fail(base, "Enter an object.")
+                self.fail(base, N_("Enter an object."))
 
     def general(self, raw: object) -> list[dict]:
         result = []
@@ -91,17 +92,17 @@ class _Notifications(SettingChecker):
     def targeted(self, item: dict, base: str) -> dict | None:
         """The parts per-record and reminder notifications share: filterCond, title, targets."""
         if "filterCond" not in item:
-            self.fail(f"{base}.filterCond", "Required field.")
+            self.fail(f"{base}.filterCond", N_("Required field."))
         condition = self.condition(item.get("filterCond"), f"{base}.filterCond")
         title = item.get("title")
         if title is None:
             title = ""
         if not isinstance(title, str):
-            self.fail(f"{base}.title", "Enter a string value.")
+            self.fail(f"{base}.title", N_("Enter a string value."))
         elif len(title) > MAX_TITLE:
-            self.fail(f"{base}.title", f"Enter less than {MAX_TITLE + 1} characters.")
+            self.fail(f"{base}.title", N_("Enter less than {limit} characters.", limit=MAX_TITLE + 1))
         if "targets" not in item or item["targets"] is None:
-            self.fail(f"{base}.targets", "Required field.")
+            self.fail(f"{base}.targets", N_("Required field."))
             return None
         targets = self.entities(item["targets"], f"{base}.targets", TARGET_TYPES)
         for target in targets:
@@ -127,36 +128,36 @@ class _Notifications(SettingChecker):
 
     def timing(self, raw: object, base: str) -> dict | None:
         if not isinstance(raw, dict):
-            self.fail(base, "Required field.")
+            self.fail(base, N_("Required field."))
             return None
         code = raw.get("code")
         field = self.form.get(code) if isinstance(code, str) else None
         if field is None or field.table is not None or field.type not in TIMING_TYPES:
-            self.fail(f"{base}.code", f"The field ({code}) is not a date or date and time field.")
+            self.fail(f"{base}.code", N_("The field ({code}) is not a date or date and time field.", code=code))
             return None
         days = _integer(raw.get("daysLater"))
         if days is None:
-            self.fail(f"{base}.daysLater", "Enter an integer value.")
+            self.fail(f"{base}.daysLater", N_("Enter an integer value."))
             return None
         timing: dict = {"code": code, "daysLater": str(days)}
         hours, time = raw.get("hoursLater"), raw.get("time")
         if field.type == "DATE":
             # A date has no time of its own: the reminder goes out at a set time of that day.
             if time is None or hours is not None:
-                self.fail(f"{base}.time", "Required field for a date field (hoursLater is not allowed).")
+                self.fail(f"{base}.time", N_("Required field for a date field (hoursLater is not allowed)."))
                 return None
         elif (hours is None) == (time is None):
-            self.fail(f"{base}.hoursLater", "Specify either hoursLater or time.")
+            self.fail(f"{base}.hoursLater", N_("Specify either hoursLater or time."))
             return None
         if hours is not None:
             number = _integer(hours)
             if number is None:
-                self.fail(f"{base}.hoursLater", "Enter an integer value.")
+                self.fail(f"{base}.hoursLater", N_("Enter an integer value."))
                 return None
             timing["hoursLater"] = str(number)
         else:
             if not isinstance(time, str) or not _TIME.match(time):
-                self.fail(f"{base}.time", "Enter a time as HH:MM, on the hour or half hour.")
+                self.fail(f"{base}.time", N_("Enter a time as HH:MM, on the hour or half hour."))
                 return None
             timing["time"] = time
         return timing
@@ -185,5 +186,5 @@ def _timezone(raw: object, checker: SettingChecker) -> str:
             return raw
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    checker.fail("timezone", "Enter a time zone such as Asia/Tokyo or UTC.")
+    checker.fail("timezone", N_("Enter a time zone such as Asia/Tokyo or UTC."))
     return "UTC"

@@ -13,6 +13,7 @@ from kinflow.apps.app import App
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import EVERYONE, departments_with_ancestors, memberships
 from kinflow.errors import KintoneError, no_privilege
+from kinflow.i18n import N_
 from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import group_members, groups, users
 
@@ -26,7 +27,7 @@ _RIGHT_FOR = {
 
 
 def token_forbidden() -> KintoneError:
-    return KintoneError("GAIA_NO01", "Using this API token, you cannot run the specified API.", 403)
+    return KintoneError("GAIA_NO01", N_("Using this API token, you cannot run the specified API."), 403)
 
 
 def _entry_matches(entry: dict, login: str, app: App, groups: set[str], depts: set[str]) -> bool:

@@ -40,18 +40,19 @@ from kinflow.clock import clock
 from kinflow.directory.identity import Identity
 from kinflow.directory.users import existing_codes, members
 from kinflow.errors import KintoneError, invalid_input, no_privilege, record_not_found, revision_conflict
+from kinflow.i18n import N_
 
 MAX_ASSIGNEES = 100
 
 
 def process_disabled() -> KintoneError:
-    return KintoneError("GAIA_ST02", "Process management is not enabled for this app.", 400)
+    return KintoneError("GAIA_ST02", N_("Process management is not enabled for this app."), 400)
 
 
 def action_failed() -> KintoneError:
     return KintoneError(
         "GAIA_IL03",
-        "Failed to update the status. The settings or the status itself may have been changed by someone.",
+        N_("Failed to update the status. The settings or the status itself may have been changed by someone."),
         400,
     )
 
@@ -132,15 +133,15 @@ class StatusChange:
 
 def parse_change(item: object, base: str) -> StatusChange:
     if not isinstance(item, dict):
-        raise invalid_input({base.rstrip(".") or "record": ["Enter an object."]})
+        raise invalid_input({base.rstrip(".") or "record": [N_("Enter an object.")]})
     action = item.get("action")
     if not isinstance(action, str) or not action:
-        raise invalid_input({f"{base}action": ["Required field."]})
+        raise invalid_input({f"{base}action": [N_("Required field.")]})
     assignee = item.get("assignee")
     if assignee in ("", None):
         assignee = None
     elif not isinstance(assignee, str):
-        raise invalid_input({f"{base}assignee": ["Enter a login name."]})
+        raise invalid_input({f"{base}assignee": [N_("Enter a login name.")]})
     return StatusChange(parse_id(item.get("id"), f"{base}id"), action, assignee, item.get("revision"), base)
 
 
@@ -247,11 +248,13 @@ class StatusRunner:
         key = f"{change.base}assignee"
         if change.assignee is None:
             if candidates:
-                raise invalid_input({key: [f"Required field: choose the assignee of the status ({target['name']})."]})
+                raise invalid_input({key: [N_("Required field: choose the assignee of the status ({name}).",
+                                              name=target['name'])]})
             return []
         if change.assignee not in candidates:
             raise invalid_input({key: [
-                f"The user ({change.assignee}) cannot be the assignee of the status ({target['name']})."]})
+                N_("The user ({assignee}) cannot be the assignee of the status ({name}).",
+                   assignee=change.assignee, name=target['name'])]})
         return [change.assignee]
 
     def _touch(self, rec: StoredRecord) -> None:
@@ -287,9 +290,10 @@ def write_process_state(conn: Connection, live: LiveApp, records: list[StoredRec
 
 def check_changes(items: object) -> list[StatusChange]:
     if not isinstance(items, list) or not items:
-        raise invalid_input({"records": ["Required field."]})
+        raise invalid_input({"records": [N_("Required field.")]})
     if len(items) > MAX_WRITE:
-        raise invalid_input({"records": [f"A maximum of {MAX_WRITE} records can be updated at one time."]})
+        raise invalid_input({"records": [N_("A maximum of {limit} records can be updated at one time.",
+                                            limit=MAX_WRITE)]})
     return [parse_change(item, f"records[{index}].") for index, item in enumerate(items)]
 
 
@@ -302,9 +306,10 @@ def update_assignees(conn: Connection, live: LiveApp, identity: Identity, params
     record_id = parse_id(params.get("id"), "id")
     raw = params.get("assignees")
     if not isinstance(raw, list) or not all(isinstance(a, str) and a for a in raw):
-        raise invalid_input({"assignees": ["Enter an array of login names."]})
+        raise invalid_input({"assignees": [N_("Enter an array of login names.")]})
     if len(raw) > MAX_ASSIGNEES:
-        raise invalid_input({"assignees": [f"Up to {MAX_ASSIGNEES} assignees can be specified."]})
+        raise invalid_input({"assignees": [N_("Up to {max_assignees} assignees can be specified.",
+                                              max_assignees=MAX_ASSIGNEES)]})
     assignees = list(dict.fromkeys(raw))
     known = existing_codes(conn, "USER", set(assignees), active_only=True)
     unknown = {f"assignees[{raw.index(a)}]": [f"The user ({a}) is not found."] for a in assignees if a not in known}
@@ -317,7 +322,7 @@ def update_assignees(conn: Connection, live: LiveApp, identity: Identity, params
     _check_revision(rec, params.get("revision"), "revision")
     state = (live.process.get("states") or {}).get(rec.status) or {}
     if (state.get("assignee") or {}).get("type") == "ONE" and len(assignees) > 1:
-        raise invalid_input({"assignees": [f"The status ({rec.status}) takes only one assignee."]})
+        raise invalid_input({"assignees": [N_("The status ({status}) takes only one assignee.", status=rec.status)]})
     rec.assignees = assignees
     rec.revision += 1
     rec.modifier = identity.code

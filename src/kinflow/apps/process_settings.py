@@ -16,6 +16,7 @@ from kinflow.apps.form import Form
 from kinflow.apps.setting_checks import SettingChecker
 from kinflow.digits import is_digits
 from kinflow.errors import invalid_input
+from kinflow.i18n import N_
 
 ASSIGNEE_TYPES = ("ONE", "ALL", "ANY")
 ENTITY_TYPES = ("USER", "GROUP", "ORGANIZATION", "FIELD_ENTITY", "CREATOR", "CUSTOM_FIELD")
@@ -56,7 +57,7 @@ def first_state(document: dict) -> dict | None:
 class _Checker(SettingChecker):
     def states(self, raw: object) -> dict:
         if not isinstance(raw, dict):
-            self.fail("states", "Enter an object of statuses by name.")
+            self.fail("states", N_("Enter an object of statuses by name."))
             return {}
         states: dict[str, dict] = {}
         indexes: set[int] = set()
@@ -64,29 +65,29 @@ class _Checker(SettingChecker):
         for name, state in raw.items():
             base = f"states.{name}"
             if not isinstance(state, dict):
-                self.fail(base, "Enter an object.")
+                self.fail(base, N_("Enter an object."))
                 continue
             state_name = state.get("name", name)
             if not isinstance(state_name, str) or not state_name.strip():
-                self.fail(f"{base}.name", "Required field.")
+                self.fail(f"{base}.name", N_("Required field."))
                 continue
             if len(state_name) > MAX_NAME:
-                self.fail(f"{base}.name", f"Enter less than {MAX_NAME + 1} characters.")
+                self.fail(f"{base}.name", N_("Enter less than {limit} characters.", limit=MAX_NAME + 1))
             if state_name in states:
-                self.fail(f"{base}.name", f"The status ({state_name}) is listed twice.")
+                self.fail(f"{base}.name", N_("The status ({status}) is listed twice.", status=state_name))
             index = state.get("index")
             if isinstance(index, bool) or not isinstance(index, (int, str)) or not is_digits(str(index).strip()):
-                self.fail(f"{base}.index", "Enter an integer value of 0 or more.")
+                self.fail(f"{base}.index", N_("Enter an integer value of 0 or more."))
                 continue
             if int(index) in indexes:
-                self.fail(f"{base}.index", f"The index ({index}) is used by another status.")
+                self.fail(f"{base}.index", N_("The index ({index}) is used by another status.", index=index))
             indexes.add(int(index))
             assignee = state.get("assignee")
             if assignee is None:
                 # kintone's default when omitted: one assignee, chosen from the record's creator.
                 assignee = {"type": "ONE", "entities": [_creator_entity(creator.code if creator else "Created_by")]}
             if not isinstance(assignee, dict) or assignee.get("type") not in ASSIGNEE_TYPES:
-                self.fail(f"{base}.assignee.type", "Enter ONE, ALL or ANY.")
+                self.fail(f"{base}.assignee.type", N_("Enter ONE, ALL or ANY."))
                 continue
             entities = self.entities(assignee.get("entities"), f"{base}.assignee.entities", ENTITY_TYPES)
             states[state_name] = {"name": state_name, "index": str(int(index)),
@@ -98,32 +99,33 @@ class _Checker(SettingChecker):
 
     def actions(self, raw: object, states: dict) -> list[dict]:
         if not isinstance(raw, list):
-            self.fail("actions", "Enter an array of actions.")
+            self.fail("actions", N_("Enter an array of actions."))
             return []
         actions = []
         seen: set[tuple[str, str]] = set()
         for index, action in enumerate(raw):
             base = f"actions[{index}]"
             if not isinstance(action, dict):
-                self.fail(base, "Enter an object.")
+                self.fail(base, N_("Enter an object."))
                 continue
             name = action.get("name")
             if not isinstance(name, str) or not name.strip():
-                self.fail(f"{base}.name", "Required field.")
+                self.fail(f"{base}.name", N_("Required field."))
                 continue
             ends_known = True
             for end in ("from", "to"):
                 if not isinstance(action.get(end), str) or action[end] not in states:
-                    self.fail(f"{base}.{end}", f"The status ({action.get(end)}) is not found.")
+                    self.fail(f"{base}.{end}", N_("The status ({status}) is not found.", status=action.get(end)))
                     ends_known = False
             if not ends_known:
                 continue
             if (name, action.get("from")) in seen:
-                self.fail(f"{base}.name", f"The status ({action.get('from')}) already has an action named {name}.")
+                self.fail(f"{base}.name", N_("The status ({status}) already has an action named {name}.",
+                                             status=action.get('from'), name=name))
             seen.add((name, action.get("from")))
             kind = action.get("type") or "PRIMARY"
             if kind not in ACTION_TYPES:
-                self.fail(f"{base}.type", "Enter PRIMARY or SECONDARY.")
+                self.fail(f"{base}.type", N_("Enter PRIMARY or SECONDARY."))
                 continue
             condition = self.condition(action.get("filterCond") or "", f"{base}.filterCond")
             stored = {"name": name, "from": action.get("from"), "to": action.get("to"), "filterCond": condition,
@@ -132,7 +134,7 @@ class _Checker(SettingChecker):
                 users = action.get("executableUser")
                 entities = users.get("entities") if isinstance(users, dict) else None
                 if not entities:
-                    self.fail(f"{base}.executableUser.entities", "Required field for a SECONDARY action.")
+                    self.fail(f"{base}.executableUser.entities", N_("Required field for a SECONDARY action."))
                     continue
                 stored["executableUser"] = {
                     "entities": self.entities(entities, f"{base}.executableUser.entities", ENTITY_TYPES)}
@@ -146,7 +148,7 @@ def apply_change(conn: Connection, document: dict, params: dict, form_document: 
     checker = _Checker(conn, Form.from_document(form_document))
     if "enable" in params:
         if not isinstance(params["enable"], bool):
-            raise invalid_input({"enable": ["Must be true or false."]})
+            raise invalid_input({"enable": [N_("Must be true or false.")]})
         changed["enable"] = params["enable"]
     if params.get("states") is not None:
         changed["states"] = checker.states(params["states"])
@@ -157,9 +159,10 @@ def apply_change(conn: Connection, document: dict, params: dict, form_document: 
         for index, action in enumerate(changed.get("actions") or []):
             for end in ("from", "to"):
                 if action[end] not in changed["states"]:
-                    checker.fail(f"actions[{index}].{end}", f"The status ({action[end]}) is not found.")
+                    checker.fail(f"actions[{index}].{end}", N_("The status ({status}) is not found.",
+                                                               status=action[end]))
     if changed.get("enable") and not changed.get("states"):
-        checker.fail("states", "Process management needs at least one status.")
+        checker.fail("states", N_("Process management needs at least one status."))
     if checker.errors:
         raise invalid_input(checker.errors)
     return changed

@@ -12,6 +12,7 @@ from __future__ import annotations
 from kinflow.apps.field_types import DATA_TYPES, ENTITY_SELECT_TYPES, MULTI_CHOICE_TYPES
 from kinflow.apps.form import Field, Form
 from kinflow.errors import invalid_input
+from kinflow.i18n import N_
 
 KINDS = ("ACTION_POST_RECORD", "ACTION_PUT_RECORD", "TRIGGER_WEBHOOK_RECORD")
 
@@ -60,7 +61,7 @@ def _fields(fields: list[Field], form: Form, kind: str) -> dict:
 
 def record_schema(form: Form, kind: object) -> dict:
     if kind not in KINDS:
-        raise invalid_input({"type": [f"Enter one of {', '.join(KINDS)}."]})
+        raise invalid_input({"type": [N_("Enter one of {choices}.", choices=', '.join(KINDS))]})
     writable = kind != "TRIGGER_WEBHOOK_RECORD"
     top = [f for f in form.fields.values() if f.table is None
            and (not writable or f.type in DATA_TYPES or f.type == "SUBTABLE")]

@@ -38,8 +38,9 @@ from kinflow.apps.values import (
 )
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity
-from kinflow.directory.users import entity_names, existing_codes
+from kinflow.directory.users import entity_names, entity_not_found, existing_codes
 from kinflow.errors import invalid_input, record_not_found, revision_conflict
+from kinflow.i18n import N_
 from kinflow.storage.schema import record_comments
 
 MAX_WRITE = 100
@@ -280,7 +281,7 @@ def _check_entities(conn: Connection, live: LiveApp, items: list[tuple[str, Stor
             for index, code in enumerate(rec.values.get(f.code) or []):
                 if code not in known[ENTITY_KIND[f.type]]:
                     errors.setdefault(f"{base}.{f.code}.values[{index}].value", []).append(
-                        f"The {ENTITY_KIND[f.type].lower()} ({code}) is not found.")
+                        entity_not_found(ENTITY_KIND[f.type], code))
 
 
 def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
@@ -297,7 +298,8 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
                 continue
             key = float(value) if f.type == "NUMBER" else value
             if key in seen and seen[key] is not rec:
-                errors.setdefault(f"{base}.{f.code}.value", []).append("This value already exists in another record.")
+                errors.setdefault(f"{base}.{f.code}.value", []).append(N_("This value already exists in another "
+                                                                          "record."))
             seen[key] = rec
             keyed.append((base, rec, key))
         if not keyed:
@@ -307,7 +309,8 @@ def _check_unique(conn: Connection, live: LiveApp, items: list[tuple[str, Stored
         for base, rec, key in keyed:
             holder = taken.get(key)
             if holder is not None and holder != rec.id and holder not in own_ids:
-                errors.setdefault(f"{base}.{f.code}.value", []).append("This value already exists in another record.")
+                errors.setdefault(f"{base}.{f.code}.value", []).append(N_("This value already exists in another "
+                                                                          "record."))
 
 
 def _unique_field(live: LiveApp, problem: Exception) -> Field | None:
@@ -496,11 +499,14 @@ def assignee_rows(records: list[StoredRecord]) -> list[dict]:
 
 
 def check_batch(items: object, name: str, verb: str) -> list:
-    """The records of a bulk write: an empty array is a write of nothing, as in kintone."""
+    """The records of a bulk write (`verb`: "added" or "updated"): an empty array is a write of
+    nothing, as in kintone."""
     if not isinstance(items, list):
-        raise invalid_input({name: ["Required field."]})
+        raise invalid_input({name: [N_("Required field.")]})
     if len(items) > MAX_WRITE:
-        raise invalid_input({name: [f"A maximum of {MAX_WRITE} records can be {verb} at one time."]})
+        too_many = (N_("A maximum of {limit} records can be added at one time.", limit=MAX_WRITE) if verb == "added"
+                    else N_("A maximum of {limit} records can be updated at one time.", limit=MAX_WRITE))
+        raise invalid_input({name: [too_many]})
     return items
 
 
@@ -613,15 +619,15 @@ class Writer:
         has_id = item.get("id") not in (None, "")
         key = item.get("updateKey")
         if has_id and key is not None:
-            raise invalid_input({_key(base, "id"): ["Specify either id or updateKey, not both."]})
+            raise invalid_input({_key(base, "id"): [N_("Specify either id or updateKey, not both.")]})
         if has_id:
             return parse_id(item["id"], _key(base, "id")), None
         if not isinstance(key, dict):
-            raise invalid_input({_key(base, "id"): ["Required field."]})
+            raise invalid_input({_key(base, "id"): [N_("Required field.")]})
         f = self.live.form.get(key.get("field")) if isinstance(key.get("field"), str) else None
         if f is None or f.table is not None or f.type not in ("SINGLE_LINE_TEXT", "NUMBER") or not f.props.get("unique"):
             raise invalid_input({_key(base, "updateKey.field"): [
-                "Specify a text or number field that prohibits duplicate values."]})
+                N_("Specify a text or number field that prohibits duplicate values.")]})
         from kinflow.apps.values import Invalid, parse_value
 
         try:
@@ -629,7 +635,7 @@ class Writer:
         except Invalid as problem:
             raise invalid_input({_key(base, "updateKey.value"): [problem.message]}) from None
         if value in (None, ""):
-            raise invalid_input({_key(base, "updateKey.value"): ["Required field."]})
+            raise invalid_input({_key(base, "updateKey.value"): [N_("Required field.")]})
         column = self.live.tables.records.c[f.column_name]
         found = self.conn.execute(
             sa.select(self.live.tables.records.c.id).where(column == (float(value) if f.type == "NUMBER" else value))
@@ -642,7 +648,7 @@ class Writer:
         located = []
         for item, base in zip(items, bases):
             if not isinstance(item, dict):
-                raise invalid_input({base: ["Enter an object."]})
+                raise invalid_input({base: [N_("Enter an object.")]})
             located.append(self._locate(item, base))
         existing = fetch_records(self.conn, self.live, [i for i, _ in located if i is not None], for_update=True)
         # Record permissions judge a record as it is before the change (kintone: CB_NO02).

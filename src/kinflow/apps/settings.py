@@ -17,6 +17,7 @@ from kinflow.apps.notification_settings import default_documents as default_noti
 from kinflow.apps.process_settings import default_document as default_process
 from kinflow.clock import clock
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import app_settings, apps
 
 KINDS = ("form", "layout", "views", "settings", "acl", "status", *default_notifications(), *default_access())
@@ -92,8 +93,8 @@ def check_revision(app: App, revision: object) -> None:
     if expected != app.revision:
         raise KintoneError(
             "GAIA_CO02",
-            f"The revision is not the latest. Someone may update the app settings. "
-            f"(revision: {expected}, latest: {app.revision})",
+            N_("The revision is not the latest. Someone may update the app settings. (revision: {expected}, latest: "
+               "{revision})", expected=expected, revision=app.revision),
             409,
         )
 
@@ -106,7 +107,7 @@ def put_document(conn: Connection, app: App, kind: str, document: dict, user: st
 def put_documents(conn: Connection, app: App, documents: dict[str, dict], user: str) -> int:
     """Store several pre-live documents as one change: the revision grows by one."""
     if app.deploy_status == "PROCESSING":
-        raise KintoneError("GAIA_AP02", "The app is being deployed. Try again later.", 400)
+        raise KintoneError("GAIA_AP02", N_("The app is being deployed. Try again later."), 400)
     for kind, document in documents.items():
         updated = conn.execute(
             app_settings.update()

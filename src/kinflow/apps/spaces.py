@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kinflow.directory.users import existing_codes
+from kinflow.directory.users import entity_not_found, existing_codes
 from kinflow.errors import KintoneError, integer_param, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import MAX_ID, apps, space_members, spaces
 
 MAX_MEMBERS = 1_000
@@ -14,12 +15,12 @@ ENTITY_TYPES = ("USER", "ORGANIZATION", "GROUP")
 
 
 def space_not_found(space_id: object) -> KintoneError:
-    return KintoneError("GAIA_SP01", f"The space (id: {space_id}) is not found.", 404)
+    return KintoneError("GAIA_SP01", N_("The space (id: {space_id}) is not found.", space_id=space_id), 404)
 
 
 def _existing(conn: Connection, body: dict) -> int:
     if body.get("id") in (None, ""):
-        raise invalid_input({"id": ["Required field."]})
+        raise invalid_input({"id": [N_("Required field.")]})
     number = integer_param(body, "id", 0, 0, 2**62)
     if not 0 < number <= MAX_ID or conn.execute(sa.select(spaces.c.id).where(spaces.c.id == number)).first() is None:
         raise space_not_found(body.get("id"))
@@ -43,9 +44,9 @@ def _member(conn: Connection, index: int, item: object) -> dict:
     key = f"members[{index}]"
     entity = item.get("entity") if isinstance(item, dict) else None
     if not isinstance(entity, dict) or entity.get("type") not in ENTITY_TYPES or not isinstance(entity.get("code"), str):
-        raise invalid_input({key: ["Enter {\"entity\": {\"type\": USER|ORGANIZATION|GROUP, \"code\"}, \"isAdmin\"}."]})
+        raise invalid_input({key: [N_('Enter {"entity": {"type": USER|ORGANIZATION|GROUP, "code"}, "isAdmin"}.')]})
     if not existing_codes(conn, entity["type"], {entity["code"]}):
-        raise invalid_input({key: [f"The {entity['type'].lower()} ({entity['code'][:128]}) is not found."]})
+        raise invalid_input({key: [entity_not_found(entity["type"], entity["code"][:128])]})
     return {"entity_type": entity["type"], "code": entity["code"],
             "is_admin": item.get("isAdmin") is True, "include_subs": item.get("includeSubs") is True}
 
@@ -55,10 +56,10 @@ def set_members(conn: Connection, body: dict) -> None:
     number = _existing(conn, body)
     given = body.get("members")
     if not isinstance(given, list) or not given or len(given) > MAX_MEMBERS:
-        raise invalid_input({"members": [f"Enter between 1 and {MAX_MEMBERS} members."]})
+        raise invalid_input({"members": [N_("Enter between 1 and {max_members} members.", max_members=MAX_MEMBERS)]})
     rows = {(m["entity_type"], m["code"]): m for m in (_member(conn, i, item) for i, item in enumerate(given))}
     if not any(m["is_admin"] for m in rows.values()):
-        raise invalid_input({"members": ["A space needs at least one administrator (isAdmin: true)."]})
+        raise invalid_input({"members": [N_("A space needs at least one administrator (isAdmin: true).")]})
     conn.execute(space_members.delete().where(space_members.c.space_id == number))
     conn.execute(space_members.insert(), [{"space_id": number, **m} for m in rows.values()])
 
@@ -67,6 +68,6 @@ def delete_space(conn: Connection, body: dict) -> None:
     """A space that still holds apps is refused: kinflow deletes no app with it."""
     number = _existing(conn, body)
     if conn.execute(sa.select(apps.c.id).where(apps.c.space_id == number).limit(1)).first():
-        raise invalid_input({"id": ["The space still holds apps: it cannot be deleted."]})
+        raise invalid_input({"id": [N_("The space still holds apps: it cannot be deleted.")]})
     conn.execute(space_members.delete().where(space_members.c.space_id == number))
     conn.execute(spaces.delete().where(spaces.c.id == number))

@@ -21,6 +21,7 @@ from kinflow.apps.field_types import (
 from kinflow.apps.form import Field, Form
 from kinflow.apps.formulas.check import is_calculated
 from kinflow.apps.lookup_settings import copy_targets
+from kinflow.i18n import N_
 
 Errors = dict[str, list[str]]
 ENTITY_KIND = {"USER_SELECT": "USER", "ORGANIZATION_SELECT": "ORGANIZATION", "GROUP_SELECT": "GROUP"}
@@ -83,18 +84,18 @@ def normalise_number(raw: object) -> Decimal | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise Invalid("Only numbers are allowed.", "bracket")
+        raise Invalid(N_("Only numbers are allowed."), "bracket")
     text = str(raw).strip()
     if len(text) > 100:  # no number within the limits is spelt longer; Decimal's work grows with it
-        raise Invalid(f"Enter a number of at most {MAX_DIGITS} digits.")
+        raise Invalid(N_("Enter a number of at most {max_digits} digits.", max_digits=MAX_DIGITS))
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise Invalid("Only numbers are allowed.", "bracket") from None
+        raise Invalid(N_("Only numbers are allowed."), "bracket") from None
     if not number.is_finite():
-        raise Invalid("Only numbers are allowed.", "bracket")
+        raise Invalid(N_("Only numbers are allowed."), "bracket")
     if number and number.adjusted() >= MAX_DIGITS:  # `1e999999999` would be a billion digits long
-        raise Invalid(f"Enter a number of at most {MAX_DIGITS} digits.")
+        raise Invalid(N_("Enter a number of at most {max_digits} digits.", max_digits=MAX_DIGITS))
     if number.as_tuple().exponent < -MAX_DIGITS:  # type: ignore[operator]
         number = number.quantize(Decimal(1).scaleb(-MAX_DIGITS), context=_WIDE)
     return number
@@ -111,13 +112,14 @@ def parse_date(raw: object) -> date | None:
         return None
     match = _DATE.match(raw) if isinstance(raw, str) else None
     if not match:
-        raise Invalid("The date format is invalid. Use YYYY-MM-DD.")
+        raise Invalid(N_("The date format is invalid. Use YYYY-MM-DD."))
     try:
         day = date(int(match[1]), int(match[2] or 1), int(match[3] or 1))
     except ValueError:
-        raise Invalid("The date is invalid.") from None
+        raise Invalid(N_("The date is invalid.")) from None
     if day.year < MIN_YEAR:
-        raise Invalid(f"Enter a date between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31.")
+        raise Invalid(N_("Enter a date between {min_year}-01-01 and {max_year}-12-31.",
+                         min_year=MIN_YEAR, max_year=MAX_YEAR))
     return day
 
 
@@ -126,11 +128,11 @@ def parse_time(raw: object) -> time | None:
         return None
     match = _TIME.match(raw) if isinstance(raw, str) else None
     if not match:
-        raise Invalid("The time format is invalid. Use HH:MM.")
+        raise Invalid(N_("The time format is invalid. Use HH:MM."))
     try:
         return time(int(match[1]), int(match[2]))
     except ValueError:
-        raise Invalid("The time is invalid.") from None
+        raise Invalid(N_("The time is invalid.")) from None
 
 
 def parse_datetime(raw: object) -> datetime | None:
@@ -138,18 +140,20 @@ def parse_datetime(raw: object) -> datetime | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
-        raise Invalid("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ.")
+        raise Invalid(N_("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ."))
     try:
         moment = datetime.fromisoformat(raw.strip().replace("z", "Z"))
     except ValueError:
-        raise Invalid("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ.") from None
+        raise Invalid(N_("The date and time format is invalid. Use YYYY-MM-DDTHH:MM:SSZ.")) from None
     if moment.tzinfo is not None:
         try:
             moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
         except OverflowError:  # year 1 or 9999 moved past the calendar's ends
-            raise Invalid(f"Enter a date and time between {MIN_YEAR} and {MAX_YEAR}.") from None
+            raise Invalid(N_("Enter a date and time between {min_year} and {max_year}.",
+                             min_year=MIN_YEAR, max_year=MAX_YEAR)) from None
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise Invalid(f"Enter a date and time between {MIN_YEAR} and {MAX_YEAR}.")
+        raise Invalid(N_("Enter a date and time between {min_year} and {max_year}.",
+                         min_year=MIN_YEAR, max_year=MAX_YEAR))
     return moment.replace(second=0, microsecond=0)
 
 
@@ -157,7 +161,7 @@ def _text(raw: object) -> str:
     if raw is None:
         return ""
     if isinstance(raw, bool) or isinstance(raw, (list, dict)):
-        raise Invalid("Enter a string value.")
+        raise Invalid(N_("Enter a string value."))
     return str(raw) if isinstance(raw, (int, float)) else raw
 
 
@@ -165,7 +169,7 @@ def _bounded_text(limit: int):  # noqa: ANN202
     def parse(raw: object) -> str:
         text = _text(raw)
         if len(text) > limit:
-            raise Invalid(f"Enter less than {limit + 1} characters.")
+            raise Invalid(N_("Enter less than {limit} characters.", limit=limit + 1))
         return text
     return parse
 
@@ -178,7 +182,7 @@ def _string_list(raw: object) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise Invalid("Enter an array of strings.", "values")
+        raise Invalid(N_("Enter an array of strings."), "values")
     return list(dict.fromkeys(raw))
 
 
@@ -186,12 +190,12 @@ def _entity_list(raw: object) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise Invalid("Enter an array of objects with a code.", "values")
+        raise Invalid(N_("Enter an array of objects with a code."), "values")
     codes = []
     for index, item in enumerate(raw):
         code = item.get("code") if isinstance(item, dict) else None
         if not isinstance(code, str) or not code:
-            raise Invalid("Required.", f"values[{index}]")
+            raise Invalid(N_("Required."), f"values[{index}]")
         codes.append(code)
     return list(dict.fromkeys(codes))
 
@@ -201,14 +205,14 @@ def parse_files(raw: object) -> list[dict]:
     if raw is None or raw == "":
         return []
     if not isinstance(raw, list):
-        raise Invalid("Enter an array of objects with a fileKey.")
+        raise Invalid(N_("Enter an array of objects with a fileKey."))
     if len(raw) > MAX_FILES:
-        raise Invalid(f"A field may hold at most {MAX_FILES} files.")
+        raise Invalid(N_("A field may hold at most {max_files} files.", max_files=MAX_FILES))
     keys = []
     for item in raw:
         key = item.get("fileKey") if isinstance(item, dict) else None
         if not isinstance(key, str) or not key or len(key) > MAX_FILE_KEY:
-            raise Invalid("Enter an array of objects with a fileKey.")
+            raise Invalid(N_("Enter an array of objects with a fileKey."))
         keys.append(key)
     return [{"fileKey": key} for key in dict.fromkeys(keys)]
 
@@ -219,7 +223,7 @@ def _creator(raw: object) -> object:
 
 
 def _not_writable(raw: object) -> object:
-    raise Invalid("This field cannot be written.")
+    raise Invalid(N_("This field cannot be written."))
 
 
 def parser(f: Field):  # noqa: ANN201
@@ -257,10 +261,11 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
     if raw is None:
         return []
     if not isinstance(raw, list):
-        errors.setdefault(f"{base}.{table.code}.value", []).append("Enter an array of rows.")
+        errors.setdefault(f"{base}.{table.code}.value", []).append(N_("Enter an array of rows."))
         return []
     if len(raw) > MAX_TABLE_ROWS:
-        errors.setdefault(f"{base}.{table.code}.value", []).append(f"A table may have at most {MAX_TABLE_ROWS} rows.")
+        errors.setdefault(f"{base}.{table.code}.value", []).append(N_("A table may have at most {max_table_rows} rows.",
+                                                                      max_table_rows=MAX_TABLE_ROWS))
         return []
     # A client's values for calculated fields and lookup copies are ignored, as kintone ignores them.
     targets = copy_targets(form)
@@ -269,7 +274,7 @@ def parse_table(form: Form, table: Field, raw: object, base: str, errors: Errors
     for index, item in enumerate(raw):
         row_base = f"{base}.{table.code}.value[{index}].value"
         if not isinstance(item, dict):
-            errors.setdefault(row_base, []).append("Enter an object for each row.")
+            errors.setdefault(row_base, []).append(N_("Enter an object for each row."))
             continue
         row_id = item.get("id")
         try:
@@ -318,7 +323,7 @@ def parse_record(form: Form, raw: object, base: str, errors: Errors, *, writable
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        errors.setdefault(base, []).append("Enter an object.")
+        errors.setdefault(base, []).append(N_("Enter an object."))
         return {}
     plan = _parse_plan(form)
     result: dict = {}
@@ -392,7 +397,7 @@ def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
     empty = is_empty(f, value)
     if props.get("required") and empty and f.type not in ("RADIO_BUTTON",):
         style = "values" if f.type in MULTI_CHOICE_TYPES or f.type == "FILE" else "values.value" if f.type in ENTITY_SELECT_TYPES else "value"
-        errors.setdefault(error_key(base, f.code, style), []).append("Required.")
+        errors.setdefault(error_key(base, f.code, style), []).append(N_("Required."))
         return
     if empty and not (f.type in _LENGTH_CHECKED and props.get("minLength") not in ("", None, "0")):
         return
@@ -402,25 +407,28 @@ def check_rules(f: Field, value: object, base: str, errors: Errors) -> None:
         max_length, min_length = props.get("maxLength"), props.get("minLength")
         if max_length not in ("", None) and length > int(max_length):
             errors.setdefault(error_key(base, f.code, "value"), []).append(
-                f"Enter less than {int(max_length) + 1} characters.")
+                N_("Enter less than {limit} characters.", limit=int(max_length) + 1))
         if min_length not in ("", None) and length < int(min_length):
             errors.setdefault(error_key(base, f.code, "value"), []).append(
-                f"Enter more than {int(min_length) - 1} characters.")
+                N_("Enter more than {limit} characters.", limit=int(min_length) - 1))
     if f.type == "NUMBER":
         max_value, min_value = props.get("maxValue"), props.get("minValue")
         if max_value not in ("", None) and value > Decimal(max_value):  # type: ignore[operator]
-            errors.setdefault(error_key(base, f.code, "value"), []).append(f"The value must be {max_value} or less.")
+            errors.setdefault(error_key(base, f.code, "value"), []).append(N_("The value must be {max_value} or less.",
+                                                                              max_value=max_value))
         if min_value not in ("", None) and value < Decimal(min_value):  # type: ignore[operator]
-            errors.setdefault(error_key(base, f.code, "value"), []).append(f"The value must be {min_value} or more.")
+            errors.setdefault(error_key(base, f.code, "value"), []).append(N_("The value must be {min_value} or more.",
+                                                                              min_value=min_value))
     if f.type in CHOICE_TYPES:
         options = f.options
         if isinstance(value, list):
             for index, item in enumerate(value):
                 if item not in options:
                     errors.setdefault(error_key(base, f.code, f"values[{index}]"), []).append(
-                        f'The value, "{item}", is not in options.')
+                        N_('The value, "{value}", is not in options.', value=item))
         elif value not in options:
-            errors.setdefault(error_key(base, f.code, "value"), []).append(f'The value, "{value}", is not in options.')
+            errors.setdefault(error_key(base, f.code, "value"), []).append(N_('The value, "{value}", is not in '
+                                                                              'options.', value=value))
 
 
 # --- rendering ----------------------------------------------------------------------------

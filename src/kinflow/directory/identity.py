@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from kinflow.directory.tokens import ApiToken, find_tokens
 from kinflow.directory.users import ADMINISTRATOR, User
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.secret_key import SecretKey
 
 MAX_TOKENS_PER_REQUEST = 9
@@ -41,13 +42,13 @@ class Identity:
 
 
 def not_logged_in() -> KintoneError:
-    return KintoneError("CB_AU01", "Please login.", 401)
+    return KintoneError("CB_AU01", N_("Please login."), 401)
 
 
 def password_failed() -> KintoneError:
     return KintoneError(
         "CB_WA01",
-        "Password authentication failed. The value in http header of X-Cybozu-Authorization is not valid.",
+        N_("Password authentication failed. The value in http header of X-Cybozu-Authorization is not valid."),
         401,
     )
 
@@ -108,7 +109,8 @@ def token_identity(conn: Connection, headers: dict[str, str], key: SecretKey) ->
         raise not_logged_in()
     if len(given) > MAX_TOKENS_PER_REQUEST:
         raise invalid_input(
-            {"X-Cybozu-API-Token": [f"You can specify up to {MAX_TOKENS_PER_REQUEST} API tokens."]}
+            {"X-Cybozu-API-Token": [N_("You can specify up to {max_tokens_per_request} API tokens.",
+                                       max_tokens_per_request=MAX_TOKENS_PER_REQUEST)]}
         )
     known = find_tokens(conn, key, given)
     by_app: dict[int, ApiToken] = {}
@@ -116,9 +118,9 @@ def token_identity(conn: Connection, headers: dict[str, str], key: SecretKey) ->
         token = known.get(text)
         if token is None or not token.live:
             raise KintoneError(
-                "GAIA_IA02", "The specified API token does not match the API token generated via an app.", 400
+                "GAIA_IA02", N_("The specified API token does not match the API token generated via an app."), 400
             )
         if token.app_id in by_app:
-            raise KintoneError("GAIA_DA03", "You cannot specify a duplicate API token for the same app.", 400)
+            raise KintoneError("GAIA_DA03", N_("You cannot specify a duplicate API token for the same app."), 400)
         by_app[token.app_id] = token
     return Identity(None, by_app)

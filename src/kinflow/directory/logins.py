@@ -23,6 +23,7 @@ from kinflow.clock import clock
 from kinflow.directory.passwords import hash_password
 from kinflow.directory.users import USER_COLUMNS, User, get_user_with_hash, row_to_user
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import departments, login_failures, users
 
@@ -99,7 +100,8 @@ def refusal(attempt: LoginAttempt) -> KintoneError | None:
     minutes = max(1, round((attempt.locked_until - _now()).total_seconds() / 60))
     return KintoneError(
         "CB_WA01",
-        f"Too many failed logins for this login name from your address. Try again in {minutes} minute(s).",
+        N_("Too many failed logins for this login name from your address. Try again in {minutes} minute(s).",
+           minutes=minutes),
         401,
     )
 

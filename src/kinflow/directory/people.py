@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from kinflow.directory import sessions
 from kinflow.directory.users import ADMINISTRATOR, _department_id, get_user
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import departments, group_members, notifications, user_departments, users
 
 MAX_PAGE = 100
@@ -23,19 +24,19 @@ _TEXT_LIMITS = {"name": 128, "email": 256, "timezone": 64}
 
 
 def user_not_found(code: object) -> KintoneError:
-    return KintoneError("GAIA_US01", f"The user ({code}) is not found.", 404)
+    return KintoneError("GAIA_US01", N_("The user ({code}) is not found.", code=code), 404)
 
 
 def mobile_number(value: str, field: str = "mobileNumber") -> str:
     """The number in E.164 form (`+14155550123`), the form Groups knows people by."""
     if len(value) > 32 or not value.strip().startswith("+"):
-        raise invalid_input({field: ["Enter a mobile number with its country code, such as +14155550123."]})
+        raise invalid_input({field: [N_("Enter a mobile number with its country code, such as +14155550123.")]})
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise invalid_input({field: [f"{value!r} is not a valid phone number."]})
+        raise invalid_input({field: [N_("{value} is not a valid phone number.", value=repr(value))]})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -81,7 +82,7 @@ def checked_text(changes: dict, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > _TEXT_LIMITS[name]:
-        raise invalid_input({name: [f"Enter a string of at most {_TEXT_LIMITS[name]} characters."]})
+        raise invalid_input({name: [N_("Enter a string of at most {limit} characters.", limit=_TEXT_LIMITS[name])]})
     return value
 
 
@@ -92,17 +93,17 @@ def _profile_values(conn: Connection, code: str, changes: dict) -> dict:
             values[name] = text or (code if name == "name" else "UTC" if name == "timezone" else "")
     if "language" in changes:
         if changes["language"] not in LANGUAGES:
-            raise invalid_input({"language": [f"Enter one of {', '.join(LANGUAGES)}."]})
+            raise invalid_input({"language": [N_("Enter one of {choices}.", choices=', '.join(LANGUAGES))]})
         values["language"] = changes["language"]
     if "mobileNumber" in changes:
         raw = changes["mobileNumber"]
         if raw not in (None, "") and not isinstance(raw, str):
-            raise invalid_input({"mobileNumber": ["Enter a string."]})
+            raise invalid_input({"mobileNumber": [N_("Enter a string.")]})
         number = mobile_number(raw) if raw else None
         taken = number and conn.execute(sa.select(users.c.code).where(
             users.c.mobile_number == number, users.c.code != code)).first()
         if taken:
-            raise invalid_input({"mobileNumber": ["This mobile number belongs to another user."]})
+            raise invalid_input({"mobileNumber": [N_("This mobile number belongs to another user.")]})
         values["mobile_number"] = number
     return values
 
@@ -144,7 +145,7 @@ def deactivate(conn: Connection, code: str, active: bool = False) -> None:
     if get_user(conn, code) is None:
         raise user_not_found(code)
     if not active and _active_admins(conn) == {code}:
-        raise invalid_input({"code": ["The last active administrator cannot be deactivated."]})
+        raise invalid_input({"code": [N_("The last active administrator cannot be deactivated.")]})
     conn.execute(users.update().where(users.c.code == code).values(active=active))
 
 
@@ -153,7 +154,7 @@ def delete_user(conn: Connection, code: str) -> None:
     if user is None:
         raise user_not_found(code)
     if code == ADMINISTRATOR or _active_admins(conn) == {code}:
-        raise invalid_input({"code": [f"{code} cannot be deleted: kinflow needs an administrator."]})
+        raise invalid_input({"code": [N_("{code} cannot be deleted: kinflow needs an administrator.", code=code)]})
     conn.execute(group_members.delete().where(group_members.c.user_id == user.id))
     conn.execute(user_departments.delete().where(user_departments.c.user_id == user.id))
     conn.execute(notifications.delete().where(notifications.c.user_code == code))

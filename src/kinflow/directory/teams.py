@@ -11,13 +11,14 @@ from sqlalchemy.engine import Connection
 
 from kinflow.directory.users import _department_id
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.schema import departments, group_members, groups, user_departments, users
 
 MAX_MEMBERS = 10_000
 
 
 def group_not_found(code: object) -> KintoneError:
-    return KintoneError("GAIA_GR01", f"The group ({code}) is not found.", 404)
+    return KintoneError("GAIA_GR01", N_("The group ({code}) is not found.", code=code), 404)
 
 
 def list_departments(conn: Connection, *, offset: int, size: int) -> list[dict]:
@@ -36,11 +37,11 @@ def list_groups(conn: Connection, *, offset: int, size: int) -> list[dict]:
 
 def _user_ids(conn: Connection, codes: list[str]) -> list[int]:
     if len(codes) > MAX_MEMBERS:
-        raise invalid_input({"members": [f"Enter at most {MAX_MEMBERS} login names."]})
+        raise invalid_input({"members": [N_("Enter at most {max_members} login names.", max_members=MAX_MEMBERS)]})
     found = dict(conn.execute(sa.select(users.c.code, users.c.id).where(users.c.code.in_(set(codes)))).all())
     missing = [code for code in codes if code not in found]
     if missing:
-        raise invalid_input({"members": [f"The user ({missing[0]}) is not found."]})
+        raise invalid_input({"members": [N_("The user ({code}) is not found.", code=missing[0])]})
     return list(dict.fromkeys(found[code] for code in codes))
 
 
@@ -71,7 +72,7 @@ def _name(changes: dict) -> str | None:
     if name is None:
         return None
     if not isinstance(name, str) or not 1 <= len(name) <= 128:
-        raise invalid_input({"name": ["Enter between 1 and 128 characters."]})
+        raise invalid_input({"name": [N_("Enter between 1 and 128 characters.")]})
     return name
 
 
@@ -103,7 +104,7 @@ def _new_parent(conn: Connection, dept_id: int, parent_code: str) -> int:
     ancestor: int | None = parent_id
     while ancestor is not None:  # the new parent may not be the department itself or below it
         if ancestor == dept_id:
-            raise invalid_input({"parent": ["A department cannot move below itself."]})
+            raise invalid_input({"parent": [N_("A department cannot move below itself.")]})
         ancestor = tree.get(ancestor)
     return parent_id
 
@@ -112,7 +113,8 @@ def delete_department(conn: Connection, code: str) -> None:
     """A department with sub-departments is refused: move or delete them first."""
     dept_id = _department_id(conn, code)
     if conn.execute(sa.select(departments.c.id).where(departments.c.parent_id == dept_id)).first():
-        raise invalid_input({"code": [f"The department ({code}) has sub-departments: move or delete them first."]})
+        raise invalid_input({"code": [N_("The department ({code}) has sub-departments: move or delete them first.",
+                                         code=code)]})
     conn.execute(users.update().where(users.c.primary_department_id == dept_id).values(primary_department_id=None))
     conn.execute(user_departments.delete().where(user_departments.c.department_id == dept_id))
     conn.execute(departments.delete().where(departments.c.id == dept_id))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.secret_key import SecretKey
 from kinflow.storage.schema import MAX_ID, api_tokens
 
@@ -66,7 +67,8 @@ def create_token(conn: Connection, key: SecretKey, app_id: int, **permissions: b
         sa.select(sa.func.count()).select_from(api_tokens).where(api_tokens.c.app_id == app_id)
     ).scalar_one()
     if count >= MAX_TOKENS_PER_APP:
-        raise invalid_input({"token": [f"An app can have at most {MAX_TOKENS_PER_APP} API tokens."]})
+        raise invalid_input({"token": [N_("An app can have at most {max_tokens_per_app} API tokens.",
+                                          max_tokens_per_app=MAX_TOKENS_PER_APP)]})
     values = {**_DEFAULTS, **_checked(permissions)}
     value = secrets.token_urlsafe(30)[:40]
     new_id = conn.execute(api_tokens.insert().values(
@@ -76,7 +78,7 @@ def create_token(conn: Connection, key: SecretKey, app_id: int, **permissions: b
 
 
 def token_not_found(token_id: object) -> KintoneError:
-    return KintoneError("KF_TK01", f"The API token (id: {token_id}) is not found.", 404)
+    return KintoneError("KF_TK01", N_("The API token (id: {token_id}) is not found.", token_id=token_id), 404)
 
 
 def get_token(conn: Connection, app_id: int, token_id: object) -> ApiToken:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.directory import people, users
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 COLUMNS = ("code", "name", "email", "password", "language", "timezone", "mobileNumber", "departments", "admin")
 MAX_ROWS = 100_000
@@ -50,7 +51,7 @@ def _add(conn: Connection, row: dict[str, str]) -> None:
     departments = [code for code in row.get("departments", "").split(";") if code.strip()]
     admin = row.get("admin", "").lower()
     if admin not in ("", "true", "false"):
-        raise KintoneError("CB_VA01", "admin: enter true or false.")
+        raise KintoneError("CB_VA01", N_("admin: enter true or false."))
     user = users.create_user(conn, row["code"], row.get("name") or None, row.get("password", ""),
                              email=row.get("email", ""), is_admin=admin == "true",
                              timezone=row.get("timezone") or "UTC", departments_codes=departments)

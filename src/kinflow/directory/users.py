@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.directory.passwords import hash_password
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_, Message
 from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import departments, group_members, groups, user_departments, users, web_sessions
 
@@ -26,12 +27,13 @@ class User:
     is_admin: bool
     timezone: str
     primary_department: str | None
+    language: str = "auto"  # kintone's setting: "auto" (the browser's) or a language code
 
 
 # Authentication runs this for every request: the user with the code of their primary department,
 # in one statement compiled once.
 USER_COLUMNS = (users.c.id, users.c.code, users.c.name, users.c.active, users.c.is_admin, users.c.timezone,
-                departments.c.code.label("primary_department"))
+                departments.c.code.label("primary_department"), users.c.language)
 _USER_BY_CODE = Prepared(
     sa.select(*USER_COLUMNS, users.c.password_hash)
     .select_from(users.outerjoin(departments, departments.c.id == users.c.primary_department_id))
@@ -39,12 +41,21 @@ _USER_BY_CODE = Prepared(
 )
 
 
+def entity_not_found(kind: str, code: object) -> Message:
+    """"The user (x) is not found." for an entity of a selection (`USER`, `ORGANIZATION`, `GROUP`)."""
+    if kind == "USER":
+        return N_("The user ({code}) is not found.", code=code)
+    if kind == "GROUP":
+        return N_("The group ({code}) is not found.", code=code)
+    return N_("The organization ({code}) is not found.", code=code)
+
+
 def _user_row(conn: Connection, code: str):  # noqa: ANN202
     return _USER_BY_CODE.first(conn, code=code)
 
 
 def row_to_user(row) -> User:  # noqa: ANN001
-    return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
 def get_user(conn: Connection, code: str) -> User | None:
@@ -54,7 +65,7 @@ def get_user(conn: Connection, code: str) -> User | None:
 
 def get_user_with_hash(conn: Connection, code: str) -> tuple[User, str] | None:
     row = _user_row(conn, code)
-    return None if row is None else (row_to_user(row), row[7])
+    return None if row is None else (row_to_user(row), row[8])
 
 
 def create_user(
@@ -71,9 +82,9 @@ def create_user(
     primary_department: str | None = None,
 ) -> User:
     if not code or len(code) > 128:
-        raise invalid_input({"code": ["Enter between 1 and 128 characters."]})
+        raise invalid_input({"code": [N_("Enter between 1 and 128 characters.")]})
     if conn.execute(sa.select(users.c.id).where(users.c.code == code)).first():
-        raise invalid_input({"code": ["This login name is already used."]})
+        raise invalid_input({"code": [N_("This login name is already used.")]})
     dept_ids = [_department_id(conn, c) for c in departments_codes or []]
     primary_id = _department_id(conn, primary_department) if primary_department else None
     if primary_id is None and dept_ids:
@@ -111,25 +122,25 @@ def set_password(conn: Connection, code: str, password: str) -> None:
 def _department_id(conn: Connection, code: str) -> int:
     dept_id = conn.execute(sa.select(departments.c.id).where(departments.c.code == code)).scalar()
     if dept_id is None:
-        raise KintoneError("GAIA_OR01", f"The department ({code}) is not found.", 400)
+        raise KintoneError("GAIA_OR01", N_("The department ({code}) is not found.", code=code), 400)
     return dept_id
 
 
 def create_department(conn: Connection, code: str, name: str | None = None, parent: str | None = None) -> None:
     if conn.execute(sa.select(departments.c.id).where(departments.c.code == code)).first():
-        raise invalid_input({"code": ["This department code is already used."]})
+        raise invalid_input({"code": [N_("This department code is already used.")]})
     parent_id = _department_id(conn, parent) if parent else None
     conn.execute(departments.insert().values(code=code, name=name or code, parent_id=parent_id))
 
 
 def create_group(conn: Connection, code: str, name: str | None = None, members: list[str] = ()) -> None:
     if conn.execute(sa.select(groups.c.id).where(groups.c.code == code)).first():
-        raise invalid_input({"code": ["This group code is already used."]})
+        raise invalid_input({"code": [N_("This group code is already used.")]})
     group_id = conn.execute(groups.insert().values(code=code, name=name or code)).inserted_primary_key[0]
     for member in members:
         user_id = conn.execute(sa.select(users.c.id).where(users.c.code == member)).scalar()
         if user_id is None:
-            raise invalid_input({"members": [f"The user ({member}) is not found."]})
+            raise invalid_input({"members": [N_("The user ({code}) is not found.", code=member)]})
         conn.execute(group_members.insert().values(group_id=group_id, user_id=user_id))
 
 

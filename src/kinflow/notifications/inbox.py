@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from kinflow.clock import utc_text
 from kinflow.digits import is_digits
 from kinflow.errors import integer_param, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.database import after_commit
 from kinflow.storage.prepared import PreparedInsert
 from kinflow.storage.schema import MAX_ID, notifications
@@ -90,7 +91,7 @@ def _flag(params: dict, name: str) -> bool:
         return False
     if raw in (True, "true"):
         return True
-    raise invalid_input({name: ["Must be true or false."]})
+    raise invalid_input({name: [N_("Must be true or false.")]})
 
 
 def list_entries(conn: Connection, user: str, params: dict) -> dict:
@@ -137,18 +138,18 @@ def mark_read(conn: Connection, user: str, params: dict) -> int:
     every = _flag(params, "all")
     ids = params.get("ids")
     if every == (ids is not None):
-        raise invalid_input({"ids": ["Specify either ids or all."]})
+        raise invalid_input({"ids": [N_("Specify either ids or all.")]})
     where = [notifications.c.user_code == user, _read_is(False)]
     if not every:
         if isinstance(ids, (str, int)) and not isinstance(ids, bool):
             ids = [ids]
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
-            raise invalid_input({"ids": [f"Enter between 1 and {MAX_IDS} notification ids."]})
+            raise invalid_input({"ids": [N_("Enter between 1 and {max_ids} notification ids.", max_ids=MAX_IDS)]})
         numbers = []
         for index, raw in enumerate(ids):
             if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and is_digits(raw.strip()))) \
                     or not 1 <= int(raw) <= 2**62:
-                raise invalid_input({f"ids[{index}]": ["Enter an integer value."]})
+                raise invalid_input({f"ids[{index}]": [N_("Enter an integer value.")]})
             numbers.append(int(raw))
         where.append(notifications.c.id.in_(numbers))
     return conn.execute(notifications.update().where(*where).values(read=True)).rowcount

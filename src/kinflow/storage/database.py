@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 _SQLITE_PRAGMAS = (
     # Set before the first table exists (it cannot change later in WAL mode). Each insert dirties a
@@ -161,8 +162,8 @@ _QUERY_CANCELED = "57014"
 
 
 def timed_out(seconds: float) -> KintoneError:
-    return KintoneError("GAIA_TO01", f"The request took longer than {seconds:g} seconds and was stopped. "
-                                     "Narrow the query, or read fewer records at a time.", 400)
+    return KintoneError("GAIA_TO01", N_("The request took longer than {seconds:g} seconds and was stopped. Narrow the "
+                                        "query, or read fewer records at a time.", seconds=seconds), 400)
 
 
 def _unicode_lower(text: object) -> object:

@@ -8,7 +8,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from kinflow.web import i18n
+from kinflow import i18n
 from kinflow.web.sessions import REQUEST_TOKEN, Browser
 
 # Everything a page loads comes from kinflow itself; no inline script, no framing by other sites.
@@ -28,7 +28,7 @@ def _environment() -> Environment:
 
 def language(request: Request, browser: Browser | None) -> str:
     setting = browser.session.language if browser else None
-    return i18n.choose(setting, request.headers.get("accept-language", ""))
+    return i18n.choose(setting, request.headers.get("accept-language", ""), request.app.state.settings.language)
 
 
 def page(request: Request, browser: Browser | None, template: str, status: int = 200, **context: object) -> HTMLResponse:

@@ -11,6 +11,7 @@ from kinflow.apps.formulas.values import number_precision
 from kinflow.apps.lookup_settings import check_readers, check_related
 from kinflow.apps.permissions import has_permission, token_forbidden
 from kinflow.errors import array_param, invalid_input, texts_param
+from kinflow.i18n import N_
 
 
 def _int_param(call: Call, name: str, default: int, low: int, high: int) -> int:
@@ -20,9 +21,9 @@ def _int_param(call: Call, name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise invalid_input({name: ["Enter an integer value."]}) from None
+        raise invalid_input({name: [N_("Enter an integer value.")]}) from None
     if not low <= value <= high:
-        raise invalid_input({name: [f"Enter a value between {low} and {high}."]})
+        raise invalid_input({name: [N_("Enter a value between {low} and {high}.", low=low, high=high)]})
     return value
 
 
@@ -135,7 +136,7 @@ def delete_form_fields(call: Call) -> dict:
 def update_layout(call: Call) -> dict:
     layout = call.params.get("layout")
     if not isinstance(layout, list):
-        raise invalid_input({"layout": ["Required field."]})
+        raise invalid_input({"layout": [N_("Required field.")]})
     return _change(call, "layout", lambda d: d.update(layout=layout))
 
 
@@ -150,7 +151,7 @@ def _default_sort(call: Call) -> str:
 def update_views(call: Call) -> dict:
     views = call.params.get("views")
     if not isinstance(views, dict):
-        raise invalid_input({"views": ["Required field."]})
+        raise invalid_input({"views": [N_("Required field.")]})
     default_sort = _default_sort(call)
 
     def mutate(document: dict) -> dict:
@@ -159,7 +160,7 @@ def update_views(call: Call) -> dict:
         stored = {}
         for name, view in views.items():
             if not isinstance(view, dict) or view.get("type") not in ("LIST", "CALENDAR", "CUSTOM"):
-                raise invalid_input({f"views.{name}.type": ["Enter LIST, CALENDAR or CUSTOM."]})
+                raise invalid_input({f"views.{name}.type": [N_("Enter LIST, CALENDAR or CUSTOM.")]})
             if view.get("filterCond"):
                 from kinflow.apps.query.parser import parse_condition
 
@@ -188,13 +189,13 @@ def update_settings(call: Call) -> dict:
     for flag in ("enableThumbnails", "enableBulkDeletion", "enableComments", "enableDuplicateRecord",
                  "enableInlineRecordEditing"):
         if flag in changes and not isinstance(changes[flag], bool):
-            raise invalid_input({flag: ["Must be true or false."]})
+            raise invalid_input({flag: [N_("Must be true or false.")]})
     if "name" in changes and (not isinstance(changes["name"], str) or not changes["name"].strip()):
-        raise invalid_input({"name": ["Required field."]})
+        raise invalid_input({"name": [N_("Required field.")]})
     title = changes.get("titleField")
     if title is not None:
         if not isinstance(title, dict) or title.get("selectionMode") not in ("AUTO", "MANUAL"):
-            raise invalid_input({"titleField.selectionMode": ["Enter AUTO or MANUAL."]})
+            raise invalid_input({"titleField.selectionMode": [N_("Enter AUTO or MANUAL.")]})
 
     def mutate(document: dict) -> None:
         if "numberPrecision" in changes:
@@ -203,7 +204,8 @@ def update_settings(call: Call) -> dict:
         if title and title.get("selectionMode") == "MANUAL":
             form = app_settings.get_document(call.conn, call.managed_app(), "form", preview=True)
             if title.get("code") not in form["properties"]:
-                raise invalid_input({"titleField.code": [f"The field ({title.get('code')}) is not found."]})
+                raise invalid_input({"titleField.code": [N_("The field ({code}) is not found.",
+                                                            code=title.get("code"))]})
         document.update(changes)
 
     return _change(call, "settings", mutate)
@@ -217,12 +219,12 @@ _RIGHT_FLAGS = ("appEditable", "recordViewable", "recordAddable", "recordEditabl
 def update_acl(call: Call) -> dict:
     rights = call.params.get("rights")
     if not isinstance(rights, list):
-        raise invalid_input({"rights": ["Required field."]})
+        raise invalid_input({"rights": [N_("Required field.")]})
     stored = []
     for index, right in enumerate(rights):
         entity = right.get("entity") if isinstance(right, dict) else None
         if not isinstance(entity, dict) or entity.get("type") not in ("USER", "GROUP", "ORGANIZATION", "CREATOR"):
-            raise invalid_input({f"rights[{index}].entity.type": ["Enter USER, GROUP, ORGANIZATION or CREATOR."]})
+            raise invalid_input({f"rights[{index}].entity.type": [N_("Enter USER, GROUP, ORGANIZATION or CREATOR.")]})
         entry = {"entity": {"type": entity["type"], "code": entity.get("code")},
                  "includeSubs": bool(right.get("includeSubs", False))}
         for flag in _RIGHT_FLAGS:
@@ -259,6 +261,6 @@ def deploy_apps(call: Call) -> dict:
 def deploy_status(call: Call) -> dict:
     raw = call.params.get("apps")
     if not isinstance(raw, list) or not raw:
-        raise invalid_input({"apps": ["Required field."]})
+        raise invalid_input({"apps": [N_("Required field.")]})
     ids = [parse_id(a, f"apps[{i}]") for i, a in enumerate(raw)]
     return {"apps": deploying.deploy_statuses(call.conn, ids, call.guest_space_id, call.require_manage)}

@@ -14,6 +14,7 @@ from kinflow.apps.permissions import require
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 from kinflow.storage.database import Database
 
 
@@ -88,4 +89,5 @@ def route(method: str, resource: str, *, writes: bool = False) -> Callable[[Hand
 
 
 def not_found_api(method: str, resource: str) -> KintoneError:
-    return KintoneError("GAIA_NF01", f"The API ({method} {resource}.json) is not found.", 404)
+    return KintoneError("GAIA_NF01", N_("The API ({method} {resource}.json) is not found.",
+                                        method=method, resource=resource), 404)

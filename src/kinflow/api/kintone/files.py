@@ -16,6 +16,7 @@ from kinflow.apps.permissions import require
 from kinflow.apps.records import fetch_records
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.uploads import Upload
 from kinflow.web.sessions import form_of
 
@@ -30,7 +31,7 @@ async def read_upload(request: Request, max_bytes: int) -> dict:
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media != "multipart/form-data":
         # Told after the caller is let in (by the handler): a caller not signed in learns only that.
-        return {UPLOAD: KintoneError("CB_IL02", "Illegal request. Send the file as multipart/form-data.", 400)}
+        return {UPLOAD: KintoneError("CB_IL02", N_("Illegal request. Send the file as multipart/form-data."), 400)}
     declared = request.headers.get("content-length", "")
     if is_digits(declared) and int(declared) > max_bytes + OVERHEAD:
         raise files.too_large(max_bytes)
@@ -48,7 +49,8 @@ async def read_upload(request: Request, max_bytes: int) -> dict:
         await form.close()
     except HTTPException as exc:
         detail = str(getattr(exc, "detail", "") or exc)[:200]
-        raise invalid_input({"file": [f"The multipart/form-data body could not be read: {detail}"]}) from None
+        raise invalid_input({"file": [N_("The multipart/form-data body could not be read: {detail}",
+                                         detail=detail)]}) from None
     return {UPLOAD: received}
 
 

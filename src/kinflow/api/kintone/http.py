@@ -10,6 +10,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kinflow import i18n
 from kinflow.api.authentication import RememberedLogin, password_identity, remembered_login
 
 # Importing the route modules registers their handlers.
@@ -30,6 +31,7 @@ from kinflow.api.threads import run_blocking
 from kinflow.apps.deploy import DeployFailed, record_failure
 from kinflow.directory.identity import Identity, by_password, token_identity
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 from kinflow.storage.database import Database
 from kinflow.web.sessions import REQUEST_TOKEN
 
@@ -46,18 +48,26 @@ def file_response(download: Download) -> Response:
         "Content-Security-Policy": "sandbox; default-src 'none'"})
 
 
-def error_response(error: KintoneError) -> Response:
-    return json_response(error.body(), error.status)
+def error_response(error: KintoneError, language: str = i18n.DEFAULT) -> Response:
+    return json_response(error.body(language), error.status)
+
+
+def caller_language(request: Request, identity: Identity | None = None) -> str:
+    """The language of the caller's messages: their user's setting; for "auto", an API token or a
+    caller not yet known, their `Accept-Language`, else the server's default."""
+    user = identity.user if isinstance(identity, Identity) else None
+    setting = user.language if user is not None else None
+    return i18n.choose(setting, request.headers.get("accept-language", ""), request.app.state.settings.language)
 
 
 def invalid_json() -> KintoneError:
-    return KintoneError("CB_IJ01", "Invalid JSON string.", 400)
+    return KintoneError("CB_IJ01", N_("Invalid JSON string."), 400)
 
 
 def reject_nul(query: str, body: bytes) -> None:
     # PostgreSQL cannot store U+0000 in text; refusing it here keeps both databases alike.
     if "%00" in query or b"\\u0000" in body or b"\x00" in body:
-        raise invalid_input({"request": ["The request contains a NUL character (U+0000), which cannot be stored."]})
+        raise invalid_input({"request": [N_("The request contains a NUL character (U+0000), which cannot be stored.")]})
 
 
 def check_content_type(request: Request, headers: dict[str, str], body: bytes) -> None:
@@ -70,10 +80,10 @@ def check_content_type(request: Request, headers: dict[str, str], body: bytes) -
     media = headers.get("content-type", "").partition(";")[0].strip().lower()
     if by_password(headers):
         if (body.strip() or request.method == "POST") and media != "application/json":
-            raise KintoneError("CB_IL02", "Illegal request. A request authenticated by password must send "
-                                          "its body as JSON (Content-Type: application/json).", 400)
+            raise KintoneError("CB_IL02", N_("Illegal request. A request authenticated by password must send its body "
+                                             "as JSON (Content-Type: application/json)."), 400)
     elif body.strip() and media and "json" not in media and media != "text/plain":
-        raise KintoneError("CB_IL02", "Illegal request. Send a JSON body.", 400)
+        raise KintoneError("CB_IL02", N_("Illegal request. Send a JSON body."), 400)
 
 
 async def _params(request: Request, headers: dict[str, str]) -> dict:
@@ -134,7 +144,12 @@ def _run(db: Database, call_args: dict, identity: Identity | RememberedLogin | N
                 identity = identity.confirm(conn)
                 if identity is None:
                     raise _LoginChanged
-            return handler(Call(db=db, conn=conn, identity=identity, **call_args))
+            call = Call(db=db, conn=conn, identity=identity, **call_args)
+            try:
+                return handler(call)
+            except KintoneError as error:
+                error.language = call.language  # the caller is known here, not always outside
+                raise
     except DeployFailed as failure:
         with db.write() as conn:
             record_failure(conn, failure)
@@ -148,6 +163,7 @@ async def kintone_endpoint(request: Request) -> Response:
         method = "GET"
     resource = request.path_params["resource"]
     guest = request.path_params.get("space_id")
+    identity = None
     try:
         if (method, resource) not in ROUTES:
             raise not_found_api(method, resource)
@@ -168,7 +184,7 @@ async def kintone_endpoint(request: Request) -> Response:
             body = _run(db, call_args, identity, headers) if on_the_loop else await run_blocking(
                 _run, db, call_args, identity, headers)
     except KintoneError as error:
-        return error_response(error)
+        return error_response(error, error.language or caller_language(request, identity))
     if isinstance(body, Download):
         return file_response(body)
     if isinstance(body, Created):

@@ -9,6 +9,7 @@ from kinflow.apps.records import Writer, check_batch, get_record
 from kinflow.apps.search import get_records
 from kinflow.errors import invalid_input
 from kinflow.events.kintone import RecordEvents
+from kinflow.i18n import N_
 
 
 def _writer(call: Call, permission: str) -> Writer:
@@ -23,7 +24,7 @@ def _flag(value: object, name: str) -> bool:
         return False
     if value in (True, "true"):
         return True
-    raise invalid_input({name: ["Must be true or false."]})
+    raise invalid_input({name: [N_("Must be true or false.")]})
 
 
 @route("GET", "record")
@@ -50,7 +51,7 @@ def get_many(call: Call) -> dict:
     live = call.live("view")
     query = call.params.get("query")
     if query is not None and not isinstance(query, str):
-        raise invalid_input({"query": ["Enter a string value."]})
+        raise invalid_input({"query": [N_("Enter a string value.")]})
     return get_records(call.conn, live, call.identity, query, call.params.get("fields"),
                        _flag(call.params.get("totalCount"), "totalCount"))
 
@@ -78,7 +79,7 @@ def delete_many(call: Call) -> dict:
     if isinstance(ids, (str, int)):
         ids = [ids]
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
-        raise invalid_input({"ids": ["Between 1 and 100 records can be deleted at one time."]})
+        raise invalid_input({"ids": [N_("Between 1 and 100 records can be deleted at one time.")]})
     revisions = call.params.get("revisions")
     if revisions is not None and not isinstance(revisions, list):
         revisions = [revisions]

@@ -17,6 +17,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, Inv
 
 from kinflow.digits import is_digits
 from kinflow.errors import invalid_input
+from kinflow.i18n import N_
 
 
 class Incalculable(Exception):
@@ -50,18 +51,19 @@ def number_precision(given: object, current: dict) -> dict:
     """An app's `numberPrecision` setting from what a client sent (the keys it leaves out keep their
     value): digits 1-30, decimal places 0-10 and at most the digits, rounding HALF_EVEN, UP or DOWN."""
     if not isinstance(given, dict):
-        raise invalid_input({"numberPrecision": ["Must be an object."]})
+        raise invalid_input({"numberPrecision": [N_("Must be an object.")]})
     merged = {**current, **given}
     checked: dict[str, str] = {}
     for key, low, high in (("digits", 1, 30), ("decimalPlaces", 0, 10)):
         value = str(merged.get(key, ""))
         if not is_digits(value) or not low <= int(value) <= high:
-            raise invalid_input({f"numberPrecision.{key}": [f"Enter an integer from {low} to {high}."]})
+            raise invalid_input({f"numberPrecision.{key}": [N_("Enter an integer from {low} to {high}.",
+                                                               low=low, high=high)]})
         checked[key] = str(int(value))
     if int(checked["decimalPlaces"]) > int(checked["digits"]):
-        raise invalid_input({"numberPrecision.decimalPlaces": ["Enter at most as many decimal places as digits."]})
+        raise invalid_input({"numberPrecision.decimalPlaces": [N_("Enter at most as many decimal places as digits.")]})
     if merged.get("roundingMode") not in _MODES:
-        raise invalid_input({"numberPrecision.roundingMode": ["Must be one of the enum values."]})
+        raise invalid_input({"numberPrecision.roundingMode": [N_("Must be one of the enum values.")]})
     checked["roundingMode"] = merged["roundingMode"]
     return checked
 

@@ -15,6 +15,7 @@ from kinflow.apps.query import errors
 from kinflow.apps.query.ast import FunctionCall
 from kinflow.apps.query.context import QueryContext
 from kinflow.digits import is_digits
+from kinflow.i18n import N_
 
 USER_FUNCTIONS = frozenset({"LOGINUSER", "PRIMARY_ORGANIZATION"})
 DATE_FUNCTIONS = frozenset({
@@ -47,7 +48,7 @@ def check_call(call: FunctionCall) -> None:
     """Refuse an unknown function or a wrong number of arguments (no context needed)."""
     arity = _ARITY.get(call.name)
     if arity is None:
-        raise errors.syntax_error(f"Unknown function {call.name}().")
+        raise errors.syntax_error(N_("Unknown function {name}().", name=call.name))
     if len(call.args) not in arity:
         raise errors.wrong_argument_count(call.name)
 
@@ -112,7 +113,7 @@ def _from_today(call: FunctionCall, day: date) -> date:
     amount_text = _text(amount_arg)
     if not is_digits(amount_text.removeprefix("-")):
         raise errors.invalid_value(
-            f"The first argument of FROM_TODAY() must be a whole number, not {amount_text}."
+            N_("The first argument of FROM_TODAY() must be a whole number, not {amount_text}.", amount_text=amount_text)
         )
     amount = int(amount_text)
     try:
@@ -122,7 +123,7 @@ def _from_today(call: FunctionCall, day: date) -> date:
             return day + timedelta(weeks=amount)
         return _add_months(day, amount * (12 if unit == "YEARS" else 1))
     except (OverflowError, ValueError):
-        raise errors.invalid_value("The date given by FROM_TODAY() is out of range.") from None
+        raise errors.invalid_value(N_("The date given by FROM_TODAY() is out of range.")) from None
 
 
 def _add_months(day: date, months: int) -> date:

@@ -24,6 +24,7 @@ from kinflow.apps.query.ast import FunctionCall, Value
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.fields import INSTANT_TYPES, INTEGER_TYPES, NUMBER_TYPES, USER_TYPES
 from kinflow.apps.query.functions import DATE_FUNCTIONS, DateRange, call_value, check_call, today
+from kinflow.i18n import N_
 
 
 class _Empty:
@@ -59,7 +60,7 @@ def operand(field: Field, value: Value, ctx: QueryContext) -> Operand:
     try:
         return _operand(field, value, ctx)
     except OverflowError:  # a date at the very edge of the calendar, moved by a time zone
-        raise errors.invalid_value(f"A value for the field ({field.code}) is out of range.") from None
+        raise errors.invalid_value(N_("A value for the field ({code}) is out of range.", code=field.code)) from None
 
 
 def _operand(field: Field, value: Value, ctx: QueryContext) -> Operand:
@@ -97,7 +98,7 @@ def _decimal(field: Field, text: str) -> Decimal:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite():
-        raise errors.invalid_value(f'The value "{text}" is not a number (field {field.code}).')
+        raise errors.invalid_value(N_('The value "{text}" is not a number (field {code}).', text=text, code=field.code))
     return number
 
 
@@ -107,7 +108,8 @@ def _date(field: Field, text: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise errors.invalid_value(f'The value "{text}" is not a date (YYYY-MM-DD) (field {field.code}).')
+    raise errors.invalid_value(N_('The value "{text}" is not a date (YYYY-MM-DD) (field {code}).',
+                                  text=text, code=field.code))
 
 
 def _time(field: Field, text: str) -> time:
@@ -117,7 +119,8 @@ def _time(field: Field, text: str) -> time:
             return time(int(match[1]), int(match[2]), int(match[3] or 0))
     except ValueError:
         pass
-    raise errors.invalid_value(f'The value "{text}" is not a time (HH:MM) (field {field.code}).')
+    raise errors.invalid_value(N_('The value "{text}" is not a time (HH:MM) (field {code}).',
+                                  text=text, code=field.code))
 
 
 def _instant(field: Field, text: str, ctx: QueryContext) -> Span:
@@ -130,7 +133,8 @@ def _instant(field: Field, text: str, ctx: QueryContext) -> Span:
         moment = None
     if moment is None:
         raise errors.invalid_value(
-            f'The value "{text}" is not a date and time (YYYY-MM-DDTHH:MM:SSZ) (field {field.code}).'
+            N_('The value "{text}" is not a date and time (YYYY-MM-DDTHH:MM:SSZ) (field {code}).',
+               text=text, code=field.code)
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ctx.timezone)
@@ -161,7 +165,8 @@ def _function(field: Field, call: FunctionCall, ctx: QueryContext) -> Operand:
         or (name in DATE_FUNCTIONS and (t in INSTANT_TYPES or t == "DATE"))
     )
     if not allowed:
-        raise errors.invalid_value(f"The function {name}() cannot be used for the field ({field.code}).")
+        raise errors.invalid_value(N_("The function {name}() cannot be used for the field ({code}).",
+                                      name=name, code=field.code))
     value = call_value(call, ctx)
     if value is None:
         return None

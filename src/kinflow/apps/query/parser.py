@@ -30,6 +30,7 @@ from kinflow.apps.query.ast import (
 )
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError
+from kinflow.i18n import N_
 
 # Deeper nesting than any real filter; the cap keeps every later (recursive) pass within Python's
 # stack however the text is crafted.
@@ -66,7 +67,7 @@ def _count(text: str | None) -> int | None:
     if text is None:
         return None
     if not is_digits(text):
-        raise errors.syntax_error("limit and offset take a whole number.")
+        raise errors.syntax_error(N_("limit and offset take a whole number."))
     return int(text)
 
 
@@ -177,8 +178,8 @@ def _terms(condition: Condition | None) -> int:
 
 
 def _too_large() -> KintoneError:
-    return errors.syntax_error(f"A query may be at most {MAX_LENGTH} characters long and hold at most "
-                               f"{MAX_TERMS} conditions and listed values.")
+    return errors.syntax_error(N_("A query may be at most {max_length} characters long and hold at most {max_terms} "
+                                  "conditions and listed values.", max_length=MAX_LENGTH, max_terms=MAX_TERMS))
 
 
 def _parse(text: str, start: str):
@@ -204,23 +205,22 @@ def _where(text: str, error: UnexpectedInput) -> str:
     """Where parsing stopped, for a person fixing the query: the text found there and its column
     (and line, when the query has several)."""
     if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
-        return "The query ends too early."
+        return N_("The query ends too early.")
     pos = error.pos_in_stream or 0
     words = text[pos:].split(maxsplit=1)
     found = words[0] if words else text[pos:pos + 1]
     if len(found) > _QUOTED:
         found = found[:_QUOTED] + "…"
-    line_start = text.rfind("\n", 0, pos) + 1
-    place = f"column {pos - line_start + 1}"
+    column = pos - text.rfind("\n", 0, pos)
     if "\n" in text:
         line = text.count("\n", 0, pos) + 1
-        place = f"line {line}, {place}"
-    return f'Unexpected "{found}" at {place}.'
+        return N_('Unexpected "{found}" at line {line}, column {column}.', found=found, line=line, column=column)
+    return N_('Unexpected "{found}" at column {column}.', found=found, column=column)
 
 
 def _check_bounds(condition: Condition | None) -> None:
     if _depth(condition) > MAX_DEPTH:
-        raise errors.syntax_error(f"Conditions may nest at most {MAX_DEPTH} levels deep.")
+        raise errors.syntax_error(N_("Conditions may nest at most {max_depth} levels deep.", max_depth=MAX_DEPTH))
     if _terms(condition) > MAX_TERMS:
         raise _too_large()
 

@@ -26,6 +26,7 @@ from kinflow.apps.query.ast import And, Comparison, Condition, FunctionCall, InL
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.fields import check_operator, find_field
 from kinflow.apps.query.operands import EMPTY, Point, Span, operand
+from kinflow.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class _Planner:
         if isinstance(leaf, Like):
             check_operator(field, "not like" if leaf.negated else "like")
             if isinstance(leaf.value, FunctionCall):
-                raise errors.invalid_value(f"like takes a text value (field {field.code}).")
+                raise errors.invalid_value(N_("like takes a text value (field {code}).", code=field.code))
             return Contains(field, leaf.value.text, leaf.negated)
         check_operator(field, "is not empty" if leaf.negated else "is empty")
         return Match(field, (), True, leaf.negated)
@@ -162,7 +163,8 @@ class _Planner:
         negated = leaf.op == "!="
         if value is EMPTY:
             if op != "=":
-                raise errors.invalid_value(f"The operator ({leaf.op}) needs a value (field {field.code}).")
+                raise errors.invalid_value(N_("The operator ({op}) needs a value (field {code}).",
+                                              op=leaf.op, code=field.code))
             return Match(field, (), True, negated)
         clauses = () if value is None else (_clause(op, value),)
         return Match(field, clauses, False, negated)

@@ -1,0 +1,139 @@
+"""kintone's language: errors and validation messages in the caller's language (their setting, else
+`Accept-Language`, else KINFLOW_LANGUAGE), with the codes, statuses and `errors` keys unchanged."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import make_app, password_header, server_with
+
+PASSWORD = "pw-language-1"
+
+
+def new_user(admin, language: str) -> dict[str, str]:
+    code = f"lang-{language}-{uuid.uuid4().hex[:6]}"
+    created = admin.post("/kinflow/v1/users.json", json={"code": code, "password": PASSWORD, "language": language})
+    assert created.status_code == 200, created.text
+    return password_header(code, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def app(server):
+    with server.admin() as admin:
+        return make_app(admin, {
+            "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title", "required": True,
+                      "maxLength": "5"},
+            "qty": {"type": "NUMBER", "code": "qty", "label": "Qty", "maxValue": "100"},
+            "level": {"type": "DROP_DOWN", "code": "level", "label": "Level",
+                      "options": {"A": {"label": "A", "index": "0"}}},
+        })
+
+
+def _bad_record(client, app):
+    return client.post("/k/v1/record.json", json={"app": app, "record": {
+        "title": {"value": "too long"}, "qty": {"value": "500"}, "level": {"value": "Z"}}})
+
+
+def test_a_japanese_user_reads_kintones_japanese_messages_with_the_same_codes(server, admin, app):
+    english = _bad_record(admin, app)
+    with server.client(new_user(admin, "ja")) as japanese_user:
+        japanese = _bad_record(japanese_user, app)
+        assert (japanese.status_code, japanese.json()["code"]) == (english.status_code, english.json()["code"]) \
+            == (400, "CB_VA01")
+        assert japanese.json()["message"] == "入力内容が正しくありません。"
+        assert english.json()["message"] == "Missing or invalid input."
+        assert japanese.json()["errors"] == {
+            "record.title.value": {"messages": ["6文字より短くなければなりません。"]},
+            "record.qty.value": {"messages": ["100以下である必要があります。"]},
+            "record.level.value": {"messages": ['"Z"は選択肢にありません。']},
+        }
+        assert english.json()["errors"].keys() == japanese.json()["errors"].keys()
+
+        missing = japanese_user.post("/k/v1/record.json", json={"app": app, "record": {}})
+        assert missing.json()["errors"] == {"record.title.value": {"messages": ["必須です。"]}}
+        not_found = japanese_user.get("/k/v1/record.json", params={"app": app, "id": 999999})
+        assert (not_found.status_code, not_found.json()["code"]) == (404, "GAIA_RE01")
+        assert not_found.json()["message"] == "指定したレコード（id: 999999）が見つかりません。"
+        no_app = japanese_user.get("/k/v1/app.json", params={"id": 999999})
+        assert no_app.json()["message"] == "指定したアプリ（id: 999999）が見つかりません。削除されている可能性があります。"
+        no_id = japanese_user.get("/k/v1/record.json", params={"app": app})
+        assert no_id.json()["errors"] == {"id": {"messages": ["必須です。"]}}
+
+
+def test_the_setting_wins_over_the_browser(server, admin, app):
+    with server.client({**new_user(admin, "en"), "Accept-Language": "ja"}) as english_user:
+        assert english_user.get("/k/v1/record.json", params={"app": app, "id": 999999}).json()["message"] == \
+            "The specified record (ID: 999999) is not found."
+    with server.client({**new_user(admin, "ja"), "Accept-Language": "en"}) as japanese_user:
+        assert japanese_user.get("/k/v1/record.json", params={"app": app, "id": 999999}).json()["message"] == \
+            "指定したレコード（id: 999999）が見つかりません。"
+
+
+def test_auto_follows_accept_language(server, admin, app):
+    auto = new_user(admin, "auto")
+    with server.client({**auto, "Accept-Language": "ja,en;q=0.5"}) as client:
+        assert client.get("/k/v1/record.json", params={"app": app, "id": 999999}).json()["message"] == \
+            "指定したレコード（id: 999999）が見つかりません。"
+    with server.client({**auto, "Accept-Language": "en-US"}) as client:
+        assert client.get("/k/v1/record.json", params={"app": app, "id": 999999}).json()["message"] == \
+            "The specified record (ID: 999999) is not found."
+
+
+def test_before_sign_in_and_with_tokens_the_browser_decides(server, admin):
+    with server.client({"Accept-Language": "ja"}) as anonymous:
+        response = anonymous.get("/k/v1/records.json", params={"app": 1})
+        assert (response.status_code, response.json()) == (401, {**response.json(), "code": "CB_AU01",
+                                                                 "message": "ログインしてください。"})
+    with server.client({**password_header("nobody-here", "wrong"), "Accept-Language": "ja"}) as wrong:
+        response = wrong.get("/k/v1/records.json", params={"app": 1})
+        assert (response.status_code, response.json()["code"]) == (401, "CB_WA01")
+        assert response.json()["message"] == \
+            "ユーザーのパスワード認証に失敗しました。「X-Cybozu-Authorization」ヘッダーの値が正しくありません。"
+    with server.client({"X-Cybozu-API-Token": "no-such-token", "Accept-Language": "ja"}) as token:
+        response = token.get("/k/v1/records.json", params={"app": 1})
+        assert response.json()["code"] == "GAIA_IA02"
+        assert response.json()["message"] == "指定したAPIトークンが、アプリで生成したAPIトークンと一致しません。"
+
+
+def test_no_privilege_and_query_errors_in_japanese(server, admin, app):
+    with server.client(new_user(admin, "ja")) as japanese_user:
+        denied = japanese_user.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {}})
+        assert (denied.status_code, denied.json()["code"], denied.json()["message"]) == \
+            (403, "CB_NO02", "権限がありません。")
+    with server.client({**password_header("Administrator", "admin-secret"), "Accept-Language": "ja"}) as client:
+        syntax = client.get("/k/v1/records.json", params={"app": app, "query": "title ="})
+        assert syntax.json()["code"] == "CB_VA01"
+        assert syntax.json()["errors"]["query"]["messages"][0].startswith("クエリ記法が間違っています。")
+        unknown = client.get("/k/v1/records.json", params={"app": app, "query": "nothing = 1"})
+        assert (unknown.json()["code"], unknown.json()["message"]) == \
+            ("GAIA_IQ11", "指定されたフィールド（nothing）が見つかりません。")
+        limit = client.get("/k/v1/records.json", params={"app": app, "query": "limit 501"})
+        assert (limit.json()["code"], limit.json()["message"]) == \
+            ("GAIA_QU01", "limitには500以下の値を指定してください。")
+
+
+def test_a_bulk_request_reports_its_failure_in_the_callers_language(server, admin, app):
+    with server.client(new_user(admin, "ja")) as japanese_user:
+        response = japanese_user.post("/k/v1/bulkRequest.json", json={"requests": [
+            {"method": "POST", "api": "/k/v1/record.json", "payload": {"app": app, "record": {"title": {"value": "ok"}}}},
+            {"method": "POST", "api": "/k/v1/record.json", "payload": {"app": app, "record": {}}},
+        ]})
+        assert response.status_code == 400
+        results = response.json()["results"]
+        assert results[0] == {}
+        assert (results[1]["code"], results[1]["message"]) == ("CB_VA01", "入力内容が正しくありません。")
+        assert results[1]["errors"] == {"record.title.value": {"messages": ["必須です。"]}}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def japanese_server(request, tmp_path_factory):
+    yield from server_with(request, tmp_path_factory, {"KINFLOW_LANGUAGE": "ja"})
+
+
+def test_the_server_default_speaks_when_nothing_else_does(japanese_server):
+    with japanese_server.client() as anonymous:
+        assert anonymous.get("/k/v1/records.json", params={"app": 1}).json()["message"] == "ログインしてください。"
+    with japanese_server.client({"Accept-Language": "en"}) as english:
+        assert english.get("/k/v1/records.json", params={"app": 1}).json()["message"] == "Please login."

@@ -1,0 +1,79 @@
+"""Every message of the API (errors, validation, notifications) has its Japanese translation, and is
+written so that it can have one: through `N_`, never as a plain or formatted string."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from kinflow import i18n
+
+SOURCE = Path(i18n.__file__).parent
+# The Kaizala-compatible groups and the flows engine answer in their own services' formats, in English.
+_OTHER_SERVICES = ("flows", "groups", "api/kaizala", "api/flows.py", "api/workflows.py", "cli", "web")
+_PLACEHOLDER = re.compile(r"{(\w+)[^}]*}")
+
+
+def _api_messages() -> set[str]:
+    return {message for _, _, message, _, _ in extract_from_dir(
+        str(SOURCE), method_map=[("**.py", "python")], keywords={"N_": None}, comment_tags=())}
+
+
+def test_every_api_message_is_translated_to_japanese():
+    messages = _api_messages()
+    assert len(messages) > 150
+    assert sorted(m for m in messages if not i18n.has_translation(m, "ja")) == []
+
+
+def test_translations_fill_only_the_placeholders_the_message_has():
+    for message in _api_messages():
+        japanese = i18n.translator("ja")(message)
+        assert set(_PLACEHOLDER.findall(japanese)) <= set(_PLACEHOLDER.findall(message)), message
+
+
+def _plain_messages(tree: ast.AST) -> list[ast.AST]:
+    """Messages written as literals where a `KintoneError`, `invalid_input` or a value's `Invalid`
+    takes them."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name == "KintoneError" and len(node.args) >= 2:
+            found.append(node.args[1])
+        elif name == "Invalid" and node.args:
+            found.append(node.args[0])
+        elif name == "invalid_input" and node.args and isinstance(node.args[0], ast.Dict):
+            for value in node.args[0].values:
+                found += value.elts if isinstance(value, ast.List) else [value]
+    return [m for m in found if isinstance(m, ast.JoinedStr) or (isinstance(m, ast.Constant) and isinstance(m.value, str))]
+
+
+def test_api_messages_are_written_to_be_translated():
+    plain = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        relative = path.relative_to(SOURCE).as_posix()
+        if relative.startswith(_OTHER_SERVICES):
+            continue
+        plain += [f"{relative}:{m.lineno}" for m in _plain_messages(ast.parse(path.read_text(encoding="utf-8")))]
+    assert plain == []
+
+
+def test_a_message_is_english_until_it_is_translated():
+    message = i18n.N_("The specified record (ID: {id}) is not found.", id=7)
+    assert message == "The specified record (ID: 7) is not found."
+    assert i18n.translate(message, "en") == message
+    assert i18n.translate(message, "ja") == "指定したレコード（id: 7）が見つかりません。"
+    assert i18n.translate("Missing or invalid input.", "ja") == "入力内容が正しくありません。"
+
+
+def test_language_falls_back_to_the_server_default():
+    assert i18n.choose("auto", "", "ja") == "ja"
+    assert i18n.choose("auto", "de, fr", "ja") == "ja"
+    assert i18n.choose("auto", "en-US", "ja") == "en"
+    assert i18n.choose("en", "ja", "ja") == "en"
+    # A language kinflow has no catalogue for reads English, whatever the browser says.
+    assert i18n.choose("zh", "ja", "ja") == "en"
