@@ -23,6 +23,7 @@ from kinflow.apps.query.parser import parse_condition
 from kinflow.apps.setting_checks import SettingChecker
 from kinflow.directory.users import EVERYONE
 from kinflow.errors import KintoneError, invalid_input
+from kinflow.i18n import N_
 
 RECORD_ACL, FIELD_ACL = "record_acl", "field_acl"
 ENTITY_TYPES = ("USER", "GROUP", "ORGANIZATION", "FIELD_ENTITY")
@@ -73,18 +74,18 @@ class _Rights(SettingChecker):
             return True
         if value in (False, "false", None):
             return False
-        self.fail(key, "Must be true or false.")
+        self.fail(key, N_("Must be true or false."))
         return False
 
     def listed(self, raw: object, key: str, limit: int) -> list:
         if raw is None:
-            self.fail(key, "Required field.")
+            self.fail(key, N_("Required field."))
             return []
         if not isinstance(raw, list):
-            self.fail(key, "Enter an array.")
+            self.fail(key, N_("Enter an array."))
             return []
         if len(raw) > limit:
-            self.fail(key, f"Specify up to {limit} items.")
+            self.fail(key, N_("Specify up to {limit} items.", limit=limit))
             return []
         return raw
 
@@ -94,7 +95,7 @@ class _Rights(SettingChecker):
         for index, item in enumerate(self.listed(raw, f"{base}.entities", MAX_ENTITIES)):
             key = f"{base}.entities[{index}]"
             if not isinstance(item, dict):
-                self.fail(key, "Enter an object.")
+                self.fail(key, N_("Enter an object."))
                 continue
             entity = self.entity(item.get("entity"), f"{key}.entity", ENTITY_TYPES)
             if entity is not None:
@@ -111,14 +112,15 @@ class _Rights(SettingChecker):
 
     def record_condition(self, text: object, key: str) -> str:
         if isinstance(text, str) and len(text) > MAX_CONDITION:
-            self.fail(key, f"Enter less than {MAX_CONDITION + 1} characters.")
+            self.fail(key, N_("Enter less than {limit} characters.", limit=MAX_CONDITION + 1))
             return ""
         condition = self.condition(text, key)
         if condition and key not in self.errors:
             for leaf in leaves(parse_condition(condition)):
                 field = self.form.get(leaf.field)
                 if field is not None and field.type in UNSEARCHABLE_TYPES:
-                    self.fail(key, f"The field ({leaf.field}) cannot be used in a record permission condition.")
+                    self.fail(key, N_("The field ({code}) cannot be used in a record permission condition.",
+                                      code=leaf.field))
                     break
         return condition
 
@@ -127,14 +129,14 @@ class _Rights(SettingChecker):
         for index, item in enumerate(self.listed(raw, "rights", MAX_RIGHTS)):
             base = f"rights[{index}]"
             if not isinstance(item, dict):
-                self.fail(base, "Enter an object.")
+                self.fail(base, N_("Enter an object."))
                 continue
             condition = self.record_condition(item.get("filterCond"), f"{base}.filterCond")
             entities = []
             for key, entity, entry in self.entries(item.get("entities"), base):
                 flags = {name: self.flag(entry, name, f"{key}.{name}") for name in RECORD_FLAGS}
                 if (flags["editable"] or flags["deletable"]) and not flags["viewable"]:
-                    self.fail(f"{key}.viewable", "Allow viewing to allow editing or deleting.")
+                    self.fail(f"{key}.viewable", N_("Allow viewing to allow editing or deleting."))
                 entities.append({"entity": entity, **flags,
                                  "includeSubs": self.include_subs(entity, entry, key)})
             rights.append({"filterCond": condition, "entities": _last_everyone(entities)})
@@ -146,22 +148,22 @@ class _Rights(SettingChecker):
         for index, item in enumerate(self.listed(raw, "rights", MAX_FIELD_RIGHTS)):
             base = f"rights[{index}]"
             if not isinstance(item, dict):
-                self.fail(base, "Enter an object.")
+                self.fail(base, N_("Enter an object."))
                 continue
             code = item.get("code")
             prop = properties.get(code) if isinstance(code, str) else None
             if prop is None or prop.get("type") in NO_PERMISSION_TYPES:
-                self.fail(f"{base}.code", f"The field ({code}) is not found.")
+                self.fail(f"{base}.code", N_("The field ({code}) is not found.", code=code))
                 continue
             if code in seen:
-                self.fail(f"{base}.code", f"The field ({code}) is listed twice.")
+                self.fail(f"{base}.code", N_("The field ({code}) is listed twice.", code=code))
                 continue
             seen.add(code)
             entities = []
             for key, entity, entry in self.entries(item.get("entities"), base):
                 accessibility = entry.get("accessibility")
                 if accessibility not in ACCESSIBILITY:
-                    self.fail(f"{key}.accessibility", "Enter READ, WRITE or NONE.")
+                    self.fail(f"{key}.accessibility", N_("Enter READ, WRITE or NONE."))
                     continue
                 entities.append({"accessibility": accessibility, "entity": entity,
                                  "includeSubs": self.include_subs(entity, entry, key)})
@@ -205,5 +207,5 @@ def check_against_form(conn: Connection, form_document: dict, documents: dict[st
         name = "record" if kind == RECORD_ACL else "field"
         problems.update({f"{name}Acl.{key}": messages for key, messages in checker.errors.items()})
     if problems:
-        raise KintoneError("CB_VA01", "The record or field permissions name fields the form no longer has.",
+        raise KintoneError("CB_VA01", N_("The record or field permissions name fields the form no longer has."),
                            400, problems)
