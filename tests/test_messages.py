@@ -35,8 +35,8 @@ def test_translations_fill_only_the_placeholders_the_message_has():
 
 
 def _plain_messages(tree: ast.AST) -> list[ast.AST]:
-    """Messages written as literals where a `KintoneError`, `invalid_input` or a value's `Invalid`
-    takes them."""
+    """Messages written as literals where a `KintoneError`, `invalid_input`, a value's `Invalid` or
+    a settings check's `fail` takes them."""
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -46,6 +46,8 @@ def _plain_messages(tree: ast.AST) -> list[ast.AST]:
             found.append(node.args[1])
         elif name == "Invalid" and node.args:
             found.append(node.args[0])
+        elif name in ("fail", "_err") and len(node.args) >= 2:
+            found.append(node.args[-1])
         elif name == "invalid_input" and node.args and isinstance(node.args[0], ast.Dict):
             for value in node.args[0].values:
                 found += value.elts if isinstance(value, ast.List) else [value]

@@ -87,13 +87,13 @@ def _parse_mentions(raw: object) -> list[dict]:
     for index, item in enumerate(raw):
         base = f"comment.mentions[{index}]"
         if not isinstance(item, dict):
-            errors[base] = ["Enter an object with code and type."]
+            errors[base] = [N_("Enter an object with code and type.")]
             continue
         code, kind = item.get("code"), item.get("type")
         if not isinstance(code, str) or not code.strip():
-            errors[f"{base}.code"] = ["Required field."]
+            errors[f"{base}.code"] = [N_("Required field.")]
         if kind not in MENTION_TYPES:
-            errors[f"{base}.type"] = ["Enter USER, GROUP or ORGANIZATION."]
+            errors[f"{base}.type"] = [N_("Enter USER, GROUP or ORGANIZATION.")]
         if f"{base}.code" not in errors and f"{base}.type" not in errors:
             mentions.append({"code": code, "type": kind})
     if errors:

@@ -67,7 +67,7 @@ THUMBNAIL_SIZES = frozenset({"50", "150", "250", "500"})
 # The display formats of a CALC field (kintone refuses any other with CB_VA01).
 CALC_FORMATS = frozenset({"NUMBER", "NUMBER_DIGIT", "DATETIME", "DATE", "TIME", "HOUR_MINUTE", "DAY_HOUR_MINUTE"})
 _UNIT_POSITIONS = frozenset({"BEFORE", "AFTER"})
-_ENUM = "Must be one of the enum values."
+_ENUM = N_("Must be one of the enum values.")
 _NUMERIC_PROPS = ("minLength", "maxLength", "minValue", "maxValue", "displayScale")
 
 
@@ -79,18 +79,19 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
     """A complete kintone property for a field being added, or a clear CB_VA01."""
     where = f"properties.{key}"
     if not isinstance(prop, dict):
-        raise _err(where, "Must be an object.")
+        raise _err(where, N_("Must be an object."))
     field_type = prop.get("type")
     if not isinstance(field_type, str) or field_type not in ALL_TYPES:
-        raise _err(f"{where}.type", "Enter a valid field type.")
+        raise _err(f"{where}.type", N_("Enter a valid field type."))
     if field_type in SYSTEM_TYPES:
-        raise _err(f"{where}.type", f"A {field_type} field exists already and cannot be added.")
+        raise _err(f"{where}.type", N_("A {type} field exists already and cannot be added.",
+                                       type=field_type))
     if inner and field_type not in INNER_ALLOWED_TYPES:
-        raise _err(f"{where}.type", f"A {field_type} field cannot be placed in a table.")
+        raise _err(f"{where}.type", N_("A {type} field cannot be placed in a table.", type=field_type))
     code = prop.get("code", key)
     check_code(code, f"{where}.code")
     if code != key:
-        raise _err(f"{where}.code", "The field code must be the same as the key of the property.")
+        raise _err(f"{where}.code", N_("The field code must be the same as the key of the property."))
     if field_type == "REFERENCE_TABLE":
         return normalise_reference_table(where, {**prop, "code": code})
     result = {"type": field_type, "code": code}
@@ -107,11 +108,11 @@ def normalise_property(key: str, prop: object, *, inner: bool = False) -> dict:
 
 def check_code(code: object, key: str) -> None:
     if not isinstance(code, str) or not code:
-        raise _err(key, "Required field.")
+        raise _err(key, N_("Required field."))
     if len(code) > MAX_CODE_LENGTH:
-        raise _err(key, f"Enter less than {MAX_CODE_LENGTH + 1} characters.")
+        raise _err(key, N_("Enter less than {limit} characters.", limit=MAX_CODE_LENGTH + 1))
     if _FORBIDDEN_IN_CODE.search(code) or is_digits(code) or code.startswith("$"):
-        raise _err(key, "The field code contains characters that cannot be used.")
+        raise _err(key, N_("The field code contains characters that cannot be used."))
 
 
 def _number_text(value: object, key: str) -> str:
@@ -120,9 +121,9 @@ def _number_text(value: object, key: str) -> str:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise _err(key, "Only numbers are allowed.") from None
+        raise _err(key, N_("Only numbers are allowed.")) from None
     if not number.is_finite():
-        raise _err(key, "Only numbers are allowed.")
+        raise _err(key, N_("Only numbers are allowed."))
     return str(value)
 
 
@@ -136,28 +137,28 @@ def _check_values(where: str, prop: dict) -> None:
             if prop[flag] in ("true", "false"):
                 prop[flag] = prop[flag] == "true"
             else:
-                raise _err(f"{where}.{flag}", "Must be true or false.")
+                raise _err(f"{where}.{flag}", N_("Must be true or false."))
     if prop.get("unique") and field_type not in UNIQUE_CAPABLE_TYPES:
         prop["unique"] = False  # kintone silently drops `unique` where it does not apply
     if "label" in prop and not isinstance(prop["label"], str):
-        raise _err(f"{where}.label", "Must be a string.")
+        raise _err(f"{where}.label", N_("Must be a string."))
     if field_type in CHOICE_TYPES:
         options = prop.get("options")
         if not isinstance(options, dict) or not options:
-            raise _err(f"{where}.options", "Required field.")
+            raise _err(f"{where}.options", N_("Required field."))
         normalised = {}
         for index, (label, option) in enumerate(options.items()):
             if not isinstance(option, dict) or option.get("label", label) != label:
-                raise _err(f"{where}.options.{label}.label", "The option label must match its key.")
+                raise _err(f"{where}.options.{label}.label", N_("The option label must match its key."))
             normalised[label] = {"label": label, "index": str(option.get("index", index))}
         prop["options"] = normalised
         default = prop.get("defaultValue")
         defaults = default if isinstance(default, list) else [default]
         if field_type in ("CHECK_BOX", "MULTI_SELECT") and not isinstance(default, list):
-            raise _err(f"{where}.defaultValue", "Must be an array.")
+            raise _err(f"{where}.defaultValue", N_("Must be an array."))
         for value in defaults:
             if value not in ("", None) and value not in normalised:
-                raise _err(f"{where}.defaultValue", f'The value, "{value}", is not in options.')
+                raise _err(f"{where}.defaultValue", N_('The value, "{value}", is not in options.', value=value))
     if field_type == "NUMBER":
         prop["defaultValue"] = _number_text(prop.get("defaultValue"), f"{where}.defaultValue")
     if field_type == "FILE":
@@ -170,22 +171,22 @@ def _check_values(where: str, prop: dict) -> None:
         if prop.get("format") not in CALC_FORMATS:
             raise _err(f"{where}.format", _ENUM)
         if not isinstance(prop.get("expression"), str) or not prop["expression"].strip():
-            raise _err(f"{where}.expression", "Required field.")
+            raise _err(f"{where}.expression", N_("Required field."))
     if "expression" in prop and not isinstance(prop["expression"], str):
-        raise _err(f"{where}.expression", "Must be a string.")
+        raise _err(f"{where}.expression", N_("Must be a string."))
     for name in ("minLength", "maxLength"):
         if prop.get(name) not in ("", None) and (not is_digits(str(prop[name]))):
-            raise _err(f"{where}.{name}", "Enter an integer value of 0 or more.")
+            raise _err(f"{where}.{name}", N_("Enter an integer value of 0 or more."))
 
 
 def add_fields(document: dict, properties: object) -> None:
     """Add `properties` to a pre-live form document in place."""
     if not isinstance(properties, dict) or not properties:
-        raise _err("properties", "Required field.")
+        raise _err("properties", N_("Required field."))
     existing = _all_codes(document)
     for key, prop in properties.items():
         if key in existing:
-            raise _err(f"properties.{key}.code", f"The field code ({key}) is already used.")
+            raise _err(f"properties.{key}.code", N_("The field code ({code}) is already used.", code=key))
         field = normalise_property(key, prop)
         if field["type"] == "SUBTABLE":
             field["fields"] = _inner_fields(key, field.get("fields"), existing | {key})
@@ -198,11 +199,11 @@ def add_fields(document: dict, properties: object) -> None:
 
 def _inner_fields(table: str, fields: object, taken: set[str]) -> dict:
     if not isinstance(fields, dict) or not fields:
-        raise _err(f"properties.{table}.fields", "Required field.")
+        raise _err(f"properties.{table}.fields", N_("Required field."))
     result = {}
     for key, prop in fields.items():
         if key in taken or key in result:
-            raise _err(f"properties.{table}.fields.{key}.code", f"The field code ({key}) is already used.")
+            raise _err(f"properties.{table}.fields.{key}.code", N_("The field code ({code}) is already used.", code=key))
         result[key] = normalise_property(key, prop, inner=True)
     return result
 
@@ -228,13 +229,13 @@ def _not_found(code: str) -> KintoneError:
 def update_fields(document: dict, properties: object) -> None:
     """Change existing fields in place; a changed `code` renames the field, keeping its column."""
     if not isinstance(properties, dict) or not properties:
-        raise _err("properties", "Required field.")
+        raise _err("properties", N_("Required field."))
     for key, change in properties.items():
         if not isinstance(change, dict):
-            raise _err(f"properties.{key}", "Must be an object.")
+            raise _err(f"properties.{key}", N_("Must be an object."))
         table, current = _locate(document, key)
         if "type" in change and change["type"] != current["type"]:
-            raise _err(f"properties.{key}.type", "The field type cannot be changed.")
+            raise _err(f"properties.{key}.type", N_("The field type cannot be changed."))
         if current["type"] in SYSTEM_TYPES:
             allowed = {"label", "noLabel", "code", "type", "enabled"}
             merged = {**current, **{k: v for k, v in change.items() if k in allowed}}
@@ -251,14 +252,15 @@ def update_fields(document: dict, properties: object) -> None:
                 else:
                     if inner_key in _all_codes(document):
                         raise _err(f"properties.{key}.fields.{inner_key}.code",
-                                   f"The field code ({inner_key}) is already used.")
+                                   N_("The field code ({code}) is already used.", code=inner_key))
                     inner[inner_key] = normalise_property(inner_key, inner_change, inner=True)
             merged["fields"] = inner
         new_code = merged["code"]
         if new_code != key:
             check_code(new_code, f"properties.{key}.code")
             if new_code in _all_codes(document):
-                raise _err(f"properties.{key}.code", f"The field code ({new_code}) is already used.")
+                raise _err(f"properties.{key}.code", N_("The field code ({code}) is already used.",
+                                                        code=new_code))
             document["field_ids"][new_code] = document["field_ids"].pop(key)
         container = document["properties"] if table is None else document["properties"][table]["fields"]
         container.pop(key)
@@ -281,13 +283,13 @@ def _locate(document: dict, code: str) -> tuple[str | None, dict]:
 
 def delete_fields(document: dict, codes: object) -> None:
     if not isinstance(codes, list) or not codes:
-        raise _err("fields", "Required field.")
+        raise _err("fields", N_("Required field."))
     for code in codes:
         if not isinstance(code, str):
-            raise _err("fields", "Enter field codes.")
+            raise _err("fields", N_("Enter field codes."))
         table, prop = _locate(document, code)
         if prop["type"] in SYSTEM_TYPES:
-            raise _err("fields", f"The field ({code}) cannot be deleted.")
+            raise _err("fields", N_("The field ({code}) cannot be deleted.", code=code))
         if table is None:
             removed = document["properties"].pop(code)
             for inner in removed.get("fields", {}):
@@ -295,7 +297,7 @@ def delete_fields(document: dict, codes: object) -> None:
         else:
             document["properties"][table]["fields"].pop(code)
             if not document["properties"][table]["fields"]:
-                raise _err("fields", f"The table ({table}) must keep at least one field.")
+                raise _err("fields", N_("The table ({table}) must keep at least one field.", table=table))
         document["field_ids"].pop(code, None)
     check_form(document)
 

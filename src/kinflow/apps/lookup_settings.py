@@ -62,12 +62,12 @@ def _text(value: object, key: str, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise _err(key, "Must be a string.")
+        raise _err(key, N_("Must be a string."))
     text = str(value)
     if required and not text:
-        raise _err(key, "Required field.")
+        raise _err(key, N_("Required field."))
     if len(text) > MAX_TEXT:
-        raise _err(key, f"Enter less than {MAX_TEXT + 1} characters.")
+        raise _err(key, N_("Enter less than {limit} characters.", limit=MAX_TEXT + 1))
     return text
 
 
@@ -75,13 +75,13 @@ def related_app(value: object, key: str) -> dict:
     """`relatedApp` as kintone shows it: both `app` (an id, as a string) and `code`; one of them
     given is enough (the other is filled in when the form is checked against the related app)."""
     if not isinstance(value, dict):
-        raise _err(key, "Required field.")
+        raise _err(key, N_("Required field."))
     app = _text(value.get("app"), f"{key}.app")
     code = _text(value.get("code"), f"{key}.code")
     if not app and not code:
-        raise _err(f"{key}.app", "Required field.")
+        raise _err(f"{key}.app", N_("Required field."))
     if app and not is_digits(app):
-        raise _err(f"{key}.app", "Enter an app ID.")
+        raise _err(f"{key}.app", N_("Enter an app ID."))
     return {"app": app, "code": code}
 
 
@@ -89,28 +89,29 @@ def _codes(value: object, key: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_MAPPINGS:
-        raise _err(key, f"Enter an array of at most {MAX_MAPPINGS} field codes.")
+        raise _err(key, N_("Enter an array of at most {max_mappings} field codes.", max_mappings=MAX_MAPPINGS))
     return [_text(code, f"{key}[{index}]", required=True) for index, code in enumerate(value)]
 
 
 def normalise_lookup(where: str, prop: dict) -> dict:
     """A lookup field's complete property, or a clear CB_VA01."""
     if prop["type"] not in LOOKUP_TYPES:
-        raise _err(f"{where}.lookup", "A lookup can be set only on a text or number field.")
+        raise _err(f"{where}.lookup", N_("A lookup can be set only on a text or number field."))
     lookup = prop["lookup"]
     key = f"{where}.lookup"
     if not isinstance(lookup, dict):
-        raise _err(key, "Must be an object.")
+        raise _err(key, N_("Must be an object."))
     mappings = lookup.get("fieldMappings")
     if mappings is None:
         mappings = []
     if not isinstance(mappings, list) or len(mappings) > MAX_MAPPINGS:
-        raise _err(f"{key}.fieldMappings", f"Enter an array of at most {MAX_MAPPINGS} mappings.")
+        raise _err(f"{key}.fieldMappings", N_("Enter an array of at most {max_mappings} mappings.",
+                                              max_mappings=MAX_MAPPINGS))
     normalised_mappings = []
     for index, mapping in enumerate(mappings):
         at = f"{key}.fieldMappings[{index}]"
         if not isinstance(mapping, dict):
-            raise _err(at, "Must be an object.")
+            raise _err(at, N_("Must be an object."))
         normalised_mappings.append({"field": _text(mapping.get("field"), f"{at}.field", required=True),
                                     "relatedField": _text(mapping.get("relatedField"), f"{at}.relatedField",
                                                           required=True)})
@@ -153,14 +154,15 @@ def check_lookups(form: Form) -> None:
             at = f"{where}[{index}].field"
             target = form.get(mapping["field"])
             if target is None or target.type not in COPY_SOURCES:
-                raise _err(at, f"The field ({mapping['field']}) cannot receive a lookup's copy.")
+                raise _err(at, N_("The field ({code}) cannot receive a lookup's copy.", code=mapping['field']))
             if target.code == f.code or is_calculated(target) or isinstance(target.props.get("lookup"), dict):
-                raise _err(at, f"The field ({target.code}) cannot receive a lookup's copy.")
+                raise _err(at, N_("The field ({code}) cannot receive a lookup's copy.", code=target.code))
             if target.table != f.table:
-                raise _err(at, f"The field ({target.code}) must be in the same table as the lookup ({f.code}).")
+                raise _err(at, N_("The field ({code}) must be in the same table as the lookup ({code2}).",
+                                  code=target.code, code2=f.code))
             if claimed.setdefault(target.code, f.code) != f.code or \
                     [m["field"] for m in f.props["lookup"]["fieldMappings"]].count(target.code) > 1:
-                raise _err(at, f"The field ({target.code}) already receives a lookup's copy.")
+                raise _err(at, N_("The field ({code}) already receives a lookup's copy.", code=target.code))
 
 
 def rename_in_lookups(document_fields: list[dict], old: str, new: str) -> None:
@@ -191,9 +193,9 @@ def resolve_related(conn: Connection, value: dict, key: str, own_app: int, own_f
             live = load_live_anywhere(conn, app_id)
             form = live.form
     except KintoneError:
-        raise _err(f"{key}.app", "The related app is not found or has not been deployed.") from None
+        raise _err(f"{key}.app", N_("The related app is not found or has not been deployed.")) from None
     if value["app"] and value["code"] and live is not None and live.app.code != value["code"]:
-        raise _err(f"{key}.code", "The app code does not match the app ID.")
+        raise _err(f"{key}.code", N_("The app code does not match the app ID."))
     value["app"] = str(app_id)
     if live is not None:
         value["code"] = live.app.code
@@ -216,7 +218,8 @@ def check_lookups_against(conn: Connection, app_id: int, form: Form) -> None:
         key = related.get(lookup["relatedKeyField"])
         if key is None or key.table is not None or key.type not in KEY_TYPES[f.type]:
             raise _err(f"{where}.relatedKeyField",
-                       f"The field ({lookup['relatedKeyField']}) cannot be the key of this lookup.")
+                       N_("The field ({code}) cannot be the key of this lookup.",
+                          code=lookup['relatedKeyField']))
         if key.type != "RECORD_NUMBER" and not key.props.get("unique"):
             raise KintoneError("GAIA_LO03", N_("The key field ({code}) of the lookup ({code2}) must prohibit duplicate "
                                                "values.", code=key.code, code2=f.code), 400)
@@ -226,10 +229,11 @@ def check_lookups_against(conn: Connection, app_id: int, form: Form) -> None:
             if source is None or source.table is not None or source.type not in COPY_SOURCES[target.type] or (
                     source.type == "CALC" and source.props.get("format") not in _NUMBER_FORMATS):
                 raise _err(f"{where}.fieldMappings[{index}].relatedField",
-                           f"The field ({mapping['relatedField']}) cannot be copied into {target.code}.")
+                           N_("The field ({code}) cannot be copied into {target}.",
+                              code=mapping['relatedField'], target=target.code))
         for index, code in enumerate(lookup["lookupPickerFields"]):
             if related.get(code) is None:
-                raise _err(f"{where}.lookupPickerFields[{index}]", f"The field ({code}) is not found.")
+                raise _err(f"{where}.lookupPickerFields[{index}]", N_("The field ({code}) is not found.", code=code))
         check_filter(conn, related, lookup, where)
 
 
@@ -245,19 +249,19 @@ def normalise_reference_table(where: str, prop: dict) -> dict:
     key = f"{where}.referenceTable"
     table = prop.get("referenceTable")
     if not isinstance(table, dict):
-        raise _err(key, "Required field.")
+        raise _err(key, N_("Required field."))
     condition = table.get("condition")
     if not isinstance(condition, dict):
-        raise _err(f"{key}.condition", "Required field.")
+        raise _err(f"{key}.condition", N_("Required field."))
     size = str(table.get("size") if table.get("size") not in (None, "") else "5")
     if size not in REFERENCE_SIZES:
-        raise _err(f"{key}.size", "Must be one of the enum values.")
+        raise _err(f"{key}.size", N_("Must be one of the enum values."))
     label = prop.get("label", "")
     if not isinstance(label, str):
-        raise _err(f"{where}.label", "Must be a string.")
+        raise _err(f"{where}.label", N_("Must be a string."))
     no_label = prop.get("noLabel", False)
     if not isinstance(no_label, bool):
-        raise _err(f"{where}.noLabel", "Must be true or false.")
+        raise _err(f"{where}.noLabel", N_("Must be true or false."))
     return {
         "type": "REFERENCE_TABLE", "code": prop["code"], "label": label, "noLabel": no_label,
         "referenceTable": {
@@ -283,7 +287,8 @@ def check_reference_tables(document: dict, form: Form) -> None:
         field = form.get(prop["referenceTable"]["condition"]["field"])
         if field is None or field.table is not None or field.type == "SUBTABLE":
             raise _err(f"properties.{prop['code']}.referenceTable.condition.field",
-                       f"The field ({prop['referenceTable']['condition']['field']}) cannot be a condition.")
+                       N_("The field ({code}) cannot be a condition.",
+                          code=prop['referenceTable']['condition']['field']))
 
 
 def check_related_records(conn: Connection, app_id: int, document: dict, form: Form) -> None:
@@ -295,10 +300,11 @@ def check_related_records(conn: Connection, app_id: int, document: dict, form: F
         source = related.get(table["condition"]["relatedField"])
         if source is None or source.table is not None or source.type == "SUBTABLE":
             raise _err(f"{where}.condition.relatedField",
-                       f"The field ({table['condition']['relatedField']}) cannot be a condition.")
+                       N_("The field ({code}) cannot be a condition.",
+                          code=table['condition']['relatedField']))
         for index, code in enumerate(table["displayFields"]):
             if related.get(code) is None:
-                raise _err(f"{where}.displayFields[{index}]", f"The field ({code}) is not found.")
+                raise _err(f"{where}.displayFields[{index}]", N_("The field ({code}) is not found.", code=code))
         check_filter(conn, related, table, where)
 
 
@@ -316,7 +322,8 @@ def check_filter(conn: Connection, related: Form, settings: dict, where: str) ->
         field = related.get(words[0]) if words else None
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")) or (
                 (field is None or field.table is not None or field.type == "SUBTABLE") and words[:1] != ["$id"]):
-            raise _err(f"{where}.sort", f"The sort ({part.strip()}) is not valid: enter a field code, then asc or desc.")
+            raise _err(f"{where}.sort", N_("The sort ({sort}) is not valid: enter a field code, then asc or desc.",
+                                           sort=part.strip()))
 
 
 # --- what other apps read of this one ---------------------------------------------------------

@@ -343,7 +343,7 @@ def _unique_races(live: LiveApp, items: list[tuple[str, StoredRecord]]) -> Itera
         f = _unique_field(live, problem)
         if f is None:
             raise
-        errors: Errors = {f"{base}.{f.code}.value": ["This value already exists in another record."]
+        errors: Errors = {f"{base}.{f.code}.value": [N_("This value already exists in another record.")]
                           for base, rec in items if rec.values.get(f.code) not in (None, "")}
         raise invalid_input(errors) from None
 

@@ -127,5 +127,5 @@ def put_documents(conn: Connection, app: App, documents: dict[str, dict], user: 
 
 def require_object(value: object, name: str) -> dict:
     if not isinstance(value, dict):
-        raise invalid_input({name: ["Required field."] if value is None else ["Must be an object."]})
+        raise invalid_input({name: [N_("Required field.") if value is None else N_("Must be an object.")]})
     return value

@@ -57,7 +57,7 @@ class ApiToken:
 def _checked(permissions: dict) -> dict[str, bool]:
     unknown = set(permissions) - set(PERMISSIONS)
     if unknown:
-        raise invalid_input({p: ["Unknown permission."] for p in sorted(unknown)})
+        raise invalid_input({p: [N_("Unknown permission.")] for p in sorted(unknown)})
     return {k: bool(v) for k, v in permissions.items()}
 
 
