@@ -137,3 +137,74 @@ def test_the_server_default_speaks_when_nothing_else_does(japanese_server):
         assert anonymous.get("/k/v1/records.json", params={"app": 1}).json()["message"] == "ログインしてください。"
     with japanese_server.client({"Accept-Language": "en"}) as english:
         assert english.get("/k/v1/records.json", params={"app": 1}).json()["message"] == "Please login."
+
+
+JAPANESE_SYSTEM_FIELDS = {
+    "レコード番号": "RECORD_NUMBER", "作成者": "CREATOR", "作成日時": "CREATED_TIME", "更新者": "MODIFIER",
+    "更新日時": "UPDATED_TIME", "ステータス": "STATUS", "作業者": "STATUS_ASSIGNEE", "カテゴリー": "CATEGORY",
+}
+
+
+def test_an_app_made_by_a_japanese_user_has_kintones_japanese_system_fields(server, admin):
+    with server.client(new_user(admin, "ja")) as japanese_user:
+        app = japanese_user.post("/k/v1/preview/app.json", json={"name": "受注"}).json()["app"]
+        properties = japanese_user.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()["properties"]
+        assert {code: prop["type"] for code, prop in properties.items()} == JAPANESE_SYSTEM_FIELDS
+        assert all(prop["label"] == code for code, prop in properties.items())
+    with server.client({**new_user(admin, "auto"), "Accept-Language": "ja"}) as auto_user:
+        app = auto_user.post("/k/v1/preview/app.json", json={"name": "受注"}).json()["app"]
+        assert "レコード番号" in auto_user.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()[
+            "properties"]
+    app = admin.post("/k/v1/preview/app.json", json={"name": "Orders"}).json()["app"]
+    assert "Record_number" in admin.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()["properties"]
+
+
+def test_a_japanese_apps_records_are_queried_sorted_and_moved_through_its_process_by_japanese_codes(server, admin):
+    with server.client(new_user(admin, "ja")) as owner:
+        app = owner.post("/k/v1/preview/app.json", json={"name": "案件"}).json()["app"]
+        added = owner.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {
+            "件名": {"type": "SINGLE_LINE_TEXT", "code": "件名", "label": "件名"}}})
+        assert added.status_code == 200, added.text
+        views = owner.put("/k/v1/preview/app/views.json", json={"app": app, "views": {
+            "新しい順": {"type": "LIST", "name": "新しい順", "index": "0", "fields": ["レコード番号", "件名"],
+                     "filterCond": "作成者 in (LOGINUSER())", "sort": "レコード番号 desc"}}})
+        assert views.status_code == 200, views.text
+        process = owner.put("/k/v1/preview/app/status.json", json={"app": app, "enable": True})
+        assert process.status_code == 200, process.text
+        deployed = owner.post("/k/v1/preview/app/deploy.json", json={"apps": [{"app": app}]})
+        assert deployed.status_code == 200, deployed.text
+        for _ in range(100):
+            state = owner.get("/k/v1/preview/app/deploy.json", params={"apps[0]": app}).json()["apps"][0]["status"]
+            if state != "PROCESSING":
+                break
+        assert state == "SUCCESS"
+        ids = owner.post("/k/v1/records.json", json={"app": app, "records": [
+            {"件名": {"value": name}} for name in ("一", "二", "三")]}).json()["ids"]
+
+        found = owner.get("/k/v1/records.json", params={
+            "app": app, "query": "レコード番号 >= 2 and 作成者 in (LOGINUSER()) order by 作成日時 desc, レコード番号 desc",
+            "fields[0]": "レコード番号", "fields[1]": "件名", "fields[2]": "ステータス", "fields[3]": "作業者"})
+        assert found.status_code == 200, found.text
+        records = found.json()["records"]
+        assert [r["レコード番号"]["value"] for r in records] == [ids[2], ids[1]]
+        assert records[0]["件名"] == {"type": "SINGLE_LINE_TEXT", "value": "三"}
+        assert records[0]["ステータス"]["type"] == "STATUS"
+        assert records[0]["作業者"]["type"] == "STATUS_ASSIGNEE"
+        view = owner.get("/k/v1/app/views.json", params={"app": app}).json()["views"]["新しい順"]
+        by_view = owner.get("/k/v1/records.json", params={
+            "app": app, "query": f"{view['filterCond']} order by {view['sort']}"}).json()["records"]
+        assert [r["レコード番号"]["value"] for r in by_view] == list(reversed(ids))
+
+        # kintone's default process: its first action sends the record on, assigned to its creator (作成者).
+        status = owner.get("/k/v1/app/status.json", params={"app": app}).json()
+        first_action = status["actions"][0]["name"]
+        moved = owner.put("/k/v1/record/status.json", json={"app": app, "id": ids[0], "action": first_action,
+                                                           "assignee": owner.get("/k/v1/record.json", params={
+                                                               "app": app, "id": ids[0]}).json()["record"][
+                                                               "作成者"]["value"]["code"]})
+        assert moved.status_code == 200, moved.text
+        record = owner.get("/k/v1/record.json", params={"app": app, "id": ids[0]}).json()["record"]
+        assert record["ステータス"]["value"] == status["actions"][0]["to"]
+        in_status = owner.get("/k/v1/records.json", params={
+            "app": app, "query": f'ステータス in ("{status["actions"][0]["to"]}")'}).json()["records"]
+        assert [r["$id"]["value"] for r in in_status] == [ids[0]]

@@ -143,7 +143,8 @@ def parse_id(value: object, name: str) -> int:
     return number
 
 
-def create_app(conn: Connection, name: object, creator: str, space: object = None) -> App:
+def create_app(conn: Connection, name: object, creator: str, space: object = None, language: str = "en") -> App:
+    """A new app, not yet deployed; its system fields are named in `language`, its creator's."""
     from kinflow.apps.settings import initial_documents
 
     if not isinstance(name, str) or not name.strip():
@@ -162,7 +163,7 @@ def create_app(conn: Connection, name: object, creator: str, space: object = Non
             space_id=space_id, thread_id=space_id, revision=1,
         )
     ).inserted_primary_key[0]
-    for kind, document in initial_documents(name, creator).items():
+    for kind, document in initial_documents(name, creator, language).items():
         conn.execute(app_settings.insert().values(app_id=app_id, stage="preview", kind=kind, document=document))
     return load_app(conn, app_id, guest_space_id=_guest(conn, space_id))
 

@@ -44,14 +44,28 @@ ALL_TYPES = DATA_TYPES | SYSTEM_TYPES | LAYOUT_TYPES | {"SUBTABLE"}
 UNIQUE_CAPABLE_TYPES = frozenset({"SINGLE_LINE_TEXT", "NUMBER", "LINK", "DATE", "DATETIME"})
 LENGTH_CAPABLE_TYPES = frozenset({"SINGLE_LINE_TEXT", "LINK"})
 
-# Default codes and labels kintone gives the system fields of a new app.
-DEFAULT_SYSTEM_FIELDS = {
-    "Record_number": ("RECORD_NUMBER", "Record number"),
-    "Created_by": ("CREATOR", "Created by"),
-    "Created_datetime": ("CREATED_TIME", "Created datetime"),
-    "Updated_by": ("MODIFIER", "Updated by"),
-    "Updated_datetime": ("UPDATED_TIME", "Updated datetime"),
-    "Status": ("STATUS", "Status"),
-    "Assignee": ("STATUS_ASSIGNEE", "Assignee"),
-    "Categories": ("CATEGORY", "Categories"),
+# The codes and labels kintone gives the system fields of a new app, in its creator's language: an
+# app made by a Japanese user has `レコード番号`, `作成者`... as both code and label, and its exported
+# form, queries and views name them so. A language with no names here gets the English ones.
+SYSTEM_FIELD_NAMES = {
+    "en": {
+        "Record_number": ("RECORD_NUMBER", "Record number"),
+        "Created_by": ("CREATOR", "Created by"),
+        "Created_datetime": ("CREATED_TIME", "Created datetime"),
+        "Updated_by": ("MODIFIER", "Updated by"),
+        "Updated_datetime": ("UPDATED_TIME", "Updated datetime"),
+        "Status": ("STATUS", "Status"),
+        "Assignee": ("STATUS_ASSIGNEE", "Assignee"),
+        "Categories": ("CATEGORY", "Categories"),
+    },
+    "ja": {
+        "レコード番号": ("RECORD_NUMBER", "レコード番号"),
+        "作成者": ("CREATOR", "作成者"),
+        "作成日時": ("CREATED_TIME", "作成日時"),
+        "更新者": ("MODIFIER", "更新者"),
+        "更新日時": ("UPDATED_TIME", "更新日時"),
+        "ステータス": ("STATUS", "ステータス"),
+        "作業者": ("STATUS_ASSIGNEE", "作業者"),
+        "カテゴリー": ("CATEGORY", "カテゴリー"),
+    },
 }

@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from kinflow.apps.field_types import DEFAULT_SYSTEM_FIELDS, LAYOUT_TYPES
+from kinflow.apps.field_types import LAYOUT_TYPES, SYSTEM_FIELD_NAMES
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,12 @@ class Form:
         return self._inner.get(table_code, [])
 
 
-def new_form_document() -> dict:
-    """The form of a newly created app: only kintone's system fields."""
+def new_form_document(language: str = "en") -> dict:
+    """The form of a newly created app: only kintone's system fields, named in `language`."""
     properties = {}
     field_ids = {}
-    for number, (code, (field_type, label)) in enumerate(DEFAULT_SYSTEM_FIELDS.items(), start=1):
+    names = SYSTEM_FIELD_NAMES.get(language, SYSTEM_FIELD_NAMES["en"])
+    for number, (code, (field_type, label)) in enumerate(names.items(), start=1):
         prop = {"type": field_type, "code": code, "label": label}
         if field_type in ("STATUS", "STATUS_ASSIGNEE", "CATEGORY"):
             prop["enabled"] = False

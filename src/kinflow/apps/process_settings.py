@@ -28,19 +28,26 @@ def _creator_entity(code: str = "Created_by") -> dict:
     return {"entity": {"type": "FIELD_ENTITY", "code": code}, "includeSubs": False}
 
 
-def default_document() -> dict:
+# kintone's default statuses and actions, in the app creator's language, with its creator field's code.
+_DEFAULTS = {
+    "en": (("Not started", "In progress", "Completed"), ("Start", "Complete"), "Created_by"),
+    "ja": (("未処理", "処理中", "完了"), ("処理開始", "完了する"), "作成者"),
+}
+
+
+def default_document(language: str = "en") -> dict:
     """What a new kintone app has: three statuses and two actions, turned off."""
+    (waiting, working, done), (start, complete), creator = _DEFAULTS.get(language, _DEFAULTS["en"])
     return {
         "enable": False,
         "states": {
-            "Not started": {"name": "Not started", "index": "0", "assignee": {"type": "ONE", "entities": []}},
-            "In progress": {"name": "In progress", "index": "1",
-                            "assignee": {"type": "ONE", "entities": [_creator_entity()]}},
-            "Completed": {"name": "Completed", "index": "2", "assignee": {"type": "ONE", "entities": []}},
+            waiting: {"name": waiting, "index": "0", "assignee": {"type": "ONE", "entities": []}},
+            working: {"name": working, "index": "1", "assignee": {"type": "ONE", "entities": [_creator_entity(creator)]}},
+            done: {"name": done, "index": "2", "assignee": {"type": "ONE", "entities": []}},
         },
         "actions": [
-            {"name": "Start", "from": "Not started", "to": "In progress", "filterCond": "", "type": "PRIMARY"},
-            {"name": "Complete", "from": "In progress", "to": "Completed", "filterCond": "", "type": "PRIMARY"},
+            {"name": start, "from": waiting, "to": working, "filterCond": "", "type": "PRIMARY"},
+            {"name": complete, "from": working, "to": done, "filterCond": "", "type": "PRIMARY"},
         ],
     }
 

@@ -23,9 +23,9 @@ from kinflow.storage.schema import app_settings, apps
 KINDS = ("form", "layout", "views", "settings", "acl", "status", *default_notifications(), *default_access())
 
 
-def initial_documents(name: str, creator: str) -> dict[str, dict]:
+def initial_documents(name: str, creator: str, language: str = "en") -> dict[str, dict]:
     return {
-        "form": new_form_document(),
+        "form": new_form_document(language),
         "layout": {"layout": []},
         "views": {"views": {}},
         "settings": {
@@ -49,7 +49,7 @@ def initial_documents(name: str, creator: str) -> dict[str, dict]:
                 _right({"type": "GROUP", "code": "everyone"}, app=False),
             ]
         },
-        "status": default_process(),
+        "status": default_process(language),
         **default_notifications(),
         **default_access(),
     }

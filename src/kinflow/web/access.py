@@ -90,7 +90,8 @@ class Reader:
     def _call(self, method: str, resource: str, params: dict) -> Call:
         settings: Settings = self.request.app.state.settings
         return Call(db=self.request.app.state.db, conn=self.conn, identity=self.identity, params=params,
-                    guest_space_id=self.guest_space_id, method=method, resource=resource, settings=settings)
+                    guest_space_id=self.guest_space_id, method=method, resource=resource, settings=settings,
+                    accept_language=self.request.headers.get("accept-language", ""))
 
     def call(self, method: str, resource: str, **params: object) -> dict:
         return ROUTES[(method, resource)](self._call(method, resource, params))  # type: ignore[return-value]

@@ -31,7 +31,8 @@ def _int_param(call: Call, name: str, default: int, low: int, high: int) -> int:
 def add_app(call: Call) -> dict:
     if call.identity.by_token:
         raise token_forbidden()
-    app = create_app(call.conn, call.params.get("name"), call.identity.code, call.params.get("space"))
+    app = create_app(call.conn, call.params.get("name"), call.identity.code, call.params.get("space"),
+                     call.language)
     return {"app": str(app.id), "revision": str(app.revision)}
 
 

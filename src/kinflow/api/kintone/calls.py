@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from kinflow import i18n
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import App, LiveApp, load_app, load_live
 from kinflow.apps.permissions import require
@@ -28,6 +29,13 @@ class Call:
     method: str
     resource: str
     settings: Settings
+    accept_language: str = ""
+
+    @property
+    def language(self) -> str:
+        """The caller's language: their setting, else their `Accept-Language`, else the server's."""
+        setting = self.identity.user.language if self.identity.user is not None else None
+        return i18n.choose(setting, self.accept_language, self.settings.language)
 
     def live(self, permission: str, key: str = "app") -> LiveApp:
         """The deployed app named by `params[key]`, after checking the caller may `permission` it."""

@@ -173,7 +173,8 @@ async def kintone_endpoint(request: Request) -> Response:
         else:
             params = await _params(request, headers)
         call_args = {"params": params, "guest_space_id": guest, "method": method, "resource": resource,
-                     "settings": request.app.state.settings}
+                     "settings": request.app.state.settings,
+                     "accept_language": request.headers.get("accept-language", "")}
         identity = remembered_login(request, headers) or await password_identity(request, headers)
         on_the_loop = db.is_sqlite and (method, resource) not in _OFF_THE_LOOP
         try:

@@ -87,7 +87,10 @@ def _list(reader: Reader, app_id: int, params: dict) -> dict:
         if problem.status >= 500 or problem.code.startswith(("CB_NO", "GAIA_AP", "GAIA_NO")):
             raise
         error, paged = problem, False
+    # The record number's code is the creator's language's (`Record_number`, `レコード番号`).
+    number = next((code for code, prop in properties.items() if prop["type"] == "RECORD_NUMBER"), None)
     return {"app": app, "views": views, "view": view, "query": query, "columns": _columns(properties, view),
+            "number": number,
             "records": found["records"], "total": int(found["totalCount"] or 0), "offset": offset,
             "paged": paged, "page_size": PAGE_SIZE, "error": error}
 
