@@ -506,3 +506,35 @@ describe("record and field permissions", () => {
     assert.ok(bad.errors["rights[0].code"]);
   });
 });
+
+describe("a Japanese user's app", () => {
+  test("system fields named in Japanese: getFormFields, addRecords, getRecords and getAllRecords by them, errors in Japanese", async () => {
+    const login = { username: `js-ja-${Date.now()}`, password: "pw-ja-1" };
+    const credentials = Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
+    const made = await fetch(`${baseUrl}/kinflow/v1/users.json`, {
+      method: "POST", headers: { "X-Cybozu-Authorization": credentials, "Content-Type": "application/json" },
+      body: JSON.stringify({ code: login.username, password: login.password, language: "ja" }),
+    });
+    assert.equal(made.status, 200, await made.clone().text());
+    const japanese = new KintoneRestAPIClient({ baseUrl, auth: login });
+    const { app } = await japanese.app.addApp({ name: `受注 ${Date.now()}` });
+    await japanese.app.addFormFields({ app, properties: { 件名: { type: "SINGLE_LINE_TEXT", code: "件名", label: "件名" } } });
+    await japanese.app.deployApp({ apps: [{ app }] });
+    for (let i = 0; i < 100; i++) {
+      const { apps } = await japanese.app.getDeployStatus({ apps: [app] });
+      if (apps[0].status === "SUCCESS") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { properties } = await japanese.app.getFormFields({ app });
+    assert.equal(properties["レコード番号"].type, "RECORD_NUMBER");
+    assert.equal(properties["作成日時"].label, "作成日時");
+    const { ids } = await japanese.record.addRecords({ app, records: [1, 2, 3].map((n) => ({ 件名: { value: `件${n}` } })) });
+    const { records } = await japanese.record.getRecords({ app, query: "レコード番号 >= 2 order by レコード番号 desc" });
+    assert.deepEqual(records.map((r) => r["レコード番号"].value), [ids[2], ids[1]]);
+    const all = await japanese.record.getAllRecords({ app, condition: "作成者 in (LOGINUSER())", orderBy: "作成日時 asc, レコード番号 asc" });
+    assert.deepEqual(all.map((r) => r["件名"].value), ["件1", "件2", "件3"]);
+    const missing = await rejection(japanese.record.getRecord({ app, id: 987654 }));
+    assert.equal(missing.code, "GAIA_RE01");
+    assert.match(missing.message, /指定したレコード（id: 987654）が見つかりません。/);
+  });
+});
