@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_app, password_header, server_with
+from tests.conftest import deploy_and_wait, make_app, password_header, server_with
 
 PASSWORD = "pw-language-1"
 
@@ -208,3 +208,35 @@ def test_a_japanese_apps_records_are_queried_sorted_and_moved_through_its_proces
         in_status = owner.get("/k/v1/records.json", params={
             "app": app, "query": f'ステータス in ("{status["actions"][0]["to"]}")'}).json()["records"]
         assert [r["$id"]["value"] for r in in_status] == [ids[0]]
+
+
+def test_notifications_reach_each_person_in_their_language(server, admin):
+    readers = {}
+    for language in ("ja", "en", "auto"):
+        code = f"lang-note-{language}-{uuid.uuid4().hex[:6]}"
+        created = admin.post("/kinflow/v1/users.json", json={"code": code, "password": PASSWORD, "language": language})
+        assert created.status_code == 200, created.text
+        readers[language] = code
+    app = make_app(admin, {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}})
+    flags = {"recordAdded": True, "recordEdited": True, "commentAdded": True, "statusChanged": False,
+             "fileImported": False}
+    settings = admin.put("/k/v1/preview/app/notifications/general.json", json={"app": app, "notifications": [
+        {"entity": {"type": "USER", "code": code}, "includeSubs": False, **flags} for code in readers.values()]})
+    assert settings.status_code == 200, settings.text
+    assert deploy_and_wait(admin, app) == "SUCCESS"
+    record = admin.post("/k/v1/record.json", json={"app": app, "record": {}}).json()["id"]
+    assert admin.post("/k/v1/record/comment.json", json={"app": app, "record": record,
+                                                          "comment": {"text": "よろしく"}}).status_code == 200
+
+    def inbox(code):
+        with server.client({**password_header(code, PASSWORD), "Accept-Language": "ja"}) as client:
+            entries = client.get("/kinflow/v1/notifications.json", params={"limit": 100}).json()["notifications"]
+        return [(e["title"], e["message"]) for e in entries if e["app"] == str(app)]
+
+    assert inbox(readers["ja"]) == [(f"レコード {record}", "Administratorがコメントを書き込みました: よろしく"),
+                                    (f"レコード {record}", "Administratorがレコードを追加しました")]
+    # A notification is written when the change is made, with no browser to ask: "auto" reads the
+    # server's default, whatever the reader's browser says later.
+    for language in ("en", "auto"):
+        assert inbox(readers[language]) == [(f"Record {record}", "Administrator commented: よろしく"),
+                                            (f"Record {record}", "Administrator added the record")]

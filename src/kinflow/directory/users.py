@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from kinflow.directory.passwords import hash_password
 from kinflow.errors import KintoneError, invalid_input
-from kinflow.i18n import N_, Message
+from kinflow.i18n import N_, Message, choose
 from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import departments, group_members, groups, user_departments, users, web_sessions
 
@@ -56,6 +56,16 @@ def _user_row(conn: Connection, code: str):  # noqa: ANN202
 
 def row_to_user(row) -> User:  # noqa: ANN001
     return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+
+
+def reading_languages(conn: Connection, codes: set[str], default: str) -> dict[str, str]:
+    """The language each user reads notifications in: their setting, else (for "auto", with no
+    browser to ask) the server's default."""
+    if not codes:
+        return {}
+    rows = conn.execute(sa.select(users.c.code, users.c.language).where(users.c.code.in_(sorted(codes)))).all()
+    settings = dict(rows)
+    return {code: choose(settings.get(code), "", default) for code in codes}
 
 
 def get_user(conn: Connection, code: str) -> User | None:

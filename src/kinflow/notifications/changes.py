@@ -17,7 +17,8 @@ from kinflow.apps.records import StoredRecord, fetch_records
 from kinflow.apps.query.context import query_context
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
-from kinflow.directory.users import entity_names
+from kinflow.directory.users import entity_names, reading_languages
+from kinflow.i18n import DEFAULT, N_, translate
 from kinflow.notifications import mail
 from kinflow.notifications.inbox import Entry, store
 from kinflow.notifications.recipients import KIND, Reason, for_change, for_comment, reachable
@@ -25,25 +26,33 @@ from kinflow.notifications.rules import live_rules
 from kinflow.storage.schema import record_comments
 
 MAX_MESSAGE = 500
-_VERBS = {"record_added": "added the record", "record_edited": "edited the record", "comment": "commented"}
 
 
-def record_title(live: LiveApp, rec: StoredRecord) -> str:
+def record_title(live: LiveApp, rec: StoredRecord, language: str = DEFAULT) -> str:
     """The stored value of the app's title field, else the record's number."""
     code = live.title_field()
     value = rec.values.get(code) if code else None
-    return str(value) if value not in (None, "") else f"Record {rec.id}"
+    return str(value) if value not in (None, "") else translate(N_("Record {number}", number=rec.id), language)
 
 
-def _message(event_kind: str, reason: Reason, actor_name: str, rec: StoredRecord, text: str = "") -> str:
-    """`event_kind` is what happened (the general kind); a mention says so instead."""
+def _what(event_kind: str, reason: Reason, actor: str, rec: StoredRecord) -> str:
     if reason.kind == "mention":
-        verb = "mentioned you"
-    elif event_kind == "status_changed":
-        verb = f"changed the status to {rec.status}"
-    else:
-        verb = _VERBS[event_kind]
-    return (f"{actor_name} {verb}: {text}" if text else f"{actor_name} {verb}")[:MAX_MESSAGE]
+        return N_("{actor} mentioned you", actor=actor)
+    if event_kind == "status_changed":
+        return N_("{actor} changed the status to {status}", actor=actor, status=rec.status)
+    if event_kind == "record_added":
+        return N_("{actor} added the record", actor=actor)
+    if event_kind == "record_edited":
+        return N_("{actor} edited the record", actor=actor)
+    return N_("{actor} commented", actor=actor)
+
+
+def _message(event_kind: str, reason: Reason, actor_name: str, rec: StoredRecord, language: str,
+             text: str = "") -> str:
+    """`event_kind` is what happened (the general kind); a mention says so instead. In the
+    recipient's language; the comment's own text as written."""
+    what = translate(_what(event_kind, reason, actor_name, rec), language)
+    return (f"{what}: {text}" if text else what)[:MAX_MESSAGE]
 
 
 def _write(conn: Connection, live: LiveApp, settings: Settings, entries: list[Entry]) -> None:
@@ -66,14 +75,16 @@ def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings
     actor = identity.code
     actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
     created = moment.replace(tzinfo=None)
+    languages = reading_languages(conn, allowed, settings.language)
     entries = []
     for rec in records:
-        title = record_title(live, rec)
         viewers = who_may_view(conn, live, rec, allowed & set(wanted[rec.id]), ctx)
         for user, reason in sorted(wanted[rec.id].items()):
             if user in viewers:
-                entries.append(Entry(user, live.id, rec.id, reason.kind, reason.title or title,  # type: ignore[arg-type]
-                                     _message(KIND[event_type], reason, actor_name, rec), actor,
+                language = languages[user]
+                entries.append(Entry(user, live.id, rec.id, reason.kind,  # type: ignore[arg-type]
+                                     reason.title or record_title(live, rec, language),
+                                     _message(KIND[event_type], reason, actor_name, rec, language), actor,
                                      permalink(settings.public_url, live, rec.id), created))  # type: ignore[arg-type]
     _write(conn, live, settings, entries)
 
@@ -95,8 +106,9 @@ def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: 
     actor = comment.creator
     actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
     url = comment_link(settings.public_url, live, rec.id, comment.number)  # type: ignore[arg-type]
-    title = record_title(live, rec)
-    entries = [Entry(user, live.id, rec.id, reason.kind, title,  # type: ignore[arg-type]
-                     _message("comment", reason, actor_name, rec, comment.text), actor, url, comment.created_at)
+    languages = reading_languages(conn, set(wanted) & allowed, settings.language)
+    entries = [Entry(user, live.id, rec.id, reason.kind, record_title(live, rec, languages[user]),  # type: ignore[arg-type]
+                     _message("comment", reason, actor_name, rec, languages[user], comment.text), actor, url,
+                     comment.created_at)
                for user, reason in sorted(wanted.items()) if user in allowed]
     _write(conn, live, settings, entries)

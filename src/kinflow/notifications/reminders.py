@@ -36,7 +36,8 @@ from kinflow.apps.records import fetch_records
 from kinflow.clock import clock, utc_text
 from kinflow.config import Settings
 from kinflow.polling import Poller
-from kinflow.directory.users import ADMINISTRATOR
+from kinflow.directory.users import ADMINISTRATOR, reading_languages
+from kinflow.i18n import N_, translate
 from kinflow.notifications import mail
 from kinflow.notifications.changes import record_title
 from kinflow.notifications.inbox import Entry, store
@@ -166,11 +167,14 @@ def _fire_setting(conn: Connection, settings: Settings, live: LiveApp, setting: 
             continue
         users = who_may_view(conn, live, rec, reachable(conn, live, named_users(
             conn, live, setting.get("targets") or [], rec), None), ctx)
-        title = setting.get("title") or record_title(live, rec)
-        message = f"Reminder: {setting['timing']['code']} {_shown(rec.values.get(setting['timing']['code']))}"
-        entries.extend(Entry(user, live.id, rec.id, "reminder", title, message.rstrip(), "",  # type: ignore[arg-type]
-                             permalink(settings.public_url, live, rec.id), now)  # type: ignore[arg-type]
-                       for user in sorted(users))
+        languages = reading_languages(conn, users, settings.language)
+        field = setting["timing"]["code"]
+        for user in sorted(users):
+            message = translate(N_("Reminder: {field} {value}", field=field, value=_shown(rec.values.get(field))),
+                                languages[user])
+            entries.append(Entry(user, live.id, rec.id, "reminder",  # type: ignore[arg-type]
+                                 setting.get("title") or record_title(live, rec, languages[user]), message.rstrip(),
+                                 "", permalink(settings.public_url, live, rec.id), now))  # type: ignore[arg-type]
     return entries
 
 
