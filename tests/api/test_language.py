@@ -240,3 +240,18 @@ def test_notifications_reach_each_person_in_their_language(server, admin):
     for language in ("en", "auto"):
         assert inbox(readers[language]) == [(f"Record {record}", "Administrator commented: よろしく"),
                                             (f"Record {record}", "Administrator added the record")]
+
+
+def test_an_apps_system_fields_take_a_japanese_exported_forms_codes_by_renaming(server, admin):
+    """A form exported from Japanese kintone names its system fields in Japanese: an app made in
+    English takes those codes by renaming its own, and its records answer to them."""
+    app = admin.post("/k/v1/preview/app.json", json={"name": "Imported"}).json()["app"]
+    renamed = admin.put("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {
+        "Record_number": {"type": "RECORD_NUMBER", "code": "レコード番号", "label": "レコード番号"},
+        "Created_datetime": {"type": "CREATED_TIME", "code": "作成日時", "label": "作成日時"}}})
+    assert renamed.status_code == 200, renamed.text
+    assert deploy_and_wait(admin, app) == "SUCCESS"
+    ids = admin.post("/k/v1/records.json", json={"app": app, "records": [{}, {}]}).json()["ids"]
+    found = admin.get("/k/v1/records.json", params={"app": app, "query": "order by 作成日時 asc, レコード番号 desc"})
+    assert [r["レコード番号"]["value"] for r in found.json()["records"]] == list(reversed(ids))
+    assert "Record_number" not in found.json()["records"][0]
