@@ -11,6 +11,7 @@ from kinflow.apps.app import load_live, parse_id
 from kinflow.apps.permissions import has_permission, token_forbidden
 from kinflow.apps.records import fetch_records
 from kinflow.errors import array_param, invalid_input, no_privilege, record_not_found
+from kinflow.i18n import N_
 
 _KINDS = {"record": access_settings.RECORD_ACL, "field": access_settings.FIELD_ACL}
 _BUILD = {"record": access_settings.record_rights, "field": access_settings.field_rights}
@@ -43,9 +44,9 @@ def evaluate(call: Call) -> dict:
         raise no_privilege()
     raw = array_param(call.params, "ids")
     if not raw:
-        raise invalid_input({"ids": ["Required field."]})
+        raise invalid_input({"ids": [N_("Required field.")]})
     if len(raw) > access.MAX_EVALUATE:
-        raise invalid_input({"ids": [f"Specify up to {access.MAX_EVALUATE} record IDs."]})
+        raise invalid_input({"ids": [N_("Specify up to {limit} record IDs.", limit=access.MAX_EVALUATE)]})
     ids = [parse_id(value, f"ids[{index}]") for index, value in enumerate(raw)]
     found = fetch_records(call.conn, live, ids)
     missing = next((i for i in ids if i not in found), None)
