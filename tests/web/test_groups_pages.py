@@ -312,3 +312,37 @@ def test_the_conversation_in_japanese(server, world):
     assert "<h1>グループチャット</h1>" in listed and re.search(r"メンバー \d+ 人", listed)
     poll = _item(shown, world["poll"]["referenceId"])
     assert '<h2 id="conversation-heading">会話</h2>' in shown and ("投票する" in poll or "投票を変更する" in poll)
+
+
+def test_a_sub_group_shows_what_flows_down_from_its_parent(server, world):
+    """Texts and announcements to a group flow down into its sub-groups (Kaizala's hierarchical groups);
+    a like there names the parent as the message's source, and a poll stays in its own group."""
+    alice = world["alice"]
+    crew = alice.client.post(f"/groups/{world['group']}/subgroups", json={
+        "groupName": "Night crew", "welcomeMessage": "Nights", "members": [world["bob_mobile"]]})
+    assert crew.status_code == 200, crew.text
+    child = crew.json()["groupId"]
+    down = alice.client.post(f"/groups/{world['group']}/messages", json={"message": "Everyone: gate closes at 6"})
+    notice = sent(alice, world["group"], "Announcement", {"title": "Storm", "message": "Secure the site"})
+    poll = sent(alice, world["group"], "Poll", {**POLL, "question": "Parent only?"})
+    own = alice.client.post(f"/groups/{child}/messages", json={"message": "Night shift starts at 10"})
+    with signed_in(server, world["bob"], "user-pw") as client:
+        token = request_token(client)
+        liked = client.post(f"/k/groups/{child}/reactions", data={
+            "__REQUEST_TOKEN__": token, "referenceId": down.json()["referenceId"], "reactionType": "Like",
+            "sourceGroupId": world["group"]})
+        html = client.get(f"/k/groups/{child}").text
+        version = re.search(r'data-version="([^"]+)"', html).group(1)
+        assert alice.client.post(f"/groups/{world['group']}/messages", json={"message": "Later"}).status_code == 200
+        later = re.search(r'data-version="([^"]+)"', client.get(f"/k/groups/{child}/messages").text).group(1)
+    assert later != version  # what flows down changes the sub-group's conversation too
+    assert liked.status_code == 303
+    flowed = _item(html, down.json()["referenceId"])
+    assert "Everyone: gate closes at 6" in flowed and "from Site crew" in flowed
+    assert 'aria-pressed="true">Like (1)</button>' in flowed and 'name="replyTo"' not in flowed
+    assert "Secure the site" in _item(html, notice["referenceId"])
+    assert "Night shift starts at 10" in _item(html, own.json()["referenceId"])
+    assert poll["referenceId"] not in html and "Parent only?" not in html
+    summary = alice.client.get(f"/groups/{child}/reaction/{down.json()['referenceId']}/summary",
+                               params={"sourceGroupId": world["group"]})
+    assert summary.json()["summary"][0]["reactionsCountMap"]["like"] == 1

@@ -260,10 +260,11 @@ def store(conn: Connection, group: Group, sender: Person, draft: Draft, audience
         reaches = descendants(conn, group.id) if audience is None else []
         kaizala_events.announcement(conn, group.id, sender, reference, draft.title, draft.details["message"], links,
                                     contents, reaches)
+        watch.conversation_changed(conn, group.id, *reaches)
     else:
         kaizala_events.action_created(conn, group.id, sender, action_id, reference, draft.action_type, draft.title,
                                       created_fields(draft), draft.package_id)
-    watch.conversation_changed(conn, group.id)
+        watch.conversation_changed(conn, group.id)
     return {"referenceId": reference, "actionId": action_id}
 
 

@@ -57,7 +57,8 @@ def send_attachment(conn: Connection, group: Group, sender: Person, action_type:
                                              action_type=action_type, caption=caption,
                                              media=[f.id for f in files], created_at=now_naive()))
     links, contents = media.event_media(conn, files, public_url, key)
+    reaches = descendants(conn, group.id)
     kaizala_events.attachment_created(conn, group.id, sender, reference, action_type, caption, links, contents,
-                                      descendants(conn, group.id))
-    watch.conversation_changed(conn, group.id)
+                                      reaches)
+    watch.conversation_changed(conn, group.id, *reaches)
     return {"referenceId": reference}

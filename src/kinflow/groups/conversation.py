@@ -20,7 +20,8 @@ from kinflow.groups.errors import bad_input, digits
 from kinflow.groups.groups import Group
 from kinflow.groups.people import Person
 from kinflow.groups.questions import summary
-from kinflow.groups.tables import actions, attachments, messages, people, reactions, responses
+from kinflow.groups.subgroups import ancestors
+from kinflow.groups.tables import actions, attachments, groups, messages, people, reactions, responses
 from kinflow.secret_key import SecretKey
 from kinflow.storage.prepared import Prepared
 
@@ -45,21 +46,46 @@ def cursor_of(moment: datetime, reference: str) -> str:
     return f"{(moment - _EPOCH) // timedelta(microseconds=1)}.{reference}"
 
 
-def _newest(conn: Connection, table: sa.Table, reference: sa.Column, group_id: str,
+def _to_everyone(column: sa.Column) -> sa.ColumnElement:
+    """A message's or action's audience is the whole group (not chosen subscribers): SQL NULL, or
+    JSON null as an ORM insert stores None."""
+    return sa.or_(column.is_(None), sa.cast(column, sa.Text) == "null")
+
+
+def _flowed_down(table: sa.Table, above: list[str]) -> sa.ColumnElement:
+    """What flows from the groups above into a sub-group (`kinflow.groups.messages`, `actions`,
+    `attachments`): text messages and announcements to the whole group, and attachments."""
+    inherited = table.c.group_id.in_(above)
+    if table is messages:
+        return sa.and_(inherited, _to_everyone(messages.c.audience))
+    if table is actions:
+        return sa.and_(inherited, actions.c.action_type == "Announcement", _to_everyone(actions.c.audience))
+    return inherited
+
+
+def _in_conversation(table: sa.Table, group_id: str, above: list[str]) -> sa.ColumnElement:
+    own = table.c.group_id == group_id
+    return sa.or_(own, _flowed_down(table, above)) if above else own
+
+
+def _newest(conn: Connection, table: sa.Table, reference: sa.Column, where: sa.ColumnElement,
             before: tuple[datetime, str] | None, limit: int) -> list[Row]:
-    query = sa.select(table).where(table.c.group_id == group_id)
+    query = sa.select(table).where(where)
     if before is not None:
         at, ref = before
         query = query.where(sa.or_(table.c.created_at < at, sa.and_(table.c.created_at == at, reference < ref)))
     return conn.execute(query.order_by(table.c.created_at.desc(), reference.desc()).limit(limit + 1)).all()
 
 
-def _page(conn: Connection, group: Group, before: tuple[datetime, str] | None,
+def _page(conn: Connection, group: Group, above: list[str], before: tuple[datetime, str] | None,
           limit: int) -> tuple[list[tuple[str, Row]], bool]:
-    """The newest `limit` messages of every kind before the cursor, oldest first; and whether more are older."""
-    found = [("Text", row) for row in _newest(conn, messages, messages.c.id, group.id, before, limit)]
-    found += [("Attachment", row) for row in _newest(conn, attachments, attachments.c.id, group.id, before, limit)]
-    found += [("Action", row) for row in _newest(conn, actions, actions.c.reference_id, group.id, before, limit)]
+    """The newest `limit` messages of every kind before the cursor (the group's own and those that
+    flowed down from the groups `above` it), oldest first; and whether more are older."""
+    found: list[tuple[str, Row]] = []
+    for kind, table, reference in (("Text", messages, messages.c.id), ("Attachment", attachments, attachments.c.id),
+                                   ("Action", actions, actions.c.reference_id)):
+        found += [(kind, row) for row in _newest(conn, table, reference, _in_conversation(table, group.id, above),
+                                                 before, limit)]
     found.sort(key=lambda item: (item[1].created_at, _reference(*item)), reverse=True)
     return list(reversed(found[:limit])), len(found) > limit
 
@@ -217,17 +243,23 @@ def _action(row: Row, around: _Around, viewer: Person, now: datetime) -> dict:
 
 def conversation(conn: Connection, group: Group, viewer: Person, query: dict, *, public_url: str,
                  key: SecretKey, limit: int = PAGE) -> dict:
-    """A page of the group's conversation for `viewer` (a member): `messages` oldest first, and
-    `before`, the cursor of the page of older ones (None when there are none)."""
-    page, more = _page(conn, group, _cursor(query.get("before")), limit)
+    """A page of the group's conversation for `viewer` (a member): `messages` oldest first (with what
+    flowed down from the groups above, `fromGroup` naming where it was sent), and `before`, the cursor
+    of the page of older ones (None when there are none)."""
+    above = ancestors(conn, group.id)
+    page, more = _page(conn, group, above, _cursor(query.get("before")), limit)
     around = _Around(conn, group, page, viewer, public_url, key)
+    names = dict(conn.execute(sa.select(groups.c.id, groups.c.name).where(groups.c.id.in_(above))).all()) \
+        if above else {}
     now = now_naive()
     items = []
     for kind, row in page:
         reference = _reference(kind, row)
         item = {"referenceId": reference, "kind": kind, "sender": around.person(row.sender_id),
                 "mine": row.sender_id == viewer.id, "sentAt": utc_text(row.created_at),
-                "reactions": _reactions(around, reference, viewer)}
+                "reactions": _reactions(around, reference, viewer),
+                # A message from a group above: reactions to it name that group as their source.
+                "sourceGroupId": row.group_id, "fromGroup": names.get(row.group_id)}
         if kind == "Text":
             item.update(_text(row, around))
         elif kind == "Attachment":
@@ -259,7 +291,12 @@ _VERSION = Prepared(sa.select(
 
 def version(conn: Connection, group_id: str) -> str:
     """A value that changes whenever the group's conversation does (a message, an attachment, an
-    action, a response or a reaction is added or changed)."""
-    parts = _VERSION.first(conn, group=group_id) or ()
+    action, a response or a reaction is added or changed, here or flowing down from above)."""
+    parts = list(_VERSION.first(conn, group=group_id) or ())
+    above = ancestors(conn, group_id)
+    if above:
+        parts += conn.execute(sa.select(*(part for table in (messages, attachments, actions)
+                                          for part in _tally(table, table.c.created_at, _flowed_down(table, above))))
+                              ).one()
     return ".".join(str((value - _EPOCH) // timedelta(microseconds=1)) if isinstance(value, datetime)
                     else str(value or 0) for value in parts)

@@ -48,5 +48,5 @@ def send_text(conn: Connection, group: Group, role: str, sender: Person, body: d
     # subscribers stays with them.
     reaches = descendants(conn, group_id) if to is None else []
     kaizala_events.text_message_created(conn, group_id, sender, reference, message, reply_to, reaches)
-    watch.conversation_changed(conn, group_id)
+    watch.conversation_changed(conn, group_id, *reaches)
     return {"referenceId": reference}

@@ -1,5 +1,5 @@
-"""Told (with the group's id, on the committing thread) after a transaction that changed a group's
-conversation has committed: a message, an attachment, an action, a response or a reaction. The web
+"""Told (with each group's id, on the committing thread) after a transaction that changed a group's
+conversation has committed (and the conversations of the sub-groups a message flows down to): a message, an attachment, an action, a response or a reaction. The web
 interface's live conversations listen here; changes committed by other processes are not heard, so
 listeners also look again on their own from time to time."""
 
@@ -28,6 +28,7 @@ def _changed(group_id: str) -> None:
         callback(group_id)
 
 
-def conversation_changed(conn: Connection, group_id: str) -> None:
+def conversation_changed(conn: Connection, *group_ids: str) -> None:
     if _watchers and "after_commit" in conn.info:  # a transaction of Database.write()
-        after_commit(conn, lambda: _changed(group_id))
+        for group_id in group_ids:
+            after_commit(conn, lambda group_id=group_id: _changed(group_id))

@@ -171,7 +171,8 @@ async def react(request: Request, browser: Browser, form: dict[str, list[str]]) 
     """A like or a comment on a message: `POST /groups/{groupId}/reaction`'s handler."""
     reference = _first(form, "referenceId")
     kind = _first(form, "reactionType")
-    body = {"referenceId": reference, "reactionType": kind,
+    source = _first(form, "sourceGroupId")  # a message that flowed down from a group above
+    body = {"referenceId": reference, "reactionType": kind, **({"sourceGroupId": source} if source else {}),
             **({"comment": _first(form, "comment")} if kind == "Comment" else {})}
     return await _send(request, browser, request.path_params["group"], groups_api.react, {}, body,
                        f"comment:{reference}", typed=_first(form, "comment"))
