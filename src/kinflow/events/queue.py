@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from kinflow.events.delivery import Attempt, Claimed
 from kinflow.events.outbox import now_naive, wake_workers_after_commit
 from kinflow.events.retry import RetrySchedule
+from kinflow.storage.prepared import PreparedInsert
 from kinflow.storage.schema import PENDING, deliveries, delivery_attempts, events, is_pending, webhooks
 from kinflow.webhooks.destinations import destination
 
@@ -79,6 +80,18 @@ def claim(conn: Connection, worker: str, limit: int, lease_seconds: float, *, sk
             for row in conn.execute(_CLAIMED, {"ids": ids})]
 
 
+# Every batch of attempts runs these: built once (SQLAlchemy's per-call statement building cost a
+# delivery more than the database took to write its attempt).
+_ATTEMPT_COLUMNS = ["delivery_id", "number", "started_at", "worker", "status_code", "latency_ms", "error",
+                    "response_excerpt"]
+_INSERT_ATTEMPTS = PreparedInsert(delivery_attempts, _ATTEMPT_COLUMNS)
+_DELIVERED = (deliveries.update()
+              .where(deliveries.c.id.in_(sa.bindparam("ids", expanding=True)),
+                     deliveries.c.lease_owner == sa.bindparam("worker"), deliveries.c.state == PENDING)
+              .values(state=DELIVERED, finished_at=sa.bindparam("now"), lease_until=None, lease_owner=None,
+                      last_status=sa.bindparam("status"), last_error=""))
+
+
 def record(conn: Connection, worker: str, results: list[Attempt], schedule: RetrySchedule,
            disabling: RetrySchedule | None = None) -> None:
     """Log each attempt and settle its delivery: delivered, retried later, or failed for good.
@@ -87,20 +100,15 @@ def record(conn: Connection, worker: str, results: list[Attempt], schedule: Retr
     if not results:
         return
     now = now_naive()
-    conn.execute(delivery_attempts.insert(), [
-        {"delivery_id": a.claimed.id, "number": a.claimed.attempt, "started_at": a.started_at, "worker": worker,
-         "status_code": a.outcome.status_code, "latency_ms": round(a.outcome.latency_ms, 3),
-         "error": a.outcome.error, "response_excerpt": a.outcome.excerpt}
-        for a in results
-    ])
+    _INSERT_ATTEMPTS.run(conn, [
+        (a.claimed.id, a.claimed.attempt, a.started_at, worker, a.outcome.status_code,
+         round(a.outcome.latency_ms, 3), a.outcome.error, a.outcome.excerpt) for a in results])
     mine = (deliveries.c.lease_owner == worker, deliveries.c.state == PENDING)
     delivered = [a for a in results if a.outcome.ok]
     if delivered:  # the common case, in one statement (the last status is the same 2xx for most)
         for status in {a.outcome.status_code for a in delivered}:
             ids = [a.claimed.id for a in delivered if a.outcome.status_code == status]
-            settled = conn.execute(deliveries.update().where(deliveries.c.id.in_(ids), *mine).values(
-                state=DELIVERED, finished_at=now, lease_until=None, lease_owner=None, last_status=status,
-                last_error="")).rowcount
+            settled = conn.execute(_DELIVERED, {"ids": ids, "worker": worker, "now": now, "status": status}).rowcount
             if settled < len(ids):
                 log.warning("worker %s: %d delivered deliveries had been taken over by another worker (the claim "
                             "ran out); they may be delivered twice", worker, len(ids) - settled)
