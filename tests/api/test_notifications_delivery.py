@@ -4,7 +4,9 @@ SMTP server and reminders at their time. Settings are made with kintone's own AP
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -421,6 +423,26 @@ def test_a_mail_queued_by_a_process_that_stops_is_sent_by_the_next_one(server, m
 
 def _minute(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+def test_a_reminder_speaks_its_readers_language_and_time_zone(server, admin, people):
+    code = f"nd-ja-{uuid.uuid4().hex[:6]}"
+    body = {"code": code, "password": "pw", "language": "ja", "timezone": "Asia/Tokyo"}
+    assert admin.post("/kinflow/v1/users.json", json=body).status_code == 200
+    due = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=1)
+    app = deployed_app(admin, name="Reminded in Japanese")
+    record = add(admin, app, title="late", amount="20", due=_minute(due))
+    response = admin.put("/k/v1/preview/app/notifications/reminder.json", json={"app": app, "notifications": [
+        {"timing": {"code": "due", "daysLater": "0", "hoursLater": "1"}, "filterCond": "", "title": "",
+         "targets": [entity("USER", code)]}]})
+    assert response.status_code == 200, response.text
+    assert deploy_and_wait(admin, app) == "SUCCESS"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not inbox(server, code, app):
+        time.sleep(0.2)
+    local = due.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert [(e["record"], e["title"], e["message"]) for e in inbox(server, code, app)] == [
+        (record, "late", f"リマインダー: due {local:%Y-%m-%d %H:%M} (Asia/Tokyo)")]
 
 
 def test_reminders_fire_once_at_their_time_for_matching_records(server, admin, people, mailbox):

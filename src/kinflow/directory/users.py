@@ -58,14 +58,23 @@ def row_to_user(row) -> User:  # noqa: ANN001
     return User(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
-def reading_languages(conn: Connection, codes: set[str], default: str) -> dict[str, str]:
-    """The language each user reads notifications in: their setting, else (for "auto", with no
-    browser to ask) the server's default."""
+@dataclass(frozen=True)
+class Reader:
+    """How a user reads what kinflow writes for them when no browser is there to ask."""
+
+    language: str
+    timezone: str
+
+
+def readers(conn: Connection, codes: set[str], default_language: str) -> dict[str, Reader]:
+    """Each user's language (their setting; for "auto", the server's default) and time zone."""
     if not codes:
         return {}
-    rows = conn.execute(sa.select(users.c.code, users.c.language).where(users.c.code.in_(sorted(codes)))).all()
-    settings = dict(rows)
-    return {code: choose(settings.get(code), "", default) for code in codes}
+    rows = conn.execute(sa.select(users.c.code, users.c.language, users.c.timezone)
+                        .where(users.c.code.in_(sorted(codes)))).all()
+    found = {code: (language, timezone) for code, language, timezone in rows}
+    return {code: Reader(choose(found.get(code, (None,))[0], "", default_language),
+                         found.get(code, (None, "UTC"))[1]) for code in codes}
 
 
 def get_user(conn: Connection, code: str) -> User | None:

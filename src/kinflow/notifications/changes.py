@@ -17,7 +17,7 @@ from kinflow.apps.records import StoredRecord, fetch_records
 from kinflow.apps.query.context import query_context
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
-from kinflow.directory.users import entity_names, reading_languages
+from kinflow.directory.users import entity_names, readers
 from kinflow.i18n import DEFAULT, N_, translate
 from kinflow.notifications import mail
 from kinflow.notifications.inbox import Entry, store
@@ -75,7 +75,7 @@ def record_changed(conn: Connection, live: LiveApp, identity: Identity, settings
     actor = identity.code
     actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
     created = moment.replace(tzinfo=None)
-    languages = reading_languages(conn, allowed, settings.language)
+    languages = {user: reader.language for user, reader in readers(conn, allowed, settings.language).items()}
     entries = []
     for rec in records:
         viewers = who_may_view(conn, live, rec, allowed & set(wanted[rec.id]), ctx)
@@ -106,7 +106,8 @@ def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: 
     actor = comment.creator
     actor_name = entity_names(conn, "USER", {actor}).get(actor, actor)
     url = comment_link(settings.public_url, live, rec.id, comment.number)  # type: ignore[arg-type]
-    languages = reading_languages(conn, set(wanted) & allowed, settings.language)
+    languages = {user: reader.language
+                 for user, reader in readers(conn, set(wanted) & allowed, settings.language).items()}
     entries = [Entry(user, live.id, rec.id, reason.kind, record_title(live, rec, languages[user]),  # type: ignore[arg-type]
                      _message("comment", reason, actor_name, rec, languages[user], comment.text), actor, url,
                      comment.created_at)

@@ -36,7 +36,7 @@ from kinflow.apps.records import fetch_records
 from kinflow.clock import clock, utc_text
 from kinflow.config import Settings
 from kinflow.polling import Poller
-from kinflow.directory.users import ADMINISTRATOR, reading_languages
+from kinflow.directory.users import ADMINISTRATOR, readers
 from kinflow.i18n import N_, translate
 from kinflow.notifications import mail
 from kinflow.notifications.changes import record_title
@@ -167,20 +167,26 @@ def _fire_setting(conn: Connection, settings: Settings, live: LiveApp, setting: 
             continue
         users = who_may_view(conn, live, rec, reachable(conn, live, named_users(
             conn, live, setting.get("targets") or [], rec), None), ctx)
-        languages = reading_languages(conn, users, settings.language)
+        reading = readers(conn, users, settings.language)
         field = setting["timing"]["code"]
         for user in sorted(users):
-            message = translate(N_("Reminder: {field} {value}", field=field, value=_shown(rec.values.get(field))),
-                                languages[user])
+            reader = reading[user]
+            shown = _shown(rec.values.get(field), reader.timezone)
+            message = translate(N_("Reminder: {field} {value}", field=field, value=shown), reader.language)
             entries.append(Entry(user, live.id, rec.id, "reminder",  # type: ignore[arg-type]
-                                 setting.get("title") or record_title(live, rec, languages[user]), message.rstrip(),
+                                 setting.get("title") or record_title(live, rec, reader.language), message.rstrip(),
                                  "", permalink(settings.public_url, live, rec.id), now))  # type: ignore[arg-type]
     return entries
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, time_zone: str) -> str:
+    """A field's value as its reader sees it: a date and time in their time zone."""
     if isinstance(value, datetime):
-        return utc_text(value)
+        try:
+            local = value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            time_zone = "UTC"
+        return utc_text(value) if time_zone == "UTC" else f"{local:%Y-%m-%d %H:%M} ({time_zone})"
     return "" if value is None else str(value)
 
 
