@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from kinflow.errors import KintoneError, invalid_input
 from kinflow.i18n import N_
 from kinflow.secret_key import SecretKey
+from kinflow.storage.prepared import Prepared
 from kinflow.storage.schema import MAX_ID, api_tokens
 
 MAX_TOKENS_PER_APP = 20
@@ -123,18 +124,18 @@ def make_live(conn: Connection, app_id: int) -> None:
 
 
 # Built once: constructing the statement per request cost more than running it.
-_FIND_TOKENS = sa.select(api_tokens).where(api_tokens.c.token_hash.in_(sa.bindparam("hashes", expanding=True)))
-_FIND_TOKEN = sa.select(api_tokens).where(api_tokens.c.token_hash == sa.bindparam("hash"))
+# Every request with API tokens runs this: compiled once, rows as plain tuples.
+_FIND_TOKENS = Prepared(sa.select(
+    api_tokens.c.id, api_tokens.c.app_id, api_tokens.c.token_tail, api_tokens.c.view, api_tokens.c.add,
+    api_tokens.c.edit, api_tokens.c.delete, api_tokens.c.manage, api_tokens.c.live, api_tokens.c.pending,
+    api_tokens.c.revoked, api_tokens.c.token_hash,
+).where(api_tokens.c.token_hash.in_(sa.bindparam("hashes", expanding=True))))
 
 
 def find_tokens(conn: Connection, key: SecretKey, tokens: list[str]) -> dict[str, ApiToken]:
     """The tokens given (by value) that exist, by value: one indexed lookup of their hashes."""
     by_hash = {key.token_hash(t): t for t in tokens}
-    if len(by_hash) == 1:  # the usual case, and an expanding IN costs more to prepare
-        rows = conn.execute(_FIND_TOKEN, {"hash": next(iter(by_hash))})
-    else:
-        rows = conn.execute(_FIND_TOKENS, {"hashes": list(by_hash)})
-    return {by_hash[r.token_hash]: _from_row(r) for r in rows}
+    return {by_hash[row[-1]]: ApiToken(*row[:-1]) for row in _FIND_TOKENS.all(conn, hashes=list(by_hash))}
 
 
 def _from_row(row) -> ApiToken:  # noqa: ANN001
