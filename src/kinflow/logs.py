@@ -64,7 +64,13 @@ class _Writer:
     """The thread that formats and writes what the process logs, a batch at a time.
 
     An access line is queued as a bare tuple: a LogRecord costs the request tens of microseconds
-    (measured: 23-34 us on this project's 2-core machine, against about 1 us for the tuple)."""
+    (measured: 23-34 us on this project's 2-core machine, against about 1 us for the tuple). After
+    each batch the thread rests a moment before it looks again: woken for every line, it took the
+    interpreter from the requests once per request, and the access log cost a fifth of the CPU of a
+    single-record write (measured with bench/records.py --single-only); lines reach stderr at most
+    `PAUSE` later."""
+
+    PAUSE = 0.05
 
     def __init__(self, formatter: logging.Formatter, as_json: bool) -> None:
         self.queue: queue.SimpleQueue[logging.LogRecord | AccessLine | None] = queue.SimpleQueue()
@@ -107,6 +113,7 @@ class _Writer:
                 pass  # stderr is gone (closed pipe): nothing to tell it
             if None in batch:
                 return
+            time.sleep(self.PAUSE)
 
     def stop(self) -> None:
         self.queue.put(None)
