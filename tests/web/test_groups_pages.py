@@ -262,7 +262,14 @@ def test_like_and_comment_on_a_message(server, world):
     assert liked.status_code == 303 and commented.status_code == 303
     assert liked.headers["location"].endswith(f"#m-{hello}")
     assert 'aria-pressed="true">Like (1)</button>' in item
-    assert "Bob Builder</span>: Noted" in item
+    assert "Bob Builder</span>: Noted" in item and "comments</p>" not in item
+    for number in range(21):
+        world["alice"].client.post(f"/groups/{world['group']}/reaction", json={
+            "referenceId": world["announcement"]["referenceId"], "reactionType": "Comment", "comment": f"c{number}"})
+    with signed_in(server, world["bob"], "user-pw") as client:
+        busy = _item(client.get(f"/k/groups/{world['group']}").text, world["announcement"]["referenceId"])
+    assert "The newest 20 of 21 comments" in busy
+    assert "</span>: c20</li>" in busy and "</span>: c0</li>" not in busy
     summary = world["alice"].client.get(f"/groups/{world['group']}/reaction/{hello}/summary")
     assert summary.json()["summary"][0]["reactionsCountMap"] == {"like": 1, "comment": 1}
 
