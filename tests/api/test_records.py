@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.conftest import make_app
@@ -146,6 +148,27 @@ def test_required_and_non_numeric(admin, app):
 def test_unknown_user_in_selection(admin, app):
     errors = add(admin, app, {"title": {"value": "ok"}, "owner": {"value": [{"code": "ghost"}]}}).json()["errors"]
     assert "record.owner.values[0].value" in errors
+
+
+def test_an_edit_checks_only_the_selections_it_changes(admin, app):
+    """A user who left stays in the records naming them: editing another field of such a record
+    works, naming someone unknown does not."""
+    leaver = f"leaver-{uuid.uuid4().hex[:8]}"
+    admin.post("/kinflow/v1/users.json", json={"code": leaver, "password": "pw"}).raise_for_status()
+    added = add(admin, app, {"title": {"value": "kept"}, "owner": {"value": [{"code": leaver}]}})
+    assert added.status_code == 200, added.text
+    record_id = added.json()["id"]
+    admin.delete("/kinflow/v1/users.json", params={"code": leaver}).raise_for_status()
+    edited = admin.put("/k/v1/record.json", json={"app": app, "id": record_id, "record": {"title": {"value": "new"}}})
+    assert edited.status_code == 200, edited.text
+    same = admin.put("/k/v1/record.json", json={"app": app, "id": record_id,
+                                                 "record": {"owner": {"value": [{"code": leaver}]}}})
+    assert same.status_code == 200, same.text
+    assert get(admin, app, record_id)["owner"]["value"] == [{"code": leaver, "name": leaver}]
+    ghost = admin.put("/k/v1/record.json", json={"app": app, "id": record_id, "record": {
+        "owner": {"value": [{"code": leaver}, {"code": "ghost"}]}}})
+    assert ghost.status_code == 400
+    assert list(ghost.json()["errors"]) == ["record.owner.values[0].value", "record.owner.values[1].value"]
 
 
 def test_unique_values(admin, app):

@@ -267,16 +267,24 @@ def get_record(conn: Connection, live: LiveApp, identity: Identity, record_id: o
 ChangeListener = Callable[[str, list[StoredRecord], datetime], None]
 
 
-def _check_entities(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
+def _check_entities(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors,
+                    changed: dict[int, set[str]] | None = None) -> None:
+    """The users, departments and groups the records' selection fields name exist. `changed` (by
+    `id()` of a record) limits an updated record to the fields the update changes: what it keeps was
+    checked when it was written."""
     wanted: dict[str, set[str]] = {"USER": set(), "ORGANIZATION": set(), "GROUP": set()}
-    fields = [f for f in live.form.top_level if f.type in ENTITY_SELECT_TYPES]
-    if not fields:
+    all_fields = [f for f in live.form.top_level if f.type in ENTITY_SELECT_TYPES]
+    if not all_fields:
         return
-    for _, rec in items:
+    checked = []
+    for base, rec in items:
+        codes = changed.get(id(rec)) if changed is not None else None
+        fields = all_fields if codes is None else [f for f in all_fields if f.code in codes]
         for f in fields:
             wanted[ENTITY_KIND[f.type]].update(rec.values.get(f.code) or [])
-    known = {kind: existing_codes(conn, kind, codes) for kind, codes in wanted.items()}
-    for base, rec in items:
+        checked.append((base, rec, fields))
+    known = {kind: existing_codes(conn, kind, codes) if codes else set() for kind, codes in wanted.items()}
+    for base, rec, fields in checked:
         for f in fields:
             for index, code in enumerate(rec.values.get(f.code) or []):
                 if code not in known[ENTITY_KIND[f.type]]:
@@ -348,8 +356,10 @@ def _unique_races(live: LiveApp, items: list[tuple[str, StoredRecord]]) -> Itera
         raise invalid_input(errors) from None
 
 
-def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors) -> None:
-    """Raise every problem of these records at once: `errors` already holds the parsing ones."""
+def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredRecord]], errors: Errors,
+              changed: dict[int, set[str]] | None = None) -> None:
+    """Raise every problem of these records at once: `errors` already holds the parsing ones.
+    `changed`: see `_check_entities`."""
     checked = codec_for(live.tables).checked
     if checked:
         for base, rec in items:
@@ -360,7 +370,7 @@ def _validate(conn: Connection, live: LiveApp, items: list[tuple[str, StoredReco
                 for index, row in enumerate(rec.tables.get(f.code, [])):
                     for i in inner:
                         check_rules(i, row.values.get(i.code), f"{base}.{f.code}.value[{index}].value", errors)
-    _check_entities(conn, live, items, errors)
+    _check_entities(conn, live, items, errors, changed)
     if not errors:
         _check_unique(conn, live, items, errors)
     if errors:
@@ -689,13 +699,19 @@ class Writer:
             to_update.append((record_base, current))
             results.append(("UPDATE", current))
         copier.copy()
+        # The selection fields each update changes: only their users, departments and groups are
+        # looked up again.
+        entity_codes = {f.code for f in form.top_level if f.type in ENTITY_SELECT_TYPES}
+        changed_entities: dict[int, set[str]] = {}
         for current, changes in changed:
+            changed_entities[id(current)] = {code for code in entity_codes.intersection(changes)
+                                             if changes[code] != current.values.get(code)}
             self._apply(current, changes)
         for _, rec in to_update + to_insert:
             compute(form, rec, self.precision)
         attachments = self._attachments()
         attachments.resolve([r for _, r in to_update + to_insert])
-        _validate(self.conn, self.live, to_update + to_insert, errors)
+        _validate(self.conn, self.live, to_update + to_insert, errors, changed_entities)
         with _unique_races(self.live, to_update + to_insert):
             if to_update:
                 rewrite_records(self.conn, self.live, [r for _, r in to_update])
