@@ -353,3 +353,20 @@ def test_a_sub_group_shows_what_flows_down_from_its_parent(server, world):
     summary = alice.client.get(f"/groups/{child}/reaction/{down.json()['referenceId']}/summary",
                                params={"sourceGroupId": world["group"]})
     assert summary.json()["summary"][0]["reactionsCountMap"]["like"] == 1
+
+
+def test_answer_a_meeting_invitation(server, world):
+    meeting = sent(world["alice"], world["group"], "LetsMeet", {
+        "title": "Site walk", "startingTime": "2030-01-02T03:00:00Z", "duration": 45, "agenda": "Fences first",
+        "place": {"latitude": 35.68, "longitude": 139.76, "name": "North gate"}})
+    with signed_in(server, world["bob"], "user-pw") as client:
+        card = _item(client.get(f"/k/groups/{world['group']}").text, meeting["referenceId"])
+        assert "Site walk" in card and "45 minutes" in card and "North gate" in card and "Fences first" in card
+        assert "Are you attending?" in card and 'type="radio" name="q0" value="Maybe"' in card
+        answered = client.post(f"/k/groups/{world['group']}/actions/{meeting['actionId']}/responses", data={
+            "__REQUEST_TOKEN__": request_token(client), "referenceId": meeting["referenceId"], "q0": "Maybe"})
+        card = _item(client.get(f"/k/groups/{world['group']}").text, meeting["referenceId"])
+    assert answered.status_code == 303
+    assert 'data-option="Maybe">1 vote' in card and "Change response" in card
+    answers = [r["responseWithQuestions"][0]["answer"] for r in _details(world, meeting)["responses"]]
+    assert answers == ["Maybe"]
