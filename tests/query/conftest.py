@@ -8,6 +8,7 @@ Python side can be held to the same answers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -33,8 +34,9 @@ from kinflow.apps.query.ast import (
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.parser import parse_query
 from kinflow.apps.query.sql import compile_query
-from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID, CATEGORY_FIELD_ID, RecordTables
+from kinflow.apps.record_tables import ASSIGNEE_FIELD_ID, CATEGORY_FIELD_ID, RecordTables, drop_tables, sync_schema
 from kinflow.apps.record_codec import codec_for
+from kinflow.storage.database import add_functions, run_pending
 
 # Friday 15 March 2024, 12:00 in Tokyo.
 NOW = datetime(2024, 3, 15, 3, 0, tzinfo=timezone.utc)
@@ -134,22 +136,38 @@ class Store:
 
     def __init__(self, form: Form, url: str = "sqlite://") -> None:
         self.form = form
-        self.tables = RecordTables(1, form)
         self.engine = sa.create_engine(url)
-        self.tables.metadata.drop_all(self.engine)
-        self.tables.metadata.create_all(self.engine)
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":  # kinflow's own functions: `like`'s case folding, the search triggers
+            sa.event.listen(self.engine, "connect", lambda dbapi_connection, entry: add_functions(
+                dbapi_connection, entry.info))
+        self.tables = RecordTables(1, form, dialect)
+        # The tables as a deploy makes them, with the indexes that serve `like`.
+        with self.engine.begin() as conn:
+            if dialect == "postgresql":
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            drop_tables(conn, 1)
+            sync_schema(conn, self.tables)
 
     def close(self) -> None:
-        self.tables.metadata.drop_all(self.engine)
+        with self.engine.begin() as conn:
+            drop_tables(conn, 1)
         self.engine.dispose()
 
     def clear(self) -> None:
-        with self.engine.begin() as conn:
+        with self.write() as conn:
             for table in self.tables.all_tables():
                 conn.execute(table.delete())
 
-    def add(self, records: list[dict]) -> None:
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A transaction that does what kinflow's do before they commit (index new text)."""
         with self.engine.begin() as conn:
+            yield conn
+            run_pending(conn)
+
+    def add(self, records: list[dict]) -> None:
+        with self.write() as conn:
             for record in records:
                 self._add(conn, record)
 

@@ -175,7 +175,7 @@ def test_large_table_answers_an_indexed_query_quickly(form, ctx):
 
     store = Store(form)  # SQLite: its EXPLAIN QUERY PLAN shows the index at work
     title = store.tables.column(form.fields["title"])
-    with store.engine.begin() as conn:
+    with store.write() as conn:
         conn.execute(store.tables.records.insert(), [
             {"revision": 1, "creator": "u", "created_at": datetime(2024, 1, 1), "modifier": "u",
              "updated_at": datetime(2024, 1, 1), title.name: f"t{i}"}
@@ -189,3 +189,34 @@ def test_large_table_answers_an_indexed_query_quickly(form, ctx):
         assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
         assert list(conn.execute(select).scalars()) == [77778]
     store.close()
+
+
+@pytest.mark.parametrize("query", ['title like "orl"', 'memo not like "second"', 'link like "ftp" and title like "hel"'])
+def test_like_reads_the_trigram_index(form, store, ctx, query):
+    """`like` of 3 characters or more reads the index (SQLite's FTS5 table, PostgreSQL's GIN index
+    with table scans made the last resort); shorter texts scan."""
+    columns = {f: store.tables.column(form.fields[f]).name for f in ("title", "memo")}
+    with store.write() as conn:
+        conn.execute(store.tables.records.insert(), [
+            {"revision": 1, "creator": "u", "created_at": datetime(2024, 1, 1), "modifier": "u",
+             "updated_at": datetime(2024, 1, 1), columns["title"]: f"Hello world {i}", columns["memo"]: f"line {i}"}
+            for i in range(2000)])
+
+    def plan(text: str) -> str:
+        compiled = compile_query(parse_query(text), form, store.tables, ctx)
+        # Unordered: whether the condition can read the index, not which order the planner prefers.
+        select = sa.select(store.tables.records.c.id).where(compiled.where)
+        sql = str(select.compile(store.engine, compile_kwargs={"literal_binds": True}))
+        with store.engine.begin() as conn:
+            if store.engine.dialect.name == "sqlite":
+                return " ".join(str(row) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            return " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+
+    found = plan(query)
+    short = plan('title like "or"')
+    if store.engine.dialect.name == "sqlite":
+        assert "VIRTUAL TABLE" in found, found
+        assert "VIRTUAL TABLE" not in short, short
+    elif "not like" not in query:  # PostgreSQL: a negation cannot use an index, and needs none
+        assert "Bitmap Index Scan on ix_app1_records_" in found and "_like" in found, found

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kinflow.apps import text_index
 from kinflow.apps.field_types import MULTI_VALUE_TYPES, NUMERIC_TYPES, TEXT_TYPES, UNIQUE_CAPABLE_TYPES
 from kinflow.apps.form import Field, Form
 
@@ -29,7 +30,8 @@ _SYSTEM_COLUMNS = {
     "UPDATED_TIME": "updated_at",
     "STATUS": "status",
 }
-# Long text is searched with `like` only: an index would not help it.
+# Long text is searched with `like` only: a B-tree index would not help it (a trigram index does,
+# see `text_index`).
 _UNINDEXED_TYPES = frozenset({"MULTI_LINE_TEXT", "RICH_TEXT"})
 
 
@@ -56,21 +58,24 @@ def _field_columns(field: Field) -> list[sa.Column]:
 def _field_indexes(table: sa.Table, field: Field, dialect: str) -> list[sa.Index]:
     if field.type not in TEXT_TYPES | NUMERIC_TYPES | {"DATE", "TIME", "DATETIME"}:
         return []
+    like = []
+    if dialect == "postgresql" and field.type in text_index.INDEXED_TYPES and field.table is None:
+        like.append(text_index.postgresql_index(table, table.c[field.column_name]))
     if field.type in _UNINDEXED_TYPES or field.type == "CALC":
         # A CALC's value is searched and sorted from its column like a number's, without an index:
         # ten calculated fields would otherwise double the cost of every write (bench/records.py).
-        return []
+        return like
     column = table.c[field.column_name]
     if field.props.get("unique") and field.type in UNIQUE_CAPABLE_TYPES and field.table is None:
         # '' and NULL never conflict (kintone: an empty value is never a duplicate).
         where = f"{column.name} IS NOT NULL AND {column.name}::text <> ''" if dialect == "postgresql" else \
             f"{column.name} IS NOT NULL AND {column.name} <> ''"
-        return [sa.Index(f"ux_{table.name}_{column.name}", column, unique=True,
-                         sqlite_where=sa.text(where), postgresql_where=sa.text(where))]
+        return [*like, sa.Index(f"ux_{table.name}_{column.name}", column, unique=True,
+                                sqlite_where=sa.text(where), postgresql_where=sa.text(where))]
     # Queries sort empty values first (ascending), which is SQLite's own NULL order; PostgreSQL's
     # index must be told, or it could not serve `order by` on a field with empty values.
     key = column.asc().nulls_first() if dialect == "postgresql" else column
-    return [sa.Index(f"ix_{table.name}_{column.name}", key)]
+    return [*like, sa.Index(f"ix_{table.name}_{column.name}", key)]
 
 
 class RecordTables:
@@ -79,6 +84,7 @@ class RecordTables:
     def __init__(self, app_id: int, form: Form, dialect: str = "sqlite") -> None:
         self.app_id = app_id
         self.form = form
+        self.dialect = dialect
         self.metadata = sa.MetaData()
         prefix = f"app{app_id}"
         columns: list = [
@@ -111,6 +117,10 @@ class RecordTables:
             sa.Index(f"ix_{prefix}_values_lookup", "field_id", "value", "record_id"),
             sa.Index(f"ix_{prefix}_values_record", "record_id"),
         )
+        # SQLite's index for `like` (PostgreSQL's are indexes of the records table, above).
+        self.like_fields = frozenset(f.code for f in text_index.indexed_fields(form))
+        self.search = text_index.search_table(app_id, text_index.indexed_fields(form)) \
+            if dialect == "sqlite" and self.like_fields else None
         # Built once per form version: statement construction is a large part of a small write.
         self.insert_one = self.records.insert().returning(self.records.c.id)
         self.insert_many = self.records.insert().returning(self.records.c.id, sort_by_parameter_order=True)
@@ -156,9 +166,13 @@ def sync_schema(conn: Connection, tables: RecordTables) -> None:
     """
     inspector = sa.inspect(conn)
     prefix = f"app{tables.app_id}_"
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        text_index.drop_search_triggers(conn, tables.app_id)
     wanted = {t.name: t for t in tables.all_tables()}
     for existing in inspector.get_table_names():
-        if existing.startswith(prefix) and existing not in wanted:
+        if existing.startswith(prefix) and existing not in wanted and not text_index.is_search_table(
+                tables.app_id, existing):
             sa.Table(existing, sa.MetaData()).drop(conn)
     for name, table in wanted.items():
         if not inspector.has_table(name):
@@ -182,9 +196,13 @@ def sync_schema(conn: Connection, tables: RecordTables) -> None:
             )
         for ix_name in wanted_indexes.keys() - present_indexes.keys():
             wanted_indexes[ix_name].create(conn)
+    if sqlite:
+        text_index.sync_search(conn, tables.app_id, tables.records, tables.form)
 
 
 def drop_tables(conn: Connection, app_id: int) -> None:
+    if conn.dialect.name == "sqlite":
+        text_index.drop_search(conn, app_id)  # with the tables FTS5 keeps for it
     inspector = sa.inspect(conn)
     for existing in inspector.get_table_names():
         if existing.startswith(f"app{app_id}_"):

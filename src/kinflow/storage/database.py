@@ -46,6 +46,49 @@ _SQLITE_PRAGMAS = (
 )
 
 
+def fold_case(text: object) -> object:
+    """Text as `like` compares it: Python's `str.lower`, which folds every script (SQLite's own
+    lower() folds ASCII only)."""
+    return text.lower() if isinstance(text, str) else text
+
+
+# The SQL name of `fold_case` on SQLite, beside `lower` which it replaces on kinflow's connections:
+# the triggers that keep the search index (`kinflow.apps.text_index`) call it by this name, so a
+# connection without it (another program writing records) fails instead of indexing other text.
+FOLD_FUNCTION = "kinflow_fold"
+
+
+# Work SQL triggers leave for the end of their write transaction, by kind: a trigger calls
+# `kinflow_pending(kind, key)`, and `run_pending` hands each key to the kind's handler before the
+# transaction commits. (FTS5 tables written by a trigger itself flush their index at every
+# statement: a quarter of the speed of batch inserts. See `kinflow.apps.text_index`.)
+_BEFORE_COMMIT: dict[str, Callable[[Connection, int], None]] = {}
+_PENDING = "kinflow_pending"
+
+
+def before_commit(kind: str, handler: Callable[[Connection, int], None]) -> None:
+    _BEFORE_COMMIT[kind] = handler
+
+
+def run_pending(conn: Connection) -> None:
+    """Do the work triggers left in this transaction (`before_commit`); at most once per key."""
+    pending = conn.info.get(_PENDING)
+    while pending:
+        kind, key = pending.pop()
+        _BEFORE_COMMIT[kind](conn, key)
+
+
+def add_functions(dbapi_connection: sqlite3.Connection, info: dict) -> None:
+    """The SQL functions kinflow's queries and triggers call on a SQLite connection; `info` is the
+    pooled connection's own dict (SQLAlchemy's `ConnectionPoolEntry.info`)."""
+    # SQLite's own lower() folds ASCII only; the query language's `like` is case-insensitive for
+    # every script, as it is on PostgreSQL.
+    dbapi_connection.create_function("lower", 1, fold_case, deterministic=True)
+    dbapi_connection.create_function(FOLD_FUNCTION, 1, fold_case, deterministic=True)
+    pending: set[tuple[str, int]] = info.setdefault(_PENDING, set())
+    dbapi_connection.create_function(_PENDING, 2, lambda kind, key: pending.add((kind, key)))
+
+
 @contextmanager
 def _collecting(conn: Connection, callbacks: list) -> Iterator[None]:
     # `conn.info` outlives the checkout (it belongs to the pooled connection): always clear it.
@@ -166,10 +209,6 @@ def timed_out(seconds: float) -> KintoneError:
                                         "query, or read fewer records at a time.", seconds=seconds), 400)
 
 
-def _unicode_lower(text: object) -> object:
-    return text.lower() if isinstance(text, str) else text
-
-
 class Database:
     def __init__(self, url: str) -> None:
         self.url = sa.make_url(url)
@@ -200,9 +239,7 @@ class Database:
             for pragma in _SQLITE_PRAGMAS:
                 cursor.execute(pragma)
             cursor.close()
-            # SQLite's own lower() folds ASCII only; the query language's `like` is case-insensitive
-            # for every script, as it is on PostgreSQL.
-            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+            add_functions(dbapi_connection, _record.info)
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
@@ -224,7 +261,11 @@ class Database:
                 conn = self._writer_connection()
                 conn.info["immediate"] = True
                 with conn.begin(), _collecting(conn, callbacks), self._time_limit(conn, timeout):
-                    yield conn
+                    try:
+                        yield conn
+                        run_pending(conn)
+                    finally:
+                        conn.info.get(_PENDING, set()).clear()  # a rollback leaves nothing to do
             self._checkpoint_soon()
         for callback in callbacks:
             callback()

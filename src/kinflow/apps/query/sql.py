@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
+from kinflow.apps import text_index
 from kinflow.apps.form import Field, Form
 from kinflow.apps.query.ast import Condition, Query
 from kinflow.apps.query.context import QueryContext
@@ -126,7 +127,7 @@ class _Compiler:
             return self._list_predicate(predicate, rows)
         column = _column(self.tables, predicate.field)
         if isinstance(predicate, Contains):
-            found = sa.func.coalesce(column, "").icontains(predicate.text, autoescape=True)
+            found = self._contains(predicate, column, rows)
             return ~found if predicate.negated else found
         parts = _clauses(column, predicate.clauses)
         if predicate.empty:
@@ -137,6 +138,18 @@ class _Compiler:
         if predicate.empty or not column.nullable:
             return ~positive
         return sa.or_(~positive, column.is_(None))
+
+    def _contains(self, predicate: Contains, column: ColumnElement, rows: sa.Table | None) -> ColumnElement[bool]:
+        """kintone's `like`: the value, folded, contains the text, folded (see `text_index`)."""
+        search = self.tables.search
+        if rows is None and search is not None and predicate.field.code in self.tables.like_fields \
+                and text_index.indexed(predicate.text):
+            # Never NULL (ids are not), so that `not like` is the plain negation.
+            hits = sa.select(search.c.rowid).where(search.c[column.name].match(text_index.phrase(predicate.text)))
+            return self.records.c.id.in_(hits)
+        # The text folded by the database, as the value is (on SQLite by `fold_case` as well).
+        escaped = predicate.text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        return text_index.text_index_expression(column).like(sa.func.lower(f"%{escaped}%"), escape="/")
 
     def _list_predicate(self, predicate: Predicate, rows: sa.Table | None) -> ColumnElement[bool]:
         values = self.tables.values
