@@ -457,6 +457,8 @@ PAGE_RULES = {
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
+    "/k/admin/app/{app:int}/notifications/perRecord": (app("manage"), "/k/admin/app/{app}/notifications/perRecord"),
+    "/k/admin/app/{app:int}/notifications/reminder": (app("manage"), "/k/admin/app/{app}/notifications/reminder"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
     "/k/flows/": (PERSON, "/k/flows/"),
@@ -489,6 +491,8 @@ FORM_RULES = {
     "/k/admin/groups": (ADMIN, "/k/admin/groups"),
     "/k/admin/app/{app:int}/acl": (app("manage"), "/k/admin/app/{app}/acl"),
     "/k/admin/app/{app:int}/notifications": (app("manage"), "/k/admin/app/{app}/notifications"),
+    "/k/admin/app/{app:int}/notifications/perRecord": (app("manage"), "/k/admin/app/{app}/notifications/perRecord"),
+    "/k/admin/app/{app:int}/notifications/reminder": (app("manage"), "/k/admin/app/{app}/notifications/reminder"),
     "/k/admin/spaces": (ADMIN, "/k/admin/spaces"),
     "/k/admin/app/{app:int}/process": (app("manage"), "/k/admin/app/{app}/process"),
     "/k/flows/new": (PERSON, "/k/flows/new"),  # no `op`: 400 for anyone

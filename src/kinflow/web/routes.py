@@ -21,6 +21,7 @@ from kinflow.web.pages.form_builder import builder_page, change_form, create_app
 from kinflow.web.pages.groups import group_messages, group_page, groups_page, post_message, react, respond
 from kinflow.web.pages.inbox import inbox_page, mark_read
 from kinflow.web.pages.mentions import mention_candidates
+from kinflow.web.pages.notification_rules import notification_rules_page, save_notification_rules
 from kinflow.web.pages.notification_settings import notification_settings_page, save_notification_settings
 from kinflow.web.pages.permissions import permissions_page, save_permissions
 from kinflow.web.pages.personal import personal_page, save_personal
@@ -63,6 +64,8 @@ PAGES = {
     "/k/admin/app/{app:int}/acl": permissions_page,
     "/k/admin/app/{app:int}/process": process_settings_page,
     "/k/admin/app/{app:int}/notifications": notification_settings_page,
+    "/k/admin/app/{app:int}/notifications/perRecord": notification_rules_page,
+    "/k/admin/app/{app:int}/notifications/reminder": notification_rules_page,
     "/k/admin/departments": teams_page,
     "/k/admin/groups": teams_page,
     "/k/admin/spaces": spaces_page,
@@ -95,6 +98,8 @@ FORMS = {
     "/k/admin/app/{app:int}/acl": save_permissions,
     "/k/admin/app/{app:int}/process": save_process_settings,
     "/k/admin/app/{app:int}/notifications": save_notification_settings,
+    "/k/admin/app/{app:int}/notifications/perRecord": save_notification_rules,
+    "/k/admin/app/{app:int}/notifications/reminder": save_notification_rules,
     "/k/admin/departments": change_teams,
     "/k/admin/groups": change_teams,
     "/k/admin/spaces": change_spaces,

@@ -6,8 +6,6 @@ after "Update app". Assignees are written `TYPE:code` (`USER:ann`, `GROUP:sales`
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +13,7 @@ from kinflow.apps.process_settings import ACTION_TYPES, ASSIGNEE_TYPES
 from kinflow.digits import is_digits
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, write_or_refuse
+from kinflow.web.entity_text import entities_of, entities_text
 from kinflow.web.render import page
 from kinflow.web.sessions import Browser
 
@@ -24,19 +23,6 @@ MAX_ROWS = 200
 
 def process_path(app_id: int | str) -> str:
     return f"/k/admin/app/{app_id}/process"
-
-
-def entities_text(entities: list[dict]) -> str:
-    return ", ".join(e["entity"]["type"] if e["entity"].get("code") is None else f"{e['entity']['type']}:{e['entity']['code']}"
-                     for e in entities)
-
-
-def _entities(text: str) -> list[dict]:
-    found = []
-    for word in [w for w in re.split(r"[,\s]+", text) if w][:MAX_ROWS]:
-        kind, _, code = word.partition(":")
-        found.append({"entity": {"type": kind.upper(), "code": code or None}, "includeSubs": False})
-    return found
 
 
 def _settings(reader: Reader, app_id: int) -> dict:
@@ -71,14 +57,14 @@ def document_from_form(form: dict[str, list[str]]) -> dict:
         name = first.get(f"s{index}.name", "")
         if name and f"s{index}.remove" not in first:
             states[name] = {"name": name, "index": str(len(states)), "assignee": {
-                "type": first.get(f"s{index}.type", "ONE"), "entities": _entities(first.get(f"s{index}.entities", ""))}}
+                "type": first.get(f"s{index}.type", "ONE"), "entities": entities_of(first.get(f"s{index}.entities", ""))}}
     for index in _rows(first, "a"):
         name = first.get(f"a{index}.name", "")
         if name and f"a{index}.remove" not in first:
             action = {"name": name, "from": first.get(f"a{index}.from", ""), "to": first.get(f"a{index}.to", ""),
                       "filterCond": first.get(f"a{index}.filterCond", ""), "type": first.get(f"a{index}.type", "PRIMARY")}
             if action["type"] == "SECONDARY":
-                action["executableUser"] = {"entities": _entities(first.get(f"a{index}.executable", ""))}
+                action["executableUser"] = {"entities": entities_of(first.get(f"a{index}.executable", ""))}
             actions.append(action)
     return {"enable": "enable" in first, "states": states, "actions": actions}
 
