@@ -80,13 +80,27 @@ def test_import_a_power_automate_export_package(tmp_path):
     with zipfile.ZipFile(package, "w") as archive:
         archive.writestr("manifest.json", json.dumps({"schema": "1.0"}))
         archive.writestr("Microsoft.Flow/flows/0a1b/definition.json", json.dumps(definition))
+    refused = kinflow(tmp_path, "import", str(package))
+    assert refused.returncode == 1
+    assert "connections.shared_kintone: The flow's connection reference 'shared_kintone' needs a kintone " \
+           "connection, and Administrator has none: make one first." in refused.stderr
+    assert kinflow(tmp_path, "list").stdout == ""
+
+    definition["properties"]["connectionReferences"] = {}
+    definition["properties"]["definition"]["actions"] = {"Hello": {"type": "Compose", "inputs": "hello"}}
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("manifest.json", json.dumps({"schema": "1.0"}))
+        archive.writestr("Microsoft.Flow/flows/0a1b/definition.json", json.dumps(definition))
     imported = kinflow(tmp_path, "import", str(package))
     assert imported.returncode == 0, imported.stderr
     assert "Imported flow 1 'Welcome new records' version 1 (Enabled)" in imported.stdout
     assert kinflow(tmp_path, "list").stdout.splitlines() == [
         "1\tWelcome new records\tAdministrator\tEnabled\t1\tRequest"]
+    bare = tmp_path / "hello.json"
+    bare.write_text(json.dumps(definition["properties"]["definition"]))
+    assert "Imported flow 2 'hello' version 1" in kinflow(tmp_path, "import", str(bare)).stdout
     not_a_flow = tmp_path / "other.zip"
     with zipfile.ZipFile(not_a_flow, "w") as archive:
         archive.writestr("readme.txt", "hello")
     refused = kinflow(tmp_path, "import", str(not_a_flow))
-    assert refused.returncode == 1 and "is it a flow's export package?" in refused.stderr
+    assert refused.returncode == 1 and "is it a flow's export package or a solution?" in refused.stderr

@@ -89,20 +89,29 @@ def flows_deploy(file: Path, name: str | None, disabled: bool, owner: str) -> No
 
 @flows.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--connection", "chosen", multiple=True, metavar="REF=CONNECTION",
+              help="Map the connection reference REF to CONNECTION (one of the owner's connections, by id or "
+                   "name). A reference not named gets the owner's only connection of its connector.")
 @click.option("--disabled", is_flag=True, default=False, help="Import them disabled.")
 @OWNER
-def flows_import(file: Path, disabled: bool, owner: str) -> None:
-    """Import the flows of FILE: a definition, or a flow's export package from Power Automate (.zip),
-    each under its display name."""
+def flows_import(file: Path, chosen: tuple[str, ...], disabled: bool, owner: str) -> None:
+    """Import the flows of FILE: a definition, a flow's export package from Power Automate (.zip) or a
+    solution (.zip), each under its display name, its connection references mapped to the owner's
+    connections."""
     from kinflow.flows import importing, manage
 
-    try:
-        found = importing.flows_in(file)
-    except importing.ImportError_ as error:
-        raise click.ClickException(str(error)) from None
+    mapping = {}
+    for pair in chosen:
+        reference, sign, connection = pair.partition("=")
+        if not sign or not reference or not connection:
+            raise click.BadParameter(f"{pair!r}: write REF=CONNECTION.", param_hint="--connection")
+        mapping[reference] = connection
+    if file.stat().st_size > importing.MAX_PACKAGE:
+        raise click.ClickException(f"{file} is over {importing.MAX_PACKAGE // (1024 * 1024)} MB.")
+    data = file.read_bytes()
     state = manage.DISABLED if disabled else manage.ENABLED
-    for name, document in found:
-        flow, created = _write(lambda conn: manage.deploy(conn, owner, name, document, state))
+    imported = _write(lambda conn: importing.import_flows(conn, owner, data, str(file), mapping, state))
+    for flow, created in imported:
         console.print(f"[green]{'Imported' if created else 'Deployed'}[/green] flow {flow.id} {flow.name!r} "
                       f"version {flow.version} ({flow.state})")
         _subscribe(flow.id)
