@@ -102,3 +102,68 @@ def test_the_record_form_uploads_keeps_and_removes_files(server):
     assert final[0]["fileKey"] == first[0]["fileKey"]
     assert removed.status_code == 404
     assert no_token.status_code == 403
+
+
+TABLE = {"items": {"type": "SUBTABLE", "code": "items", "label": "Items", "fields": {
+    "item": {"type": "SINGLE_LINE_TEXT", "code": "item", "label": "Item"},
+    "scan": {"type": "FILE", "code": "scan", "label": "Scan"}}}}
+
+
+def _rows(admin, app_id, record_id) -> list[dict]:
+    record = admin.get("/k/v1/record.json", params={"app": app_id, "id": record_id}).json()["record"]
+    return record["items"]["value"]
+
+
+def test_a_subtable_rows_files_are_added_kept_and_removed_in_the_form(server):
+    with server.admin() as admin:
+        app_id = make_app(admin, TABLE, name="Table files")
+    with signed_in(server) as client:
+        token = request_token(client)
+        blank = client.get(f"/k/{app_id}/edit")
+        assert 'enctype="multipart/form-data"' in blank.text
+        assert 'type="file" id="items.0.scan" name="items.0.scan"' in blank.text
+        assert re.search(r'<label class="sr" for="items.0.scan">Scan, row 1</label>', blank.text)
+        added = client.post(f"/k/{app_id}/edit", data={
+            "__REQUEST_TOKEN__": token, "items.rows": "3", "items.0.item": "first", "items.1.item": ""},
+            files=[("items.0.scan", ("a.txt", b"first", "text/plain")),
+                   ("items.1.scan", ("b.txt", b"second", "text/plain"))])  # a row with only a file is kept
+        assert added.status_code == 303, added.text
+        record_id = re.search(r"record=(\d+)", added.headers["location"]).group(1)
+        with server.admin() as admin:
+            rows = _rows(admin, app_id, record_id)
+        assert [(r["value"]["item"]["value"], [f["name"] for f in r["value"]["scan"]["value"]]) for r in rows] == [
+            ("first", ["a.txt"]), ("", ["b.txt"])]
+        a_key, b_key = (r["value"]["scan"]["value"][0]["fileKey"] for r in rows)
+        form = client.get(f"/k/{app_id}/edit", params={"record": record_id}).text
+        assert f'name="items.0.scan.keep" value="{a_key}" checked' in form
+        assert f'name="items.1.scan.keep" value="{b_key}" checked' in form
+        revision = re.search(r'name="revision" value="(\d+)"', form).group(1)
+        # The first row keeps a.txt and gains c.txt; the second row's b.txt is unticked.
+        edited = client.post(f"/k/{app_id}/edit", data={
+            "__REQUEST_TOKEN__": token, "record": record_id, "revision": revision, "items.rows": "2",
+            "items.0.id": rows[0]["id"], "items.0.item": "first", "items.0.scan.keep": a_key,
+            "items.1.id": rows[1]["id"], "items.1.item": "second"},
+            files=[("items.0.scan", ("c.txt", b"third", "text/plain"))])
+        assert edited.status_code == 303, edited.text
+        shown = client.get(f"/k/{app_id}/show", params={"record": record_id}).text
+    with server.admin() as admin:
+        final = _rows(admin, app_id, record_id)
+        removed = admin.get("/k/v1/file.json", params={"fileKey": b_key})
+    assert [(r["value"]["item"]["value"], [f["name"] for f in r["value"]["scan"]["value"]]) for r in final] == [
+        ("first", ["a.txt", "c.txt"]), ("second", [])]
+    assert final[0]["value"]["scan"]["value"][0]["fileKey"] == a_key
+    assert removed.status_code == 404
+    assert re.search(r'<a href="/k/file\?fileKey=[^"]+" download>c.txt</a>', shown)
+
+
+def test_the_record_list_links_a_file_column_to_its_downloads(server):
+    with server.admin() as admin:
+        app_id = make_app(admin, {**FIELDS, "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "T"}},
+                          name="Listed files")
+        _attach(admin, app_id)
+    with signed_in(server) as client:
+        listed = client.get(f"/k/{app_id}/")
+        links = re.findall(r'<a href="(/k/file\?fileKey=[^"]+)" download>([^<]*)</a>', listed.text)
+        assert [name for _, name in links] == ["&lt;page&gt;.html"], listed.text
+        got = client.get(html.unescape(links[0][0]))
+    assert got.status_code == 200 and got.content == PAGE

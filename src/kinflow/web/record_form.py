@@ -3,7 +3,9 @@ takes, a record's values back as the form shows them, and the API's validation e
 fields they name. No rule is checked here: the record API's own checks answer.
 
 Form names: a field's code; a subtable's cell `{table}.{row}.{code}` (rows numbered from 0), with
-`{table}.rows` counting the rows shown and `{table}.{row}.id` the id of an existing row.
+`{table}.rows` counting the rows shown and `{table}.{row}.id` the id of an existing row. A FILE
+input's name, then `.keep`, holds the download keys of the files it keeps; the files it sends are
+uploaded first and come in as `added` (new file keys by input name).
 """
 
 from __future__ import annotations
@@ -28,11 +30,22 @@ BLANK_ROWS = 2
 MAX_ROWS = 1_000
 
 
-def takes_input(props: dict, in_table: bool = False) -> bool:
+def takes_input(props: dict) -> bool:
     # A text field with an expression (auto-calculated) is worked out by the server, like CALC.
-    # Files are taken at the top level only: a table row's files stay as they are.
-    return (props["type"] in INPUT_TYPES and not (in_table and props["type"] == "FILE")
-            and not str(props.get("expression") or "").strip())
+    return props["type"] in INPUT_TYPES and not str(props.get("expression") or "").strip()
+
+
+def file_inputs(fields: list[dict], form: dict[str, list[str]]) -> set[str]:
+    """The names of the FILE inputs the form offered: a field's code, or a table row's cell."""
+    names = set()
+    for props in fields:
+        if props["type"] == "FILE":
+            names.add(props["code"])
+        elif props["type"] == "SUBTABLE":
+            rows = min(_count(form.get(f"{props['code']}.rows")), MAX_ROWS)
+            names.update(f"{props['code']}.{index}.{code}" for code, inner in props.get("fields", {}).items()
+                         if inner["type"] == "FILE" for index in range(rows))
+    return names
 
 
 def _local(text: str, zone: ZoneInfo) -> str:
@@ -72,10 +85,10 @@ def form_value(props: dict, value: object, zone: ZoneInfo) -> object:
     return value
 
 
-def _field_value(props: dict, values: list[str], zone: ZoneInfo) -> object:
+def _field_value(props: dict, values: list[str], zone: ZoneInfo, added: list[str] | None = None) -> object:
     kind = props["type"]
-    if kind == "FILE":  # the files kept (their download keys); new ones are added by the save
-        return [{"fileKey": key} for key in values if key]
+    if kind == "FILE":  # the files kept (their download keys), then those just uploaded
+        return [{"fileKey": key} for key in [*values, *(added or [])] if key]
     if kind in MULTI_CHOICE_TYPES:
         return [v for v in values if v]
     text = values[0] if values else ""
@@ -86,13 +99,19 @@ def _field_value(props: dict, values: list[str], zone: ZoneInfo) -> object:
     return text
 
 
-def _rows(table: dict, form: dict[str, list[str]], zone: ZoneInfo) -> list[dict]:
+def _cell(props: dict, name: str, form: dict[str, list[str]], zone: ZoneInfo, added: dict[str, list[str]]) -> dict:
+    if props["type"] == "FILE":
+        return {"value": _field_value(props, form.get(name + KEEP, []), zone, added.get(name, []))}
+    return {"value": _field_value(props, form.get(name, []), zone)}
+
+
+def _rows(table: dict, form: dict[str, list[str]], zone: ZoneInfo, added: dict[str, list[str]]) -> list[dict]:
     code = table["code"]
     count = min(_count(form.get(f"{code}.rows")), MAX_ROWS)
     rows = []
     for index in range(count):
-        cells = {inner: {"value": _field_value(props, form.get(f"{code}.{index}.{inner}", []), zone)}
-                 for inner, props in table.get("fields", {}).items() if takes_input(props, in_table=True)}
+        cells = {inner: _cell(props, f"{code}.{index}.{inner}", form, zone, added)
+                 for inner, props in table.get("fields", {}).items() if takes_input(props)}
         row_id = (form.get(f"{code}.{index}.id") or [""])[0]
         if not row_id and all(cell["value"] in ("", []) for cell in cells.values()):
             continue  # a blank row left blank
@@ -105,15 +124,16 @@ def _count(values: list[str] | None) -> int:
     return bounded_number(text, 99_999)
 
 
-def record_from_form(fields: list[dict], form: dict[str, list[str]], zone: ZoneInfo) -> dict:
-    """The record JSON of a form post: every field the form offered, as the user left it."""
+def record_from_form(fields: list[dict], form: dict[str, list[str]], zone: ZoneInfo,
+                     added: dict[str, list[str]] | None = None) -> dict:
+    """The record JSON of a form post: every field the form offered, as the user left it, with the
+    files just uploaded (`added`: file keys by input name)."""
     record: dict = {}
     for props in fields:
         if props["type"] == "SUBTABLE":
-            record[props["code"]] = {"value": _rows(props, form, zone)}
+            record[props["code"]] = {"value": _rows(props, form, zone, added or {})}
         elif takes_input(props):
-            name = props["code"] + (KEEP if props["type"] == "FILE" else "")
-            record[props["code"]] = {"value": _field_value(props, form.get(name, []), zone)}
+            record[props["code"]] = _cell(props, props["code"], form, zone, added or {})
     return record
 
 

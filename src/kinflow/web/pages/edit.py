@@ -14,7 +14,15 @@ from kinflow.errors import KintoneError
 from kinflow.uploads import Upload
 from kinflow.web.access import Reader, read, signed_in_form, signed_in_page, uploads_of, write
 from kinflow.web.pages.record import ordered
-from kinflow.web.record_form import BLANK_ROWS, Problems, form_value, problems, record_from_form, takes_input
+from kinflow.web.record_form import (
+    BLANK_ROWS,
+    Problems,
+    file_inputs,
+    form_value,
+    problems,
+    record_from_form,
+    takes_input,
+)
 from kinflow.web.render import page
 from kinflow.web.sessions import Browser
 from kinflow.web.values import zone
@@ -48,8 +56,10 @@ def _shown_values(fields: list[dict], record: dict, timezone: str) -> tuple[dict
 def _form_page(request: Request, browser: Browser, app: dict, fields: list[dict], record: dict,
                record_id: str | None, revision: str, found: Problems | None = None, status: int = 200) -> Response:
     values, tables = _shown_values(fields, record, browser.user.timezone)
+    has_files = any(p["type"] == "FILE" or any(inner["type"] == "FILE" for inner in p.get("fields", {}).values())
+                    for p in fields)
     return page(request, browser, "edit.html", status=status, app=app, fields=fields, values=values, tables=tables,
-                record_id=record_id, revision=revision, problems=found or Problems(),
+                has_files=has_files, record_id=record_id, revision=revision, problems=found or Problems(),
                 list_path=request.url.path[:-len("edit")])
 
 
@@ -68,13 +78,12 @@ async def edit_page(request: Request, browser: Browser) -> Response:
     return _form_page(request, browser, app, fields, record, record_id, revision)
 
 
-def _attach(reader: Reader, fields: list[dict], record: dict, uploads: dict[str, list[Upload]]) -> None:
-    """The files the form sent, uploaded as `POST file.json` does and added to their FILE fields."""
+def _upload(reader: Reader, inputs: set[str], uploads: dict[str, list[Upload]]) -> dict[str, list[str]]:
+    """The files the form's FILE inputs sent, uploaded as `POST file.json` does: their keys by input."""
     max_bytes = reader.request.app.state.settings.file_max_bytes
-    for props in fields:
-        for received in uploads.get(props["code"], []) if props["type"] == "FILE" else []:
-            key = files.upload(reader.conn, reader.identity, received, max_bytes=max_bytes)["fileKey"]
-            record[props["code"]]["value"].append({"fileKey": key})
+    return {name: [files.upload(reader.conn, reader.identity, received, max_bytes=max_bytes)["fileKey"]
+                   for received in received_files]
+            for name, received_files in uploads.items() if name in inputs}
 
 
 @signed_in_form
@@ -87,8 +96,8 @@ async def edit_submit(request: Request, browser: Browser, form: dict[str, list[s
 
     def save(reader: Reader) -> str:
         _, fields = _fields(reader, app_id)
-        record = record_from_form(fields, form, zone(browser.user.timezone))
-        _attach(reader, fields, record, uploads)
+        added = _upload(reader, file_inputs(fields, form), uploads)
+        record = record_from_form(fields, form, zone(browser.user.timezone), added)
         if record_id is None:
             return reader.call("POST", "record", app=app_id, record=record)["id"]
         reader.call("PUT", "record", app=app_id, id=record_id, record=record, **({"revision": revision} if revision else {}))

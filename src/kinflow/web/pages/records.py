@@ -101,8 +101,10 @@ async def record_list(request: Request, browser: Browser) -> Response:
     app_id = request.path_params["app"]
     params = dict(request.query_params)
     found = await read(request, browser, lambda reader: _list(reader, app_id, params), guest_space_id)
-    shown = Shown(language(request, browser), browser.user.timezone)
     base = request.url.path
+    # Files download beside the apps: /k/file, or /k/guest/{space}/file.
+    files = base[:base.rstrip("/").rindex("/") + 1] + "file"
+    shown = Shown(language(request, browser), browser.user.timezone, files=files)
     return page(request, browser, "records.html", status=400 if found["error"] else 200, shown=shown,
                 base=base, **found)
 
