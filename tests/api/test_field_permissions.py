@@ -160,3 +160,26 @@ def test_a_search_cannot_name_a_field_the_user_may_not_read(server, app):
     with user(server, "fp-ann") as ann:
         response = ann.get("/k/v1/records.json", params={"app": app["id"], "query": 'secret = "s3cret"'})
         assert response.status_code == 200, response.text
+
+
+def test_a_file_in_a_field_the_user_may_not_read_is_not_downloaded(server, admin, app):
+    app_id = make_app(admin, {"doc": {"type": "FILE", "code": "doc", "label": "Doc"},
+                              "rows": {"type": "SUBTABLE", "code": "rows", "fields": {
+                                  "att": {"type": "FILE", "code": "att", "label": "Att"}}}}, name="Guarded files")
+    keys = [admin.post("/k/v1/file.json", files={"file": (name, b"data", "text/plain")}).json()["fileKey"]
+            for name in ("a.txt", "b.txt")]
+    added = admin.post("/k/v1/record.json", json={"app": app_id, "record": {
+        "doc": {"value": [{"fileKey": keys[0]}]},
+        "rows": {"value": [{"value": {"att": {"value": [{"fileKey": keys[1]}]}}}]}}})
+    assert added.status_code == 200, added.text
+    rights = [{"code": code, "entities": [{"entity": {"type": "USER", "code": "fp-bob"}, "accessibility": "NONE"},
+                                          {"entity": {"type": "GROUP", "code": "everyone"}, "accessibility": "READ"}]}
+              for code in ("doc", "rows")]
+    assert admin.put("/k/v1/preview/field/acl.json", json={"app": app_id, "rights": rights}).status_code == 200
+    assert deploy_and_wait(admin, app_id) == "SUCCESS"
+    record = admin.get("/k/v1/record.json", params={"app": app_id, "id": added.json()["id"]}).json()["record"]
+    stored = [record["doc"]["value"][0]["fileKey"], record["rows"]["value"][0]["value"]["att"]["value"][0]["fileKey"]]
+    for key in stored:
+        assert admin.get("/k/v1/file.json", params={"fileKey": key}).content == b"data"
+        with user(server, "fp-bob") as bob:
+            refused(bob.get("/k/v1/file.json", params={"fileKey": key}))

@@ -42,6 +42,9 @@ PARAMETERS: dict[str, dict[str, dict]] = {
        for kind in ("general", "perRecord", "reminder")},
     **{f"app/notifications/{kind}": {"app": _ID} for kind in ("general", "perRecord", "reminder")},
     "app": {"id": _ID},
+    "records/acl/evaluate": {"app": _ID, "ids": {"type": "array", "items": _ID}},
+    **{f"preview/{kind}/acl": {"app": _ID, "id": _ID, "revision": _ID, "rights": {"type": "array"}}
+       for kind in ("record", "field")},
     "file": {"fileKey": {"type": "string", "maxLength": 64}},
     "apps": {"ids": {"type": "array", "items": _ID}, "codes": {"type": "array", "items": {"type": "string"}},
              "name": {"type": "string"}, "limit": _ID, "offset": _ID},

@@ -357,6 +357,18 @@ class FieldAccess:
             if field is not None and self.maybe_hidden(field.table or field.code):
                 raise field_not_found(reference)
 
+    def require_file_readable(self, form: Form, rec: StoredRecord, key: str) -> None:
+        """Refuse (CB_NO02) the download of a file kept in a FILE field the person may not read in
+        this record (a field in a table has the table's permissions)."""
+        accessible = self.of(stored_record_values(rec, form))
+        for field in form.fields.values():
+            if field.type != "FILE" or accessible.get(field.table or field.code, "WRITE") != "NONE":
+                continue
+            held = ([rec.values.get(field.code)] if field.table is None
+                    else [row.values.get(field.code) for row in rec.tables.get(field.table, [])])
+            if any(item.get("fileKey") == key for files in held for item in files or []):
+                raise no_privilege()
+
     def require_writable(self, values: Mapping[str, object], codes: object) -> None:
         """Refuse (CB_NO02) a write naming a field the person may not write in this record."""
         if not isinstance(codes, Mapping):

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from kinflow.api.kintone.calls import Call, Download, route
 from kinflow.apps import files
-from kinflow.apps.access import require_record
+from kinflow.apps.access import field_access, require_record
 from kinflow.apps.app import load_live
 from kinflow.apps.permissions import require
 from kinflow.apps.records import fetch_records
@@ -68,4 +68,7 @@ def download(call: Call) -> Download:
     require(call.conn, live.app, live.acl, call.identity, "view")
     rec = fetch_records(call.conn, live, [stored.record_id])[stored.record_id]
     require_record(call.conn, live, call.identity, [rec], "viewable")
+    fields = field_access(call.conn, live, call.identity)
+    if fields is not None:
+        fields.require_file_readable(live.form, rec, call.params["fileKey"])
     return Download(stored.content, stored.content_type, stored.name)
