@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from kinflow.apps.access_settings import FIELD_ACL, RECORD_ACL, check_against_form
+from kinflow.apps.access.settings import FIELD_ACL, RECORD_ACL, check_against_form
 from kinflow.apps.app import App, LiveApp, load_app, parse_id
 from kinflow.apps.form import Form
 from kinflow.apps.form_fields import check_formulas

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kinflow.apps.access_settings import default_documents as default_access
+from kinflow.apps.access.settings import default_documents as default_access
 from kinflow.apps.app import App, parse_id
 from kinflow.apps.form import new_form_document
 from kinflow.apps.notification_settings import default_documents as default_notifications

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from kinflow.api.kintone.apps import register_reads
 from kinflow.api.kintone.calls import Call, route
-from kinflow.apps import access, access_settings
+from kinflow.apps import access
+from kinflow.apps.access import settings as access_settings
 from kinflow.apps import settings as app_settings
 from kinflow.apps.app import load_live, parse_id
 from kinflow.apps.permissions import has_permission, token_forbidden
