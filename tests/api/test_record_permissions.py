@@ -234,3 +234,18 @@ def test_evaluate_tells_a_user_their_rights_on_records(server, app):
     with server.client({"X-Cybozu-API-Token": app["token"]}) as token:
         denied = token.get("/k/v1/records/acl/evaluate.json", params={"app": app["id"], "ids[0]": ids["one"]})
         assert (denied.status_code, denied.json()["code"]) == (403, "GAIA_NO01")
+
+
+def test_a_bulk_request_with_a_refused_write_changes_nothing(server, app):
+    ids = app["ids"]
+    with as_user(server, "rp-bob") as bob:
+        response = bob.post("/k/v1/bulkRequest.json", json={"requests": [
+            {"method": "PUT", "api": "/k/v1/record.json",
+             "payload": {"app": app["id"], "id": ids["two"], "record": {"title": {"value": "two!"}}}},
+            {"method": "DELETE", "api": "/k/v1/records.json", "payload": {"app": app["id"], "ids": [ids["four"]]}},
+        ]})
+        assert response.status_code == 403, response.text
+        results = response.json()["results"]
+        assert results[0] == {} and results[1]["code"] == "CB_NO02"
+        two = bob.get("/k/v1/record.json", params={"app": app["id"], "id": ids["two"]}).json()["record"]
+        assert two["title"]["value"] == "two"
