@@ -87,7 +87,8 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
         if f.type in ("DATETIME", "CREATED_TIME", "UPDATED_TIME"):
             return f"datetime_text({row}[{index}])"
         if f.type == "DATE":
-            return f"date_text({row}[{index}])"
+            # SQLite's page columns give the stored text, the API's value already.
+            return f"({row}[{index}] or None)" if codec.dialect is not None else f"date_text({row}[{index}])"
         if f.type == "TIME":
             return f"time_text({row}[{index}])"
         if f.type == "CALC":  # a time format, from the exact text column
@@ -98,6 +99,7 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
         return f"R[{len(renderers) - 1}]({row}[{index}], names)"
 
     repeated: list[Callable[[object, dict], dict]] = []
+    number_bound = False
     position = codec.position
     form = codec.form
     entries = []
@@ -106,7 +108,8 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
             continue
         if how == "system":
             if field_type == "RECORD_NUMBER":
-                expr = "number_prefix + str(row[0])"
+                expr = "number_prefix + (number := str(row[0]))"  # `$id` shows the same text
+                number_bound = True
             else:
                 # Creators, modifiers and their times: the same few entries over a whole page.
                 make = _person if field_type in ("CREATOR", "MODIFIER") else _moment
@@ -124,9 +127,11 @@ def _build(codec: RecordCodec, fields: set[str] | None) -> PageRenderer:
             expr = _cell(form.get(code), position, value)  # type: ignore[arg-type]
         entries.append(f"{code!r}: {{'type': {field_type!r}, 'value': {expr}}}")
     if fields is None or "$id" in fields:
-        entries.append("'$id': {'type': '__ID__', 'value': str(row[0])}")
+        entries.append(f"'$id': {{'type': '__ID__', 'value': {'number' if number_bound else 'str(row[0])'}}}")
     if fields is None or "$revision" in fields:
-        entries.append(f"'$revision': {{'type': '__REVISION__', 'value': str(row[{position['revision']}])}}")
+        # Most records of a page are at the same few revisions.
+        repeated.append(lambda revision, users: {"type": "__REVISION__", "value": str(revision)})
+        entries.append(f"'$revision': shared[{len(repeated) - 1}][row[{position['revision']}]]")
     source = ("def render(row, names, shared, tables, number_prefix):\n"
               f"    return {{{', '.join(entries)}}}\n")
     namespace: dict = {"R": renderers, "datetime_text": datetime_text, "date_text": date_text, "time_text": time_text}
