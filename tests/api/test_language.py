@@ -255,3 +255,10 @@ def test_an_apps_system_fields_take_a_japanese_exported_forms_codes_by_renaming(
     found = admin.get("/k/v1/records.json", params={"app": app, "query": "order by 作成日時 asc, レコード番号 desc"})
     assert [r["レコード番号"]["value"] for r in found.json()["records"]] == list(reversed(ids))
     assert "Record_number" not in found.json()["records"][0]
+
+
+def test_refusals_before_any_call_speak_the_browsers_language(server):
+    with server.client({"Accept-Language": "ja", "Host": "elsewhere.example"}) as client:
+        response = client.get("/k/v1/records.json", params={"app": 1})
+    assert (response.status_code, response.json()["code"]) == (400, "CB_IL02")
+    assert response.json()["message"] == "不正なリクエストです。Hostヘッダーがこのサーバーのホスト名ではありません。"

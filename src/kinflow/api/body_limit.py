@@ -7,9 +7,10 @@ the server holds at most the limit in memory, whoever sends it.
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kinflow.api.kintone.http import error_response
+from kinflow.api.kintone.http import caller_language, error_response
 from kinflow.errors import KintoneError
 from kinflow.i18n import N_
 
@@ -61,4 +62,5 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The rest of the body is never read: the server closes the connection after answering.
-        await error_response(body_too_large(self.max_bytes))(scope, receive, send)
+        error = body_too_large(self.max_bytes)
+        await error_response(error, caller_language(Request(scope)))(scope, receive, send)

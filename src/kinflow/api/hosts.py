@@ -8,9 +8,10 @@ answer is kintone's error format like every other.
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kinflow.api.kintone.http import error_response
+from kinflow.api.kintone.http import caller_language, error_response
 from kinflow.config import host_name
 from kinflow.errors import KintoneError
 from kinflow.i18n import N_
@@ -42,4 +43,4 @@ class HostGuard:
             await self.app(scope, receive, send)
             return
         error = KintoneError("CB_IL02", N_("Illegal request. The Host header names no host of this server."), 400)
-        await error_response(error)(scope, receive, send)
+        await error_response(error, caller_language(Request(scope)))(scope, receive, send)

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from kinflow.api.access_log import note_caller
 from kinflow.api.authentication import password_identity
-from kinflow.api.kintone.http import error_response, request_headers
+from kinflow.api.kintone.http import caller_language, error_response, request_headers
 from kinflow.api.threads import run_blocking
 from kinflow.clock import clock
 from kinflow.directory.identity import Identity, token_identity
@@ -96,7 +96,7 @@ async def metrics_endpoint(request: Request) -> Response:
                 raise no_privilege()
         state = await run_blocking(_queue_state, db)
     except KintoneError as error:
-        return error_response(error)
+        return error_response(error, caller_language(request))
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)
