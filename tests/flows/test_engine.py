@@ -325,7 +325,7 @@ def test_a_recurrence_flow_runs_at_each_occurrence_until_disabled(db, settings):
 def test_occurrences_follow_their_interval():
     from datetime import datetime
 
-    from kinflow.flows.recurrence import following
+    from kinflow.flows.schedule import following
 
     start = datetime(2026, 1, 31, 9, 0)
     assert following({"frequency": "Minute", "interval": 15}, start, datetime(2026, 1, 31, 9, 40)) == \

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kinflow.flows import retry
+from kinflow.flows import retry, schedule
+from kinflow.flows.schedule import FREQUENCIES
 from kinflow.flows.connectors import catalog
 from kinflow.flows.expressions import ExpressionError, validate as validate_expressions
 from kinflow.flows.expressions.errors import Path, render_path
@@ -30,7 +31,6 @@ WEBHOOK_TRIGGERS = ("ApiConnectionWebhook", "OpenApiConnectionWebhook")
 TRIGGER_TYPES = {name.lower(): name for name in ("Request", "Recurrence", *WEBHOOK_TRIGGERS)}
 STATUSES = ("Succeeded", "Failed", "Skipped", "TimedOut")
 VARIABLE_TYPES = ("string", "integer", "float", "boolean", "array", "object")
-FREQUENCIES = ("Second", "Minute", "Hour", "Day", "Week", "Month")
 RUN_STATUSES = ("Succeeded", "Failed", "Cancelled")
 CONDITION_OPERATORS = ("equals", "greater", "greaterOrEquals", "less", "lessOrEquals", "contains",
                        "startsWith", "endsWith")
@@ -198,11 +198,8 @@ class _Checker:
     def recurrence(self, spec: Any, path: Path) -> None:
         if not self.need_object(spec, path):
             return
-        if spec.get("frequency") not in FREQUENCIES:
-            self.problem(path + ("frequency",), f"Enter one of {', '.join(FREQUENCIES)}.")
-        interval = spec.get("interval")
-        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
-            self.problem(path + ("interval",), "Enter a whole number of at least 1.")
+        for where, message in schedule.problems(spec).items():
+            self.problem(path + where, message)
 
     # -- actions -------------------------------------------------------------------------------
 

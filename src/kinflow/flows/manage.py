@@ -97,11 +97,11 @@ def deploy(conn: Connection, owner: str, name: object, document: object, state: 
 
 def _schedule(conn: Connection, flow_id: int, definition: Definition, state: str) -> None:
     """Set an enabled Recurrence flow's next occurrence (and clear any other flow's)."""
-    from kinflow.flows import recurrence
+    from kinflow.flows import schedule
 
     due = None
     if state == ENABLED and definition.trigger_type == "Recurrence":
-        due = recurrence.first(definition.trigger["recurrence"], now_naive())
+        due = schedule.first(definition.trigger["recurrence"], now_naive())
     conn.execute(flows.update().where(flows.c.id == flow_id).values(next_occurrence_at=due))
 
 
