@@ -1,13 +1,14 @@
 """Flows: durable runs/s and trigger → action latency of a one-action flow.
 
-    .venv/bin/python bench/flows.py [--database-url URL] [--rate 100] [--seconds 10] [--events 3000]
+    .venv/bin/python bench/flows.py [--database-url URL] [--rate N] [--seconds 10] [--events 3000]
 
 Starts kinflow (SQLite in a temporary folder unless --database-url says otherwise; its built-in
 delivery and run workers) and a receiver (uvicorn, a process of its own) on loopback. A flow whose
 Request trigger an app's ADD_RECORD webhook calls has one `Http` action that posts the event on to
 the receiver; each run writes its trigger, its action's result and its end. Measured:
 
-- latency: records added one at a time at --rate writes/s (open loop); for each, the time from the
+- latency: records added one at a time at --rate writes/s (default: half the completed runs/s the
+  throughput run sustained, the "half load" of the target) (open loop); for each, the time from the
   write to the flow's request reaching the receiver (record → webhook → run → Http action), p50, p99;
 - throughput: --events records added with records.json (100 a request); completed runs/s from the
   first write to the last arrival, with zero loss checked (every record's event arrived once);
@@ -79,7 +80,7 @@ def latency(base: str, app: int, hook: str, rate: int, seconds: int) -> tuple[li
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--rate", type=int, default=100, help="writes/s of the latency run")
+    parser.add_argument("--rate", type=int, default=0, help="writes/s of the latency run (default: half load)")
     parser.add_argument("--seconds", type=int, default=10, help="length of the latency run")
     parser.add_argument("--events", type=int, default=3000, help="events of the throughput run")
     args = parser.parse_args()
@@ -104,13 +105,14 @@ def main() -> None:
                          f"{rate / ceiling:.0%} of the ceiling; server CPU {cpu:.2f} ms a run; writes took "
                          f"{written:.1f} s; lost {lost}, twice {twice} (target ≥ 500/s)"))
 
-            writes = args.rate * args.seconds
-            console.print(f"latency: {writes:,} writes at {args.rate}/s, by webhook and through the flow")
-            plain, _ = latency(base, webhook_for(client, hook), hook, args.rate, args.seconds)
-            latencies, arrived = latency(base, flow_for(client, base, hook, "latency"), hook, args.rate, args.seconds)
-            rows.append((f"ceiling: record written → webhook received, {args.rate} writes/s",
+            paced = args.rate or max(1, round(rate / 2))
+            writes = paced * args.seconds
+            console.print(f"latency: {writes:,} writes at {paced}/s, by webhook and through the flow")
+            plain, _ = latency(base, webhook_for(client, hook), hook, paced, args.seconds)
+            latencies, arrived = latency(base, flow_for(client, base, hook, "latency"), hook, paced, args.seconds)
+            rows.append((f"ceiling: record written → webhook received, {paced} writes/s",
                          f"p50 {percentile(plain, 0.5):.1f} ms", f"p99 {percentile(plain, 0.99):.1f} ms (same run)"))
-            rows.append((f"record written → flow's Http action received, {args.rate} writes/s",
+            rows.append((f"record written → flow's Http action received, {paced} writes/s",
                          f"p50 {percentile(latencies, 0.5):.1f} ms",
                          f"p99 {percentile(latencies, 0.99):.1f} ms, mean {statistics.fmean(latencies):.1f} ms, "
                          f"{arrived:,}/{writes:,} arrived (target p99 < 100 ms at half load)"))
