@@ -203,7 +203,8 @@ def _inner_fields(table: str, fields: object, taken: set[str]) -> dict:
     result = {}
     for key, prop in fields.items():
         if key in taken or key in result:
-            raise _err(f"properties.{table}.fields.{key}.code", N_("The field code ({code}) is already used.", code=key))
+            raise _err(f"properties.{table}.fields.{key}.code",
+                       N_("The field code ({code}) is already used.", code=key))
         result[key] = normalise_property(key, prop, inner=True)
     return result
 

@@ -42,7 +42,8 @@ def default_document(language: str = "en") -> dict:
         "enable": False,
         "states": {
             waiting: {"name": waiting, "index": "0", "assignee": {"type": "ONE", "entities": []}},
-            working: {"name": working, "index": "1", "assignee": {"type": "ONE", "entities": [_creator_entity(creator)]}},
+            working: {"name": working, "index": "1",
+                      "assignee": {"type": "ONE", "entities": [_creator_entity(creator)]}},
             done: {"name": done, "index": "2", "assignee": {"type": "ONE", "entities": []}},
         },
         "actions": [

@@ -108,7 +108,8 @@ def comment_added(conn: Connection, live: LiveApp, settings: Settings, comment: 
     url = comment_link(settings.public_url, live, rec.id, comment.number)  # type: ignore[arg-type]
     languages = {user: reader.language
                  for user, reader in readers(conn, set(wanted) & allowed, settings.language).items()}
-    entries = [Entry(user, live.id, rec.id, reason.kind, record_title(live, rec, languages[user]),  # type: ignore[arg-type]
+    entries = [Entry(user, live.id, rec.id, reason.kind,  # type: ignore[arg-type]
+                     record_title(live, rec, languages[user]),
                      _message("comment", reason, actor_name, rec, languages[user], comment.text), actor, url,
                      comment.created_at)
                for user, reason in sorted(wanted.items()) if user in allowed]
