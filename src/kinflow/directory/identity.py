@@ -31,6 +31,9 @@ class Identity:
 
     user: User | None
     tokens: dict[int, ApiToken] = field(default_factory=dict)
+    # What one request works out about its caller once (e.g. their groups and departments for
+    # record permissions); an identity lives for one request.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def code(self) -> str:

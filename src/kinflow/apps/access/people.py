@@ -63,8 +63,11 @@ def person_of(conn: Connection, identity: Identity) -> Person | None:
     user = identity.user
     if user is None:
         return None
-    group_codes, marked = memberships(conn, user.id)
-    return _person(user.code, group_codes, marked)
+    person = identity.memo.get("person")
+    if person is None:
+        group_codes, marked = memberships(conn, user.id)
+        person = identity.memo["person"] = _person(user.code, group_codes, marked)
+    return person
 
 
 def _person(code: str, groups: set[str], marked: set[str]) -> Person:
