@@ -534,7 +534,7 @@ class Writer:
         # Record times are kept to the minute, as kintone does.
         self.moment = self.now.replace(tzinfo=None, second=0, microsecond=0)
         self._defaults: dict[str, object] = {}
-        self.precision = Precision.of(live.settings)
+        self.precision = live.derived("precision", lambda app: Precision.of(app.settings))
         # Field permissions: a write naming a field the writer may not write is refused.
         self.fields = field_access(conn, live, identity)
 
