@@ -262,3 +262,11 @@ def test_refusals_before_any_call_speak_the_browsers_language(server):
         response = client.get("/k/v1/records.json", params={"app": 1})
     assert (response.status_code, response.json()["code"]) == (400, "CB_IL02")
     assert response.json()["message"] == "不正なリクエストです。Hostヘッダーがこのサーバーのホスト名ではありません。"
+
+
+def test_process_errors_in_kintones_japanese(server, admin, app):
+    record = admin.post("/k/v1/record.json", json={"app": app, "record": {"title": {"value": "x"}}}).json()["id"]
+    with server.client(new_user(admin, "ja")) as japanese_user:
+        response = japanese_user.put("/k/v1/record/status.json", json={"app": app, "id": record, "action": "Start"})
+    assert (response.status_code, response.json()["code"], response.json()["message"]) == (
+        400, "GAIA_ST02", "操作に失敗しました。プロセス管理機能が無効化されています。")

@@ -46,7 +46,7 @@ MAX_ASSIGNEES = 100
 
 
 def process_disabled() -> KintoneError:
-    return KintoneError("GAIA_ST02", N_("Process management is not enabled for this app."), 400)
+    return KintoneError("GAIA_ST02", N_("Your request failed. The process management feature has been disabled."), 400)
 
 
 def action_failed() -> KintoneError:
