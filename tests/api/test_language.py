@@ -94,7 +94,7 @@ def test_before_sign_in_and_with_tokens_the_browser_decides(server, admin):
     with server.client({"X-Cybozu-API-Token": "no-such-token", "Accept-Language": "ja"}) as token:
         response = token.get("/k/v1/records.json", params={"app": 1})
         assert response.json()["code"] == "GAIA_IA02"
-        assert response.json()["message"] == "指定したAPIトークンが、アプリで生成したAPIトークンと一致しません。"
+        assert response.json()["message"] == "指定したAPIトークンは、アプリで生成されたトークンと異なります。"
 
 
 def test_no_privilege_and_query_errors_in_japanese(server, admin, app):
