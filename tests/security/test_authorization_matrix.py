@@ -443,6 +443,8 @@ PAGE_RULES = {
     "/k/guest/{space_id:int}/{app:int}/show": (app("view"), "/k/guest/{space}/{app}/show?record={record}"),
     "/k/{app:int}/edit": (app("view"), "/k/{app}/edit"),
     "/k/guest/{space_id:int}/{app:int}/edit": (app("view"), "/k/guest/{space}/{app}/edit"),
+    "/k/{app:int}/delete": (app("view"), "/k/{app}/delete?record={record}"),
+    "/k/guest/{space_id:int}/{app:int}/delete": (app("view"), "/k/guest/{space}/{app}/delete?record={record}"),
     "/k/file": (app("view"), "/k/file?fileKey={file}"),
     "/k/guest/{space_id:int}/file": (app("view"), "/k/guest/{space}/file?fileKey={file}"),
     "/k/notifications": (PERSON, "/k/notifications"),
@@ -502,6 +504,12 @@ FORM_RULES = {
     "/k/groups/{group}/messages": (MEMBER, "/k/groups/{group}/messages"),
     "/k/groups/{group}/reactions": (MEMBER, "/k/groups/{group}/reactions"),
     "/k/groups/{group}/actions/{action}/responses": (MEMBER, "/k/groups/{group}/actions/{action}/responses"),
+    # No comment named: 400 for those who may view the record.
+    "/k/{app:int}/comment/delete": (app("view"), "/k/{app}/comment/delete"),
+    "/k/guest/{space_id:int}/{app:int}/comment/delete": (app("view"), "/k/guest/{space}/{app}/comment/delete"),
+    # Last: the administrator's session deletes the target record.
+    "/k/{app:int}/delete": (app("delete"), "/k/{app}/delete"),
+    "/k/guest/{space_id:int}/{app:int}/delete": (app("delete"), "/k/guest/{space}/{app}/delete"),
 }
 PAGE_CALLERS = [ANONYMOUS, ADMINISTRATOR, STRANGER_SESSION, ADMINISTRATOR_SESSION]
 SIGN_IN = "sent to sign in"

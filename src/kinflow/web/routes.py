@@ -9,7 +9,8 @@ from starlette.staticfiles import StaticFiles
 
 from kinflow.web import signin
 from kinflow.web.access import PORTAL
-from kinflow.web.pages.comments import post_comment
+from kinflow.web.pages.comments import delete_comment, post_comment
+from kinflow.web.pages.delete_record import delete_page, delete_record
 from kinflow.web.pages.edit import edit_page, edit_submit
 from kinflow.web.pages.files import download_file
 from kinflow.web.pages.connections import change_connections, connections_page
@@ -51,6 +52,8 @@ PAGES = {
     "/k/guest/{space_id:int}/{app:int}/show": record_page,
     "/k/{app:int}/edit": edit_page,
     "/k/guest/{space_id:int}/{app:int}/edit": edit_page,
+    "/k/{app:int}/delete": delete_page,
+    "/k/guest/{space_id:int}/{app:int}/delete": delete_page,
     "/k/file": download_file,
     "/k/guest/{space_id:int}/file": download_file,
     "/k/notifications": inbox_page,
@@ -84,6 +87,10 @@ FORMS = {
     "/k/guest/{space_id:int}/{app:int}/edit": edit_submit,
     "/k/{app:int}/comment": post_comment,
     "/k/guest/{space_id:int}/{app:int}/comment": post_comment,
+    "/k/{app:int}/comment/delete": delete_comment,
+    "/k/guest/{space_id:int}/{app:int}/comment/delete": delete_comment,
+    "/k/{app:int}/delete": delete_record,
+    "/k/guest/{space_id:int}/{app:int}/delete": delete_record,
     "/k/notifications/read": mark_read,
     "/k/{app:int}/status": run_action,
     "/k/guest/{space_id:int}/{app:int}/status": run_action,

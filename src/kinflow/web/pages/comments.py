@@ -1,6 +1,7 @@
 """Posting a comment from the record page: `POST record/comment.json`'s own handler (with the
 `@code` mentions of the text), then back to the record with the new comment in view (its
-permalink)."""
+permalink). Deleting one's own comment: `DELETE record/comment.json`'s handler, which refuses
+another's, then back to the record."""
 
 from __future__ import annotations
 
@@ -38,3 +39,17 @@ async def post_comment(request: Request, browser: Browser, form: dict[str, list[
     show = request.url.path[:-len("comment")] + "show"
     anchor = f"record={record_id}&comment={number}"
     return RedirectResponse(f"{show}?{anchor}#{anchor}", status_code=303)
+
+
+@signed_in_form
+async def delete_comment(request: Request, browser: Browser, form: dict[str, list[str]]) -> Response:
+    app_id = request.path_params["app"]
+    record_id = digit_text((form.get("record") or [""])[0]) or "0"
+    comment_id = (form.get("comment") or [""])[0]
+
+    def delete(reader: Reader) -> None:
+        reader.call("DELETE", "record/comment", app=app_id, record=record_id, comment=comment_id)
+
+    await write(request, browser, delete, request.path_params.get("space_id"))
+    show = request.url.path[:-len("comment/delete")] + "show"
+    return RedirectResponse(f"{show}?record={record_id}#record={record_id}", status_code=303)

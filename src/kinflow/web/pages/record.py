@@ -67,6 +67,12 @@ def _comments(reader: Reader, app_id: int, record_id: str, target: str | None) -
     return {"enabled": True, "comments": comments, "older": older}
 
 
+def _deletable(reader: Reader, app_id: int, record_id: str) -> bool:
+    """Whether the user may delete the record (the app's and the record's permissions together)."""
+    rights = reader.call("GET", "records/acl/evaluate", app=app_id, ids=[record_id])["rights"]
+    return bool(rights and rights[0]["record"]["deletable"])
+
+
 def _record(reader: Reader, app_id: int, record_id: str, target: str | None) -> dict:
     app = reader.call("GET", "app", id=app_id)
     record = reader.call("GET", "record", app=app_id, id=record_id)["record"]
@@ -75,7 +81,7 @@ def _record(reader: Reader, app_id: int, record_id: str, target: str | None) -> 
     system = [p for p in properties.values() if p["type"] in SYSTEM]
     return {"app": app, "record": record, "fields": ordered(properties, layout), "system": system,
             "record_id": record_id, "comments": _comments(reader, app_id, record_id, target),
-            "process": process_panel(reader, app_id, record_id),
+            "process": process_panel(reader, app_id, record_id), "deletable": _deletable(reader, app_id, record_id),
             "related": related_records(reader, record, properties)}
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kinflow.apps.query.parser import parse_query
-from kinflow.digits import bounded_number
+from kinflow.digits import bounded_number, digit_text
 from kinflow.errors import KintoneError
 from kinflow.web.access import Reader, read, signed_in_page
 from kinflow.web.render import language, page
@@ -106,6 +106,6 @@ async def record_list(request: Request, browser: Browser) -> Response:
     files = base[:base.rstrip("/").rindex("/") + 1] + "file"
     shown = Shown(language(request, browser), browser.user.timezone, files=files)
     return page(request, browser, "records.html", status=400 if found["error"] else 200, shown=shown,
-                base=base, **found)
+                base=base, deleted=digit_text(params.get("deleted")), **found)
 
 
