@@ -19,7 +19,9 @@ def test_webhook_allowlist_is_parsed_once_into_networks():
 
 
 @pytest.mark.parametrize(("name", "value"), [("KINFLOW_WEBHOOK_ALLOW", "10.0.0.0/33"),
-                                             ("KINFLOW_PORT", "eighty"), ("KINFLOW_EXAMPLE_APP", "perhaps")])
+                                             ("KINFLOW_PORT", "eighty"), ("KINFLOW_EXAMPLE_APP", "perhaps"),
+                                             ("KINFLOW_TEST_CLOCK_OFFSET", "nan"),
+                                             ("KINFLOW_TEST_CLOCK_OFFSET", "1e12")])
 def test_malformed_values_stop_kinflow_at_start(name, value, tmp_path):
     with pytest.raises(SystemExit, match=f"invalid {name}"):
         load_settings({name: value})

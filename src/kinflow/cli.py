@@ -90,6 +90,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     """Start kinflow: migrate, create the first login and example app if new, and serve HTTP."""
     from kinflow.api import serving
     from kinflow.bootstrap import ensure_initial_data
+    from kinflow.clock import clock
     from kinflow.logs import log_settings, setup_logging
 
     settings = load_settings().with_overrides(
@@ -99,6 +100,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, workers: int
     if "KINFLOW_PUBLIC_URL" not in os.environ:
         settings = settings.with_overrides(public_url=f"http://{settings.host}:{settings.port}")
     setup_logging(settings)
+    clock.start_ahead(settings.test_clock_offset)  # before the first write, which may stamp the time
     # The port first: when it is taken, nothing (data folder, database) has been created yet.
     try:
         sock = serving.bind(settings.host, settings.port)
@@ -345,6 +347,7 @@ def worker(name: str | None) -> None:
     import signal
 
     from kinflow.background import Background
+    from kinflow.clock import clock
     from kinflow.logs import log_settings, setup_logging
     from kinflow.metrics import time_statements
     from kinflow.storage.database import Database
@@ -352,6 +355,7 @@ def worker(name: str | None) -> None:
     settings = load_settings()
     _secret_key(settings)  # the server's key, from its data folder or KINFLOW_SECRET_KEY: never a new one
     setup_logging(settings)
+    clock.start_ahead(settings.test_clock_offset)
     log_settings(settings)
     db = Database(settings.url)
     time_statements(db.engine, settings.slow_query_ms / 1000)

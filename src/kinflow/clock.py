@@ -1,7 +1,9 @@
-"""The one clock. Tests move time by replacing `now`; nothing else calls datetime.now()."""
+"""The one clock. Tests move time with `advance`, or start a server ahead of the real time with
+KINFLOW_TEST_CLOCK_OFFSET (see `start_ahead`); nothing else calls datetime.now()."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 
@@ -16,6 +18,14 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self._offset_seconds += seconds
+
+    def start_ahead(self, seconds: float) -> None:
+        """Run this process `seconds` ahead of the real time (the test setting, applied once in each
+        process; setting rather than adding, as one process may read the settings twice)."""
+        if seconds and seconds != self._offset_seconds:
+            self._offset_seconds = seconds
+            logging.getLogger("kinflow").warning(
+                "the clock runs %+.0f seconds from the real time (KINFLOW_TEST_CLOCK_OFFSET): for tests only", seconds)
 
 
 clock = Clock()

@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 from kinflow.i18n import LANGUAGES
 from kinflow.secret_key import SecretKey, load_secret_key
 
+# Ten years: enough for any lifetime a test outlives (refresh tokens last one), far from datetime's limits.
+MAX_CLOCK_OFFSET = 10 * 366 * 86_400.0
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -239,6 +242,13 @@ class Settings:
         metadata={"env": "KINFLOW_REMINDER_POLL",
                   "help": "Seconds between looks for due reminders (in `kinflow serve` with workers)."},
     )
+    test_clock_offset: float = field(
+        default=0.0,
+        metadata={"env": "KINFLOW_TEST_CLOCK_OFFSET",
+                  "help": "For tests only: seconds every process of this server runs ahead of the real time "
+                          "(expiries, due dates, token lifetimes), so a test restarts a server on its database "
+                          "hours later. Each process warns in its log when it is set; no API call moves the clock."},
+    )
 
     max_body_bytes: int = field(
         default=64 * 1024 * 1024,
@@ -295,6 +305,9 @@ class Settings:
             raise ValueError(f"invalid KINFLOW_LOG_FORMAT: {self.log_format!r} (text or json)")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError(f"invalid KINFLOW_LOG_LEVEL: {self.log_level!r} (debug, info, warning or error)")
+        if not -MAX_CLOCK_OFFSET <= self.test_clock_offset <= MAX_CLOCK_OFFSET:
+            raise ValueError(f"invalid KINFLOW_TEST_CLOCK_OFFSET: {self.test_clock_offset} "
+                             f"(at most {MAX_CLOCK_OFFSET:.0f} seconds either way)")
         if self.language not in LANGUAGES:
             raise ValueError(f"invalid KINFLOW_LANGUAGE: {self.language!r} ({' or '.join(LANGUAGES)})")
 

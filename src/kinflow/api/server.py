@@ -31,6 +31,7 @@ from kinflow.api.kintone.http import (
 from kinflow.api.metrics import metrics_endpoint
 from kinflow.api.openapi import openapi_document
 from kinflow.background import Background
+from kinflow.clock import clock
 from kinflow.config import Settings, load_settings
 from kinflow.errors import KintoneError
 from kinflow.i18n import N_
@@ -130,4 +131,5 @@ def app_from_environment() -> Starlette:
     """Factory for uvicorn worker processes: settings come from KINFLOW_* variables."""
     settings = load_settings()
     setup_logging(settings)  # in each HTTP worker process too
+    clock.start_ahead(settings.test_clock_offset)
     return create_app(settings)

@@ -1,0 +1,96 @@
+"""Polls and surveys after their expiry, jobs after their due date: the server is stopped and started
+again on its database two hours later (KINFLOW_TEST_CLOCK_OFFSET), so actions sent to expire in an
+hour have expired while those sent for three hours still take responses."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GROUPS_ENV, WEBHOOK_ENV, database_url, free_port, start_server, stop_server
+from tests.groups.callback import Callback
+from tests.groups.conftest import create_connector, signed_in
+from tests.groups.test_actions import SURVEY, sent
+from tests.groups.test_events import subscribe
+from tests.groups.test_groups import make_group
+from tests.groups.test_reminders import remind
+from tests.groups.test_responses import POLL, RESPONSE_EVENTS, respond
+
+HOURS_LATER = 2
+
+
+def details(member, group_id: str, action_id: str) -> dict:
+    answer = member.client.get(f"/groups/{group_id}/actions/{action_id}", params={"getDetails": "true"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["actionDetails"]
+
+
+def expiry(action: dict) -> datetime:
+    return datetime.strptime(action["expiryDate"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_expired_polls_and_surveys_refuse_responses_and_reminders_and_keep_their_summaries(
+        backend: str, tmp_path: Path) -> None:
+    url = database_url(backend, tmp_path)
+    env = {**WEBHOOK_ENV, **GROUPS_ENV, "KINFLOW_PORT": str(free_port())}  # one port: the clients outlive a restart
+    callback = Callback()
+    server = start_server(tmp_path, url, backend, env)
+    try:
+        connector = create_connector(server)
+        alice, bob = signed_in(server, connector), signed_in(server, connector)
+        group_id = make_group(alice, members=[bob.mobile])
+        subscribe(alice, group_id, callback, [*RESPONSE_EVENTS, "TextMessageCreated"])
+        poll = sent(alice, group_id, "Poll", {**POLL, "expiryInHours": 1})
+        open_poll = sent(alice, group_id, "Poll", {**POLL, "question": "Dinner?", "expiryInHours": 3})
+        survey = sent(alice, group_id, "Survey", {**SURVEY, "dueDate": 1, "acceptMultipleResponses": False})
+        job = sent(alice, group_id, "Job", {"title": "Fix the gate", "assignedTo": [bob.mobile], "dueDate": 1})
+        assert respond(bob, group_id, poll["actionId"], {"answers": ["Yes"]}).status_code == 200
+        answered = respond(bob, group_id, survey["actionId"], {"answers": ["Before", *[None] * 6]})
+        assert answered.status_code == 200, answered.text
+        callback.wait_for(2)
+        before = {a: details(alice, group_id, a) for a in (poll["actionId"], survey["actionId"])}
+        stop_server(server)
+
+        server = start_server(tmp_path, url, backend, {**env, "KINFLOW_TEST_CLOCK_OFFSET": str(HOURS_LATER * 3600)})
+        assert "KINFLOW_TEST_CLOCK_OFFSET" in server.log_path.read_text()  # said loudly
+        for action, body in [(poll, {"answers": ["No"]}), (survey, {"answers": ["After", *[None] * 6]})]:
+            refused = respond(bob, group_id, action["actionId"], body)
+            assert refused.status_code == 400, refused.text
+            assert list(refused.json()["errors"]) == ["actionId"] and "expired at" in refused.json()["message"]
+        changed = respond(bob, group_id, survey["actionId"], {"answers": ["After", *[None] * 6]},
+                          responseId=answered.json()["responseId"])
+        assert changed.status_code == 400 and "expired at" in changed.json()["message"]
+        for action in (poll, survey):
+            refused = remind(alice, group_id, action["actionId"])
+            assert refused.status_code == 400 and "expired at" in refused.json()["message"], refused.text
+
+        # Nothing of the refusals was written: each summary is as it was at expiry.
+        for action_id, shown in before.items():
+            assert details(alice, group_id, action_id) == shown
+        assert before[poll["actionId"]]["summary"][0]["options"] == [{"title": "Yes", "count": 1},
+                                                                    {"title": "No", "count": 0}]
+        assert before[survey["actionId"]]["responses"][0]["responseWithQuestions"][0]["answer"] == "Before"
+        listed = alice.client.get(f"/groups/{group_id}/actions", params={"actionType": "Poll"}).json()["actions"]
+        assert [a["actionBody"]["responseCount"] for a in listed] == [1, 0]
+
+        # The three-hour poll is still open; a job past its due date may still be done and reminded of.
+        assert respond(bob, group_id, open_poll["actionId"], {"answers": ["No"]}).status_code == 200
+        assert remind(alice, group_id, open_poll["actionId"]).status_code == 200
+        assert respond(bob, group_id, job["actionId"], {"isCompleted": True}).status_code == 200
+        assert remind(alice, group_id, job["actionId"]).status_code == 200
+        events = [event for _, event in callback.wait_for(6)[2:]]
+        assert sorted(e["eventType"] for e in events) == ["ActionResponse", "JobResponse", "TextMessageCreated",
+                                                          "TextMessageCreated"]
+        assert {e["data"].get("actionId") for e in events if e["eventType"] != "TextMessageCreated"} == {
+            open_poll["actionId"], job["actionId"]}
+
+        # What the server sends now expires counted from its clock, two hours ahead of the real one.
+        later = sent(alice, group_id, "Poll", {**POLL, "expiryInHours": 1})
+        expected = datetime.now(timezone.utc) + timedelta(hours=HOURS_LATER + 1)
+        assert abs(expiry(details(alice, group_id, later["actionId"])) - expected) < timedelta(minutes=1)
+    finally:
+        stop_server(server)
+        callback.close()
