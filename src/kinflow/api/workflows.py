@@ -180,12 +180,11 @@ def _event_id(body: object) -> str | None:
 def _check(conn, settings: Settings, flow_id: int, trigger: str, signature: str):  # noqa: ANN001, ANN202
     """The flow and definition a trigger URL names, its signature checked."""
     try:
-        flow = manage.get_flow(conn, "", flow_id, admin=True)
+        flow, definition = manage.flow_and_definition(conn, flow_id)
     except KintoneError:
         raise KintoneError("KF_FL04", "The trigger URL is not valid.", 404) from None
     if not hmac.compare_digest(signature, manage.trigger_signature(settings.keys, flow.uuid)):
         raise KintoneError("KF_FL04", "The signature of the trigger URL is not valid.", 401)
-    definition = manage.definition_of(conn, flow.id, flow.version)
     if definition.trigger_type not in ("Request", *WEBHOOK_TRIGGERS) or definition.trigger_name != trigger:
         raise KintoneError("KF_FL04", "The trigger URL is not valid.", 404)
     return flow, definition
