@@ -129,7 +129,7 @@ def compare_search(base: str, client: httpx.Client, records: int, rows: Rows) ->
                      f"max {max(samples):.1f} ms, p50 {statistics.median(samples):.1f} ms, "
                      f"{len(samples)} samples (target p99 < 20 ms)"))
     searches = {
-        "like, 10 matches": f'code like "0{middle // 10:07d}"',
+        "like, 10 matches": f'code like "C{middle // 10:07d}"',
         f"like, ~{records * 8 // 997:,} matches": 'name like "tomer 99"',
         "like, every record (limit 100)": 'name like "customer"',
         "not like, 10 excluded": f'code not like "0{middle // 10:07d}"',
@@ -139,6 +139,9 @@ def compare_search(base: str, client: httpx.Client, records: int, rows: Rows) ->
         url = str(httpx.URL(f"{base}/k/v1/records.json", params={"app": app, "query": query}))
         count = len(client.get(url).json()["records"])
         r = wrk(url, seconds=5, connections=1)
+        if not r["rps"]:
+            rows.append((f"GET records.json: {label}", "no answer in 5 s", f"{count} records returned"))
+            continue
         rows.append((f"GET records.json: {label}", f"p50 {r['p50']:.1f} ms",
                      f"p99 {r['p99']:.1f} ms, {count} records returned (target p99 < 20 ms)"))
 

@@ -220,3 +220,26 @@ def test_like_reads_the_trigram_index(form, store, ctx, query):
         assert "VIRTUAL TABLE" not in short, short
     elif "not like" not in query:  # PostgreSQL: a negation cannot use an index, and needs none
         assert "Bitmap Index Scan on ix_app1_records_" in found and "_like" in found, found
+
+
+def test_a_common_text_reads_the_records_in_order(form, store, ctx, monkeypatch):
+    """On SQLite a text the index finds in many records is searched by reading the records (a page
+    of them is found sooner that way): the same records either way."""
+    from kinflow.apps import text_index
+
+    title = store.tables.column(form.fields["title"]).name
+    with store.write() as conn:
+        conn.execute(store.tables.records.insert(), [
+            {"revision": 1, "creator": "u", "created_at": datetime(2024, 1, 1), "modifier": "u",
+             "updated_at": datetime(2024, 1, 1), title: text}
+            for text in ["Hello World", "world", "WORLDS", "word", None, "a world apart", "other"]])
+    queries = ['title like "world" order by $id asc', 'title not like "WORLD" order by $id asc']
+
+    def run(common: int) -> list[list[int]]:
+        monkeypatch.setattr(text_index, "COMMON", common)
+        with store.engine.connect() as conn:
+            return [list(conn.execute(sa.select(store.tables.records.c.id).where(compiled.where)
+                                      .order_by(*compiled.order_by)).scalars())
+                    for compiled in (compile_query(parse_query(q), form, store.tables, ctx, conn) for q in queries)]
+
+    assert run(3) == run(1000) == [[1, 2, 3, 6], [4, 5, 7]]

@@ -38,7 +38,7 @@ def find_ids(conn: Connection, live: LiveApp, identity: Identity, query: str | N
     if fields is not None:
         fields.check_query(parsed)
     ctx = query_context(identity)
-    compiled = compile_query(parsed, live.form, live.tables, ctx)
+    compiled = compile_query(parsed, live.form, live.tables, ctx, conn)
     rule = record_rule(conn, live, identity, "viewable", ctx)
     permitted = rule.where(live.tables) if rule is not None else None
     where = compiled.where if permitted is None else (

@@ -77,6 +77,19 @@ def phrase(text: str) -> str:
     return '"' + fold_case(text).replace('"', '""') + '"'
 
 
+# A text at least this many records hold is searched by reading the records (see `common`).
+COMMON = 20_000
+
+
+def common(conn: Connection, search: sa.Table, column: str, text: str) -> bool:
+    """Whether `text` is common in the field (SQLite): then reading the records in the query's
+    order finds its page sooner than listing every match from the index first (a text every record
+    holds took seconds that way, where the scan stops at the page's last record). The index is
+    asked for at most COMMON matches, a few milliseconds."""
+    probe = f"SELECT count(*) FROM (SELECT 1 FROM {search.name} WHERE {column} MATCH ? LIMIT {COMMON})"
+    return conn.exec_driver_sql(probe, (phrase(text),)).scalar() >= COMMON
+
+
 def _create_statement(app_id: int, columns: list[str]) -> str:
     # case_sensitive 1: the values are folded already, by the same function as the search text.
     return (f"CREATE VIRTUAL TABLE {search_table_name(app_id)} USING fts5("

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from kinflow.apps import text_index
@@ -49,9 +50,11 @@ class CompiledQuery:
     offset: int
 
 
-def compile_query(query: Query, form: Form, tables: RecordTables, ctx: QueryContext) -> CompiledQuery:
-    """kintone's defaults apply here: newest first (`$id desc`), 100 records, from the first."""
-    where = compile_condition(query.condition, form, tables, ctx)
+def compile_query(query: Query, form: Form, tables: RecordTables, ctx: QueryContext,
+                  conn: Connection | None = None) -> CompiledQuery:
+    """kintone's defaults apply here: newest first (`$id desc`), 100 records, from the first.
+    With `conn`, `like` on SQLite asks the index how common its text is (`text_index.common`)."""
+    where = compile_condition(query.condition, form, tables, ctx, conn)
     return CompiledQuery(
         where=where,
         order_by=_order_by(query, form, tables),
@@ -61,11 +64,12 @@ def compile_query(query: Query, form: Form, tables: RecordTables, ctx: QueryCont
 
 
 def compile_condition(
-    condition: Condition | None, form: Form, tables: RecordTables, ctx: QueryContext
+    condition: Condition | None, form: Form, tables: RecordTables, ctx: QueryContext,
+    conn: Connection | None = None,
 ) -> ColumnElement[bool] | None:
     """The WHERE clause over `tables.records` for a condition (None when there is none)."""
     plan = plan_condition(condition, form, ctx)
-    return None if plan is None else _Compiler(tables).plan(plan)
+    return None if plan is None else _Compiler(tables, conn).plan(plan)
 
 
 def _order_by(query: Query, form: Form, tables: RecordTables) -> list[ColumnElement]:
@@ -97,9 +101,10 @@ def _column(tables: RecordTables, field: Field) -> sa.Column:
 
 
 class _Compiler:
-    def __init__(self, tables: RecordTables) -> None:
+    def __init__(self, tables: RecordTables, conn: Connection | None = None) -> None:
         self.tables = tables
         self.records = tables.records
+        self.conn = conn
 
     def plan(self, plan: Plan) -> ColumnElement[bool]:
         if isinstance(plan, AllOf):
@@ -143,7 +148,8 @@ class _Compiler:
         """kintone's `like`: the value, folded, contains the text, folded (see `text_index`)."""
         search = self.tables.search
         if rows is None and search is not None and predicate.field.code in self.tables.like_fields \
-                and text_index.indexed(predicate.text):
+                and text_index.indexed(predicate.text) \
+                and not (self.conn is not None and text_index.common(self.conn, search, column.name, predicate.text)):
             # Never NULL (ids are not), so that `not like` is the plain negation.
             hits = sa.select(search.c.rowid).where(search.c[column.name].match(text_index.phrase(predicate.text)))
             return self.records.c.id.in_(hits)
