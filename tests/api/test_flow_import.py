@@ -3,10 +3,13 @@ mapped to the importer's connections, and the flows then run against this kinflo
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 import uuid
+
+import pytest
 
 from tests.api.test_workflows import (REQUEST, connected, first_run, group_messages, kaizala, kintone_trigger,  # noqa: F401
                                       public_server, trigger_path, wait_run)
@@ -24,9 +27,16 @@ def kinflow_import(server, path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_an_exported_package_runs_with_its_references_mapped_to_the_importers_connections(public_server, tmp_path):
+def api_import(client, data: bytes, file_name: str, **extra):  # noqa: ANN001, ANN201
+    return client.post("/kinflow/v1/flows/import.json", json={
+        "package": base64.b64encode(data).decode(), "fileName": file_name, **extra})
+
+
+@pytest.mark.parametrize("via", ["cli", "api"])
+def test_an_exported_package_runs_with_its_references_mapped_to_the_importers_connections(public_server, tmp_path,
+                                                                                          via):
     """A record added → a message in the group, by a flow built in Power Automate with the kintone and
-    Kaizala connectors and exported as a package, imported from the command line."""
+    Kaizala connectors and exported as a package, imported from the command line or through the API."""
     server = public_server
     admin = server.admin()
     try:
@@ -41,10 +51,17 @@ def test_an_exported_package_runs_with_its_references_mapped_to_the_importers_co
         package.write_bytes(export_package("New orders", ("Tell the group about new orders", definition, {
             "shared_kintone": "shared_kintone", "shared_kaizala": "shared_kaizala"})))
 
-        imported = kinflow_import(server, package)
-        assert imported.returncode == 0, imported.stderr
-        assert "'Tell the group about new orders' version 1 (Enabled)" in imported.stdout
-        assert "Its trigger is subscribed" in imported.stdout
+        if via == "cli":
+            imported = kinflow_import(server, package)
+            assert imported.returncode == 0, imported.stderr
+            assert "'Tell the group about new orders' version 1 (Enabled)" in imported.stdout
+            assert "Its trigger is subscribed" in imported.stdout
+        else:
+            answer = api_import(admin, package.read_bytes(), package.name)
+            assert answer.status_code == 200, answer.text
+            [made] = answer.json()["flows"]
+            assert made["name"] == "Tell the group about new orders" and made["created"] is True
+            assert made["state"] == "Enabled" and made["subscription"]["location"]
         [flow] = [f for f in admin.get("/kinflow/v1/flows.json").json()["flows"]
                   if f["name"] == "Tell the group about new orders"]
         shown = admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["definition"]
@@ -103,6 +120,21 @@ def test_a_reference_takes_the_only_connection_or_the_one_named_for_it(server, a
 
         [flow] = user.get("/kinflow/v1/flows.json").json()["flows"]
         shown = user.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()
+
+        # The same through the API: the same refusal in kintone's format, then a new version.
+        data = package.read_bytes()
+        refused = api_import(user, data, package.name)
+        assert refused.status_code == 400 and refused.json()["code"] == "CB_VA01"
+        assert "could use any of" in refused.json()["errors"]["connections.shared_kintone_1"]["messages"][0]
+        assert api_import(user, data, package.name, connections={"shared_kintone_1": "Nobody"}).json()["errors"][
+            "connections.shared_kintone_1"]["messages"] == [
+            f"The connection 'Nobody' named for the reference 'shared_kintone_1' is not one of {login}'s connections."]
+        assert api_import(user, "not base64".encode(), "x", connections=[]).status_code == 400
+        again = api_import(user, data, package.name, connections={"shared_kintone_1": made[1]["id"]})
+        assert again.status_code == 200, again.text
+        assert [(f["id"], f["version"], f["created"]) for f in again.json()["flows"]] == [(flow["id"], "2", False)]
+        shown = user.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()
+        assert shown["callbackUrl"] == again.json()["flows"][0]["callbackUrl"]
         assert shown["definition"]["parameters"]["$connections"]["defaultValue"]["shared_kintone_1"][
             "connectionId"] == made[1]["id"]
         run = server.client().post(trigger_path(shown), json={"title": "Imported order"}).json()["run"]

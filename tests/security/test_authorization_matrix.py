@@ -156,6 +156,7 @@ ADMIN_RULES: dict[tuple[str, str], tuple[object, dict]] = {
     ("POST", "webhook/redeliver"): (app("manage"), WEBHOOK),
     # Flows belong to people: tokens are refused, and another's flow is as missing as none.
     ("POST", "flows"): (PERSON, {"name": "{unique}", "definition": {"triggers": {}}}),
+    ("POST", "flows/import"): (PERSON, {"package": "e30=", "fileName": "{unique}"}),
     ("GET", "flows"): (PERSON, {}),
     **{(method, resource): (PERSON, {"id": MISSING, "run": "no-such-run"}) for method, resource in (
         ("GET", "flow"), ("DELETE", "flow"), ("POST", "flow/enable"), ("POST", "flow/disable"),

@@ -78,6 +78,8 @@ ADMIN_PARAMETERS: dict[str, dict[str, dict]] = {
     "notifications/count": {},
     "notifications/read": {"ids": {"type": "array", "items": _ID}, "all": _FLAG},
     "flows": {"name": _TEXT, "definition": {"type": "object"}, "state": _TEXT, "offset": _ID, "limit": _ID},
+    "flows/import": {"package": {"type": "string", "format": "byte"}, "fileName": _TEXT,
+                     "connections": {"type": "object", "additionalProperties": _TEXT}, "state": _TEXT},
     "flow": {"id": _ID},
     "flow/enable": {"id": _ID},
     "flow/disable": {"id": _ID},

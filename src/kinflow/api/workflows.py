@@ -2,6 +2,9 @@
 to the user who deployed it, and administrators manage every flow.
 
     POST   flows.json               {"name", "definition", "state"?}  deploy (a new version of a flow of that name)
+    POST   flows/import.json        {"package", "fileName"?, "connections"?, "state"?}  import the flows of a
+                                    Power Automate export package, a solution or a definition (base64),
+                                    each connection reference mapped to one of the caller's connections
     GET    flows.json               {"offset"?, "limit"?}            the caller's flows (every flow, for an administrator)
     GET    flow.json                {"id"}                           one flow, its definition and trigger URL
     DELETE flow.json                {"id"}                           the flow and its run history
@@ -20,6 +23,8 @@ is the credential, as with Power Automate's "When an HTTP request is received".
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hmac
 import time
 
@@ -33,7 +38,7 @@ from kinflow.api.threads import run_blocking
 from kinflow.config import Settings
 from kinflow.directory.identity import Identity
 from kinflow.errors import KintoneError, integer_param, invalid_input, no_privilege
-from kinflow.flows import manage, runs, subscriptions
+from kinflow.flows import importing, manage, runs, subscriptions
 from kinflow.storage.database import after_commit
 from kinflow.flows.definitions import WEBHOOK_TRIGGERS
 from kinflow.flows.expressions import Context, ExpressionError, evaluate
@@ -88,6 +93,46 @@ def deploy(conn, identity: Identity, body: dict, settings: Settings, db=None) ->
     return _subscribing(conn, db, settings, flow, {**_with_url(conn, flow, settings), "created": created})
 
 
+def import_flows(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
+    owner, _ = _person(identity)
+    imported = importing.import_flows(conn, owner, _package(body.get("package")), _file_name(body.get("fileName")),
+                                      _chosen(body.get("connections")), body.get("state", manage.ENABLED))
+    return {"flows": [_subscribing(conn, db, settings, flow, {**_with_url(conn, flow, settings), "created": created})
+                      for flow, created in imported]}
+
+
+def _package(encoded: object) -> bytes:
+    if not isinstance(encoded, str) or not encoded:
+        raise invalid_input({"package": ["Send the file (a .zip package or a JSON definition) in base64."]})
+    if len(encoded) > (importing.MAX_PACKAGE + 2) // 3 * 4:
+        raise invalid_input({"package": [f"A file has at most {importing.MAX_PACKAGE} bytes."]})
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise invalid_input({"package": ["The file is not valid base64."]}) from None
+
+
+def _file_name(name: object) -> str:
+    if name is None:
+        return "the file"
+    if not isinstance(name, str) or not name.strip() or len(name) > manage.MAX_NAME:
+        raise invalid_input({"fileName": [f"Enter a name of 1 to {manage.MAX_NAME} characters."]})
+    return name
+
+
+def _chosen(mapping: object) -> dict[str, str]:
+    """`{"shared_kintone": "<connection id or name>"}`: the connection named for each reference."""
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, dict) or len(mapping) > importing.MAX_REFERENCES or not all(
+            isinstance(value, str) and 0 < len(value) <= 128 and len(reference) <= 128
+            for reference, value in mapping.items()):
+        raise invalid_input({"connections": [
+            f"Enter an object naming, for each connection reference, one of your connections (at most "
+            f"{importing.MAX_REFERENCES})."]})
+    return mapping
+
+
 def list_flows(conn, identity: Identity, body: dict, settings: Settings, db=None) -> dict:  # noqa: ANN001
     caller, admin = _person(identity)
     return {"flows": [f.as_json() for f in manage.list_flows(
@@ -139,6 +184,7 @@ def cancel(conn, identity: Identity, body: dict, settings: Settings, db=None) ->
 
 ACTIONS = {
     ("POST", "flows"): deploy,
+    ("POST", "flows/import"): import_flows,
     ("GET", "flows"): list_flows,
     ("GET", "flow"): get_flow,
     ("DELETE", "flow"): delete_flow,

@@ -21,14 +21,16 @@ runtime looks a reference up (`kinflow.flows.engine.connectors`), as Logic Apps 
 
 from __future__ import annotations
 
+import codecs
 import copy
 import io
-import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection as Db
 
@@ -64,9 +66,9 @@ def _refused(message: str) -> KintoneError:
 
 
 def _json(raw: bytes, where: str) -> object:
-    try:
-        return json.loads(raw.decode("utf-8-sig"))  # solution files may start with a byte order mark
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    try:  # orjson: nesting is bounded; a solution's files may start with a byte order mark
+        return orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
+    except orjson.JSONDecodeError as error:
         raise _refused(f"{where}: not JSON ({error}).") from None
 
 
@@ -156,14 +158,16 @@ def flows_in(data: bytes, label: str) -> list[Found]:
         raise _refused(f"{label} is over {MAX_PACKAGE // (1024 * 1024)} MB.")
     if not data.startswith(b"PK"):
         try:
-            document = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            document = orjson.loads(data.removeprefix(codecs.BOM_UTF8))
+        except orjson.JSONDecodeError as error:
             raise _refused(f"{label} is neither a JSON definition nor a zip package ({error}).") from None
         return [_found(document, label.rsplit("/", 1)[-1].removesuffix(".json"))]
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             return _from_package(package, label)
-    except zipfile.BadZipFile as error:
+    # What a damaged, encrypted or oddly compressed archive raises while it is read.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            zlib.error) as error:
         raise _refused(f"{label}: not a readable zip package ({error}).") from None
 
 
