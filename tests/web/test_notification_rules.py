@@ -116,3 +116,17 @@ def test_only_the_apps_managers_see_its_notification_rules(server, admin):
             assert refused.status_code == 403
     document = admin.get("/k/v1/preview/app/notifications/perRecord.json", params={"app": app_id}).json()
     assert document["notifications"] == []
+
+
+def test_a_japanese_reader_sees_the_messages_beside_the_fields_in_japanese(server, admin):
+    app_id = make_app(admin, FIELDS, name="Japanese reminders")
+    path = f"/k/admin/app/{app_id}/notifications/reminder"
+    with signed_in(server, **{"Accept-Language": "ja"}) as client:
+        refused = _post(client, path, rows="1", timezone="Mars/Olympus", **{
+            "n0.code": "meeting", "n0.daysLater": "1", "n0.hoursLater": "2", "n0.time": "09:00",
+            "n0.targets": "GROUP:everyone"})
+    assert refused.status_code == 400
+    assert "リマインダーの条件通知" in refused.text
+    assert "hoursLaterとtimeのどちらか一方を指定してください。" in _error_beside(refused.text, "n0.hoursLater")
+    assert "Asia/TokyoやUTCのようなタイムゾーンを指定してください。" in re.search(
+        r'id="timezone-error">(.*?)</ul>', refused.text, re.S).group(1)
