@@ -91,18 +91,9 @@ def _stream(bell: _Bell, event_name: str, current: Callable[[], object], key: st
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _count(db: Database, user: str) -> int:
+def _count(db: Database, browser: Browser) -> int:
     with db.read() as conn:
-        return inbox.count_unread(conn, user)
-
-
-async def unread_stream(request: Request) -> Response:
-    browser = await signed_in(request)
-    if browser is None:
-        return error_response(not_logged_in())
-    db: Database = request.app.state.db
-    user = browser.user.code
-    return _stream(_bell("inbox", inbox.watch), "unread", lambda: _count(db, user))
+        return inbox.count_unread(conn, browser.user.code)
 
 
 def _version(db: Database, browser: Browser, group_id: str) -> str:
@@ -112,20 +103,6 @@ def _version(db: Database, browser: Browser, group_id: str) -> str:
         return conversation.version(conn, group.id)
 
 
-async def conversation_stream(request: Request) -> Response:
-    browser = await signed_in(request)
-    if browser is None:
-        return error_response(not_logged_in())
-    db: Database = request.app.state.db
-    group_id = request.path_params["group"]
-    try:
-        await run_blocking(_version, db, browser, group_id)  # refused before the stream opens
-    except KintoneError as error:
-        return error_response(error)
-    return _stream(_bell("groups", watch.watch), "conversation", lambda: _version(db, browser, group_id),
-                   key=group_id)
-
-
 def _progress(db: Database, browser: Browser, flow_id: int) -> str:
     """Where the flow's runs stand, for its owner or an administrator (checked again on every look)."""
     with db.read() as conn:
@@ -133,14 +110,31 @@ def _progress(db: Database, browser: Browser, flow_id: int) -> str:
         return runs.progress(conn, flow.id)
 
 
-async def runs_stream(request: Request) -> Response:
+async def _signed_in_stream(request: Request, bell: _Bell, event_name: str,
+                            look: Callable[[Database, Browser], object], key: str | None = None) -> Response:
+    """`_stream` of `look` for the signed-in browser, refused before it opens when the first look is."""
     browser = await signed_in(request)
     if browser is None:
         return error_response(not_logged_in())
     db: Database = request.app.state.db
-    flow_id = request.path_params["flow"]
     try:
-        await run_blocking(_progress, db, browser, flow_id)  # refused before the stream opens
+        await run_blocking(look, db, browser)
     except KintoneError as error:
         return error_response(error)
-    return _stream(_bell("runs", runs.watch), "runs", lambda: _progress(db, browser, flow_id))
+    return _stream(bell, event_name, lambda: look(db, browser), key=key)
+
+
+async def unread_stream(request: Request) -> Response:
+    return await _signed_in_stream(request, _bell("inbox", inbox.watch), "unread", _count)
+
+
+async def conversation_stream(request: Request) -> Response:
+    group_id = request.path_params["group"]
+    return await _signed_in_stream(request, _bell("groups", watch.watch), "conversation",
+                                   lambda db, browser: _version(db, browser, group_id), key=group_id)
+
+
+async def runs_stream(request: Request) -> Response:
+    flow_id = request.path_params["flow"]
+    return await _signed_in_stream(request, _bell("runs", runs.watch), "runs",
+                                   lambda db, browser: _progress(db, browser, flow_id))
