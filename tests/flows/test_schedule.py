@@ -31,7 +31,7 @@ def occurrences(spec: dict, now: str, count: int) -> list[str]:
 def test_a_daily_schedule_runs_at_each_hour_and_minute_in_its_time_zone():
     # 09:10 in Tokyo: today's 09:30 and 17:00, 17:30 are ahead, then tomorrow's.
     spec = {"frequency": "Day", "interval": 1, "timeZone": "Tokyo Standard Time",
-            "schedule": {"hours": [17, 9], "minutes": [0, 30]}}
+            "schedule": {"hours": ["17", "9"], "minutes": [0, 30]}}  # as Power Automate writes hours
     assert occurrences(spec, "2026-12-04T00:10:00", 5) == [
         "2026-12-04T00:30:00", "2026-12-04T08:00:00", "2026-12-04T08:30:00", "2026-12-05T00:00:00",
         "2026-12-05T00:30:00"]
@@ -105,7 +105,7 @@ def test_bad_recurrences_are_refused_with_their_paths():
         f"{at}.schedule": ["A schedule applies to a Day, Week or Month recurrence."]}
     assert problems({"frequency": "Day", "interval": 1, "timeZone": "Mars Standard Time",
                      "startTime": "next tuesday",
-                     "schedule": {"hours": [24], "minutes": "5", "weekDays": ["Monday"], "seconds": [1]}}) == {
+                     "schedule": {"hours": [24], "minutes": "x5", "weekDays": ["Monday"], "seconds": [1]}}) == {
         f"{at}.timeZone": ["Enter a time zone name, such as 'Tokyo Standard Time' or 'UTC'."],
         f"{at}.startTime": ["Enter a date and time, such as 2026-12-01T09:00:00 (in the time zone) or "
                             "2026-12-01T00:00:00Z."],

@@ -36,8 +36,13 @@ SCHEDULE_PARTS = {"hours": (0, 23), "minutes": (0, 59), "monthDays": (1, 31)}
 HORIZON_DAYS = MAX_INTERVAL_DAYS + 2 * 366
 
 
-def _numbers(value: Any) -> list:
+def _listed(value: Any) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def _numbers(value: Any) -> list:
+    """Hours, minutes or month days as numbers: Power Automate writes them as text too (`["9"]`)."""
+    return [int(v) if isinstance(v, str) and v.isascii() and v.isdigit() else v for v in _listed(value)]
 
 
 def problems(spec: dict) -> dict[tuple, str]:
@@ -83,7 +88,7 @@ def problems(spec: dict) -> dict[tuple, str]:
                                                      or not low <= v <= high for v in values):
                 found[("schedule", name)] = f"Enter whole numbers from {low} to {high}."
     if "weekDays" in schedule:
-        days = _numbers(schedule["weekDays"])
+        days = _listed(schedule["weekDays"])
         if not days or len(days) > 7 or any(day not in WEEKDAYS for day in days):
             found[("schedule", "weekDays")] = f"Enter days among {', '.join(WEEKDAYS)}."
         elif frequency != "Week":
@@ -157,7 +162,7 @@ def _falls_on(recurrence: dict, day: date, first: date) -> bool:
     if frequency == "Day":
         return (day - first).days % interval == 0
     if frequency == "Week":
-        days = _numbers(schedule.get("weekDays", WEEKDAYS[first.weekday()]))
+        days = _listed(schedule.get("weekDays", WEEKDAYS[first.weekday()]))
         weeks = ((day - timedelta(days=day.weekday())) - (first - timedelta(days=first.weekday()))).days // 7
         return WEEKDAYS[day.weekday()] in days and weeks % interval == 0
     months = (day.year - first.year) * 12 + day.month - first.month
