@@ -66,13 +66,16 @@ class Reader:
     timezone: str
 
 
+# Every notified change asks this about each of its recipients: compiled once.
+_READERS = Prepared(sa.select(users.c.code, users.c.language, users.c.timezone)
+                    .where(users.c.code.in_(sa.bindparam("codes", expanding=True))))
+
+
 def readers(conn: Connection, codes: set[str], default_language: str) -> dict[str, Reader]:
     """Each user's language (their setting; for "auto", the server's default) and time zone."""
     if not codes:
         return {}
-    rows = conn.execute(sa.select(users.c.code, users.c.language, users.c.timezone)
-                        .where(users.c.code.in_(sorted(codes)))).all()
-    found = {code: (language, timezone) for code, language, timezone in rows}
+    found = {code: (language, timezone) for code, language, timezone in _READERS.all(conn, codes=sorted(codes))}
     return {code: Reader(choose(found.get(code, (None,))[0], "", default_language),
                          found.get(code, (None, "UTC"))[1]) for code in codes}
 

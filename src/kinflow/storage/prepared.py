@@ -19,15 +19,23 @@ _Convert = tuple[int, Callable[[object], object]]  # a column's position and its
 
 
 def _converted(rows: list, converts: list[_Convert]) -> list[tuple]:
-    """The rows as tuples, each non-null value at a converted position converted."""
+    """The rows as tuples, each non-null value at a converted position converted. Rows written
+    together often share a value (a change's moment in each of its notifications): the very same
+    object as the row before's is converted once."""
     if not converts:
         return [tuple(row) for row in rows]
     result = []
+    last: list = [(None, None)] * len(converts)
     for row in rows:
         values = list(row)
-        for i, convert in converts:
-            if values[i] is not None:
-                values[i] = convert(values[i])
+        for n, (i, convert) in enumerate(converts):
+            value = values[i]
+            if value is not None:
+                before, converted = last[n]
+                if value is not before:
+                    converted = convert(value)
+                    last[n] = (value, converted)
+                values[i] = converted
         result.append(tuple(values))
     return result
 
