@@ -14,6 +14,7 @@ class Callback:
     def __init__(self) -> None:
         self.handshake = "echo"  # echo | wrong | slow
         self.status = 200  # what events are answered with
+        self.delay = 0.0  # seconds before an event is answered: a slow receiver, which deliveries lag behind
         self.validations: list[str] = []
         self.events: list[tuple[dict, dict]] = []  # (headers, payload)
         self.posts = 0  # every event posted, answered or refused
@@ -40,6 +41,7 @@ class Callback:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.posts += 1
+                time.sleep(receiver.delay)
                 if receiver.status >= 300:
                     self._answer(receiver.status, b"failing")
                     return
