@@ -270,7 +270,7 @@ def test_a_run_asked_to_stop_while_held_ends_when_its_worker_would_put_it_off(db
     its Wait makes, not a day later at its next action."""
     run_uuid = start(db, {"actions": {"Nap": {"type": "Wait", "inputs": {"interval": {"count": 1, "unit": "Day"}}}}})
     with db.write() as conn:
-        [run_id] = runs.claim(conn, "held", 10, 60)
+        [(run_id, _loaded)] = runs.claim(conn, "held", 10, 60)
         flow_id = conn.execute(sa.select(flow_runs.c.flow_id).where(flow_runs.c.id == run_id)).scalar_one()
         asked = runs.cancel(conn, manage.get_flow(conn, "", flow_id, admin=True), run_uuid)
     assert asked["status"] == "Running"

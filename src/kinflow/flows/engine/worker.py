@@ -183,8 +183,10 @@ class RunWorker(Poller):
             with self.db.write() as conn:
                 return function(conn, *args, **kwargs)
 
-        # SQLite writes are short and serialised anyway: run them here rather than hop threads.
-        return run() if self.db.is_sqlite else await asyncio.to_thread(run)
+        # SQLite writes are short and serialised anyway: run them here rather than hop threads, unless
+        # another write (an API call's) holds the lock, which would stall the event loop, and with it
+        # every request, delivery and run of this process, until that write commits.
+        return run() if self.db.is_sqlite and not self.db.writer_busy() else await asyncio.to_thread(run)
 
 
 def _stored(written: list[runs.Written]) -> None:
