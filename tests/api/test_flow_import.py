@@ -130,6 +130,8 @@ def test_a_reference_takes_the_only_connection_or_the_one_named_for_it(server, a
             "connections.shared_kintone_1"]["messages"] == [
             f"The connection 'Nobody' named for the reference 'shared_kintone_1' is not one of {login}'s connections."]
         assert api_import(user, "not base64".encode(), "x", connections=[]).status_code == 400
+        assert user.post("/kinflow/v1/flows/import.json", json={"package": "\U000e0f1ac"}).json()["errors"] == {
+            "package": {"messages": ["The file is not valid base64."]}}
         again = api_import(user, data, package.name, connections={"shared_kintone_1": made[1]["id"]})
         assert again.status_code == 200, again.text
         assert [(f["id"], f["version"], f["created"]) for f in again.json()["flows"]] == [(flow["id"], "2", False)]

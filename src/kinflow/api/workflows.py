@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import hmac
 import time
 
@@ -108,7 +107,7 @@ def _package(encoded: object) -> bytes:
         raise invalid_input({"package": [f"A file has at most {importing.MAX_PACKAGE} bytes."]})
     try:
         return base64.b64decode(encoded, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or text that is not ASCII
         raise invalid_input({"package": ["The file is not valid base64."]}) from None
 
 
