@@ -76,8 +76,15 @@ def readers(conn: Connection, codes: set[str], default_language: str) -> dict[st
     if not codes:
         return {}
     found = {code: (language, timezone) for code, language, timezone in _READERS.all(conn, codes=sorted(codes))}
-    return {code: Reader(choose(found.get(code, (None,))[0], "", default_language),
-                         found.get(code, (None, "UTC"))[1]) for code in codes}
+    chosen: dict[str | None, str] = {}  # most readers share a setting ("auto"): each chosen once
+    result = {}
+    for code in codes:
+        setting, timezone = found.get(code, (None, "UTC"))
+        language = chosen.get(setting)
+        if language is None:
+            language = chosen[setting] = choose(setting, "", default_language)
+        result[code] = Reader(language, timezone)
+    return result
 
 
 def get_user(conn: Connection, code: str) -> User | None:
