@@ -1,6 +1,6 @@
-"""Polls and surveys after their expiry, jobs after their due date: the server is stopped and started
-again on its database two hours later (KINFLOW_TEST_CLOCK_OFFSET), so actions sent to expire in an
-hour have expired while those sent for three hours still take responses."""
+"""What expires with time, seen by stopping the server and starting it again on its database later
+(KINFLOW_TEST_CLOCK_OFFSET): polls and surveys after their expiry, jobs after their due date, and
+sign-in's PINs, send limits, access tokens and refresh tokens (renewed after 90% of their life)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import GROUPS_ENV, WEBHOOK_ENV, database_url, free_port, start_server, stop_server
 from tests.groups.callback import Callback
-from tests.groups.conftest import create_connector, signed_in
+from tests.groups.conftest import (access_token, create_connector, generate_pin, new_number, pin_from_log, sign_in,
+                                   signed_in)
 from tests.groups.test_actions import SURVEY, sent
 from tests.groups.test_events import subscribe
 from tests.groups.test_groups import make_group
@@ -94,3 +95,56 @@ def test_expired_polls_and_surveys_refuse_responses_and_reminders_and_keep_their
     finally:
         stop_server(server)
         callback.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_pins_send_limits_and_tokens_expire_with_time(backend: str, tmp_path: Path) -> None:
+    url = database_url(backend, tmp_path)
+    env = {**GROUPS_ENV, "KINFLOW_PORT": str(free_port())}
+    server = start_server(tmp_path, url, backend, env)
+
+    def later(seconds: float):  # noqa: ANN202
+        stop_server(server)
+        return start_server(tmp_path, url, backend, {**env, "KINFLOW_TEST_CLOCK_OFFSET": str(seconds)})
+
+    try:
+        connector = create_connector(server)
+        alice = signed_in(server, connector)
+        refresh = sign_in(server, connector, alice.mobile)["refreshToken"]
+        waiting, limited = new_number(), new_number()
+        with server.client() as client:
+            assert generate_pin(client, waiting, connector["applicationId"]).status_code == 200
+            for _ in range(5):
+                assert generate_pin(client, limited, connector["applicationId"]).status_code == 200
+        pin = pin_from_log(server, waiting)
+
+        server = later(11 * 60)  # the PIN's ten minutes are over; the hour of the send limit is not
+        with server.client() as client:
+            expired = client.post("/kaizala/v1/loginWithPinAndApplicationId", json={
+                "mobileNumber": waiting, "applicationId": connector["applicationId"], "pin": int(pin)})
+            assert expired.status_code == 401 and "expired" in expired.json()["message"], expired.text
+            assert generate_pin(client, limited, connector["applicationId"]).status_code == 429
+        assert alice.client.get("/groups").status_code == 200
+
+        server = later(25 * 3600)  # a day: the access token is over, the refresh token is not
+        refused = alice.client.get("/groups")
+        assert refused.status_code == 401 and "expired" in refused.json()["message"], refused.text
+        renewed = access_token(server, connector, refresh)
+        assert renewed.status_code == 200, renewed.text
+        assert renewed.json()["refreshToken"] == ""  # not renewed before 90% of its life
+        assert alice.client.get("/groups", headers={"accessToken": renewed.json()["accessToken"]}).status_code == 200
+        with server.client() as client:
+            assert generate_pin(client, limited, connector["applicationId"]).status_code == 200
+
+        server = later(330 * 86_400)  # past 90% of the refresh token's year: renewed in the answer
+        answer = access_token(server, connector, refresh)
+        assert answer.status_code == 200, answer.text
+        successor = answer.json()["refreshToken"]
+        assert successor and successor != refresh
+
+        server = later(366 * 86_400)  # the first refresh token's year is over, its successor's is not
+        gone = access_token(server, connector, refresh)
+        assert gone.status_code == 401 and "expired" in gone.json()["message"], gone.text
+        assert access_token(server, connector, successor).status_code == 200
+    finally:
+        stop_server(server)
