@@ -1,9 +1,10 @@
 """What expires with time, seen by stopping the server and starting it again on its database later
-(KINFLOW_TEST_CLOCK_OFFSET): polls and surveys after their expiry, jobs after their due date, and
-sign-in's PINs, send limits, access tokens and refresh tokens (renewed after 90% of their life)."""
+(KINFLOW_TEST_CLOCK_OFFSET): polls and surveys after their expiry, jobs after their due date,
+webhook subscriptions after their validity, and sign-in's PINs, send limits, access tokens and refresh tokens (renewed after 90% of their life)."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,13 +38,20 @@ def test_expired_polls_and_surveys_refuse_responses_and_reminders_and_keep_their
         backend: str, tmp_path: Path) -> None:
     url = database_url(backend, tmp_path)
     env = {**WEBHOOK_ENV, **GROUPS_ENV, "KINFLOW_PORT": str(free_port())}  # one port: the clients outlive a restart
-    callback = Callback()
+    callback, lapsing = Callback(), Callback()
     server = start_server(tmp_path, url, backend, env)
     try:
         connector = create_connector(server)
         alice, bob = signed_in(server, connector), signed_in(server, connector)
         group_id = make_group(alice, members=[bob.mobile])
         subscribe(alice, group_id, callback, [*RESPONSE_EVENTS, "TextMessageCreated"])
+        # A subscription valid for one hour hears what happens before the restart only.
+        hour = int((time.time() + 3600) * 1000)
+        lapsed = alice.client.post("/webhook", json={
+            "objectId": group_id, "objectType": "Group", "eventTypes": [*RESPONSE_EVENTS, "TextMessageCreated"],
+            "callBackUrl": lapsing.url, "validity": hour})
+        assert lapsed.status_code == 200, lapsed.text
+        lapsing_id = lapsed.json()["webhookId"]
         poll = sent(alice, group_id, "Poll", {**POLL, "expiryInHours": 1})
         open_poll = sent(alice, group_id, "Poll", {**POLL, "question": "Dinner?", "expiryInHours": 3})
         survey = sent(alice, group_id, "Survey", {**SURVEY, "dueDate": 1, "acceptMultipleResponses": False})
@@ -52,6 +60,7 @@ def test_expired_polls_and_surveys_refuse_responses_and_reminders_and_keep_their
         answered = respond(bob, group_id, survey["actionId"], {"answers": ["Before", *[None] * 6]})
         assert answered.status_code == 200, answered.text
         callback.wait_for(2)
+        lapsing.wait_for(2)
         before = {a: details(alice, group_id, a) for a in (poll["actionId"], survey["actionId"])}
         stop_server(server)
 
@@ -87,6 +96,10 @@ def test_expired_polls_and_surveys_refuse_responses_and_reminders_and_keep_their
                                                           "TextMessageCreated"]
         assert {e["data"].get("actionId") for e in events if e["eventType"] != "TextMessageCreated"} == {
             open_poll["actionId"], job["actionId"]}
+        time.sleep(0.5)
+        assert len(lapsing.events) == 2
+        hooks = alice.client.get("/webhook", params={"objectId": group_id, "objectType": "Group"}).json()["webhooks"]
+        assert [(h["active"], h["validity"]) for h in hooks if h["id"] == lapsing_id] == [(False, hour)]
 
         # What the server sends now expires counted from its clock, two hours ahead of the real one.
         later = sent(alice, group_id, "Poll", {**POLL, "expiryInHours": 1})
@@ -95,6 +108,7 @@ def test_expired_polls_and_surveys_refuse_responses_and_reminders_and_keep_their
     finally:
         stop_server(server)
         callback.close()
+        lapsing.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
