@@ -1,10 +1,12 @@
-"""kinflow's languages: English (the messages as written) and Japanese (`locale/ja.po`), one catalogue
-for the API's errors, validation, notifications and the pages alike.
+"""kinflow's languages: English (the messages as written), Japanese (`locale/ja.po`), Simplified
+Chinese (`locale/zh.po`) and Traditional Chinese (`locale/zh_TW.po`), one catalogue each for the API's
+errors, validation, notifications and the pages alike.
 
+Languages are named as kintone names them (`ja`, `zh`, `zh-TW`); babel's name for one is `locale_name`.
 A reader speaks their language setting; with "auto" (kintone's "follow the browser"), or before
 sign-in, the best of the browser's `Accept-Language` that kinflow has, else the server's default
 (`KINFLOW_LANGUAGE`). A user may choose any of kintone's languages; one with no catalogue here
-(`zh`, `zh-TW`, ...) reads the English messages.
+(`es`, `pt-BR`, `th`) reads the English messages.
 
 Domain code cannot know who will read an error, so it writes its messages in English through `N_`:
 the English text at once (a `str`, as before), which keeps its template and values so that the
@@ -17,12 +19,13 @@ from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 
-from babel.core import negotiate_locale
 from babel.messages.pofile import read_po
 
 # Languages with a catalogue; English is the messages' own.
-LANGUAGES = ("en", "ja")
+LANGUAGES = ("en", "ja", "zh", "zh-TW")
 DEFAULT = "en"
+# Browser regions whose Chinese is written in traditional characters, as kintone's zh-TW is.
+_TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo"})
 # An Accept-Language header is read this far at most: the rest cannot change the choice.
 _MAX_HEADER = 512
 
@@ -62,22 +65,39 @@ def _preferred(accept_language: str) -> list[str]:
     return [tag for _, _, tag in sorted(ranked)]
 
 
+def _language_of(tag: str) -> str:
+    """kinflow's language for a browser's tag: its primary language, except that Chinese is `zh-TW`
+    when written in traditional characters (`zh-Hant`, `zh-TW`, `zh-HK`...) and `zh` otherwise
+    (`zh-CN`, `zh-Hans`, `zh-SG`, plain `zh`)."""
+    primary, *rest = tag.lower().split("_")
+    if primary != "zh":
+        return primary
+    return "zh-TW" if "hant" in rest or _TRADITIONAL_REGIONS.intersection(rest) else "zh"
+
+
 def choose(setting: str | None, accept_language: str, default: str = DEFAULT) -> str:
     """The language of a reader whose setting is `setting` (None before sign-in)."""
     if setting in LANGUAGES:
         return setting
     if setting and setting != "auto":  # one of kintone's languages kinflow has no catalogue for
         return DEFAULT
-    preferred = [tag.split("_")[0].lower() for tag in _preferred(accept_language)]
-    return negotiate_locale(preferred, LANGUAGES) or (default if default in LANGUAGES else DEFAULT)
+    for tag in _preferred(accept_language):
+        if (language := _language_of(tag)) in LANGUAGES:
+            return language
+    return default if default in LANGUAGES else DEFAULT
+
+
+def locale_name(language: str) -> str:
+    """babel's (and gettext's) name for one of kintone's languages: `zh-TW` is `zh_TW`."""
+    return language.replace("-", "_")
 
 
 @cache
 def _catalogue(language: str) -> dict[str, str]:
     if language not in LANGUAGES or language == DEFAULT:
         return {}
-    with files("kinflow.locale").joinpath(f"{language}.po").open("rb") as po:
-        catalog = read_po(po, locale=language)
+    with files("kinflow.locale").joinpath(f"{locale_name(language)}.po").open("rb") as po:
+        catalog = read_po(po, locale=locale_name(language))
     return {message.id: message.string for message in catalog if message.id and message.string}
 
 
@@ -111,3 +131,8 @@ def translator(language: str) -> Callable[..., str]:
         return found.format(**values) if values else found
 
     return translate_text
+
+
+def catalogue_messages() -> list[str]:
+    """Every message the catalogues translate (the Japanese one's keys: every catalogue has them all)."""
+    return sorted(_catalogue("ja"))

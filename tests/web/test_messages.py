@@ -1,9 +1,11 @@
-"""Every message of the pages has its Japanese translation."""
+"""Every message of the pages has its Japanese and Chinese translations."""
 
 from __future__ import annotations
 
 import re
 from importlib.resources import files
+
+import pytest
 
 from kinflow import i18n
 
@@ -22,11 +24,11 @@ def _messages() -> set[str]:
     return found
 
 
-def test_every_page_message_is_translated_to_japanese():
+@pytest.mark.parametrize("language", ["ja", "zh", "zh-TW"])
+def test_every_page_message_is_translated(language):
     messages = _messages()
     assert len(messages) > 10
-    japanese = i18n.translator("ja")
-    missing = sorted(m for m in messages if japanese(m) == m)
+    missing = sorted(m for m in messages if not i18n.has_translation(m, language))
     assert missing == []
 
 

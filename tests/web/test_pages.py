@@ -103,6 +103,20 @@ def test_record_page_shows_every_field_with_rich_text_made_safe(server, world):
     assert "comment number 23" in main and "comment number 14" in main and "comment number 13" not in main
 
 
+@pytest.mark.parametrize(("language", "zone", "moment", "fields", "comments"), [
+    ("zh", "Asia/Shanghai", "2026年1月2日 11:04:00", "字段", "评论"),
+    ("zh-TW", "Asia/Taipei", "2026年1月2日 上午11:04:00", "欄位", "評論"),
+])
+def test_record_page_speaks_chinese_with_its_dates(server, world, language, zone, moment, fields, comments):
+    login = new_user(server, timezone=zone, language=language)
+    with signed_in(server, login, "user-pw") as client:
+        page = client.get(f"/k/{world['app']}/show", params={"record": world["record"]})
+    assert page.status_code == 200 and f'<html lang="{language}">' in page.text
+    main = _main(page.text)
+    assert moment in main  # 03:04 UTC, eight hours later
+    assert f">{fields}<" in main and f">{comments}<" in main
+
+
 def test_a_comment_permalink_loads_as_far_back_as_its_comment(server, world):
     with signed_in(server) as client:
         page = client.get(f"/k/{world['app']}/show", params={"record": world["record"], "comment": "5"})

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from kinflow.digits import is_digits
+from kinflow.i18n import locale_name
 from babel.dates import format_date, format_datetime
 from markupsafe import Markup, escape
 
@@ -41,6 +42,7 @@ class Shown:
 
     def __init__(self, lang: str, timezone: str, files: str | None = None) -> None:
         self.lang = lang
+        self.locale = locale_name(lang)
         self.zone = zone(timezone)
         # Where this page's files download (`/k/file`), when its FILE values link to them.
         self.files = files
@@ -50,11 +52,11 @@ class Shown:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return text
-        return format_datetime(moment, "medium", tzinfo=self.zone, locale=self.lang)
+        return format_datetime(moment, "medium", tzinfo=self.zone, locale=self.locale)
 
     def day(self, text: str) -> str:
         try:
-            return format_date(date.fromisoformat(text), "medium", locale=self.lang)
+            return format_date(date.fromisoformat(text), "medium", locale=self.locale)
         except ValueError:
             return text
 

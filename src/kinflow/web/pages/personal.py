@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from kinflow.directory import people
+from kinflow.i18n import locale_name
 from kinflow.web.access import read, signed_in_form, signed_in_page, write
 from kinflow.web.render import page
 from kinflow.web.sessions import Browser
@@ -19,10 +20,14 @@ from kinflow.web.sessions import Browser
 PERSONAL = "/k/personal"
 
 
+# kintone's `zh` is Simplified Chinese: named so, beside `zh-TW`'s traditional characters.
+_NAMED_AS = {"zh": "zh_Hans"}
+
+
 @cache
 def language_names() -> dict[str, str]:
     """Each language a user may choose, named in itself ("auto" is named on the page)."""
-    return {code: Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_")) or code
+    return {code: Locale.parse(_NAMED_AS.get(code, locale_name(code))).get_display_name() or code
             for code in people.LANGUAGES if code != "auto"}
 
 
