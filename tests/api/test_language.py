@@ -270,3 +270,83 @@ def test_process_errors_in_kintones_japanese(server, admin, app):
         response = japanese_user.put("/k/v1/record/status.json", json={"app": app, "id": record, "action": "Start"})
     assert (response.status_code, response.json()["code"], response.json()["message"]) == (
         400, "GAIA_ST02", "操作に失敗しました。プロセス管理機能が無効化されています。")
+
+
+def test_a_chinese_user_and_a_traditional_chinese_browser_read_chinese_with_the_same_codes(server, admin, app):
+    english = _bad_record(admin, app)
+    with server.client(new_user(admin, "zh")) as chinese_user:
+        chinese = _bad_record(chinese_user, app)
+        assert (chinese.status_code, chinese.json()["code"]) == (english.status_code, english.json()["code"]) \
+            == (400, "CB_VA01")
+        assert chinese.json()["message"] == "输入内容不正确。"
+        assert chinese.json()["errors"] == {
+            "record.title.value": {"messages": ["请输入少于 6 个字符。"]},
+            "record.qty.value": {"messages": ["值必须小于等于 100。"]},
+            "record.level.value": {"messages": ["选项中没有“Z”。"]},
+        }
+        missing = chinese_user.post("/k/v1/record.json", json={"app": app, "record": {}})
+        assert missing.json()["errors"] == {"record.title.value": {"messages": ["必填项。"]}}
+        not_found = chinese_user.get("/k/v1/record.json", params={"app": app, "id": 999999})
+        assert (not_found.status_code, not_found.json()["code"]) == (404, "GAIA_RE01")
+        assert not_found.json()["message"] == "未找到指定的记录（id: 999999）。"
+        denied = chinese_user.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {}})
+        assert (denied.status_code, denied.json()["code"], denied.json()["message"]) == (403, "CB_NO02", "没有权限。")
+
+    with server.client({**password_header("Administrator", "admin-secret"), "Accept-Language": "zh-TW"}) as browser:
+        traditional = _bad_record(browser, app)
+        assert (traditional.status_code, traditional.json()["code"]) == (400, "CB_VA01")
+        assert traditional.json()["message"] == "輸入內容不正確。"
+        assert traditional.json()["errors"].keys() == english.json()["errors"].keys()
+        assert traditional.json()["errors"]["record.level.value"] == {"messages": ["選項中沒有“Z”。"]}
+        assert browser.get("/k/v1/record.json", params={"app": app, "id": 999999}).json()["message"] == \
+            "找不到指定的記錄（id: 999999）。"
+    for header, message in (("zh-Hant", "請登入。"), ("zh-CN", "请登录。"), ("zh", "请登录。")):
+        with server.client({"Accept-Language": header}) as anonymous:
+            response = anonymous.get("/k/v1/records.json", params={"app": 1})
+            assert (response.status_code, response.json()["code"], response.json()["message"]) == \
+                (401, "CB_AU01", message)
+    # A language with no catalogue reads English, whatever its browser says.
+    with server.client({**new_user(admin, "th"), "Accept-Language": "zh-CN"}) as thai_user:
+        assert thai_user.get("/k/v1/record.json", params={"app": app, "id": 999999}).json()["message"] == \
+            "The specified record (ID: 999999) is not found."
+
+
+CHINESE_SYSTEM_FIELDS = {
+    "zh": {"记录编号": "RECORD_NUMBER", "创建人": "CREATOR", "创建时间": "CREATED_TIME", "更新人": "MODIFIER",
+           "更新时间": "UPDATED_TIME", "状态": "STATUS", "执行者": "STATUS_ASSIGNEE", "类别": "CATEGORY"},
+    "zh-TW": {"記錄號碼": "RECORD_NUMBER", "建立人": "CREATOR", "建立時間": "CREATED_TIME", "更新人": "MODIFIER",
+              "更新時間": "UPDATED_TIME", "狀態": "STATUS", "執行者": "STATUS_ASSIGNEE", "類別": "CATEGORY"},
+}
+
+
+@pytest.mark.parametrize("language", ["zh", "zh-TW"])
+def test_a_chinese_users_app_has_chinese_system_field_codes_to_query_and_sort_by(server, admin, language):
+    names = {kind: code for code, kind in CHINESE_SYSTEM_FIELDS[language].items()}
+    number, creator, created, status = (names[k] for k in ("RECORD_NUMBER", "CREATOR", "CREATED_TIME", "STATUS"))
+    with server.client(new_user(admin, language)) as owner:
+        app = owner.post("/k/v1/preview/app.json", json={"name": "订单"}).json()["app"]
+        properties = owner.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()["properties"]
+        assert {code: prop["type"] for code, prop in properties.items()} == CHINESE_SYSTEM_FIELDS[language]
+        assert all(prop["label"] == code for code, prop in properties.items())
+        assert owner.post("/k/v1/preview/app/form/fields.json", json={"app": app, "properties": {
+            "名称": {"type": "SINGLE_LINE_TEXT", "code": "名称", "label": "名称"}}}).status_code == 200
+        assert owner.put("/k/v1/preview/app/status.json", json={"app": app, "enable": True}).status_code == 200
+        assert deploy_and_wait(owner, app) == "SUCCESS"
+        ids = owner.post("/k/v1/records.json", json={"app": app, "records": [
+            {"名称": {"value": name}} for name in ("一", "二", "三")]}).json()["ids"]
+
+        found = owner.get("/k/v1/records.json", params={
+            "app": app, "query": f"{number} >= 2 and {creator} in (LOGINUSER()) order by {created} desc, {number} desc",
+            "fields[0]": number, "fields[1]": "名称", "fields[2]": status})
+        assert found.status_code == 200, found.text
+        records = found.json()["records"]
+        assert [r[number]["value"] for r in records] == [ids[2], ids[1]]
+        assert records[0]["名称"]["value"] == "三"
+        # kintone's default process, in the creator's language: its first status and actions.
+        process = owner.get("/k/v1/app/status.json", params={"app": app}).json()
+        first = {"zh": "未处理", "zh-TW": "未處理"}[language]
+        assert process["states"][first]["index"] == "0"
+        assert records[0][status]["value"] == first
+        assert process["actions"][0]["name"] == {"zh": "开始处理", "zh-TW": "開始處理"}[language]
+        assert [r["$id"]["value"] for r in owner.get("/k/v1/records.json", params={
+            "app": app, "query": f'{status} in ("{first}") order by {number} asc'}).json()["records"]] == ids

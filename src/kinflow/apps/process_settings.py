@@ -32,6 +32,8 @@ def _creator_entity(code: str = "Created_by") -> dict:
 _DEFAULTS = {
     "en": (("Not started", "In progress", "Completed"), ("Start", "Complete"), "Created_by"),
     "ja": (("未処理", "処理中", "完了"), ("処理開始", "完了する"), "作成者"),
+    "zh": (("未处理", "处理中", "完成"), ("开始处理", "完成"), "创建人"),
+    "zh-TW": (("未處理", "處理中", "完成"), ("開始處理", "完成"), "建立人"),
 }
 
 
