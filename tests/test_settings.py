@@ -18,6 +18,13 @@ def test_webhook_allowlist_is_parsed_once_into_networks():
     assert load_settings({}).webhook_networks == ()
 
 
+def test_the_default_language_is_one_with_a_catalogue():
+    for code in ("ja", "zh", "zh-TW"):
+        assert load_settings({"KINFLOW_LANGUAGE": code}).language == code
+    with pytest.raises(SystemExit, match="invalid KINFLOW_LANGUAGE"):
+        load_settings({"KINFLOW_LANGUAGE": "th"})  # a user may read Thai kintone; kinflow has no Thai messages
+
+
 @pytest.mark.parametrize(("name", "value"), [("KINFLOW_WEBHOOK_ALLOW", "10.0.0.0/33"),
                                              ("KINFLOW_PORT", "eighty"), ("KINFLOW_EXAMPLE_APP", "perhaps"),
                                              ("KINFLOW_TEST_CLOCK_OFFSET", "nan"),

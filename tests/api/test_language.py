@@ -212,7 +212,7 @@ def test_a_japanese_apps_records_are_queried_sorted_and_moved_through_its_proces
 
 def test_notifications_reach_each_person_in_their_language(server, admin):
     readers = {}
-    for language in ("ja", "en", "auto"):
+    for language in ("ja", "en", "auto", "zh", "zh-TW"):
         code = f"lang-note-{language}-{uuid.uuid4().hex[:6]}"
         created = admin.post("/kinflow/v1/users.json", json={"code": code, "password": PASSWORD, "language": language})
         assert created.status_code == 200, created.text
@@ -235,6 +235,10 @@ def test_notifications_reach_each_person_in_their_language(server, admin):
 
     assert inbox(readers["ja"]) == [(f"レコード {record}", "Administratorがコメントを書き込みました: よろしく"),
                                     (f"レコード {record}", "Administratorがレコードを追加しました")]
+    assert inbox(readers["zh"]) == [(f"记录 {record}", "Administrator 发表了评论: よろしく"),
+                                    (f"记录 {record}", "Administrator 添加了记录")]
+    assert inbox(readers["zh-TW"]) == [(f"記錄 {record}", "Administrator 發表了評論: よろしく"),
+                                       (f"記錄 {record}", "Administrator 新增了記錄")]
     # A notification is written when the change is made, with no browser to ask: "auto" reads the
     # server's default, whatever the reader's browser says later.
     for language in ("en", "auto"):
