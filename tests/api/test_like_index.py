@@ -34,9 +34,8 @@ def literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def ids(admin, app, query: str) -> list[str]:
-    response = admin.get("/k/v1/records.json", params={"app": app, "query": f"{query} order by $id asc limit 500",
-                                                       "fields[0]": "$id"})
+def ids(admin, app, query: str, page: str = "order by $id asc limit 500") -> list[str]:
+    response = admin.get("/k/v1/records.json", params={"app": app, "query": f"{query} {page}", "fields[0]": "$id"})
     assert response.status_code == 200, response.text
     return [r["$id"]["value"] for r in response.json()["records"]]
 
@@ -64,6 +63,10 @@ def test_indexed_like_finds_what_the_scan_finds(server, admin, app, values, data
         for op in ("like", "not like"):
             got = ids(admin, app, f"$id >= {first} and {indexed} {op} {literal(needle)}")
             assert got == ids(admin, app, f"$id >= {first} and {scanned} {op} {literal(needle)}"), (op, needle)
+            # A query of one `like` pages through the index in record-number order.
+            for page in ("order by $id asc limit 500", "limit 3 offset 1", "order by Record_number asc limit 2"):
+                assert ids(admin, app, f"{indexed} {op} {literal(needle)}", page) == \
+                    ids(admin, app, f"{scanned} {op} {literal(needle)}", page), (op, needle, page)
             if server.backend == "sqlite":  # the folding is Python's there: the same as `str.lower`
                 position = 0 if indexed == "text" else 1
                 holds = [needle.lower() in (pair[position] or "").lower() for pair in values]
@@ -77,6 +80,10 @@ def test_the_index_follows_updates_deletes_and_deploys(admin):
     mark = f"$id >= {created[0]} and "
     assert ids(admin, app, mark + 'text like "BRANCH"') == created
     assert ids(admin, app, mark + 'text not like "tokyo"') == created[1:]
+    # A page of one `like` read from the index in order, and its count of every match.
+    page = admin.get("/k/v1/records.json", params={"app": app, "query": 'text like "branch" limit 1',
+                                                   "totalCount": "true"}).json()
+    assert [r["$id"]["value"] for r in page["records"]] == created[1:] and page["totalCount"] == "2"
     assert admin.put("/k/v1/record.json", json={"app": app, "id": created[0], "record": {
         "text": {"value": "Nagoya office"}}}).status_code == 200
     assert ids(admin, app, mark + 'text like "branch"') == created[1:]

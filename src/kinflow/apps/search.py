@@ -46,7 +46,9 @@ def find_ids(conn: Connection, live: LiveApp, identity: Identity, query: str | N
     unlimited = cursor and parsed.limit is None and parsed.offset is None
     records = live.tables.records
     select = sa.select(records.c.id)
-    if where is not None:
+    if compiled.first_ids is not None and permitted is None and not unlimited:
+        select = select.where(records.c.id.in_(compiled.first_ids))  # the page is among them
+    elif where is not None:
         select = select.where(where)
     select = select.order_by(*compiled.order_by)
     if not unlimited:

@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from kinflow.apps import text_index
 from kinflow.apps.form import Field, Form
-from kinflow.apps.query.ast import Condition, Query
+from kinflow.apps.query.ast import Condition, Like, Query
 from kinflow.apps.query.context import QueryContext
 from kinflow.apps.query.fields import LIST_TYPES, NON_TEXT_TYPES, sort_field
 from kinflow.apps.query.plan import (
@@ -48,19 +48,42 @@ class CompiledQuery:
     order_by: list[ColumnElement]
     limit: int
     offset: int
+    # A query that is one `like` in record-number order, on SQLite: the ids of its page's records
+    # and of those before it, read from the index in that order (see `_first_matches`).
+    first_ids: sa.Select | None = None
 
 
 def compile_query(query: Query, form: Form, tables: RecordTables, ctx: QueryContext,
                   conn: Connection | None = None) -> CompiledQuery:
     """kintone's defaults apply here: newest first (`$id desc`), 100 records, from the first.
     With `conn`, `like` on SQLite asks the index how common its text is (`text_index.common`)."""
-    where = compile_condition(query.condition, form, tables, ctx, conn)
-    return CompiledQuery(
-        where=where,
-        order_by=_order_by(query, form, tables),
-        limit=DEFAULT_LIMIT if query.limit is None else query.limit,
-        offset=query.offset or 0,
-    )
+    limit = DEFAULT_LIMIT if query.limit is None else query.limit
+    offset = query.offset or 0
+    first = _first_matches(query, form, tables, ctx, limit + offset)
+    # The condition stays whole for counting; with `first` the page needs no estimate.
+    where = compile_condition(query.condition, form, tables, ctx, None if first is not None else conn)
+    return CompiledQuery(where=where, order_by=_order_by(query, form, tables), limit=limit, offset=offset,
+                         first_ids=first)
+
+
+def _first_matches(query: Query, form: Form, tables: RecordTables, ctx: QueryContext, count: int) -> sa.Select | None:
+    """For a search box's query, one `like` in record-number order (SQLite): its first `count`
+    matches in that order, read from the index, which stops there. Listing every match first and
+    sorting them cost 8 µs a match (70 ms for a text 8,000 of a million records hold)."""
+    search = tables.search
+    if search is None or not isinstance(query.condition, Like) or query.condition.negated:
+        return None
+    predicate = plan_condition(query.condition, form, ctx)  # first: its errors come before the order's
+    if not isinstance(predicate, Contains) or predicate.field.table is not None \
+            or predicate.field.code not in tables.like_fields or not text_index.indexed(predicate.text):
+        return None
+    keys = [sort_field(form, key.field) for key in query.order_by]
+    if any(field.type not in ("__ID__", "RECORD_NUMBER") for field in keys):
+        return None
+    descending = query.order_by[0].descending if query.order_by else True  # kintone's default: newest first
+    rowid = search.c.rowid
+    return (sa.select(rowid).where(search.c[predicate.field.column_name].match(text_index.phrase(predicate.text)))
+            .order_by(rowid.desc() if descending else rowid.asc()).limit(count))
 
 
 def compile_condition(
