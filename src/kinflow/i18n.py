@@ -131,8 +131,3 @@ def translator(language: str) -> Callable[..., str]:
         return found.format(**values) if values else found
 
     return translate_text
-
-
-def catalogue_messages() -> list[str]:
-    """Every message the catalogues translate (the Japanese one's keys: every catalogue has them all)."""
-    return sorted(_catalogue("ja"))
