@@ -161,6 +161,26 @@ def test_japanese_pages_for_a_user_whose_language_is_japanese(page, server, orde
     check(page, "08-record-ja")
 
 
+def test_a_traditional_chinese_browser_and_a_simplified_chinese_user_read_their_chinese(chromium, server, orders):
+    context = chromium.new_context(base_url=server.base_url, bypass_csp=True, locale="zh-TW")
+    try:
+        page = context.new_page()
+        page.goto("/k/")
+        assert page.locator("html").get_attribute("lang") == "zh-TW"
+        page.get_by_label("登入名稱").fill(new_user(server, language="zh", timezone="Asia/Shanghai"))
+        page.get_by_label("密碼").fill("user-pw")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/k/")
+        # Signed in, the user's own language wins over the browser's.
+        assert page.locator("html").get_attribute("lang") == "zh"
+        assert page.get_by_role("heading", name="门户").is_visible()
+        page.goto(f"/k/{orders['app']}/show?record={orders['record']}")
+        assert page.get_by_role("heading", name="评论").is_visible()
+        check(page, "08-record-zh")
+    finally:
+        context.close()
+
+
 def test_keyboard_reaches_the_content_and_every_control(page, orders):
     sign_in(page)
     page.goto(f"/k/{orders['app']}/")
