@@ -103,3 +103,30 @@ def test_the_index_follows_updates_deletes_and_deploys(admin):
         "text": {"value": "Sapporo"}, "extra": {"value": "https://sapporo.example"}}}).json()["id"]
     assert ids(admin, app, mark + 'extra like "SAPPORO.ex"') == [later]
     assert ids(admin, app, mark + 'extra not like "sapporo"') == created[:1]
+
+
+def test_a_large_load_gathers_planner_statistics_at_once(server, admin):
+    """PostgreSQL plans a search of a common text well only with statistics, which autovacuum
+    gathers a minute or more after a load: kinflow gathers them once the load has committed."""
+    if server.backend != "postgresql":
+        pytest.skip("SQLite plans these searches without statistics")
+    import time
+
+    import psycopg
+
+    app = make_app(admin, FIELDS, name="Statistics")
+    for start in range(0, 6000, 2000):
+        response = admin.post("/k/v1/bulkRequest.json", json={"requests": [
+            {"method": "POST", "api": "/k/v1/records.json", "payload": {"app": app, "records": [
+                {"text": {"value": f"Customer {i}"}} for i in range(s, s + 100)]}}
+            for s in range(start, start + 2000, 100)]})
+        assert response.status_code == 200, response.text
+    url = server.database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(100):
+            analysed = conn.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s",
+                                    (f"app{app}_records",)).fetchone()[0]
+            if analysed is not None:
+                break
+            time.sleep(0.1)
+    assert analysed is not None

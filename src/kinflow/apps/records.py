@@ -42,6 +42,7 @@ from kinflow.directory.users import entity_names, entity_not_found, existing_cod
 from kinflow.errors import invalid_input, record_not_found, revision_conflict
 from kinflow.i18n import N_
 from kinflow.storage.schema import record_comments
+from kinflow.storage.statistics import note_added
 
 MAX_WRITE = 100
 _UNSET = object()
@@ -622,6 +623,7 @@ class Writer:
                 result = conn.execute(tables.insert_many, rows)
                 for rec, new_id in zip(records, result.scalars().all()):
                     rec.id = new_id
+            note_added(conn, tables.records.name, len(rows))  # the planner's statistics keep up
         _write_children(conn, self.live, records, replace=False)
 
     def _locate(self, item: dict, base: str) -> tuple[int | None, dict | None]:
