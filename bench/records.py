@@ -241,6 +241,8 @@ def wrk(url: str, *, seconds: int, connections: int, method: str = "GET", body: 
     requests, errors, p50, p99, duration = match.groups()
     if int(errors):
         raise SystemExit(f"{errors} non-2xx answers from {url}")
+    if not int(requests):  # wrk's percentiles of no request read as 0 ms, which would look perfect
+        raise SystemExit(f"no request to {url} finished within {seconds} s")
     return {"rps": int(requests) / float(duration), "p50": float(p50), "p99": float(p99), "requests": int(requests)}
 
 
