@@ -9,6 +9,7 @@ from starlette.staticfiles import StaticFiles
 
 from kinflow.web import signin
 from kinflow.web.access import PORTAL
+from kinflow.web.pages.access_rights import access_rights_page, save_access_rights
 from kinflow.web.pages.comments import delete_comment, post_comment
 from kinflow.web.pages.delete_record import delete_page, delete_record
 from kinflow.web.pages.edit import edit_page, edit_submit
@@ -65,6 +66,8 @@ PAGES = {
     "/k/admin/app/{app:int}/webhooks": webhooks_page,
     "/k/admin/app/{app:int}/tokens": tokens_page,
     "/k/admin/app/{app:int}/acl": permissions_page,
+    "/k/admin/app/{app:int}/acl/records": access_rights_page,
+    "/k/admin/app/{app:int}/acl/fields": access_rights_page,
     "/k/admin/app/{app:int}/process": process_settings_page,
     "/k/admin/app/{app:int}/notifications": notification_settings_page,
     "/k/admin/app/{app:int}/notifications/perRecord": notification_rules_page,
@@ -103,6 +106,8 @@ FORMS = {
     "/k/admin/app/{app:int}/webhooks": change_webhooks,
     "/k/admin/app/{app:int}/tokens": change_tokens,
     "/k/admin/app/{app:int}/acl": save_permissions,
+    "/k/admin/app/{app:int}/acl/records": save_access_rights,
+    "/k/admin/app/{app:int}/acl/fields": save_access_rights,
     "/k/admin/app/{app:int}/process": save_process_settings,
     "/k/admin/app/{app:int}/notifications": save_notification_settings,
     "/k/admin/app/{app:int}/notifications/perRecord": save_notification_rules,
