@@ -233,11 +233,11 @@ def test_notifications_reach_each_person_in_their_language(server, admin):
             entries = client.get("/kinflow/v1/notifications.json", params={"limit": 100}).json()["notifications"]
         return [(e["title"], e["message"]) for e in entries if e["app"] == str(app)]
 
-    assert inbox(readers["ja"]) == [(f"レコード {record}", "Administratorがコメントを書き込みました: よろしく"),
+    assert inbox(readers["ja"]) == [(f"レコード {record}", "Administratorがコメントを書き込みました：よろしく"),
                                     (f"レコード {record}", "Administratorがレコードを追加しました")]
-    assert inbox(readers["zh"]) == [(f"记录 {record}", "Administrator 发表了评论: よろしく"),
+    assert inbox(readers["zh"]) == [(f"记录 {record}", "Administrator 发表了评论：よろしく"),
                                     (f"记录 {record}", "Administrator 添加了记录")]
-    assert inbox(readers["zh-TW"]) == [(f"記錄 {record}", "Administrator 發表了評論: よろしく"),
+    assert inbox(readers["zh-TW"]) == [(f"記錄 {record}", "Administrator 發表了評論：よろしく"),
                                        (f"記錄 {record}", "Administrator 新增了記錄")]
     # A notification is written when the change is made, with no browser to ask: "auto" reads the
     # server's default, whatever the reader's browser says later.

@@ -52,7 +52,8 @@ def _message(event_kind: str, reason: Reason, actor_name: str, rec: StoredRecord
     """`event_kind` is what happened (the general kind); a mention says so instead. In the
     recipient's language; the comment's own text as written."""
     what = translate(_what(event_kind, reason, actor_name, rec), language)
-    return (f"{what}: {text}" if text else what)[:MAX_MESSAGE]
+    # Japanese and Chinese put a full-width colon before the comment.
+    return (translate(N_("{what}: {text}", what=what, text=text), language) if text else what)[:MAX_MESSAGE]
 
 
 def _write(conn: Connection, live: LiveApp, settings: Settings, entries: list[Entry]) -> None:
