@@ -40,3 +40,17 @@ def request_token(client: httpx.Client) -> str:
     found = re.search(r'name="kinflow-request-token" content="([^"]+)"', page.text)
     assert found, page.text
     return found.group(1)
+
+
+def post_form(client: httpx.Client, path: str, **form: object) -> httpx.Response:
+    """A page's form post, carrying the page's request token as a browser's does."""
+    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
+
+
+def error_beside(page: str, field: str) -> str:
+    """The messages a settings page shows beside an input, found by the input's name."""
+    found = re.search(rf'name="{re.escape(field)}"[^>]*aria-describedby="[^"]*?(n\d+-[\w-]+-error)', page)
+    assert found, page
+    messages = re.search(rf'<ul class="errors field-errors" id="{found.group(1)}">(.*?)</ul>', page, re.S)
+    assert messages, page
+    return messages.group(1)

@@ -8,7 +8,7 @@ import re
 import httpx
 
 from tests.conftest import deploy_and_wait, make_app, password_header
-from tests.web.conftest import new_user, request_token, signed_in
+from tests.web.conftest import error_beside, new_user, post_form, signed_in
 
 FIELDS = {
     "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"},
@@ -17,19 +17,6 @@ FIELDS = {
     "stage": {"type": "DROP_DOWN", "code": "stage", "label": "Stage",
               "options": {"open": {"label": "open", "index": "0"}, "done": {"label": "done", "index": "1"}}},
 }
-
-
-def _post(client, path: str, **form):
-    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
-
-
-def _error_beside(page: str, field: str) -> str:
-    """The messages shown beside an input, by the input's name."""
-    found = re.search(rf'name="{re.escape(field)}"[^>]*aria-describedby="[^"]*?(n\d+-[\w-]+-error)', page)
-    assert found, page
-    messages = re.search(rf'<ul class="errors field-errors" id="{found.group(1)}">(.*?)</ul>', page, re.S)
-    assert messages, page
-    return messages.group(1)
 
 
 def _titles(server, login: str, app_id: str) -> set[str]:
@@ -52,7 +39,7 @@ def test_a_record_rule_saved_in_the_browser_hides_records(server, admin):
         assert empty.status_code == 200 and '<input type="hidden" name="rows" value="1">' in empty.text
         assert 'aria-current="page">Records<' in empty.text
         assert "のレコードのアクセス権" in client.get(path, headers={"Accept-Language": "ja"}).text
-        saved = _post(client, path, rows="3", **{
+        saved = post_form(client, path, rows="3", **{
             "n0.filterCond": 'stage in ("done")', "n0.entries": "2",
             "n0.e0.who": f"USER:{watcher}", "n0.e0.flags": ["viewable", "editable"],
             "n0.e1.who": "", "n0.e1.flags": "viewable",
@@ -75,20 +62,20 @@ def test_a_refused_record_rule_is_shown_with_its_messages_and_nothing_is_written
     app_id = make_app(admin, FIELDS, name="Refused rules")
     path = f"/k/admin/app/{app_id}/acl/records"
     with signed_in(server) as client:
-        refused = _post(client, path, rows="2", **{
+        refused = post_form(client, path, rows="2", **{
             "n0.filterCond": "", "n0.entries": "1", "n0.e0.who": "GROUP:everyone", "n0.e0.flags": "viewable",
             "n1.filterCond": "nowhere = 1", "n1.entries": "2",
             "n1.e0.who": "USER:nobody-at-all", "n1.e0.flags": "viewable",
             "n1.e1.who": "GROUP:everyone", "n1.e1.flags": "editable"})
         assert refused.status_code == 400 and 'id="rights-problem"' in refused.text
-        assert "nowhere" in _error_beside(refused.text, "n1.filterCond")
-        assert "nobody-at-all" in _error_beside(refused.text, "n1.e0.who")
-        assert "Allow viewing" in _error_beside(refused.text, "n1.e1.who")
+        assert "nowhere" in error_beside(refused.text, "n1.filterCond")
+        assert "nobody-at-all" in error_beside(refused.text, "n1.e0.who")
+        assert "Allow viewing" in error_beside(refused.text, "n1.e1.who")
         assert 'value="nowhere = 1"' in refused.text and 'value="USER:nobody-at-all"' in refused.text
-        unsearchable = _post(client, path, rows="1", **{
+        unsearchable = post_form(client, path, rows="1", **{
             "n0.filterCond": 'notes like "x"', "n0.entries": "1", "n0.e0.who": "GROUP:everyone", "n0.e0.flags": "viewable"})
         assert unsearchable.status_code == 400
-        assert "notes" in _error_beside(unsearchable.text, "n0.filterCond")
+        assert "notes" in error_beside(unsearchable.text, "n0.filterCond")
     assert admin.get("/k/v1/preview/record/acl.json", params={"app": app_id}).json()["rights"] == []
 
 
@@ -103,14 +90,14 @@ def test_field_permissions_saved_in_the_browser_hide_a_field(server, admin):
         assert 'name="n0.code"' in page and 'value="secret"' in page
         index = re.search(r'name="(n\d+)\.code" value="secret"', page).group(1)
         count = re.search(r'name="rows" value="(\d+)"', page).group(1)
-        refused = _post(client, path, rows=count, **{
+        refused = post_form(client, path, rows=count, **{
             f"{index}.code": "secret", f"{index}.entries": "1", f"{index}.e0.who": "ROBOT:r2",
             f"{index}.e0.accessibility": "READ"})
         assert refused.status_code == 400 and 'id="rights-problem"' in refused.text
-        assert "USER" in _error_beside(refused.text, f"{index}.e0.who")
+        assert "USER" in error_beside(refused.text, f"{index}.e0.who")
         assert 'value="ROBOT:r2"' in refused.text
         assert admin.get("/k/v1/preview/field/acl.json", params={"app": app_id}).json()["rights"] == []
-        saved = _post(client, path, rows=count, **{
+        saved = post_form(client, path, rows=count, **{
             f"{index}.code": "secret", f"{index}.entries": "1", f"{index}.e0.who": f"USER:{reader}",
             f"{index}.e0.accessibility": "READ"})
         assert saved.status_code == 303, saved.text
@@ -132,7 +119,7 @@ def test_only_the_apps_managers_change_record_and_field_permissions(server, admi
     with signed_in(server, login, "user-pw") as client:
         for kind in ("records", "fields"):
             assert client.get(f"/k/admin/app/{app_id}/acl/{kind}").status_code == 403
-            refused = _post(client, f"/k/admin/app/{app_id}/acl/{kind}", rows="1", **{
+            refused = post_form(client, f"/k/admin/app/{app_id}/acl/{kind}", rows="1", **{
                 "n0.filterCond": "", "n0.code": "title", "n0.entries": "1", "n0.e0.who": f"USER:{login}",
                 "n0.e0.flags": "viewable", "n0.e0.accessibility": "WRITE"})
             assert refused.status_code == 403

@@ -10,13 +10,9 @@ import httpx
 
 from tests.conftest import deploy_and_wait, make_app
 from tests.receiver import Receiver
-from tests.web.conftest import new_user, request_token, signed_in
+from tests.web.conftest import new_user, post_form, signed_in
 
 FIELDS = {"title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"}}
-
-
-def _post(client, path: str, **form):
-    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
 
 
 def test_add_a_webhook_read_its_delivery_log_and_redeliver(server, admin):
@@ -25,9 +21,9 @@ def test_add_a_webhook_read_its_delivery_log_and_redeliver(server, admin):
     path = f"/k/admin/app/{app_id}/webhooks"
     try:
         with signed_in(server) as client:
-            refused = _post(client, path, op="add", url="ftp://example.com/", events="ADD_RECORD")
+            refused = post_form(client, path, op="add", url="ftp://example.com/", events="ADD_RECORD")
             assert refused.status_code == 400 and 'id="webhooks-problem"' in refused.text
-            added = _post(client, path, op="add", url=receiver.url, events=["ADD_RECORD"], description="to the receiver")
+            added = post_form(client, path, op="add", url=receiver.url, events=["ADD_RECORD"], description="to the receiver")
             assert added.status_code == 303, added.text
             webhook_id = re.search(r'<tr id="webhook-(\d+)">', client.get(path).text).group(1)
             admin.post("/k/v1/record.json", json={"app": app_id, "record": {"title": {"value": "hello"}}})
@@ -40,11 +36,11 @@ def test_add_a_webhook_read_its_delivery_log_and_redeliver(server, admin):
             delivery = re.search(r'<tr id="delivery-(\d+)">', log).group(1)
             assert "ADD_RECORD" in log, log[log.find('id="log"'):][:1500]
             assert re.search(r"<li>[^<]*: 200, [\d.]+ ms</li>", log)
-            again = _post(client, path, op="redeliver", id=webhook_id, delivery=delivery)
+            again = post_form(client, path, op="redeliver", id=webhook_id, delivery=delivery)
             assert again.status_code == 303 and again.headers["location"].endswith(f"&log={webhook_id}")
             receiver.wait_for(2)
             assert [r.json["type"] for r in receiver.requests] == ["ADD_RECORD", "ADD_RECORD"]
-            assert _post(client, path, op="delete", id=webhook_id).status_code == 303
+            assert post_form(client, path, op="delete", id=webhook_id).status_code == 303
             assert "The app has no webhooks." in client.get(path).text
     finally:
         receiver.close()
@@ -54,7 +50,7 @@ def test_generate_a_token_once_and_use_it_after_update(server, admin):
     app_id = make_app(admin, FIELDS, name="Tokened")
     path = f"/k/admin/app/{app_id}/tokens"
     with signed_in(server) as client:
-        made = _post(client, path, op="add", permissions=["view", "add"])
+        made = post_form(client, path, op="add", permissions=["view", "add"])
         assert made.status_code == 200 and 'id="new-token"' in made.text
         value = re.search(r'<div role="status" class="saved" id="new-token">.*?<code>([^<]+)</code>', made.text, re.S).group(1)
         listed = client.get(path).text
@@ -74,7 +70,7 @@ def test_app_settings_pages_are_for_the_apps_managers(server, admin):
     with signed_in(server, login, "user-pw") as client:
         for page in ("webhooks", "tokens", "views", "form"):
             assert client.get(f"/k/admin/app/{app_id}/{page}").status_code == 403, page
-        assert _post(client, f"/k/admin/app/{app_id}/tokens", op="add", permissions="view").status_code == 403
+        assert post_form(client, f"/k/admin/app/{app_id}/tokens", op="add", permissions="view").status_code == 403
 
 
 def test_permissions_set_in_the_browser_decide_who_sees_records(server, admin):
@@ -84,12 +80,12 @@ def test_permissions_set_in_the_browser_decide_who_sees_records(server, admin):
     with signed_in(server) as client:
         page = client.get(path).text
         assert '<input type="hidden" name="rows" value="3">' in page  # the creator, everyone, a blank row
-        saved = _post(client, path, rows="3", **{
+        saved = post_form(client, path, rows="3", **{
             "r0.type": "CREATOR", "r0.flags": ["recordViewable", "appEditable"],
             "r1.type": "GROUP", "r1.code": "everyone", "r1.remove": "1",
             "r2.type": "USER", "r2.code": watcher, "r2.flags": "recordViewable"})
         assert saved.status_code == 303, saved.text
-        refused = _post(client, path, rows="1", **{"r0.type": "ROBOT"})
+        refused = post_form(client, path, rows="1", **{"r0.type": "ROBOT"})
         assert refused.status_code == 400 and 'id="acl-problem"' in refused.text
     assert deploy_and_wait(admin, app_id) == "SUCCESS"
     rights = admin.get("/k/v1/app/acl.json", params={"app": app_id}).json()["rights"]
@@ -106,10 +102,10 @@ def test_general_notifications_set_in_the_browser_fill_the_inbox(server, admin):
     path = f"/k/admin/app/{app_id}/notifications"
     with signed_in(server) as client:
         assert '<input type="hidden" name="rows" value="1">' in client.get(path).text
-        saved = _post(client, path, rows="1", notifyToCommenter="true", **{
+        saved = post_form(client, path, rows="1", notifyToCommenter="true", **{
             "r0.type": "USER", "r0.code": listener, "r0.flags": ["recordAdded", "commentAdded"]})
         assert saved.status_code == 303, saved.text
-        refused = _post(client, path, rows="1", **{"r0.type": "USER", "r0.code": "nobody-at-all", "r0.flags": "recordAdded"})
+        refused = post_form(client, path, rows="1", **{"r0.type": "USER", "r0.code": "nobody-at-all", "r0.flags": "recordAdded"})
         assert refused.status_code == 400 and 'id="notifications-problem"' in refused.text
     assert deploy_and_wait(admin, app_id) == "SUCCESS"
     general = admin.get("/k/v1/app/notifications/general.json", params={"app": app_id}).json()
@@ -128,10 +124,10 @@ def test_process_management_set_in_the_browser_runs_on_records(server, admin):
         page = client.get(path).text
         assert '<input type="hidden" name="s.rows" value="4">' in page  # kintone's three default statuses
         assert 'value="FIELD_ENTITY:Created_by"' in page
-        broken = _post(client, path, enable="true", **{"s.rows": "1", "s0.name": "Open", "a.rows": "1",
+        broken = post_form(client, path, enable="true", **{"s.rows": "1", "s0.name": "Open", "a.rows": "1",
                                                       "a0.name": "Go", "a0.from": "Open", "a0.to": "Nowhere"})
         assert broken.status_code == 400 and 'id="process-problem"' in broken.text
-        saved = _post(client, path, enable="true", **{
+        saved = post_form(client, path, enable="true", **{
             "s.rows": "2", "s0.name": "Open", "s0.type": "ONE", "s0.entities": "CREATOR",
             "s1.name": "Done", "s1.type": "ANY", "s1.entities": "",
             "a.rows": "1", "a0.name": "Close", "a0.from": "Open", "a0.to": "Done", "a0.type": "PRIMARY"})

@@ -8,13 +8,13 @@ import re
 
 from tests.conftest import make_app, make_token, password_header
 from tests.groups.conftest import create_connector, new_number, pin_from_log
-from tests.web.conftest import new_user, request_token, signed_in
+from tests.web.conftest import new_user, post_form, signed_in
 
 PAGE = "/k/flows/connections"
 
 
 def _post(client, **form):
-    return client.post(PAGE, data={"__REQUEST_TOKEN__": request_token(client), **form})
+    return post_form(client, PAGE, **form)
 
 
 def _listed(server, login: str) -> list[dict]:

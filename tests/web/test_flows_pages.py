@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import password_header
 from tests.flows.sink import Sink
-from tests.web.conftest import new_user, request_token, signed_in
+from tests.web.conftest import new_user, post_form, signed_in
 
 REQUEST = {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}}
 DEFINITION = {"triggers": REQUEST, "actions": {
@@ -37,10 +37,6 @@ def failing_once():
     receiver = Sink([500])
     yield receiver
     receiver.close()
-
-
-def _post(client, path: str, **form):
-    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
 
 
 def deploy(client, definition: dict = DEFINITION, name: str | None = None) -> dict:
@@ -102,15 +98,15 @@ def test_turn_a_flow_off_and_on_resubmit_a_run_and_delete_the_flow(server, admin
     run = run_once(server, flow, "Bo")
     path = f"/k/flows/{flow['id']}"
     with signed_in(server) as client:
-        off = _post(client, path, op="disable")
+        off = post_form(client, path, op="disable")
         assert off.status_code == 303 and off.headers["location"] == f"{path}?saved=disable"
         assert admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["state"] == "Disabled"
         assert '<dd id="flow-state">Disabled</dd>' in client.get(path).text
-        assert _post(client, path, op="enable").status_code == 303
+        assert post_form(client, path, op="enable").status_code == 303
         assert admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["state"] == "Enabled"
 
         finished(client, f"{path}/runs/{run}")
-        again = _post(client, f"{path}/runs/{run}", op="resubmit")
+        again = post_form(client, f"{path}/runs/{run}", op="resubmit")
         assert again.status_code == 303, again.text
         new_run = re.search(r"/runs/([\w-]+)\?saved=resubmit$", again.headers["location"]).group(1)
         assert new_run != run
@@ -118,9 +114,9 @@ def test_turn_a_flow_off_and_on_resubmit_a_run_and_delete_the_flow(server, admin
         assert f'href="{path}/runs/{run}"' in page  # resubmitted from
         assert str(escape('"greeting": "Hello Bo"')) in page
 
-        wrong = _post(client, path, op="explode")
+        wrong = post_form(client, path, op="explode")
         assert wrong.status_code == 400 and "CB_VA01" in wrong.text
-        gone = _post(client, path, op="delete")
+        gone = post_form(client, path, op="delete")
         assert gone.status_code == 303 and gone.headers["location"] == "/k/flows/?saved=delete"
         assert client.get(path).status_code == 404
 
@@ -136,9 +132,9 @@ def test_a_flow_is_its_owners_and_administrators(server, admin):
         for address in (path, f"{path}/runs/{run}"):
             missing = client.get(address)
             assert missing.status_code == 404 and "KF_FL01" in missing.text
-        refused = _post(client, path, op="disable")
+        refused = post_form(client, path, op="disable")
         assert refused.status_code == 404
-        assert _post(client, f"{path}/runs/{run}", op="resubmit").status_code == 404
+        assert post_form(client, f"{path}/runs/{run}", op="resubmit").status_code == 404
     assert admin.get("/kinflow/v1/flow.json", params={"id": flow["id"]}).json()["state"] == "Enabled"
     with signed_in(server) as client:  # an administrator manages every flow
         assert client.get(path).status_code == 200
@@ -153,7 +149,7 @@ def test_create_a_flow_from_a_template(server):
         for label in ("When a record is added, post a message to a group",
                       "When a record is added, call an HTTP endpoint"):
             assert label in page.text
-        made = _post(client, "/k/flows/new", op="template", template="request-to-response", name="Echo",
+        made = post_form(client, "/k/flows/new", op="template", template="request-to-response", name="Echo",
                      message="Thanks")
         assert made.status_code == 303, made.text
         flow_id = re.fullmatch(r"/k/flows/(\d+)\?saved=create", made.headers["location"]).group(1)
@@ -170,10 +166,10 @@ def test_a_template_whose_trigger_cannot_subscribe_is_saved_turned_off(server):
     page says why."""
     login = new_user(server, password="pw")
     with signed_in(server, login, "pw") as client:
-        missing = _post(client, "/k/flows/new", op="template", template="record-to-group", name="Tell", app="")
+        missing = post_form(client, "/k/flows/new", op="template", template="record-to-group", name="Tell", app="")
         assert missing.status_code == 400
         assert "<li>app: Required field.</li>" in missing.text and "<li>group: Required field.</li>" in missing.text
-        made = _post(client, "/k/flows/new", op="template", template="record-to-group", name="Tell", app="12",
+        made = post_form(client, "/k/flows/new", op="template", template="record-to-group", name="Tell", app="12",
                      group="g-1")
         assert made.status_code == 400 and "KF_FL10" in made.text
         found = re.search(r'The flow was saved, turned off: <a href="/k/flows/(\d+)">Tell</a>', made.text)
@@ -186,7 +182,7 @@ def test_a_template_whose_trigger_cannot_subscribe_is_saved_turned_off(server):
     assert action["host"]["operationId"] == "SendMessage" and action["parameters"]["groupId"] == "g-1"
     assert "@{triggerBody()?['url']}" in action["parameters"]["body/Message"]
     with signed_in(server, login, "pw") as client:  # turned on, it still cannot subscribe: it stays off
-        again = _post(client, f"/k/flows/{found.group(1)}", op="enable")
+        again = post_form(client, f"/k/flows/{found.group(1)}", op="enable")
         assert again.status_code == 400 and 'id="flow-problem"' in again.text and "KF_FL10" in again.text
         assert '<dd id="flow-state">Disabled</dd>' in again.text
 
@@ -195,17 +191,17 @@ def test_paste_a_definition_and_see_each_problem_with_its_path(server):
     broken = {"triggers": REQUEST, "actions": {
         "A": {"type": "Teleport"}, "B": {"type": "Compose", "inputs": "@concat(", "runAfter": {"Gone": ["Succeeded"]}}}}
     with signed_in(server) as client:
-        refused = _post(client, "/k/flows/new", op="paste", name="Broken", definition=json.dumps(broken))
+        refused = post_form(client, "/k/flows/new", op="paste", name="Broken", definition=json.dumps(broken))
         assert refused.status_code == 400 and 'id="flow-problem"' in refused.text
         for path in ("definition.actions.A.type", "definition.actions.B.runAfter.Gone", "definition.actions.B.inputs"):
             assert f"<li>{path}: " in refused.text
         assert str(escape('"Teleport"')) in refused.text  # what was pasted is kept
         assert 'aria-describedby="flow-problem"' in refused.text
-        not_json = _post(client, "/k/flows/new", op="paste", name="Broken", definition="{triggers")
+        not_json = post_form(client, "/k/flows/new", op="paste", name="Broken", definition="{triggers")
         assert not_json.status_code == 400 and "<li>definition: This is not JSON" in not_json.text
         # A Power Automate export's definition file deploys as it is.
         exported = {"properties": {"displayName": "Pasted", "definition": DEFINITION}}
-        made = _post(client, "/k/flows/new", op="paste", name="Pasted", definition=json.dumps(exported))
+        made = post_form(client, "/k/flows/new", op="paste", name="Pasted", definition=json.dumps(exported))
         assert made.status_code == 303, made.text
         assert "Flow Pasted" in client.get(made.headers["location"]).text
 
@@ -266,7 +262,7 @@ def test_deploy_a_new_version_from_the_flows_page(server):
         assert definition["actions"]["Compose"] == DEFINITION["actions"]["Compose"]
         assert 'id="paste-name" name="name" maxlength="128" required value="Versioned"' in form
         definition["actions"]["Compose"]["inputs"] = {"greeting": "Hi @{triggerBody()?['who']}"}
-        again = _post(client, "/k/flows/new", op="paste", name="Versioned", definition=json.dumps(definition))
+        again = post_form(client, "/k/flows/new", op="paste", name="Versioned", definition=json.dumps(definition))
         assert again.status_code == 303 and again.headers["location"] == f"/k/flows/{flow['id']}?saved=create"
         assert "<dt>Version</dt><dd>2</dd>" in client.get(f"/k/flows/{flow['id']}").text
         run = run_once(server, flow, "Eve")
@@ -298,7 +294,7 @@ def test_cancel_a_run_and_filter_the_run_history_by_status(server, admin):
     with signed_in(server) as client:
         page = client.get(f"{path}/runs/{started[0]}").text
         assert 'value="cancel"' in page  # a run under way may be cancelled
-        cancelled = _post(client, f"{path}/runs/{started[0]}", op="cancel")
+        cancelled = post_form(client, f"{path}/runs/{started[0]}", op="cancel")
         assert cancelled.status_code == 303 and cancelled.headers["location"].endswith("?saved=cancel")
         page = client.get(cancelled.headers["location"]).text
         for _ in range(100):
@@ -315,7 +311,7 @@ def test_cancel_a_run_and_filter_the_run_history_by_status(server, admin):
         assert f'id="run-{started[0]}"' in both and f'id="run-{started[1]}"' in both
         wrong = client.get(path, params={"status": "Sleeping"})
         assert wrong.status_code == 400 and "CB_VA01" in wrong.text
-        _post(client, f"{path}/runs/{started[1]}", op="cancel")
+        post_form(client, f"{path}/runs/{started[1]}", op="cancel")
 
 
 def test_older_runs_are_a_page_away(server, admin):

@@ -6,11 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.web.conftest import request_token, signed_in
-
-
-def _post(client, path: str, **form):
-    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
+from tests.web.conftest import post_form, signed_in
 
 
 def _codes(page: str) -> list[str]:
@@ -29,25 +25,25 @@ def _deployed(client, app_id: str) -> str:
 
 def test_build_an_app_and_use_its_form(server):
     with signed_in(server) as client:
-        created = _post(client, "/k/admin/app/new", name="Built in the browser")
+        created = post_form(client, "/k/admin/app/new", name="Built in the browser")
         assert created.status_code == 303, created.text
         app_id = re.search(r"/k/admin/app/(\d+)/form", created.headers["location"]).group(1)
         builder = f"/k/admin/app/{app_id}/form"
-        assert _post(client, builder, op="add", type="SINGLE_LINE_TEXT", label="Name", code="name",
+        assert post_form(client, builder, op="add", type="SINGLE_LINE_TEXT", label="Name", code="name",
                      required="true").status_code == 303
-        assert _post(client, builder, op="add", type="DROP_DOWN", label="Size", code="size",
+        assert post_form(client, builder, op="add", type="DROP_DOWN", label="Size", code="size",
                      options="Small\nLarge\n").status_code == 303
-        assert _post(client, builder, op="add", type="NUMBER", label="Count", code="count").status_code == 303
-        refused = _post(client, builder, op="add", type="NUMBER", label="Bad", code="has space")
+        assert post_form(client, builder, op="add", type="NUMBER", label="Count", code="count").status_code == 303
+        refused = post_form(client, builder, op="add", type="NUMBER", label="Bad", code="has space")
         assert refused.status_code == 400 and 'id="builder-problem"' in refused.text
         assert 'value="has space"' in refused.text  # what was typed stays
         assert _codes(client.get(builder).text) == ["name", "size", "count"]
-        assert _post(client, builder, op="up", code="count").status_code == 303
-        assert _post(client, builder, op="update", code="size", label="Box size", options="S\nM\nL").status_code == 303
-        assert _post(client, builder, op="delete", code="name").status_code == 303
+        assert post_form(client, builder, op="up", code="count").status_code == 303
+        assert post_form(client, builder, op="update", code="size", label="Box size", options="S\nM\nL").status_code == 303
+        assert post_form(client, builder, op="delete", code="name").status_code == 303
         page = client.get(builder).text
         assert _codes(page) == ["count", "size"] and "Box size" in page
-        assert _post(client, f"/k/admin/app/{app_id}/deploy").status_code == 303
+        assert post_form(client, f"/k/admin/app/{app_id}/deploy").status_code == 303
         assert _deployed(client, app_id) == "The last update succeeded."
         form = client.get(f"/k/{app_id}/edit").text
         assert form.index('<label for="count">') < form.index('<label for="size">Box size')
@@ -56,17 +52,17 @@ def test_build_an_app_and_use_its_form(server):
 
 def test_a_failed_deploy_says_why(server, admin):
     with signed_in(server) as client:
-        app_id = re.search(r"/k/admin/app/(\d+)/form", _post(client, "/k/admin/app/new", name="Dupes")
+        app_id = re.search(r"/k/admin/app/(\d+)/form", post_form(client, "/k/admin/app/new", name="Dupes")
                            .headers["location"]).group(1)
-        _post(client, f"/k/admin/app/{app_id}/form", op="add", type="SINGLE_LINE_TEXT", label="Key", code="key")
-        _post(client, f"/k/admin/app/{app_id}/deploy")
+        post_form(client, f"/k/admin/app/{app_id}/form", op="add", type="SINGLE_LINE_TEXT", label="Key", code="key")
+        post_form(client, f"/k/admin/app/{app_id}/deploy")
         assert _deployed(client, app_id) == "The last update succeeded."
         for _ in range(2):
             admin.post("/k/v1/record.json", json={"app": app_id, "record": {"key": {"value": "same"}}})
         # Unique is set through the API (the builder does not offer it yet); the builder deploys.
         assert admin.put("/k/v1/preview/app/form/fields.json", json={
             "app": app_id, "properties": {"key": {"unique": True}}}).status_code == 200
-        _post(client, f"/k/admin/app/{app_id}/deploy")
+        post_form(client, f"/k/admin/app/{app_id}/deploy")
         status = _deployed(client, app_id)
     assert "The last update failed:</strong>" in status and "existing records violate" in status
 
@@ -77,7 +73,7 @@ def test_settings_pages_need_app_management(server, admin):
     login = new_user(server)
     with signed_in(server, login, "user-pw") as client:
         assert client.get("/k/admin/app/1/form").status_code == 403
-        assert _post(client, "/k/admin/app/1/deploy").status_code == 403
+        assert post_form(client, "/k/admin/app/1/deploy").status_code == 403
 
 
 def test_views_made_in_the_browser_shape_the_record_list(server, admin):
@@ -89,15 +85,15 @@ def test_views_made_in_the_browser_shape_the_record_list(server, admin):
         {"title": {"value": f"r{n}"}, "n": {"value": str(n)}} for n in range(1, 8)]})
     views = f"/k/admin/app/{app_id}/views"
     with signed_in(server) as client:
-        bad = _post(client, views, op="save", name="Broken", filterCond='n > "', columns="n")
+        bad = post_form(client, views, op="save", name="Broken", filterCond='n > "', columns="n")
         assert bad.status_code == 400 and 'id="views-problem"' in bad.text
-        assert _post(client, views, op="save", name="Big", filterCond="n >= 5", sort="n desc",
+        assert post_form(client, views, op="save", name="Big", filterCond="n >= 5", sort="n desc",
                      columns=["n", "title"]).status_code == 303
-        assert _post(client, views, op="save", name="Doomed").status_code == 303
-        assert _post(client, views, op="delete", original="Doomed").status_code == 303
+        assert post_form(client, views, op="save", name="Doomed").status_code == 303
+        assert post_form(client, views, op="delete", original="Doomed").status_code == 303
         page = client.get(views).text
         assert "<td>Big</td>" in page and "Doomed" not in page
-        _post(client, f"/k/admin/app/{app_id}/deploy")
+        post_form(client, f"/k/admin/app/{app_id}/deploy")
         assert _deployed(client, app_id) == "The last update succeeded."
         listing = client.get(f"/k/{app_id}/").text
         view_id = re.search(r'<option value="(\d+)"[^>]*>Big</option>', listing).group(1)

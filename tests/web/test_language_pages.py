@@ -6,24 +6,20 @@ from __future__ import annotations
 import re
 import time
 
-from tests.web.conftest import new_user, request_token, signed_in
-
-
-def _post(client, path: str, **form):
-    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
+from tests.web.conftest import new_user, post_form, signed_in
 
 
 def test_a_japanese_users_app_in_the_browser(server, admin):
     login = new_user(server, language="ja", timezone="Asia/Tokyo")
     with signed_in(server, login, "user-pw") as client:
-        created = _post(client, "/k/admin/app/new", name="見積")
+        created = post_form(client, "/k/admin/app/new", name="見積")
         assert created.status_code == 303, created.text
         app = re.search(r"/k/admin/app/(\d+)/", created.headers["location"]).group(1)
         properties = admin.get("/k/v1/preview/app/form/fields.json", params={"app": app}).json()["properties"]
         assert {"レコード番号", "作成者", "作成日時", "更新者", "更新日時"} <= set(properties)
-        assert _post(client, f"/k/admin/app/{app}/form", op="add", type="SINGLE_LINE_TEXT", label="件名",
+        assert post_form(client, f"/k/admin/app/{app}/form", op="add", type="SINGLE_LINE_TEXT", label="件名",
                      code="件名").status_code == 303
-        assert _post(client, f"/k/admin/app/{app}/deploy").status_code == 303
+        assert post_form(client, f"/k/admin/app/{app}/deploy").status_code == 303
         for _ in range(100):
             state = admin.get("/k/v1/preview/app/deploy.json", params={"apps[0]": app}).json()["apps"][0]["status"]
             if state != "PROCESSING":

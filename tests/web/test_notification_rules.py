@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import deploy_and_wait, make_app
-from tests.web.conftest import new_user, request_token, signed_in
+from tests.web.conftest import error_beside, new_user, post_form, signed_in
 
 FIELDS = {
     "title": {"type": "SINGLE_LINE_TEXT", "code": "title", "label": "Title"},
@@ -14,19 +14,6 @@ FIELDS = {
     "due": {"type": "DATE", "code": "due", "label": "Due"},
     "meeting": {"type": "DATETIME", "code": "meeting", "label": "Meeting"},
 }
-
-
-def _post(client, path: str, **form):
-    return client.post(path, data={"__REQUEST_TOKEN__": request_token(client), **form})
-
-
-def _error_beside(page: str, field: str) -> str:
-    """The messages shown under a rule's input, by the input's name."""
-    found = re.search(rf'name="{re.escape(field)}"[^>]*aria-describedby="[^"]*?(n\d+-\w+-error)"', page)
-    assert found, page
-    messages = re.search(rf'<ul class="errors field-errors" id="{found.group(1)}">(.*?)</ul>', page, re.S)
-    assert messages, page
-    return messages.group(1)
 
 
 def test_per_record_notifications_set_in_the_browser_reach_the_inbox(server, admin):
@@ -38,16 +25,16 @@ def test_per_record_notifications_set_in_the_browser_reach_the_inbox(server, adm
         assert empty.status_code == 200 and '<input type="hidden" name="rows" value="1">' in empty.text
         assert 'aria-current="page">Per record<' in empty.text
         assert "レコードの条件通知" in client.get(path, headers={"Accept-Language": "ja"}).text
-        refused = _post(client, path, rows="2", **{
+        refused = post_form(client, path, rows="2", **{
             "n0.filterCond": "amount > 100", "n0.title": "Big", "n0.targets": f"USER:{listener}",
             "n1.filterCond": "nowhere = 1", "n1.title": "Broken", "n1.targets": "USER:nobody-at-all"})
         assert refused.status_code == 400 and 'id="rules-problem"' in refused.text
-        assert "nowhere" in _error_beside(refused.text, "n1.filterCond")
-        assert "nobody-at-all" in _error_beside(refused.text, "n1.targets")
+        assert "nowhere" in error_beside(refused.text, "n1.filterCond")
+        assert "nobody-at-all" in error_beside(refused.text, "n1.targets")
         assert 'value="Broken"' in refused.text  # what was typed stays
         assert admin.get("/k/v1/preview/app/notifications/perRecord.json",
                          params={"app": app_id}).json()["notifications"] == []
-        saved = _post(client, path, rows="2", **{
+        saved = post_form(client, path, rows="2", **{
             "n0.filterCond": "amount > 100", "n0.title": "Big amount", "n0.targets": f"USER:{listener}",
             "n1.filterCond": "", "n1.title": "", "n1.targets": ""})
         assert saved.status_code == 303 and saved.headers["location"] == f"{path}?saved=1", saved.text
@@ -68,9 +55,9 @@ def test_a_rule_is_removed_by_its_check_box(server, admin):
     app_id = make_app(admin, FIELDS, name="Removed rules")
     path = f"/k/admin/app/{app_id}/notifications/perRecord"
     with signed_in(server) as client:
-        first = _post(client, path, rows="1", **{"n0.filterCond": "", "n0.title": "Everything", "n0.targets": "GROUP:everyone"})
+        first = post_form(client, path, rows="1", **{"n0.filterCond": "", "n0.title": "Everything", "n0.targets": "GROUP:everyone"})
         assert first.status_code == 303, first.text
-        gone = _post(client, path, rows="2", **{"n0.filterCond": "", "n0.title": "Everything", "n0.targets": "GROUP:everyone",
+        gone = post_form(client, path, rows="2", **{"n0.filterCond": "", "n0.title": "Everything", "n0.targets": "GROUP:everyone",
                                                 "n0.remove": "1"})
         assert gone.status_code == 303, gone.text
     document = admin.get("/k/v1/preview/app/notifications/perRecord.json", params={"app": app_id}).json()
@@ -84,14 +71,14 @@ def test_reminders_set_in_the_browser_with_their_timing_and_time_zone(server, ad
         page = client.get(path).text
         assert '<option value="due">Due</option>' in page and '<option value="meeting">Meeting</option>' in page
         assert 'name="timezone" value="UTC"' in page
-        refused = _post(client, path, rows="1", timezone="Mars/Olympus", **{
+        refused = post_form(client, path, rows="1", timezone="Mars/Olympus", **{
             "n0.code": "due", "n0.daysLater": "-1", "n0.hoursLater": "3", "n0.title": "Due soon",
             "n0.targets": "FIELD_ENTITY:nowhere"})
         assert refused.status_code == 400
         assert "time zone" in re.search(r'id="timezone-error">(.*?)</ul>', refused.text, re.S).group(1)
-        assert "hoursLater" in _error_beside(refused.text, "n0.time")
-        assert "nowhere" in _error_beside(refused.text, "n0.targets")
-        saved = _post(client, path, rows="2", timezone="Asia/Tokyo", **{
+        assert "hoursLater" in error_beside(refused.text, "n0.time")
+        assert "nowhere" in error_beside(refused.text, "n0.targets")
+        saved = post_form(client, path, rows="2", timezone="Asia/Tokyo", **{
             "n0.code": "due", "n0.daysLater": "-1", "n0.time": "09:00", "n0.title": "Due tomorrow",
             "n0.targets": "FIELD_ENTITY:Created_by",
             "n1.code": "meeting", "n1.daysLater": "0", "n1.hoursLater": "-2", "n1.title": "Meeting soon",
@@ -111,7 +98,7 @@ def test_only_the_apps_managers_see_its_notification_rules(server, admin):
     with signed_in(server, login, "user-pw") as client:
         for kind in ("perRecord", "reminder"):
             assert client.get(f"/k/admin/app/{app_id}/notifications/{kind}").status_code == 403
-            refused = _post(client, f"/k/admin/app/{app_id}/notifications/{kind}", rows="1",
+            refused = post_form(client, f"/k/admin/app/{app_id}/notifications/{kind}", rows="1",
                             **{"n0.title": "sneaky", "n0.targets": f"USER:{login}"})
             assert refused.status_code == 403
     document = admin.get("/k/v1/preview/app/notifications/perRecord.json", params={"app": app_id}).json()
@@ -122,11 +109,11 @@ def test_a_japanese_reader_sees_the_messages_beside_the_fields_in_japanese(serve
     app_id = make_app(admin, FIELDS, name="Japanese reminders")
     path = f"/k/admin/app/{app_id}/notifications/reminder"
     with signed_in(server, **{"Accept-Language": "ja"}) as client:
-        refused = _post(client, path, rows="1", timezone="Mars/Olympus", **{
+        refused = post_form(client, path, rows="1", timezone="Mars/Olympus", **{
             "n0.code": "meeting", "n0.daysLater": "1", "n0.hoursLater": "2", "n0.time": "09:00",
             "n0.targets": "GROUP:everyone"})
     assert refused.status_code == 400
     assert "リマインダーの条件通知" in refused.text
-    assert "hoursLaterとtimeのどちらか一方を指定してください。" in _error_beside(refused.text, "n0.hoursLater")
+    assert "hoursLaterとtimeのどちらか一方を指定してください。" in error_beside(refused.text, "n0.hoursLater")
     assert "Asia/TokyoやUTCのようなタイムゾーンを指定してください。" in re.search(
         r'id="timezone-error">(.*?)</ul>', refused.text, re.S).group(1)

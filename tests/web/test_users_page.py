@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.web.conftest import new_user, request_token, signed_in
+from tests.web.conftest import new_user, post_form, request_token, signed_in
 
 
 def _post(client, **form):
-    return client.post("/k/admin/users", data={"__REQUEST_TOKEN__": request_token(client), **form})
+    return post_form(client, "/k/admin/users", **form)
 
 
 def test_add_change_and_deactivate_a_user(server, admin):
